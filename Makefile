@@ -1,0 +1,29 @@
+# The two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint messages
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the portal with demo data on the embedded PostgreSQL (Celery eager).
+run: $(STAMP)
+	$(BIN)/python manage.py serve_demo
+
+## Run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+messages: $(STAMP)
+	cd dealerops && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --ignore '../.venv/*'

@@ -1,0 +1,149 @@
+"""The one access-scoping layer: turns (user, model) into the queryset that user may see.
+
+Every page, API viewset, export and form choice asks this module; nothing else filters by
+role. A model must be registered in ``RULES`` before anyone can see it (fail closed), and
+``tests/access/`` walks every URL to check that nothing leaks past it.
+
+Visibility by role:
+- head office (and superusers): everything;
+- finance staff: the whole network, but only the models finance works with;
+- regional manager: records of dealers in their region(s);
+- dealer user: records of their own dealer (catalogues such as vehicle models are shared).
+"""
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
+
+from dealerops.models import Role, User
+
+M = TypeVar("M", bound=Model)
+
+ALL_ROLES = frozenset(Role.values)
+FIELD_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.DEALER_USER, Role.HEAD_OFFICE})
+FINANCE_ROLES = ALL_ROLES  # finance work is visible to finance plus the owners of the dealer
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a model hangs off the network.
+
+    ``dealer``: lookup from the model to its dealer's pk (``"pk"`` for Dealer itself), or
+    None when records are not owned by a dealer. ``region``: lookup to its region's pk, or
+    None for network-wide catalogues. ``roles``: who may see the model at all.
+    """
+
+    dealer: str | None
+    region: str | None
+    roles: frozenset[str]
+    writers: frozenset[str] = frozenset({Role.HEAD_OFFICE})
+
+
+RULES: dict[str, Rule] = {
+    "channels.Region": Rule(dealer=None, region="pk", roles=ALL_ROLES),
+    "channels.Dealer": Rule(dealer="pk", region="region", roles=ALL_ROLES),
+    "channels.Lead": Rule(
+        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),
+    "inventory.StockUnit": Rule(
+        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "inventory.Sale": Rule(
+        dealer="dealer", region="dealer__region", roles=ALL_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "customers.Customer": Rule(
+        dealer="home_dealer", region="home_dealer__region", roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "customers.ServiceVisit": Rule(
+        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "customers.Inquiry": Rule(
+        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "finance.Lender": Rule(
+        dealer=None, region=None, roles=ALL_ROLES, writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE})
+    ),
+    "finance.Loan": Rule(
+        dealer="dealer", region="dealer__region", roles=FINANCE_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
+}
+
+
+def rule_for(model: type[Model]) -> Rule:
+    try:
+        return RULES[model._meta.label]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{model._meta.label} has no access rule: register it in dealerops.access.RULES"
+        ) from None
+
+
+def role_of(user: User | AnonymousUser) -> str | None:
+    """The effective role, or None for anonymous and inactive users."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.HEAD_OFFICE
+    return user.role
+
+
+def scope(user: User | AnonymousUser, queryset: QuerySet[M] | type[M]) -> QuerySet[M]:
+    """The part of ``queryset`` (or of the model's table) that ``user`` may see."""
+    if not isinstance(queryset, QuerySet):
+        queryset = queryset._default_manager.all()
+    rule = rule_for(queryset.model)
+    role = role_of(user)
+    if role is None or role not in rule.roles:
+        return queryset.none()
+    if role in (Role.HEAD_OFFICE, Role.FINANCE):
+        return queryset
+    if role == Role.DEALER_USER:
+        if rule.dealer is not None:
+            return queryset.filter(**{rule.dealer: user.dealer_id})
+        if rule.region is not None:
+            return queryset.filter(**{rule.region: user.dealer.region_id})
+        return queryset
+    if role == Role.REGIONAL_MANAGER:
+        if rule.region is not None:
+            return queryset.filter(**{f"{rule.region}__in": user.regions.values("pk")})
+        return queryset
+    return queryset.none()
+
+
+def can_view(user: User | AnonymousUser, model: type[Model]) -> bool:
+    """Whether the role may open the model's pages at all (records are still scoped)."""
+    role = role_of(user)
+    return role is not None and role in rule_for(model).roles
+
+
+def can_write(user: User | AnonymousUser, model: type[Model]) -> bool:
+    role = role_of(user)
+    return role is not None and role in rule_for(model).writers
+
+
+def writable_dealers(user: User | AnonymousUser):
+    """Dealers for which ``user`` may enter records: a dealer user's own, or any for head office."""
+    from channels.models import Dealer
+
+    role = role_of(user)
+    if role == Role.HEAD_OFFICE:
+        return Dealer.objects.all()
+    if role == Role.DEALER_USER:
+        return Dealer.objects.filter(pk=user.dealer_id)
+    return Dealer.objects.none()
+
+
+def can_see_phone(user: User | AnonymousUser) -> bool:
+    """Whole phone numbers are for the customer's own dealer and head office; others see 138****1234."""
+    return role_of(user) in (Role.DEALER_USER, Role.HEAD_OFFICE)

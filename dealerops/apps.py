@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DealeropsConfig(AppConfig):
+    name = "dealerops"
+    verbose_name = _("Accounts and access")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,28 @@
+from django.apps import apps
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dealerops.access import can_view
+
+# (label, URL name, model whose visibility decides whether the entry shows)
+MENU = [
+    (_("Dealers"), "channels:dealer-list", "channels.Dealer"),
+    (_("Sales"), "inventory:sale-list", "inventory.Sale"),
+    (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
+    (_("Customers"), "customers:customer-list", "customers.Customer"),
+    (_("Loans"), "finance:loan-list", "finance.Loan"),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The menu entries the user's role may open (the pages themselves check again)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        {"label": label, "url": reverse(url_name), "active": request.path.startswith(reverse(url_name))}
+        for label, url_name, model_label in MENU
+        if can_view(user, apps.get_model(model_label))
+    ]
+    return {"nav_items": items}

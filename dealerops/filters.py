@@ -1,0 +1,41 @@
+"""Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters import CharFilter, ModelChoiceFilter
+
+from dealerops.access import scope
+
+
+class SearchFilter(CharFilter):
+    """``?q=`` over several fields at once (icontains, OR-ed)."""
+
+    def __init__(self, *, search_fields: list[str], **kwargs):
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(**kwargs)
+        self.search_fields = search_fields
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
+
+
+def scoped_choices(model):
+    """Choices for a ModelChoiceFilter limited to what the requesting user may see."""
+
+    def queryset(request):
+        if request is None:
+            return model._default_manager.none()
+        return scope(request.user, model)
+
+    return queryset
+
+
+class ScopedModelChoiceFilter(ModelChoiceFilter):
+    def __init__(self, *, model, **kwargs):
+        super().__init__(queryset=scoped_choices(model), **kwargs)

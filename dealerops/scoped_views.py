@@ -1,0 +1,50 @@
+"""Generic list and detail pages that read only through ``dealerops.access.scope``.
+
+A record outside the user's scope is simply not in the queryset, so its detail page answers
+404 and it never appears in a list, filter choice or export built on these views.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from dealerops.access import can_view, scope
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Refuses roles that may not open the model at all, scopes everything else."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_view(request.user, self.model):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_queryset(self) -> QuerySet:
+        """Override to add select_related/annotations; scoping is applied on top."""
+        return self.model._default_manager.all()
+
+    def get_queryset(self) -> QuerySet:
+        return scope(self.request.user, self.base_queryset())
+
+
+class ScopedListView(ScopedMixin, FilterView):
+    paginate_by = 50
+    strict = False  # an invalid filter shows its error next to the field, not an empty page
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["request"] = self.request
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class ScopedDetailView(ScopedMixin, DetailView):
+    pass

@@ -1,0 +1,169 @@
+"""Lenders and the car loans dealers arrange with them."""
+
+import pghistory
+import pgtrigger
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import Dealer, TimeStamped
+
+
+class LenderKind(models.TextChoices):
+    BANK = "bank", _("Bank")
+    AUTO_FINANCE = "auto_finance", _("Auto-finance company")
+    INSURER_LEASING = "insurer_leasing", _("Insurer or leasing company")
+
+
+class Lender(TimeStamped):
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=LenderKind.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("lender")
+        verbose_name_plural = _("lenders")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CreditGrade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    E = "E", "E"
+
+
+class LoanStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    DISBURSED = "disbursed", _("Disbursed")
+    PAID_OFF_EARLY = "paid_off_early", _("Paid off early")
+    DEFAULTED = "defaulted", _("Defaulted")
+    MATURED = "matured", _("Matured")
+
+
+DISBURSED_STATUSES = [LoanStatus.DISBURSED, LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
+CLOSED_STATUSES = [LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
+RATE = {"max_digits": 7, "decimal_places": 6}  # 0.049500 = 4.95 % a year
+
+# China's auto-loan rules cap a car loan at five years.
+MIN_TERM_MONTHS = 6
+MAX_TERM_MONTHS = 60
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Loan(TimeStamped):
+    """A car loan on a loan sale. ``dealer`` repeats the sale's dealer (kept equal by a
+    trigger) so ledgers and scoping filter on it without a join through sales."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    sale = models.ForeignKey("inventory.Sale", verbose_name=_("sale"), on_delete=models.PROTECT, related_name="loans")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="loans")
+    lender = models.ForeignKey(Lender, verbose_name=_("lender"), on_delete=models.PROTECT, related_name="loans")
+    principal = models.DecimalField(_("principal"), max_digits=12, decimal_places=2)
+    down_payment = models.DecimalField(_("down payment"), max_digits=12, decimal_places=2)
+    annual_rate = models.DecimalField(
+        _("annual rate"), **RATE, validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)]
+    )
+    buy_rate = models.DecimalField(
+        _("lender buy rate"), **RATE, null=True, blank=True,
+        validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)],
+    )
+    term_months = models.PositiveSmallIntegerField(
+        _("term (months)"), validators=[MinValueValidator(MIN_TERM_MONTHS), MaxValueValidator(MAX_TERM_MONTHS)]
+    )
+    credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices)
+    status = models.CharField(_("status"), max_length=16, choices=LoanStatus.choices, default=LoanStatus.APPLIED)
+    applied_on = models.DateField(_("applied on"))
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-applied_on", "-id"]
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        indexes = [
+            models.Index(fields=["dealer", "disbursed_on"]),
+            models.Index(fields=["lender", "disbursed_on"]),
+            models.Index(fields=["status", "closed_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="loan_money_positive", condition=Q(principal__gt=0, down_payment__gte=0),
+                violation_error_message=_("The principal must be positive and the down payment not negative."),
+            ),
+            models.CheckConstraint(
+                name="loan_rate_between_0_and_1", condition=Q(annual_rate__gt=0, annual_rate__lt=1),
+                violation_error_message=_("The annual rate must lie strictly between 0 and 1 (e.g. 0.0495)."),
+            ),
+            models.CheckConstraint(
+                name="loan_buy_rate_between_0_and_1",
+                condition=Q(buy_rate__isnull=True) | Q(buy_rate__gt=0, buy_rate__lt=1),
+                violation_error_message=_("The buy rate must lie strictly between 0 and 1."),
+            ),
+            models.CheckConstraint(
+                name="loan_term_6_to_60_months",
+                condition=Q(term_months__gte=MIN_TERM_MONTHS, term_months__lte=MAX_TERM_MONTHS),
+                violation_error_message=_("The term must be 6 to 60 months."),
+            ),
+            models.CheckConstraint(
+                name="loan_disbursement_dated",
+                condition=Q(status__in=DISBURSED_STATUSES, disbursed_on__isnull=False)
+                | (~Q(status__in=DISBURSED_STATUSES) & Q(disbursed_on__isnull=True)),
+                violation_error_message=_("A disbursed loan needs its disbursement date; an undisbursed one has none."),
+            ),
+            models.CheckConstraint(
+                name="loan_closure_dated",
+                condition=Q(status__in=CLOSED_STATUSES, closed_on__isnull=False)
+                | (~Q(status__in=CLOSED_STATUSES) & Q(closed_on__isnull=True)),
+                violation_error_message=_("A closed loan needs its closing date; an open one has none."),
+            ),
+            models.CheckConstraint(
+                name="loan_dates_in_order",
+                condition=(Q(disbursed_on__isnull=True) | Q(disbursed_on__gte=F("applied_on")))
+                & (Q(closed_on__isnull=True) | Q(closed_on__gte=F("disbursed_on"))),
+                violation_error_message=_("Dates must run applied, then disbursed, then closed."),
+            ),
+            # A rejected application may be followed by another one for the same sale.
+            models.UniqueConstraint(
+                fields=["sale"], condition=~Q(status="rejected"), name="loan_one_live_loan_per_sale",
+                violation_error_message=_("This sale already has a loan."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="loan_matches_sale",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                timing=pgtrigger.Deferred,
+                func=pgtrigger.Func(
+                    """
+                    DECLARE s RECORD;
+                    BEGIN
+                      SELECT dealer_id, payment, transaction_price INTO s FROM inventory_sale WHERE id = NEW.sale_id;
+                      IF s.payment <> 'loan' THEN
+                        RAISE EXCEPTION 'loan % is on a sale not paid by loan', NEW.reference USING ERRCODE = '23514';
+                      END IF;
+                      IF s.dealer_id <> NEW.dealer_id THEN
+                        RAISE EXCEPTION 'loan % names another dealer than its sale', NEW.reference
+                          USING ERRCODE = '23514';
+                      END IF;
+                      IF NEW.status <> 'rejected' AND NEW.principal + NEW.down_payment <> s.transaction_price THEN
+                        RAISE EXCEPTION 'loan %: down payment + principal differ from the sale price', NEW.reference
+                          USING ERRCODE = '23514';
+                      END IF;
+                      RETURN NULL;
+                    END;
+                    """
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

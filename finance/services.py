@@ -1,0 +1,73 @@
+"""Writes for car loans."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dealerops.validation import ensure_not_future
+from finance.models import Lender, Loan, LoanStatus
+from inventory.models import Payment, Sale
+from inventory.services import sale_record
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """What a dealer enters for the loan part of a loan sale."""
+
+    reference: str
+    lender: Lender
+    down_payment: Decimal
+    annual_rate: Decimal
+    term_months: int
+    credit_grade: str
+    applied_on: date
+    buy_rate: Decimal | None = None
+    status: str = LoanStatus.APPLIED
+    disbursed_on: date | None = None
+
+
+@transaction.atomic
+def loan_create(*, sale: Sale, terms: LoanTerms) -> Loan:
+    """Attach a loan to a loan sale. The principal is what the down payment leaves of the price."""
+    ensure_not_future(applied_on=terms.applied_on, disbursed_on=terms.disbursed_on)
+    if sale.payment != Payment.LOAN:
+        raise ValidationError({"payment": _("A loan can only be attached to a sale paid by loan.")})
+    principal = sale.transaction_price - terms.down_payment
+    if principal <= 0:
+        raise ValidationError({"down_payment": _("The down payment must be less than the sale price.")})
+    loan = Loan(
+        reference=terms.reference.strip(),
+        sale=sale,
+        dealer_id=sale.dealer_id,
+        lender=terms.lender,
+        principal=principal,
+        down_payment=terms.down_payment,
+        annual_rate=terms.annual_rate,
+        buy_rate=terms.buy_rate,
+        term_months=terms.term_months,
+        credit_grade=terms.credit_grade,
+        status=terms.status,
+        applied_on=terms.applied_on,
+        disbursed_on=terms.disbursed_on,
+    )
+    loan.full_clean()
+    loan.save()
+    return loan
+
+
+@transaction.atomic
+def loan_sale_record(*, loan_terms: LoanTerms | None, **sale_fields) -> Sale:
+    """Record a sale and, for a loan sale, its loan: both or neither."""
+    payment = sale_fields["payment"]
+    if payment == Payment.LOAN and loan_terms is None:
+        raise ValidationError({"payment": _("A loan sale needs the loan's details.")})
+    if payment != Payment.LOAN and loan_terms is not None:
+        raise ValidationError({"payment": _("Only a loan sale can carry a loan.")})
+    sale = sale_record(**sale_fields)
+    if loan_terms is not None:
+        loan_create(sale=sale, terms=loan_terms)
+    return sale

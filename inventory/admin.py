@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from dealerops.audit import AuditTrailAdminMixin
+from inventory.models import Sale, StockUnit, VehicleModel
+
+
+@admin.register(VehicleModel)
+class VehicleModelAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "brand", "series", "trim", "powertrain", "msrp", "guide_price_floor", "launch_date"]
+    list_filter = ["brand", "powertrain"]
+    search_fields = ["code", "brand", "series", "trim"]
+
+
+@admin.register(StockUnit)
+class StockUnitAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
+    list_display = ["vin", "model", "dealer", "status", "ordered_on", "arrived_on"]
+    list_filter = ["status"]
+    search_fields = ["vin"]
+    raw_id_fields = ["model", "dealer"]
+    list_select_related = ["model", "dealer"]
+
+
+@admin.register(Sale)
+class SaleAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "stock_unit", "dealer", "sold_on", "transaction_price", "payment"]
+    list_filter = ["payment"]
+    search_fields = ["stock_unit__vin", "salesperson"]
+    raw_id_fields = ["stock_unit", "dealer", "customer"]
+    list_select_related = ["stock_unit", "dealer"]
+    date_hierarchy = "sold_on"

@@ -1,0 +1,48 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import Dealer
+from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from inventory.models import Powertrain, Sale, StockUnit, VehicleModel
+
+
+class VehicleModelFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["code", "brand", "series", "trim"])
+    ordering = django_filters.OrderingFilter(
+        fields=(("code", "code"), ("msrp", "msrp"), ("launch_date", "launch_date"))
+    )
+
+    class Meta:
+        model = VehicleModel
+        fields = ["q", "brand", "powertrain"]
+
+
+class StockUnitFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["vin", "model__series", "model__trim"])
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
+    powertrain = django_filters.ChoiceFilter(field_name="model__powertrain", choices=Powertrain.choices)
+    arrived_after = django_filters.DateFilter(field_name="arrived_on", lookup_expr="gte", label=_("Arrived from"))
+    arrived_before = django_filters.DateFilter(field_name="arrived_on", lookup_expr="lte", label=_("Arrived to"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("vin", "vin"), ("ordered_on", "ordered_on"), ("arrived_on", "arrived_on"), ("eta", "eta"))
+    )
+
+    class Meta:
+        model = StockUnit
+        fields = ["q", "dealer", "status", "model", "powertrain", "arrived_after", "arrived_before"]
+
+
+class SaleFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["stock_unit__vin", "customer__name", "salesperson", "registered_city"])
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    model = ScopedModelChoiceFilter(model=VehicleModel, field_name="stock_unit__model", label=_("Model"))
+    sold_after = django_filters.DateFilter(field_name="sold_on", lookup_expr="gte", label=_("Sold from"))
+    sold_before = django_filters.DateFilter(field_name="sold_on", lookup_expr="lte", label=_("Sold to"))
+    ordering = django_filters.OrderingFilter(
+        fields=(("sold_on", "sold_on"), ("transaction_price", "transaction_price"), ("dealer__code", "dealer"))
+    )
+
+    class Meta:
+        model = Sale
+        fields = ["q", "dealer", "payment", "model", "sold_after", "sold_before"]

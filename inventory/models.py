@@ -1,0 +1,195 @@
+"""Vehicle catalogue, stock units by VIN, and sales (a sale ends a unit's stock life)."""
+
+import pghistory
+import pgtrigger
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from channels.models import Dealer, TimeStamped
+
+# 17 characters, digits and capitals without I, O and Q (ISO 3779).
+VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
+vin_validator = RegexValidator(VIN_PATTERN, _("A VIN has 17 characters: digits and capital letters except I, O and Q."))
+POSITIVE_MONEY = [MinValueValidator(0.01)]
+
+PRICE_FIELDS = ["msrp", "guide_price_floor", "dealer_invoice_cost"]
+
+
+class Powertrain(models.TextChoices):
+    ICE = "ice", _("ICE")
+    HEV = "hev", _("HEV")
+    PHEV = "phev", _("PHEV")
+    BEV = "bev", _("BEV")
+
+
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(*PRICE_FIELDS)),
+    fields=PRICE_FIELDS,
+    model_name="VehicleModelPriceEvent",
+)
+class VehicleModel(TimeStamped):
+    """A sellable trim of a series, with its prices (audited on every change)."""
+
+    code = models.CharField(_("model code"), max_length=32, unique=True)
+    brand = models.CharField(_("brand"), max_length=32)
+    series = models.CharField(_("series"), max_length=64)
+    trim = models.CharField(_("trim"), max_length=64)
+    powertrain = models.CharField(_("powertrain"), max_length=8, choices=Powertrain.choices)
+    msrp = models.DecimalField(_("MSRP"), max_digits=12, decimal_places=2, validators=POSITIVE_MONEY)
+    guide_price_floor = models.DecimalField(
+        _("guide-price floor"), max_digits=12, decimal_places=2, validators=POSITIVE_MONEY
+    )
+    dealer_invoice_cost = models.DecimalField(
+        _("dealer invoice cost"), max_digits=12, decimal_places=2, validators=POSITIVE_MONEY
+    )
+    launch_date = models.DateField(_("launch date"))
+
+    class Meta:
+        ordering = ["brand", "series", "trim"]
+        verbose_name = _("vehicle model")
+        verbose_name_plural = _("vehicle models")
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "series", "trim"], name="vehicle_model_unique_trim"),
+            models.CheckConstraint(
+                name="vehicle_model_prices_positive",
+                condition=Q(msrp__gt=0, guide_price_floor__gt=0, dealer_invoice_cost__gt=0),
+                violation_error_message=_("Prices must be positive."),
+            ),
+            models.CheckConstraint(
+                name="vehicle_model_floor_not_above_msrp",
+                condition=Q(guide_price_floor__lte=F("msrp")),
+                violation_error_message=_("The guide-price floor cannot exceed the MSRP."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.series} {self.trim}"
+
+
+class StockStatus(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    IN_TRANSIT = "in_transit", _("In transit")
+    IN_STOCK = "in_stock", _("In stock")
+    SOLD = "sold", _("Sold")
+    TRANSFERRED = "transferred", _("Transferred")
+
+
+ARRIVED_STATUSES = [StockStatus.IN_STOCK, StockStatus.SOLD, StockStatus.TRANSFERRED]
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class StockUnit(TimeStamped):
+    """One vehicle, by VIN, from factory order to sale or transfer."""
+
+    vin = models.CharField(_("VIN"), max_length=17, unique=True, validators=[vin_validator])
+    model = models.ForeignKey(VehicleModel, verbose_name=_("model"), on_delete=models.PROTECT, related_name="units")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="stock_units")
+    status = models.CharField(_("status"), max_length=16, choices=StockStatus.choices, default=StockStatus.ORDERED)
+    ordered_on = models.DateField(_("ordered on"))
+    eta = models.DateField(_("ETA"), null=True, blank=True)
+    arrived_on = models.DateField(_("arrived on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_on", "vin"]
+        verbose_name = _("stock unit")
+        verbose_name_plural = _("stock units")
+        indexes = [models.Index(fields=["dealer", "status"]), models.Index(fields=["dealer", "arrived_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="stock_unit_vin_format", condition=Q(vin__regex=VIN_PATTERN),
+                violation_error_message=vin_validator.message,
+            ),
+            models.CheckConstraint(
+                name="stock_unit_arrival_recorded",
+                condition=Q(arrived_on__isnull=False) | ~Q(status__in=ARRIVED_STATUSES),
+                violation_error_message=_("A unit in stock, sold or transferred needs an arrival date."),
+            ),
+            models.CheckConstraint(
+                name="stock_unit_arrival_after_order",
+                condition=Q(arrived_on__isnull=True) | Q(arrived_on__gte=F("ordered_on")),
+                violation_error_message=_("A unit cannot arrive before it was ordered."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.vin
+
+
+class Payment(models.TextChoices):
+    CASH = "cash", _("Cash")
+    LOAN = "loan", _("Loan")
+    LEASE = "lease", _("Lease")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+class Sale(models.Model):
+    """The retail sale of one stock unit. ``recorded_at`` is when it was entered, which the
+    data-timeliness metric compares with ``sold_on``."""
+
+    stock_unit = models.OneToOneField(
+        StockUnit, verbose_name=_("stock unit"), on_delete=models.PROTECT, related_name="sale"
+    )
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="sales")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="purchases"
+    )
+    salesperson = models.CharField(_("salesperson"), max_length=64)
+    sold_on = models.DateField(_("sold on"))
+    transaction_price = models.DecimalField(
+        _("transaction price"), max_digits=12, decimal_places=2, validators=POSITIVE_MONEY
+    )
+    payment = models.CharField(_("payment"), max_length=8, choices=Payment.choices)
+    registered_city = models.CharField(_("registered city"), max_length=32)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-sold_on", "-id"]
+        verbose_name = _("sale")
+        verbose_name_plural = _("sales")
+        indexes = [models.Index(fields=["dealer", "sold_on"]), models.Index(fields=["sold_on"])]
+        constraints = [
+            models.CheckConstraint(
+                name="sale_price_positive", condition=Q(transaction_price__gt=0),
+                violation_error_message=_("The transaction price must be positive."),
+            ),
+        ]
+        triggers = [
+            # Cross-table rules a CHECK cannot express. Deferred, so a service may change a
+            # sale and its loan in one transaction; checked at commit.
+            pgtrigger.Trigger(
+                name="sale_matches_stock_unit",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                timing=pgtrigger.Deferred,
+                func=pgtrigger.Func(
+                    """
+                    DECLARE unit RECORD;
+                    BEGIN
+                      SELECT dealer_id, arrived_on INTO unit FROM inventory_stockunit WHERE id = NEW.stock_unit_id;
+                      IF unit.dealer_id <> NEW.dealer_id THEN
+                        RAISE EXCEPTION 'sale % is for a unit held by another dealer', NEW.id USING ERRCODE = '23514';
+                      END IF;
+                      IF unit.arrived_on IS NULL OR NEW.sold_on < unit.arrived_on THEN
+                        RAISE EXCEPTION 'sale % is dated before its unit arrived', NEW.id USING ERRCODE = '23514';
+                      END IF;
+                      IF EXISTS (
+                        SELECT 1 FROM finance_loan l WHERE l.sale_id = NEW.id AND l.status <> 'rejected'
+                          AND (NEW.payment <> 'loan' OR l.principal + l.down_payment <> NEW.transaction_price)
+                      ) THEN
+                        RAISE EXCEPTION 'sale % disagrees with its loan (payment or price)', NEW.id
+                          USING ERRCODE = '23514';
+                      END IF;
+                      RETURN NULL;
+                    END;
+                    """
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.sold_on}"

@@ -1,0 +1,175 @@
+"""factory_boy factories for every model. Defaults build a consistent record (a sale's unit
+has arrived at the sale's dealer, a loan's principal + down payment equals its sale price)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from channels.models import Dealer, DealerKind, Lead, LeadSource, Region
+from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
+from dealerops.models import Role, User
+from finance.models import Lender, LenderKind, Loan, LoanStatus
+from inventory.models import Payment, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
+
+TODAY = dt.date(2026, 11, 15)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"R{n:02d}")
+    name = factory.Sequence(lambda n: f"Region {n}")
+
+
+class DealerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dealer
+
+    code = factory.Sequence(lambda n: f"D{n:04d}")
+    name = factory.Sequence(lambda n: f"Dealer {n}")
+    kind = DealerKind.FOUR_S
+    region = factory.SubFactory(RegionFactory)
+    province = "Zhejiang"
+    city = "Hangzhou"
+    latitude = Decimal("30.274084")
+    longitude = Decimal("120.155070")
+    opened_on = dt.date(2018, 5, 1)
+    sales_headcount = 10
+    monthly_sales_target = 100
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+    role = Role.HEAD_OFFICE
+    dealer = None
+
+    @factory.post_generation
+    def regions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.regions.set(extracted)
+        if create:
+            self.save()
+
+
+class VehicleModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VehicleModel
+
+    code = factory.Sequence(lambda n: f"M{n:03d}")
+    brand = "Hongqi"
+    series = factory.Sequence(lambda n: f"H{n}")
+    trim = "Standard"
+    powertrain = Powertrain.BEV
+    msrp = Decimal("200000.00")
+    guide_price_floor = Decimal("180000.00")
+    dealer_invoice_cost = Decimal("170000.00")
+    launch_date = dt.date(2024, 1, 1)
+
+
+class StockUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockUnit
+
+    vin = factory.Sequence(lambda n: f"LSV{n:014d}")
+    model = factory.SubFactory(VehicleModelFactory)
+    dealer = factory.SubFactory(DealerFactory)
+    status = StockStatus.IN_STOCK
+    ordered_on = TODAY - dt.timedelta(days=60)
+    arrived_on = TODAY - dt.timedelta(days=30)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    home_dealer = factory.SubFactory(DealerFactory)
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    city = "Hangzhou"
+
+
+class SaleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sale
+
+    dealer = factory.SubFactory(DealerFactory)
+    stock_unit = factory.SubFactory(StockUnitFactory, dealer=factory.SelfAttribute("..dealer"), status=StockStatus.SOLD)
+    customer = factory.SubFactory(CustomerFactory, home_dealer=factory.SelfAttribute("..dealer"))
+    salesperson = "Wang Fang"
+    sold_on = TODAY - dt.timedelta(days=10)
+    transaction_price = Decimal("195000.00")
+    payment = Payment.CASH
+    registered_city = "Hangzhou"
+
+
+class LenderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lender
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"L{n:02d}")
+    name = factory.Sequence(lambda n: f"Lender {n}")
+    kind = LenderKind.BANK
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Loan
+
+    sale = factory.SubFactory(SaleFactory, payment=Payment.LOAN)
+    dealer = factory.SelfAttribute("sale.dealer")
+    reference = factory.Sequence(lambda n: f"LN{n:08d}")
+    lender = factory.SubFactory(LenderFactory)
+    down_payment = Decimal("45000.00")
+    principal = factory.LazyAttribute(lambda loan: loan.sale.transaction_price - loan.down_payment)
+    annual_rate = Decimal("0.050000")
+    term_months = 36
+    credit_grade = "B"
+    status = LoanStatus.DISBURSED
+    applied_on = factory.LazyAttribute(lambda loan: loan.sale.sold_on)
+    disbursed_on = factory.LazyAttribute(lambda loan: loan.sale.sold_on + dt.timedelta(days=3))
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    source = LeadSource.WEBSITE
+    customer_city = "Hangzhou"
+    model_of_interest = factory.SubFactory(VehicleModelFactory)
+    created_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=5))
+    dealer = factory.SubFactory(DealerFactory)
+    assigned_at = factory.LazyAttribute(lambda lead: lead.created_at + dt.timedelta(minutes=5))
+
+
+class ServiceVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceVisit
+
+    dealer = factory.SubFactory(DealerFactory)
+    customer = factory.SubFactory(CustomerFactory, home_dealer=factory.SelfAttribute("..dealer"))
+    visited_on = TODAY - dt.timedelta(days=3)
+    kind = ServiceKind.MAINTENANCE
+    amount = Decimal("880.00")
+    satisfaction = 5
+
+
+class InquiryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Inquiry
+
+    dealer = factory.SubFactory(DealerFactory)
+    customer = factory.SubFactory(CustomerFactory, home_dealer=factory.SelfAttribute("..dealer"))
+    kind = InquiryKind.INQUIRY
+    category = InquiryCategory.SALES
+    text = "When will the new trim arrive?"
+    opened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
