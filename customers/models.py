@@ -44,7 +44,8 @@ class Customer(TimeStamped):
             # The natural key imports upsert by.
             models.UniqueConstraint(fields=["home_dealer", "phone"], name="customer_unique_phone_per_dealer"),
             models.CheckConstraint(
-                name="customer_phone_format", condition=Q(phone__regex=PHONE_PATTERN),
+                name="customer_phone_format",
+                condition=Q(phone__regex=PHONE_PATTERN),
                 violation_error_message=phone_validator.message,
             ),
         ]
@@ -71,7 +72,9 @@ class ServiceVisit(TimeStamped):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="service_visits"
     )
-    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="service_visits")
+    dealer = models.ForeignKey(
+        Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="service_visits"
+    )
     visited_on = models.DateField(_("visited on"))
     kind = models.CharField(_("kind"), max_length=16, choices=ServiceKind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
@@ -86,7 +89,8 @@ class ServiceVisit(TimeStamped):
         indexes = [models.Index(fields=["dealer", "visited_on"])]
         constraints = [
             models.CheckConstraint(
-                name="service_visit_amount_not_negative", condition=Q(amount__gte=0),
+                name="service_visit_amount_not_negative",
+                condition=Q(amount__gte=0),
                 violation_error_message=_("The amount cannot be negative."),
             ),
             models.CheckConstraint(
@@ -123,7 +127,9 @@ class InquiryCategory(models.TextChoices):
 class Inquiry(models.Model):
     """An inquiry or complaint, handled by the dealer it is routed to."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="inquiries")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="inquiries"
+    )
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="inquiries")
     kind = models.CharField(_("kind"), max_length=16, choices=InquiryKind.choices)
     category = models.CharField(_("category"), max_length=16, choices=InquiryCategory.choices)

@@ -73,6 +73,10 @@ RULES: dict[str, Rule] = {
     "finance.Lender": Rule(
         dealer=None, region=None, roles=ALL_ROLES, writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE})
     ),
+    "dealerops.JobRun": Rule(
+        dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
     "finance.Loan": Rule(
         dealer="dealer", region="dealer__region", roles=FINANCE_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.FINANCE, Role.HEAD_OFFICE}),

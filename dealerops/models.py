@@ -42,7 +42,9 @@ class User(AbstractUser):
         constraints = [
             models.CheckConstraint(
                 name="user_dealer_iff_dealer_user",
-                condition=(Q(role="dealer_user", dealer__isnull=False) | (~Q(role="dealer_user") & Q(dealer__isnull=True))),
+                condition=(
+                    Q(role="dealer_user", dealer__isnull=False) | (~Q(role="dealer_user") & Q(dealer__isnull=True))
+                ),
                 violation_error_message=_("A dealer user needs a dealer, and only dealer users have one."),
             )
         ]
@@ -50,3 +52,39 @@ class User(AbstractUser):
     @property
     def is_head_office(self) -> bool:
         return self.is_superuser or self.role == Role.HEAD_OFFICE
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class JobRun(models.Model):
+    """One run of a background job (nightly or started by hand), shown on the operations page."""
+
+    job = models.CharField(_("job"), max_length=64)
+    period = models.CharField(_("period"), max_length=32, blank=True, help_text=_("The date or month the run covered."))
+    status = models.CharField(_("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    rows = models.PositiveBigIntegerField(_("rows written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_by = models.ForeignKey(
+        "dealerops.User", verbose_name=_("started by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        indexes = [models.Index(fields=["job", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} {self.status}"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

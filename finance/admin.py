@@ -12,7 +12,16 @@ class LenderAdmin(admin.ModelAdmin):
 
 @admin.register(Loan)
 class LoanAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "dealer", "lender", "principal", "annual_rate", "term_months", "credit_grade", "status"]
+    list_display = [
+        "reference",
+        "dealer",
+        "lender",
+        "principal",
+        "annual_rate",
+        "term_months",
+        "credit_grade",
+        "status",
+    ]
     list_filter = ["status", "lender", "credit_grade"]
     search_fields = ["reference"]
     raw_id_fields = ["sale", "dealer"]

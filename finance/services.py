@@ -6,8 +6,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DateField, F, Func
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
+from dealerops.jobs import tracked_run
+from dealerops.models import JobRun
 from dealerops.validation import ensure_not_future
 from finance.models import Lender, Loan, LoanStatus
 from inventory.models import Payment, Sale
@@ -71,3 +75,26 @@ def loan_sale_record(*, loan_terms: LoanTerms | None, **sale_fields) -> Sale:
     if loan_terms is not None:
         loan_create(sale=sale, terms=loan_terms)
     return sale
+
+
+class AddMonths(Func):
+    """``date + n months`` in PostgreSQL, as a date (end-of-month safe: Jan 31 + 1 month = Feb 28)."""
+
+    template = "(%(expressions)s))::date"
+    arg_joiner = " + make_interval(months => "
+    output_field = DateField()
+
+
+def loans_mature(*, as_of: date, started_by_id: int | None = None) -> JobRun:
+    """Close every disbursed loan whose term has run out by ``as_of`` as matured, dated on its
+    maturity day. One set-based UPDATE; re-running it changes nothing (idempotent)."""
+    maturity = AddMonths(F("disbursed_on"), F("term_months"))
+    with tracked_run("finance.mature_loans", period=as_of.isoformat(), started_by_id=started_by_id) as run:
+        with transaction.atomic():
+            run.rows = (
+                Loan.objects.filter(status=LoanStatus.DISBURSED)
+                .annotate(matures_on=maturity)
+                .filter(matures_on__lte=as_of)
+                .update(status=LoanStatus.MATURED, closed_on=maturity, updated_at=Now())
+            )
+    return run

@@ -83,8 +83,8 @@ class StockUnitFactory(factory.django.DjangoModelFactory):
     model = factory.SubFactory(VehicleModelFactory)
     dealer = factory.SubFactory(DealerFactory)
     status = StockStatus.IN_STOCK
-    ordered_on = TODAY - dt.timedelta(days=60)
     arrived_on = TODAY - dt.timedelta(days=30)
+    ordered_on = factory.LazyAttribute(lambda unit: (unit.arrived_on or TODAY) - dt.timedelta(days=30))
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

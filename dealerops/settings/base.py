@@ -8,6 +8,7 @@ import plotly
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.env import env_bool, env_int, env_list, env_str
+from dealerops.schedules import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("DEALEROPS_DATA_DIR", str(BASE_DIR / ".data")))
@@ -159,6 +160,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # opted into per task, only for idempotent ones
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 4 * 3600)}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = beat_schedule()
 
 LOGGING = {
     "version": 1,

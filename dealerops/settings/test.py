@@ -8,3 +8,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LANGUAGE_CODE = "en"
+# Tasks run in-process; tests marked celery_worker send to a real worker explicitly.
+CELERY_TASK_ALWAYS_EAGER = True

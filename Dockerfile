@@ -1,0 +1,21 @@
+# One image for web, worker and beat; docker-compose.yml picks the command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=dealerops.settings.production
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY dealerops dealerops
+COPY channels channels
+COPY inventory inventory
+COPY customers customers
+COPY pricing pricing
+COPY finance finance
+COPY templates templates
+COPY manage.py ./
+RUN pip install --no-cache-dir . \
+ && SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused python manage.py collectstatic --noinput \
+ && useradd --create-home --uid 1000 dealerops
+USER dealerops
+EXPOSE 8000
+CMD ["gunicorn", "dealerops.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

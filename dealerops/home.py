@@ -1,0 +1,119 @@
+"""What each role's home page shows: real numbers of the user's scope and the 24-month chart.
+
+Every figure reads through ``dealerops.access.scope``, so one code path serves all roles:
+the role only changes the headline and which extra panel is shown.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from channels.models import Dealer, DealerStatus
+from dealerops.access import role_of, scope
+from dealerops.models import Role, User
+from finance import selectors as loan_selectors
+from finance.models import Loan
+from inventory import charts
+from inventory import selectors as sales_selectors
+from inventory.models import Sale, StockUnit
+
+CHART_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str
+    hint: str = ""
+
+
+def _percent(part: int | Decimal, whole: int | Decimal) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "–"
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def _scope_title(user: User, role: str) -> str:
+    if role == Role.DEALER_USER:
+        return str(user.dealer)
+    if role == Role.REGIONAL_MANAGER:
+        names = ", ".join(region.name for region in user.regions.all())
+        return names or _("No region assigned yet: ask head office to assign your regions.")
+    return _("Whole network")
+
+
+def home_context(user: User, today: date) -> dict:
+    role = role_of(user)
+    sales = scope(user, Sale)
+    first_month = sales_selectors.month_start(today, CHART_MONTHS - 1)
+    this_month = sales_selectors.month_start(today)
+    last_month = sales_selectors.month_start(today, 1)
+    monthly = sales_selectors.monthly_sales(sales, first_month=first_month, last_day=today)
+    current, previous = monthly[-1], monthly[-2]
+    same_month_last_year = monthly[-13]
+
+    kpis = [
+        Kpi(_("Units sold this month"), f"{current.units:,}", _("since %(day)s") % {"day": this_month}),
+        Kpi(_("Units sold last month"), f"{previous.units:,}"),
+        Kpi(
+            _("Change on the same month last year"),
+            _percent(current.units - same_month_last_year.units, same_month_last_year.units),
+        ),
+        Kpi(_("Loan or lease share last month"), _percent(previous.financed_units, previous.units)),
+    ]
+    context: dict = {"role": role, "scope_title": _scope_title(user, role), "kpis": kpis, "panels": []}
+
+    monthly_target = None
+    if role == Role.DEALER_USER:
+        monthly_target = user.dealer.monthly_sales_target
+        kpis.insert(1, Kpi(_("Target achieved this month"), _percent(current.units, monthly_target)))
+    if role in (Role.DEALER_USER, Role.REGIONAL_MANAGER, Role.HEAD_OFFICE):
+        stock = sales_selectors.stock_summary(scope(user, StockUnit), today=today)
+        kpis += [
+            Kpi(_("Units in stock"), f"{stock.in_stock:,}", _("%(n)s ordered or in transit") % {"n": stock.in_transit}),
+            Kpi(_("In stock over 90 days"), f"{stock.aged_over_90_days:,}"),
+        ]
+    if role == Role.FINANCE:
+        count, principal = loan_selectors.disbursement_totals(scope(user, Loan), this_month, today)
+        kpis += [
+            Kpi(_("Loans disbursed this month"), f"{count:,}"),
+            Kpi(_("Principal disbursed this month"), _yuan(principal)),
+        ]
+        context["lender_volumes"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, today)
+    if role == Role.REGIONAL_MANAGER:
+        context["top_dealers"] = _dealers_this_month(user, this_month, today)
+
+    if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
+        months = [row.month for row in monthly]
+        by_region = sales_selectors.monthly_sales_by_group(
+            sales, group="dealer__region__name", first_month=first_month, last_day=today
+        )
+        context["figure"] = charts.stacked_monthly_figure(
+            by_region, months, title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS}
+        )
+    else:
+        context["figure"] = charts.monthly_sales_figure(
+            monthly,
+            title=_("Units sold per month, last %(n)s months") % {"n": CHART_MONTHS},
+            monthly_target=monthly_target,
+        )
+    return context
+
+
+def _dealers_this_month(user: User, first_day: date, today: date, limit: int = 10) -> list[Dealer]:
+    """The region's active dealers ranked by units sold this month, with target achievement."""
+    sold = Count("sales", filter=Q(sales__sold_on__gte=first_day, sales__sold_on__lte=today))
+    dealers = (
+        scope(user, Dealer)
+        .filter(status__in=[DealerStatus.ACTIVE, DealerStatus.PROBATION])
+        .annotate(units=sold)
+        .order_by("-units", "code")[:limit]
+    )
+    for dealer in dealers:
+        dealer.achievement = _percent(dealer.units, dealer.monthly_sales_target)
+    return list(dealers)

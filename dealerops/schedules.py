@@ -1,0 +1,29 @@
+"""Every periodic job in one place: the beat schedule and the operations page read this list."""
+
+from dataclasses import dataclass
+
+from celery.schedules import crontab
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NightlyJob:
+    name: str  # the JobRun.job it records
+    task: str  # the Celery task's dotted name
+    schedule: crontab
+    label: str
+
+
+NIGHTLY_JOBS = [
+    NightlyJob(
+        name="finance.mature_loans",
+        task="finance.tasks.mature_loans",
+        schedule=crontab(hour=1, minute=30),
+        label=_("Close loans whose term has ended"),
+    ),
+]
+
+
+def beat_schedule() -> dict:
+    """CELERY_BEAT_SCHEDULE; django-celery-beat copies it into its tables when beat starts."""
+    return {job.name: {"task": job.task, "schedule": job.schedule} for job in NIGHTLY_JOBS}

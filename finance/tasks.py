@@ -1,0 +1,15 @@
+"""Celery entry points for finance jobs: thin wrappers that call one service."""
+
+from datetime import date
+
+from celery import shared_task
+
+from dealerops.validation import today
+from finance.services import loans_mature
+
+
+@shared_task(acks_late=True)  # idempotent: safe to run again after a worker crash
+def mature_loans(as_of: str | None = None, started_by_id: int | None = None) -> int:
+    """Nightly: close loans whose term has run out. ``as_of`` (ISO date) re-runs a past day."""
+    run = loans_mature(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id)
+    return run.pk

@@ -1,0 +1,88 @@
+"""Reads for stock and sales: set-based aggregates over querysets already scoped by the caller."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+
+from inventory.models import Payment, Sale, StockStatus, StockUnit
+
+
+@dataclass(frozen=True)
+class MonthlySales:
+    month: date
+    units: int
+    revenue: Decimal
+    financed_units: int  # loan and lease sales
+
+
+def month_start(day: date, months_back: int = 0) -> date:
+    """First day of the month ``months_back`` months before ``day``'s month."""
+    index = day.year * 12 + day.month - 1 - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_sales(sales: QuerySet[Sale], *, first_month: date, last_day: date) -> list[MonthlySales]:
+    """Units, revenue and financed units per calendar month, every month present (zeros included)."""
+    rows = (
+        sales.filter(sold_on__gte=first_month, sold_on__lte=last_day)
+        .annotate(month=TruncMonth("sold_on"))
+        .values("month")
+        .annotate(
+            units=Count("id"),
+            revenue=Sum("transaction_price"),
+            financed=Count("id", filter=Q(payment__in=[Payment.LOAN, Payment.LEASE])),
+        )
+        .order_by()
+    )
+    by_month = {row["month"]: row for row in rows}
+    result = []
+    month = first_month
+    while month <= last_day:
+        row = by_month.get(month, {})
+        result.append(
+            MonthlySales(
+                month=month,
+                units=row.get("units", 0),
+                revenue=row.get("revenue") or Decimal("0.00"),
+                financed_units=row.get("financed", 0),
+            )
+        )
+        month = month_start(month, -1)
+    return result
+
+
+def monthly_sales_by_group(
+    sales: QuerySet[Sale], *, group: str, first_month: date, last_day: date
+) -> dict[str, dict[date, int]]:
+    """Units per month split by ``group`` (a lookup such as ``dealer__region__name``)."""
+    rows = (
+        sales.filter(sold_on__gte=first_month, sold_on__lte=last_day)
+        .annotate(month=TruncMonth("sold_on"))
+        .values("month", group)
+        .annotate(units=Count("id"))
+        .order_by()
+    )
+    series: dict[str, dict[date, int]] = {}
+    for row in rows:
+        series.setdefault(str(row[group]), {})[row["month"]] = row["units"]
+    return dict(sorted(series.items()))
+
+
+@dataclass(frozen=True)
+class StockSummary:
+    in_stock: int
+    in_transit: int
+    aged_over_90_days: int
+
+
+def stock_summary(units: QuerySet[StockUnit], *, today: date) -> StockSummary:
+    """Units on hand, on the way, and on hand for more than 90 days, in one query."""
+    counts = units.aggregate(
+        in_stock=Count("id", filter=Q(status=StockStatus.IN_STOCK)),
+        in_transit=Count("id", filter=Q(status__in=[StockStatus.ORDERED, StockStatus.IN_TRANSIT])),
+        aged=Count("id", filter=Q(status=StockStatus.IN_STOCK, arrived_on__lt=today - timedelta(days=90))),
+    )
+    return StockSummary(in_stock=counts["in_stock"], in_transit=counts["in_transit"], aged_over_90_days=counts["aged"])

@@ -1,0 +1,220 @@
+"""The access matrix: every URL pattern x every role x a record the role must not see.
+
+The URL patterns are enumerated from the resolver, so a page or API route added tomorrow is
+checked tomorrow. For a pattern with a ``pk`` the model comes from the view (``model`` on a
+Django view, ``queryset``/``model`` on a DRF viewset); a pattern whose model has no foreign
+record below, or whose arguments this test does not know, fails until it is added here.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from dealerops.access import can_view, role_of, rule_for
+from dealerops.models import Role
+from tests.factories import (
+    CustomerFactory,
+    InquiryFactory,
+    LeadFactory,
+    LoanFactory,
+    SaleFactory,
+    ServiceVisitFactory,
+    StockUnitFactory,
+)
+
+# Paths outside the portal's own pages: Django admin (staff only, its own permissions),
+# authentication and language switching, which show no records.
+EXEMPT_NAMESPACES = {"admin"}
+EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz"}
+
+# Strings that appear only in the foreign dealer's records.
+FOREIGN_MARKERS = {
+    "channels.Dealer": "Chengdu Jinjiang 4S",
+    "inventory.StockUnit": "LFVFOREIGN0000001",
+    "inventory.Sale": "LFVFOREIGN0000002",
+    "customers.Customer": "Foreign Buyer Zhao",
+    "customers.ServiceVisit": "Foreign Visitor Qian",
+    "customers.Inquiry": "Foreign Asker Sun",
+    "finance.Loan": "LNFOREIGN0001",
+}
+
+
+@dataclass
+class Route:
+    path: str  # the pattern as a printable route, e.g. "sales/<pk>/"
+    name: str
+    regex: str
+    view: Callable
+    kwargs: set[str]
+
+    def url(self, **values) -> str:
+        """Build a concrete URL by substituting the named groups of the pattern's regex."""
+        url = self.regex
+        for name, value in values.items():
+            url = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), url)
+        url = url.replace("^", "").replace("$", "").replace("\\Z", "").replace("\\", "")
+        url = re.sub(r"/\?$", "/", url)
+        return "/" + url.lstrip("/")
+
+
+def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        regex = pattern.pattern.regex.pattern
+        if isinstance(pattern, URLResolver):
+            inner_namespace = pattern.namespace or namespace
+            yield from iter_routes(pattern.url_patterns, prefix + regex.lstrip("^").rstrip("$"), inner_namespace)
+        elif isinstance(pattern, URLPattern):
+            full = (prefix + regex.lstrip("^")).replace("\\Z", "$")
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else (pattern.name or "")
+            yield Route(
+                path=str(full),
+                name=name,
+                regex=full,
+                view=pattern.callback,
+                kwargs=set(pattern.pattern.regex.groupindex),
+            )
+
+
+def portal_routes() -> list[Route]:
+    routes = []
+    for route in iter_routes():
+        namespace = route.name.split(":")[0] if ":" in route.name else ""
+        if namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
+            continue
+        if route.path.startswith("static/") or "format" in route.kwargs:
+            continue  # static files; DRF's ".json" suffix variants repeat the plain routes
+        routes.append(route)
+    return routes
+
+
+def model_of(route: Route) -> type[Model]:
+    view = route.view
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    model = getattr(view_class, "model", None)
+    if model is None and getattr(view_class, "queryset", None) is not None:
+        model = view_class.queryset.model
+    assert model is not None, f"{route.path}: set `model` (or `queryset`) on its view so access can be checked"
+    return model
+
+
+def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
+    """One record of every dealer-owned model, owned by ``dealer``; ``markers`` name them."""
+
+    def named(label: str, field: str) -> dict[str, str]:
+        return {field: markers[label]} if label in markers else {}
+
+    loan_sale = SaleFactory(dealer=dealer, payment="loan")
+    return {
+        "channels.Region": dealer.region,
+        "channels.Dealer": dealer,
+        "channels.Lead": LeadFactory(dealer=dealer),
+        "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
+        "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
+        "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),
+        "customers.ServiceVisit": ServiceVisitFactory(
+            dealer=dealer, **named("customers.ServiceVisit", "customer__name")
+        ),
+        "customers.Inquiry": InquiryFactory(dealer=dealer, **named("customers.Inquiry", "customer__name")),
+        "finance.Loan": LoanFactory(sale=loan_sale, **named("finance.Loan", "reference")),
+    }
+
+
+def shared_records() -> dict[str, Model]:
+    """Network-wide catalogues: visible to every role that may open them."""
+    from tests.factories import LenderFactory, VehicleModelFactory
+
+    return {"inventory.VehicleModel": VehicleModelFactory(), "finance.Lender": LenderFactory()}
+
+
+@pytest.fixture
+def records(network):
+    home = make_records(network.home_dealer, {})
+    foreign = make_records(network.foreign_dealer, FOREIGN_MARKERS)
+    return {"home": home, "foreign": foreign, "shared": shared_records()}
+
+
+def detail_routes() -> list[Route]:
+    return [route for route in portal_routes() if route.kwargs]
+
+
+def list_routes() -> list[Route]:
+    return [route for route in portal_routes() if not route.kwargs]
+
+
+def expected_foreign_status(user, model) -> set[int]:
+    """What a detail URL of a record of the foreign dealer must answer for this user."""
+    if not can_view(user, model):
+        return {403, 404}
+    rule = rule_for(model)
+    if role_of(user) in (Role.HEAD_OFFICE, Role.FINANCE) or (rule.dealer is None and rule.region is None):
+        return {200}
+    return {404}
+
+
+@pytest.mark.django_db
+def test_the_matrix_finds_the_portal_pages_and_api_routes():
+    names = {route.name for route in portal_routes()}
+    for expected in ("home", "channels:dealer-detail", "inventory:sale-list", "finance:loan-detail", "sale-detail"):
+        assert expected in names, f"{expected} missing: the URL walk is broken"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role.values))
+def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, role):
+    user = network.users()[role]
+    client = client_for(user)
+    checked = 0
+    for route in detail_routes():
+        assert route.kwargs == {"pk"}, f"{route.path}: teach the access matrix about URL arguments {route.kwargs}"
+        model = model_of(route)
+        label = model._meta.label
+        shared = records["shared"].get(label)
+        if shared is not None:
+            response = client.get(route.url(pk=shared.pk))
+            expected = {200} if can_view(user, model) else {403, 404}
+            assert response.status_code in expected, f"{role} {route.path} shared record: {response.status_code}"
+            continue
+        assert label in records["foreign"], f"{route.path}: add a foreign {label} record to the access matrix"
+        foreign, home = records["foreign"][label], records["home"][label]
+
+        response = client.get(route.url(pk=foreign.pk))
+        assert response.status_code in expected_foreign_status(user, model), (
+            f"{role} opened {route.path} of a foreign {label}: {response.status_code}"
+        )
+        if response.status_code != 200:
+            marker = FOREIGN_MARKERS.get(label)
+            assert not marker or marker not in response.content.decode(), f"{route.path} leaked {marker}"
+
+        own = client.get(route.url(pk=home.pk))
+        expected_own = {200} if can_view(user, model) else {403, 404}
+        assert own.status_code in expected_own, f"{role} {route.path} own {label}: {own.status_code}"
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.DEALER_USER, Role.REGIONAL_MANAGER])
+def test_no_list_page_or_endpoint_shows_a_foreign_record(network, records, client_for, role):
+    client = client_for(network.users()[role])
+    for route in list_routes():
+        url = route.url()
+        for response in (client.get(url), client.get(url, {"export": "csv"})):
+            assert response.status_code in (200, 403, 405), f"{role} {url}: {response.status_code}"
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode("utf-8", errors="replace")
+            for label, marker in FOREIGN_MARKERS.items():
+                assert marker not in text, f"{role} saw foreign {label} ({marker}) on {url}"
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_see_no_page_and_no_endpoint(records, client):
+    for route in portal_routes():
+        url = route.url(pk=records["home"]["inventory.Sale"].pk) if route.kwargs else route.url()
+        response = client.get(url)
+        assert response.status_code in (302, 401, 403, 405), f"anonymous {url}: {response.status_code}"
+        if response.status_code == 302:
+            assert response["Location"].startswith("/login/")

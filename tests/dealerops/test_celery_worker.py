@@ -1,0 +1,78 @@
+"""A nightly job sent through Redis to a real Celery worker process."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from dealerops.celery import app as celery_app
+from dealerops.models import JobRun, JobStatus
+from finance.models import LoanStatus
+from finance.tasks import mature_loans
+from tests.factories import LoanFactory, SaleFactory
+from tests.requirements import require
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+def broker_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def worker_queue():
+    """Start a worker on a queue of its own, against the test database; yield the queue name."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    require(bool(broker) and broker_reachable(broker), f"A Celery broker (CELERY_BROKER_URL={broker!r})")
+    require(bool(os.environ.get("DATABASE_URL")), "DATABASE_URL (the worker must reach the test database)")
+    database = settings.DATABASES["default"]
+    test_database_url = (
+        f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:{database['PORT'] or 5432}"
+        f"/{database['NAME']}"
+    )
+    queue = f"dealerops-test-{uuid.uuid4().hex[:8]}"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": test_database_url,
+        "DJANGO_SETTINGS_MODULE": "dealerops.settings.local",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dealerops", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    celery_app.conf.task_always_eager = False
+    try:
+        yield queue
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+        print(output.decode(errors="replace"))
+
+
+def test_a_real_worker_runs_the_nightly_job_and_records_its_run(worker_queue):
+    loan = LoanFactory(
+        sale=SaleFactory(sold_on=dt.date(2025, 1, 28), payment="loan", stock_unit__arrived_on=dt.date(2025, 1, 2)),
+        term_months=12,
+        disbursed_on=dt.date(2025, 1, 31),
+    )
+    result = mature_loans.apply_async(kwargs={"as_of": "2026-11-29"}, queue=worker_queue)
+    run_id = result.get(timeout=90)
+    run = JobRun.objects.get(pk=run_id)
+    assert (run.status, run.rows) == (JobStatus.SUCCEEDED, 1)
+    loan.refresh_from_db()
+    assert (loan.status, loan.closed_on) == (LoanStatus.MATURED, dt.date(2026, 1, 31))
