@@ -5,10 +5,12 @@ Triggers capture every write, bulk ones included; the request middleware adds wh
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import DecimalField, Model
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import MiddlewareEvents
@@ -22,16 +24,34 @@ class AuditEntry:
     changes: dict[str, tuple[Any, Any]]  # field -> (before, after)
 
 
+def _display(model: type[Model], field_name: str, value: Any) -> Any:
+    """JSON turns numeric columns into floats: show money and rates with their decimal places again."""
+    try:
+        field = model._meta.get_field(field_name)
+    except FieldDoesNotExist:
+        return value
+    if isinstance(field, DecimalField) and isinstance(value, int | float):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
+
+
 def history_of(obj: Model, limit: int = 200) -> list[AuditEntry]:
     """The audited changes of one record, newest first: who, when, before and after."""
-    events = MiddlewareEvents.objects.tracks(obj).select_related("user").order_by("-pgh_created_at")[:limit]
+    # Events of one transaction share its timestamp; the event id orders them.
+    events = (
+        MiddlewareEvents.objects.tracks(obj).select_related("user").order_by("-pgh_created_at", "-pgh_id")[:limit]
+    )
+    model = type(obj)
     entries = []
     for event in events:
-        diff = event.pgh_diff or {}
         if event.pgh_label == "insert":
-            changes = {field: (None, value) for field, value in (event.pgh_data or {}).items()}
+            pairs = {field: (None, value) for field, value in (event.pgh_data or {}).items()}
         else:
-            changes = {field: (pair[0], pair[1]) for field, pair in diff.items()}
+            pairs = {field: (pair[0], pair[1]) for field, pair in (event.pgh_diff or {}).items()}
+        changes = {
+            field: (_display(model, field, before), _display(model, field, after))
+            for field, (before, after) in pairs.items()
+        }
         entries.append(
             AuditEntry(
                 at=event.pgh_created_at,
