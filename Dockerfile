@@ -13,7 +13,8 @@ COPY pricing pricing
 COPY finance finance
 COPY templates templates
 COPY manage.py ./
-RUN pip install --no-cache-dir . \
+# Editable, so BASE_DIR stays /app (templates/, locale) rather than site-packages.
+RUN pip install --no-cache-dir -e . \
  && SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused python manage.py collectstatic --noinput \
  && useradd --create-home --uid 1000 dealerops
 USER dealerops
