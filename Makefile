@@ -25,5 +25,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## Refresh the Chinese catalogue after changing UI strings (compiling needs GNU gettext).
+## The compiled .mo is committed, so `make run` needs no gettext.
 messages: $(STAMP)
-	cd dealerops && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --ignore '../.venv/*'
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore '.data/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
