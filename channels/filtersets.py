@@ -37,7 +37,9 @@ class LeadFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
-    ordering = django_filters.OrderingFilter(fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at")))
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at"))
+    )
 
     class Meta:
         model = Lead

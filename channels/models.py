@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
@@ -81,7 +82,8 @@ class Dealer(TimeStamped):
                 violation_error_message=_("A secondary dealer needs a parent dealer; other kinds have none."),
             ),
             models.CheckConstraint(
-                name="dealer_not_own_parent", condition=~Q(parent=F("id")),
+                name="dealer_not_own_parent",
+                condition=~Q(parent=F("id")),
                 violation_error_message=_("A dealer cannot be its own parent."),
             ),
             models.CheckConstraint(
@@ -93,6 +95,9 @@ class Dealer(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("channels:dealer-detail", args=[self.pk])
 
 
 class LeadSource(models.TextChoices):

@@ -3,6 +3,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, TimeStamped
@@ -52,6 +53,9 @@ class Customer(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} {self.masked_phone}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("customers:customer-detail", args=[self.pk])
 
     @property
     def masked_phone(self) -> str:

@@ -1,3 +1,11 @@
+from django.urls import path
+
+from customers import views
+
 app_name = "customers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("customers/", views.CustomerListView.as_view(), name="customer-list"),
+    path("customers/visits/new/", views.ServiceVisitCreateView.as_view(), name="service-visit-create"),
+    path("customers/<int:pk>/", views.CustomerDetailView.as_view(), name="customer-detail"),
+]

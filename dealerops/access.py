@@ -46,39 +46,55 @@ RULES: dict[str, Rule] = {
     "channels.Region": Rule(dealer=None, region="pk", roles=ALL_ROLES),
     "channels.Dealer": Rule(dealer="pk", region="region", roles=ALL_ROLES),
     "channels.Lead": Rule(
-        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.StockUnit": Rule(
-        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "inventory.Sale": Rule(
-        dealer="dealer", region="dealer__region", roles=ALL_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=ALL_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "customers.Customer": Rule(
-        dealer="home_dealer", region="home_dealer__region", roles=FIELD_ROLES,
+        dealer="home_dealer",
+        region="home_dealer__region",
+        roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "customers.ServiceVisit": Rule(
-        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "customers.Inquiry": Rule(
-        dealer="dealer", region="dealer__region", roles=FIELD_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
     "finance.Lender": Rule(
         dealer=None, region=None, roles=ALL_ROLES, writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE})
     ),
     "dealerops.JobRun": Rule(
-        dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+        dealer=None,
+        region=None,
+        roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
         writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
     ),
     "finance.Loan": Rule(
-        dealer="dealer", region="dealer__region", roles=FINANCE_ROLES,
+        dealer="dealer",
+        region="dealer__region",
+        roles=FINANCE_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.FINANCE, Role.HEAD_OFFICE}),
     ),
 }

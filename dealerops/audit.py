@@ -38,9 +38,7 @@ def _display(model: type[Model], field_name: str, value: Any) -> Any:
 def history_of(obj: Model, limit: int = 200) -> list[AuditEntry]:
     """The audited changes of one record, newest first: who, when, before and after."""
     # Events of one transaction share its timestamp; the event id orders them.
-    events = (
-        MiddlewareEvents.objects.tracks(obj).select_related("user").order_by("-pgh_created_at", "-pgh_id")[:limit]
-    )
+    events = MiddlewareEvents.objects.tracks(obj).select_related("user").order_by("-pgh_created_at", "-pgh_id")[:limit]
     model = type(obj)
     entries = []
     for event in events:

@@ -24,4 +24,3 @@ def tracked_run(job: str, *, period: str = "", started_by_id: int | None = None)
         raise
     JobRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, finished_at=timezone.now(), rows=run.rows)
     run.refresh_from_db()
-

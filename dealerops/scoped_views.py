@@ -7,10 +7,13 @@ A record outside the user's scope is simply not in the queryset, so its detail p
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from dealerops.access import can_view, scope
+from dealerops.access import can_view, can_write, scope
+from dealerops.tables import Column, csv_response
+from dealerops.validation import today
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -30,8 +33,22 @@ class ScopedMixin(LoginRequiredMixin):
 
 
 class ScopedListView(ScopedMixin, FilterView):
+    """A filtered, sorted, paginated list; ``?export=csv`` streams the same rows as CSV."""
+
     paginate_by = 50
     strict = False  # an invalid filter shows its error next to the field, not an empty page
+    template_name = "includes/object_list.html"
+    columns: list[Column] = []
+    title = ""
+    create_url_name: str | None = None  # the entry form, offered to users who may write
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            filterset = self.get_filterset(self.get_filterset_class())
+            rows = filterset.qs if filterset.is_valid() else self.get_queryset()
+            name = self.model._meta.model_name + "s-" + today().isoformat()
+            return csv_response(name, self.columns, rows.iterator(chunk_size=2000), request.user)
+        return super().get(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -43,6 +60,17 @@ class ScopedListView(ScopedMixin, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
+        export_query = self.request.GET.copy()
+        export_query["export"] = "csv"
+        export_query.pop("page", None)
+        context.update(
+            columns=self.columns,
+            title=self.title or self.model._meta.verbose_name_plural.capitalize(),
+            export_query=export_query.urlencode(),
+            create_url=reverse(self.create_url_name)
+            if self.create_url_name and can_write(self.request.user, self.model)
+            else None,
+        )
         return context
 
 

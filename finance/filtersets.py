@@ -32,4 +32,13 @@ class LoanFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Loan
-        fields = ["q", "dealer", "lender", "status", "credit_grade", "term_months", "disbursed_after", "disbursed_before"]
+        fields = [
+            "q",
+            "dealer",
+            "lender",
+            "status",
+            "credit_grade",
+            "term_months",
+            "disbursed_after",
+            "disbursed_before",
+        ]

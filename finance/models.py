@@ -5,6 +5,7 @@ import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
@@ -72,7 +73,10 @@ class Loan(TimeStamped):
         _("annual rate"), **RATE, validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)]
     )
     buy_rate = models.DecimalField(
-        _("lender buy rate"), **RATE, null=True, blank=True,
+        _("lender buy rate"),
+        **RATE,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)],
     )
     term_months = models.PositiveSmallIntegerField(
@@ -95,11 +99,13 @@ class Loan(TimeStamped):
         ]
         constraints = [
             models.CheckConstraint(
-                name="loan_money_positive", condition=Q(principal__gt=0, down_payment__gte=0),
+                name="loan_money_positive",
+                condition=Q(principal__gt=0, down_payment__gte=0),
                 violation_error_message=_("The principal must be positive and the down payment not negative."),
             ),
             models.CheckConstraint(
-                name="loan_rate_between_0_and_1", condition=Q(annual_rate__gt=0, annual_rate__lt=1),
+                name="loan_rate_between_0_and_1",
+                condition=Q(annual_rate__gt=0, annual_rate__lt=1),
                 violation_error_message=_("The annual rate must lie strictly between 0 and 1 (e.g. 0.0495)."),
             ),
             models.CheckConstraint(
@@ -132,7 +138,9 @@ class Loan(TimeStamped):
             ),
             # A rejected application may be followed by another one for the same sale.
             models.UniqueConstraint(
-                fields=["sale"], condition=~Q(status="rejected"), name="loan_one_live_loan_per_sale",
+                fields=["sale"],
+                condition=~Q(status="rejected"),
+                name="loan_one_live_loan_per_sale",
                 violation_error_message=_("This sale already has a loan."),
             ),
         ]
@@ -167,3 +175,6 @@ class Loan(TimeStamped):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("finance:loan-detail", args=[self.pk])

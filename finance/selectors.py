@@ -40,7 +40,9 @@ def volume_by_lender(loans: QuerySet[Loan], first_day: date, last_day: date) -> 
     )
     return [
         LenderVolume(
-            lender=row["lender__name"], loans=row["loans"], principal=row["principal"],
+            lender=row["lender__name"],
+            loans=row["loans"],
+            principal=row["principal"],
             average_rate=row["average_rate"],
         )
         for row in rows

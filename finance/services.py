@@ -89,12 +89,14 @@ def loans_mature(*, as_of: date, started_by_id: int | None = None) -> JobRun:
     """Close every disbursed loan whose term has run out by ``as_of`` as matured, dated on its
     maturity day. One set-based UPDATE; re-running it changes nothing (idempotent)."""
     maturity = AddMonths(F("disbursed_on"), F("term_months"))
-    with tracked_run("finance.mature_loans", period=as_of.isoformat(), started_by_id=started_by_id) as run:
-        with transaction.atomic():
-            run.rows = (
-                Loan.objects.filter(status=LoanStatus.DISBURSED)
-                .annotate(matures_on=maturity)
-                .filter(matures_on__lte=as_of)
-                .update(status=LoanStatus.MATURED, closed_on=maturity, updated_at=Now())
-            )
+    with (
+        tracked_run("finance.mature_loans", period=as_of.isoformat(), started_by_id=started_by_id) as run,
+        transaction.atomic(),
+    ):
+        run.rows = (
+            Loan.objects.filter(status=LoanStatus.DISBURSED)
+            .annotate(matures_on=maturity)
+            .filter(matures_on__lte=as_of)
+            .update(status=LoanStatus.MATURED, closed_on=maturity, updated_at=Now())
+        )
     return run

@@ -38,12 +38,18 @@ def monthly_sales_figure(rows: list[MonthlySales], *, title: str, monthly_target
     figure = go.Figure(layout=_layout(title, _("Units sold")))
     figure.add_bar(x=months, y=[row.units for row in rows], name=_("Units sold"), marker_color=BRAND_RED)
     figure.add_scatter(
-        x=months, y=[row.financed_units for row in rows], name=_("Loan or lease"), mode="lines+markers",
+        x=months,
+        y=[row.financed_units for row in rows],
+        name=_("Loan or lease"),
+        mode="lines+markers",
         line={"color": "#1f5fa8"},
     )
     if monthly_target:
         figure.add_scatter(
-            x=months, y=[monthly_target] * len(months), name=_("Monthly target"), mode="lines",
+            x=months,
+            y=[monthly_target] * len(months),
+            name=_("Monthly target"),
+            mode="lines",
             line={"color": "#5d6b7a", "dash": "dash"},
         )
     return _as_dict(figure)
@@ -55,7 +61,9 @@ def stacked_monthly_figure(series: dict[str, dict[date, int]], months: list[date
     labels = [month.isoformat() for month in months]
     for index, (name, by_month) in enumerate(series.items()):
         figure.add_bar(
-            x=labels, y=[by_month.get(month, 0) for month in months], name=name,
+            x=labels,
+            y=[by_month.get(month, 0) for month in months],
+            name=name,
             marker_color=PALETTE[index % len(PALETTE)],
         )
     return _as_dict(figure)

@@ -5,6 +5,7 @@ import pgtrigger
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,9 @@ class VehicleModel(TimeStamped):
     def __str__(self) -> str:
         return f"{self.brand} {self.series} {self.trim}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:vehicle-model-detail", args=[self.pk])
+
 
 class StockStatus(models.TextChoices):
     ORDERED = "ordered", _("Ordered")
@@ -100,7 +104,8 @@ class StockUnit(TimeStamped):
         indexes = [models.Index(fields=["dealer", "status"]), models.Index(fields=["dealer", "arrived_on"])]
         constraints = [
             models.CheckConstraint(
-                name="stock_unit_vin_format", condition=Q(vin__regex=VIN_PATTERN),
+                name="stock_unit_vin_format",
+                condition=Q(vin__regex=VIN_PATTERN),
                 violation_error_message=vin_validator.message,
             ),
             models.CheckConstraint(
@@ -117,6 +122,9 @@ class StockUnit(TimeStamped):
 
     def __str__(self) -> str:
         return self.vin
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stock-detail", args=[self.pk])
 
 
 class Payment(models.TextChoices):
@@ -154,7 +162,8 @@ class Sale(models.Model):
         indexes = [models.Index(fields=["dealer", "sold_on"]), models.Index(fields=["sold_on"])]
         constraints = [
             models.CheckConstraint(
-                name="sale_price_positive", condition=Q(transaction_price__gt=0),
+                name="sale_price_positive",
+                condition=Q(transaction_price__gt=0),
                 violation_error_message=_("The transaction price must be positive."),
             ),
         ]
@@ -193,3 +202,6 @@ class Sale(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.sold_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:sale-detail", args=[self.pk])

@@ -31,8 +31,9 @@ def stock_arrival_record(
     elif unit.dealer_id != dealer.pk:
         raise ValidationError({"vin": _("This VIN belongs to another dealer's stock.")})
     elif unit.status not in (StockStatus.ORDERED, StockStatus.IN_TRANSIT):
-        raise ValidationError({"vin": _("This unit has already arrived (status: %(status)s).")
-                               % {"status": unit.get_status_display()}})
+        raise ValidationError(
+            {"vin": _("This unit has already arrived (status: %(status)s).") % {"status": unit.get_status_display()}}
+        )
     elif unit.model_id != model.pk:
         raise ValidationError({"model": _("This VIN was ordered as %(model)s.") % {"model": unit.model}})
     unit.status = StockStatus.IN_STOCK
@@ -85,5 +86,3 @@ def sale_record(
     unit.status = StockStatus.SOLD
     unit.save(update_fields=["status", "updated_at"])
     return sale
-
-

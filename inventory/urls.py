@@ -1,3 +1,16 @@
+from django.urls import path
+
+from inventory import views
+
 app_name = "inventory"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("sales/", views.SaleListView.as_view(), name="sale-list"),
+    path("sales/new/", views.SaleCreateView.as_view(), name="sale-create"),
+    path("sales/<int:pk>/", views.SaleDetailView.as_view(), name="sale-detail"),
+    path("stock/", views.StockListView.as_view(), name="stock-list"),
+    path("stock/arrival/", views.StockArrivalView.as_view(), name="stock-arrival"),
+    path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
+    path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
+    path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
+]

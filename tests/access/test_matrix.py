@@ -34,8 +34,8 @@ EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz"}
 # Strings that appear only in the foreign dealer's records.
 FOREIGN_MARKERS = {
     "channels.Dealer": "Chengdu Jinjiang 4S",
-    "inventory.StockUnit": "LFVFOREIGN0000001",
-    "inventory.Sale": "LFVFOREIGN0000002",
+    "inventory.StockUnit": "LFVFZRXGNA0000001",
+    "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
     "customers.ServiceVisit": "Foreign Visitor Qian",
     "customers.Inquiry": "Foreign Asker Sun",
@@ -50,6 +50,7 @@ class Route:
     regex: str
     view: Callable
     kwargs: set[str]
+    namespace: str = ""
 
     def url(self, **values) -> str:
         """Build a concrete URL by substituting the named groups of the pattern's regex."""
@@ -76,14 +77,14 @@ def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterato
                 regex=full,
                 view=pattern.callback,
                 kwargs=set(pattern.pattern.regex.groupindex),
+                namespace=namespace,
             )
 
 
 def portal_routes() -> list[Route]:
     routes = []
     for route in iter_routes():
-        namespace = route.name.split(":")[0] if ":" in route.name else ""
-        if namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
+        if route.namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
             continue
         if route.path.startswith("static/") or "format" in route.kwargs:
             continue  # static files; DRF's ".json" suffix variants repeat the plain routes

@@ -21,7 +21,9 @@ def trading_network(network):
             SaleFactory(dealer=dealer, sold_on=this_month, stock_unit__arrived_on=this_month - dt.timedelta(days=5))
     LoanFactory(
         sale=SaleFactory(
-            dealer=network.home_dealer, payment="loan", sold_on=this_month,
+            dealer=network.home_dealer,
+            payment="loan",
+            sold_on=this_month,
             stock_unit__arrived_on=this_month - dt.timedelta(days=5),
         ),
         disbursed_on=this_month,

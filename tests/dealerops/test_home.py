@@ -23,7 +23,9 @@ def sales(network):
         SaleFactory(dealer=network.home_dealer, sold_on=dt.date(2026, 11, day))
     LoanFactory(
         sale=SaleFactory(dealer=network.home_dealer, sold_on=dt.date(2026, 10, 30), payment=Payment.LOAN),
-        principal=Decimal("150000.00"), down_payment=Decimal("45000.00"), disbursed_on=dt.date(2026, 11, 2),
+        principal=Decimal("150000.00"),
+        down_payment=Decimal("45000.00"),
+        disbursed_on=dt.date(2026, 11, 2),
     )
     for day in (5, 6):
         SaleFactory(dealer=network.foreign_dealer, sold_on=dt.date(2026, 11, day))

@@ -21,16 +21,16 @@ def unit(network):
 
 
 def sale_fields(network, unit, **overrides):
-    fields = dict(
-        dealer=network.home_dealer,
-        stock_unit=unit,
-        customer=CustomerFactory(home_dealer=network.home_dealer),
-        salesperson="Li Na",
-        sold_on=dt.date(2026, 11, 2),
-        transaction_price=Decimal("188888.88"),
-        payment="cash",
-        registered_city="Hangzhou",
-    )
+    fields = {
+        "dealer": network.home_dealer,
+        "stock_unit": unit,
+        "customer": CustomerFactory(home_dealer=network.home_dealer),
+        "salesperson": "Li Na",
+        "sold_on": dt.date(2026, 11, 2),
+        "transaction_price": Decimal("188888.88"),
+        "payment": "cash",
+        "registered_city": "Hangzhou",
+    }
     return {**fields, **overrides}
 
 

@@ -1,0 +1,48 @@
+from django.utils.translation import gettext_lazy as _
+
+from channels.filtersets import DealerFilterSet
+from channels.models import Dealer
+from channels.selectors import dealer_figures
+from dealerops.access import scope
+from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.tables import Column
+from dealerops.validation import today
+from inventory.models import Sale
+
+
+class DealerListView(ScopedListView):
+    model = Dealer
+    filterset_class = DealerFilterSet
+    title = _("Dealers")
+    columns = [
+        Column(_("Code"), "code", order="code", link=True),
+        Column(_("Name"), "name", order="name", link=True),
+        Column(_("Kind"), "kind", kind="choice"),
+        Column(_("Status"), "status", kind="choice"),
+        Column(_("Region"), "region.name", order="region"),
+        Column(_("Province"), "province"),
+        Column(_("City"), "city", order="city"),
+        Column(_("Sales staff"), "sales_headcount", kind="number"),
+        Column(_("Monthly target"), "monthly_sales_target", kind="number", order="monthly_sales_target"),
+    ]
+
+    def base_queryset(self):
+        return Dealer.objects.select_related("region")
+
+
+class DealerDetailView(ScopedDetailView):
+    model = Dealer
+    template_name = "channels/dealer_detail.html"
+
+    def base_queryset(self):
+        return Dealer.objects.select_related("region", "parent")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dealer = self.object
+        context["figures"] = dealer_figures(dealer, today())
+        context["latest_sales"] = (
+            scope(self.request.user, Sale).filter(dealer=dealer).select_related("stock_unit__model", "customer")[:10]
+        )
+        context["secondary_dealers"] = scope(self.request.user, Dealer).filter(parent=dealer)
+        return context

@@ -1,0 +1,64 @@
+from django.utils.translation import gettext_lazy as _
+
+from customers.filtersets import CustomerFilterSet
+from customers.forms import ServiceVisitForm
+from customers.models import Customer, Inquiry, ServiceVisit
+from customers.services import service_visit_record
+from dealerops.access import can_see_phone, scope
+from dealerops.entry_views import EntryView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.tables import Column
+from inventory.models import Sale
+
+
+class CustomerListView(ScopedListView):
+    model = Customer
+    filterset_class = CustomerFilterSet
+    title = _("Customers")
+    create_url_name = "customers:service-visit-create"
+    columns = [
+        Column(_("Name"), "name", order="name", link=True),
+        Column(_("Phone"), "phone", kind="phone"),
+        Column(_("City"), "city", order="city"),
+        Column(_("Home dealer"), "home_dealer.name"),
+        Column(_("Consents to marketing"), "marketing_consent"),
+    ]
+
+    def base_queryset(self):
+        return Customer.objects.select_related("home_dealer")
+
+
+class CustomerDetailView(ScopedDetailView):
+    model = Customer
+    template_name = "customers/customer_detail.html"
+
+    def base_queryset(self):
+        return Customer.objects.select_related("home_dealer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, customer = self.request.user, self.object
+        context["phone"] = customer.phone if can_see_phone(user) else customer.masked_phone
+        context["purchases"] = scope(user, Sale).filter(customer=customer).select_related("stock_unit__model")
+        context["visits"] = scope(user, ServiceVisit).filter(customer=customer).select_related("dealer")[:50]
+        context["inquiries"] = scope(user, Inquiry).filter(customer=customer)[:50]
+        return context
+
+
+class ServiceVisitCreateView(EntryView):
+    model = ServiceVisit
+    form_class = ServiceVisitForm
+    title = _("Record a service visit")
+    success_message = _("The service visit has been recorded.")
+
+    def save(self, form) -> Customer:
+        data = form.cleaned_data
+        visit = service_visit_record(
+            dealer=form.chosen_dealer(),
+            customer=data["customer"],
+            visited_on=data["visited_on"],
+            kind=data["kind"],
+            amount=data["amount"],
+            satisfaction=data["satisfaction"],
+        )
+        return visit.customer

@@ -1,0 +1,35 @@
+from django import template
+from django.utils.html import format_html
+
+from dealerops.tables import Column, display
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def cell(context, column: Column, row):
+    text = display(column, row, context["request"].user)
+    if column.link and hasattr(row, "get_absolute_url"):
+        return format_html('<a href="{}">{}</a>', row.get_absolute_url(), text)
+    return text
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, column: Column) -> str:
+    """Query string that sorts by ``column``, toggling direction, keeping the other filters."""
+    query = context["request"].GET.copy()
+    current = query.get("ordering", "")
+    query["ordering"] = f"-{column.order}" if current == column.order else column.order
+    query.pop("page", None)
+    return "?" + query.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_mark(context, column: Column) -> str:
+    current = context["request"].GET.get("ordering", "")
+    return {column.order: " ▲", f"-{column.order}": " ▼"}.get(current, "")
+
+
+@register.filter
+def yuan(value) -> str:
+    return "–" if value is None else f"¥{value:,.2f}"

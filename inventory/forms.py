@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer, phone_validator
+from dealerops.access import scope
+from dealerops.entry_forms import DATE_INPUT, DealerEntryForm
+from finance.models import CreditGrade, Lender
+from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_validator
+
+TERMS = [(months, _("%(n)s months") % {"n": months}) for months in (12, 24, 36, 48, 60)]
+
+
+class StockArrivalForm(DealerEntryForm):
+    vin = forms.CharField(label=_("VIN"), max_length=17, min_length=17, validators=[vin_validator])
+    model = forms.ModelChoiceField(label=_("Model"), queryset=VehicleModel.objects.all())
+    arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
+    ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
+
+    def clean_vin(self) -> str:
+        return self.cleaned_data["vin"].strip().upper()
+
+
+class SaleForm(DealerEntryForm):
+    """A sale of a unit in stock; for a loan sale, the loan's terms too."""
+
+    field_aliases = {"reference": "loan_reference", "annual_rate": "annual_rate_percent"}
+
+    stock_unit = forms.ModelChoiceField(label=_("Unit in stock"), queryset=None)
+    customer = forms.ModelChoiceField(
+        label=_("Existing customer"),
+        queryset=None,
+        required=False,
+        help_text=_("Or enter a new customer below."),
+    )
+    customer_name = forms.CharField(label=_("New customer: name"), max_length=64, required=False)
+    customer_phone = forms.CharField(
+        label=_("New customer: mobile"), max_length=11, required=False, validators=[phone_validator]
+    )
+    customer_city = forms.CharField(label=_("New customer: city"), max_length=32, required=False)
+    salesperson = forms.CharField(label=_("Salesperson"), max_length=64)
+    sold_on = forms.DateField(label=_("Sold on"), widget=DATE_INPUT)
+    transaction_price = forms.DecimalField(
+        label=_("Transaction price (CNY)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    payment = forms.ChoiceField(label=_("Payment"), choices=Payment.choices)
+    registered_city = forms.CharField(label=_("Registered city"), max_length=32)
+
+    loan_reference = forms.CharField(label=_("Loan reference"), max_length=32, required=False)
+    lender = forms.ModelChoiceField(label=_("Lender"), queryset=Lender.objects.all(), required=False)
+    down_payment = forms.DecimalField(
+        label=_("Down payment (CNY)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    annual_rate_percent = forms.DecimalField(
+        label=_("Annual rate (%)"),
+        max_digits=8,
+        decimal_places=4,
+        min_value=Decimal("0.0001"),
+        max_value=Decimal("99.9999"),
+        required=False,
+    )
+    term_months = forms.TypedChoiceField(label=_("Term"), choices=TERMS, coerce=int, required=False, empty_value=None)
+    credit_grade = forms.ChoiceField(
+        label=_("Credit grade"), choices=[("", "---"), *CreditGrade.choices], required=False
+    )
+    applied_on = forms.DateField(label=_("Loan applied on"), widget=DATE_INPUT, required=False)
+
+    LOAN_FIELDS = [
+        "loan_reference",
+        "lender",
+        "down_payment",
+        "annual_rate_percent",
+        "term_months",
+        "credit_grade",
+        "applied_on",
+    ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        dealers = self.fields["dealer"].queryset if "dealer" in self.fields else [user.dealer_id]
+        self.fields["stock_unit"].queryset = (
+            scope(user, StockUnit).filter(status=StockStatus.IN_STOCK, dealer__in=dealers).select_related("model")
+        )
+        self.fields["customer"].queryset = scope(user, Customer).filter(home_dealer__in=dealers)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("customer"):
+            for field in ("customer_name", "customer_phone", "customer_city"):
+                if not cleaned.get(field) and field not in self.errors:
+                    self.add_error(field, _("Pick an existing customer or enter the new customer's details."))
+        if cleaned.get("payment") == Payment.LOAN:
+            for field in self.LOAN_FIELDS:
+                if cleaned.get(field) in (None, "") and field not in self.errors:
+                    self.add_error(field, _("Required for a loan sale."))
+        return cleaned
+
+    def annual_rate(self) -> Decimal:
+        return (self.cleaned_data["annual_rate_percent"] / 100).quantize(Decimal("0.000001"))

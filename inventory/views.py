@@ -1,0 +1,156 @@
+from django.utils.translation import gettext_lazy as _
+
+from customers.services import customer_upsert
+from dealerops.audit import history_of
+from dealerops.entry_views import EntryView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.tables import Column
+from finance.models import Loan
+from finance.services import LoanTerms, loan_sale_record
+from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
+from inventory.forms import SaleForm, StockArrivalForm
+from inventory.models import Payment, Sale, StockUnit, VehicleModel
+from inventory.services import stock_arrival_record
+
+
+class SaleListView(ScopedListView):
+    model = Sale
+    filterset_class = SaleFilterSet
+    title = _("Sales")
+    create_url_name = "inventory:sale-create"
+    columns = [
+        Column(_("Sold on"), "sold_on", order="sold_on", link=True),
+        Column(_("Dealer"), "dealer.name", order="dealer"),
+        Column(_("VIN"), "stock_unit.vin", link=True),
+        Column(_("Model"), "stock_unit.model"),
+        Column(_("Customer"), "customer.name"),
+        Column(_("Price"), "transaction_price", kind="money", order="transaction_price"),
+        Column(_("Payment"), "payment", kind="choice"),
+    ]
+
+    def base_queryset(self):
+        return Sale.objects.select_related("dealer", "stock_unit__model", "customer")
+
+
+class SaleDetailView(ScopedDetailView):
+    model = Sale
+    template_name = "inventory/sale_detail.html"
+
+    def base_queryset(self):
+        return Sale.objects.select_related("dealer", "stock_unit__model", "customer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["loans"] = Loan.objects.filter(sale=self.object).select_related("lender")
+        context["history"] = history_of(self.object)
+        return context
+
+
+class SaleCreateView(EntryView):
+    model = Sale
+    form_class = SaleForm
+    title = _("Record a sale")
+    success_message = _("The sale has been recorded.")
+
+    def save(self, form) -> Sale:
+        data = form.cleaned_data
+        dealer = form.chosen_dealer()
+        customer = data["customer"] or customer_upsert(
+            dealer=dealer, name=data["customer_name"], phone=data["customer_phone"], city=data["customer_city"]
+        )
+        terms = None
+        if data["payment"] == Payment.LOAN:
+            terms = LoanTerms(
+                reference=data["loan_reference"],
+                lender=data["lender"],
+                down_payment=data["down_payment"],
+                annual_rate=form.annual_rate(),
+                term_months=data["term_months"],
+                credit_grade=data["credit_grade"],
+                applied_on=data["applied_on"],
+            )
+        return loan_sale_record(
+            loan_terms=terms,
+            dealer=dealer,
+            stock_unit=data["stock_unit"],
+            customer=customer,
+            salesperson=data["salesperson"],
+            sold_on=data["sold_on"],
+            transaction_price=data["transaction_price"],
+            payment=data["payment"],
+            registered_city=data["registered_city"],
+        )
+
+
+class StockListView(ScopedListView):
+    model = StockUnit
+    filterset_class = StockUnitFilterSet
+    title = _("Stock")
+    create_url_name = "inventory:stock-arrival"
+    columns = [
+        Column(_("VIN"), "vin", order="vin", link=True),
+        Column(_("Model"), "model"),
+        Column(_("Dealer"), "dealer.name"),
+        Column(_("Status"), "status", kind="choice"),
+        Column(_("Ordered on"), "ordered_on", order="ordered_on"),
+        Column(_("ETA"), "eta", order="eta"),
+        Column(_("Arrived on"), "arrived_on", order="arrived_on"),
+    ]
+
+    def base_queryset(self):
+        return StockUnit.objects.select_related("model", "dealer")
+
+
+class StockDetailView(ScopedDetailView):
+    model = StockUnit
+    template_name = "inventory/stock_detail.html"
+
+    def base_queryset(self):
+        return StockUnit.objects.select_related("model", "dealer")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sale"] = Sale.objects.filter(stock_unit=self.object).first()
+        context["history"] = history_of(self.object)
+        return context
+
+
+class StockArrivalView(EntryView):
+    model = StockUnit
+    form_class = StockArrivalForm
+    title = _("Record a stock arrival")
+    success_message = _("The arrival has been recorded.")
+
+    def save(self, form) -> StockUnit:
+        data = form.cleaned_data
+        return stock_arrival_record(
+            dealer=form.chosen_dealer(),
+            vin=data["vin"],
+            model=data["model"],
+            arrived_on=data["arrived_on"],
+            ordered_on=data["ordered_on"],
+        )
+
+
+class VehicleModelListView(ScopedListView):
+    model = VehicleModel
+    filterset_class = VehicleModelFilterSet
+    title = _("Vehicle models")
+    columns = [
+        Column(_("Code"), "code", order="code", link=True),
+        Column(_("Brand"), "brand"),
+        Column(_("Series"), "series"),
+        Column(_("Trim"), "trim"),
+        Column(_("Powertrain"), "powertrain", kind="choice"),
+        Column(_("MSRP"), "msrp", kind="money", order="msrp"),
+        Column(_("Guide-price floor"), "guide_price_floor", kind="money"),
+        Column(_("Launch date"), "launch_date", order="launch_date"),
+    ]
+
+
+class VehicleModelDetailView(ScopedDetailView):
+    model = VehicleModel
+    template_name = "inventory/vehicle_model_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
