@@ -1,5 +1,7 @@
 """Customers, their service visits, and their inquiries and complaints."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -81,7 +83,9 @@ class ServiceVisit(TimeStamped):
     )
     visited_on = models.DateField(_("visited on"))
     kind = models.CharField(_("kind"), max_length=16, choices=ServiceKind.choices)
-    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

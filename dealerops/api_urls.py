@@ -1,1 +1,25 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from channels.api import DealerViewSet, LeadViewSet, RegionViewSet
+from customers.api import CustomerViewSet, ServiceVisitViewSet
+from finance.api import LenderViewSet, LoanViewSet
+from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("dealers", DealerViewSet, basename="dealer")
+router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
+router.register("stock-units", StockUnitViewSet, basename="stock-unit")
+router.register("sales", SaleViewSet, basename="sale")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("lenders", LenderViewSet, basename="lender")
+router.register("loans", LoanViewSet, basename="loan")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-auth-token"),
+    *router.urls,
+]

@@ -1,5 +1,7 @@
 """Lenders and the car loans dealers arrange with them."""
 
+from decimal import Decimal
+
 import pghistory
 import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -49,9 +51,14 @@ class LoanStatus(models.TextChoices):
     MATURED = "matured", _("Matured")
 
 
+# The statuses a new loan can be entered with; later ones come from status changes.
+ENTRY_STATUS_CHOICES = [
+    (status.value, status.label) for status in (LoanStatus.APPLIED, LoanStatus.APPROVED, LoanStatus.DISBURSED)
+]
 DISBURSED_STATUSES = [LoanStatus.DISBURSED, LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
 CLOSED_STATUSES = [LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
 RATE = {"max_digits": 7, "decimal_places": 6}  # 0.049500 = 4.95 % a year
+RATE_VALIDATORS = [MinValueValidator(Decimal("0.000001")), MaxValueValidator(Decimal("0.999999"))]
 
 # China's auto-loan rules cap a car loan at five years.
 MIN_TERM_MONTHS = 6
@@ -70,14 +77,16 @@ class Loan(TimeStamped):
     principal = models.DecimalField(_("principal"), max_digits=12, decimal_places=2)
     down_payment = models.DecimalField(_("down payment"), max_digits=12, decimal_places=2)
     annual_rate = models.DecimalField(
-        _("annual rate"), **RATE, validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)]
+        _("annual rate"),
+        **RATE,
+        validators=RATE_VALIDATORS,
     )
     buy_rate = models.DecimalField(
         _("lender buy rate"),
         **RATE,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0.000001), MaxValueValidator(0.999999)],
+        validators=RATE_VALIDATORS,
     )
     term_months = models.PositiveSmallIntegerField(
         _("term (months)"), validators=[MinValueValidator(MIN_TERM_MONTHS), MaxValueValidator(MAX_TERM_MONTHS)]

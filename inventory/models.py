@@ -1,5 +1,7 @@
 """Vehicle catalogue, stock units by VIN, and sales (a sale ends a unit's stock life)."""
 
+from decimal import Decimal
+
 import pghistory
 import pgtrigger
 from django.core.validators import MinValueValidator, RegexValidator
@@ -14,7 +16,7 @@ from channels.models import Dealer, TimeStamped
 # 17 characters, digits and capitals without I, O and Q (ISO 3779).
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
 vin_validator = RegexValidator(VIN_PATTERN, _("A VIN has 17 characters: digits and capital letters except I, O and Q."))
-POSITIVE_MONEY = [MinValueValidator(0.01)]
+POSITIVE_MONEY = [MinValueValidator(Decimal("0.01"))]
 
 PRICE_FIELDS = ["msrp", "guide_price_floor", "dealer_invoice_cost"]
 

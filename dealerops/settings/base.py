@@ -128,12 +128,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    # The same FilterSets as the pages: ?q= searches, ?ordering= sorts, on both.
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PERMISSION_CLASSES": ["dealerops.api_policy.ScopedModelPermission"],
+    "EXCEPTION_HANDLER": "dealerops.api_policy.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -148,6 +146,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind" and a "status": give each choice set its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "DealerKindEnum": "channels.models.DealerKind",
+        "DealerStatusEnum": "channels.models.DealerStatus",
+        "LenderKindEnum": "finance.models.LenderKind",
+        "LoanStatusEnum": "finance.models.LoanStatus",
+        "LoanEntryStatusEnum": "finance.models.ENTRY_STATUS_CHOICES",
+        "StockStatusEnum": "inventory.models.StockStatus",
+        "ServiceKindEnum": "customers.models.ServiceKind",
+        "InquiryKindEnum": "customers.models.InquiryKind",
+        "InquiryStatusEnum": "customers.models.InquiryStatus",
+    },
 }
 
 # Celery: eager in-process without a broker; Redis broker + worker + beat with one.

@@ -9,7 +9,7 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -54,9 +54,14 @@ class NetworkSpec:
     def national(cls, scale: float, end_date: date, seed: int = 2026) -> "NetworkSpec":
         """The design card's national size (3,000 dealers, 4 million sales a year ...) times ``scale``."""
         return cls(
-            end_date=end_date, dealers=max(16, round(3000 * scale)), models=120, months=12,
-            sales=round(4_000_000 * scale), customers=round(2_000_000 * scale),
-            stock_on_hand=round(600_000 * scale), seed=seed,
+            end_date=end_date,
+            dealers=max(16, round(3000 * scale)),
+            models=120,
+            months=12,
+            sales=round(4_000_000 * scale),
+            customers=round(2_000_000 * scale),
+            stock_on_hand=round(600_000 * scale),
+            seed=seed,
         )
 
 
@@ -149,7 +154,8 @@ def generate_network(spec: NetworkSpec, progress: Callable[[str], None] = lambda
         _Network(spec, Loader(cursor.cursor, timings), progress).build()
         for table in timings.rows:
             cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                # Table names come from the models' metadata, not from input.
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"  # noqa: S608
             )
     with connection.cursor() as cursor:
         for table in timings.rows:
@@ -253,7 +259,9 @@ class _Network:
         trims = ["标准版", "豪华版", "旗舰版", "长续航版"]
         series_index = np.arange(n) // 3
         brand = brands[series_index % 3]
-        powertrain = rng.choice(np.array(["ice", "hev", "phev", "bev"]), size=series_index.max() + 1, p=[0.4, 0.1, 0.2, 0.3])
+        powertrain = rng.choice(
+            np.array(["ice", "hev", "phev", "bev"]), size=series_index.max() + 1, p=[0.4, 0.1, 0.2, 0.3]
+        )
         base_price = rng.uniform(100_000, 380_000, size=series_index.max() + 1)
         msrp_yuan = np.round(base_price[series_index] * (1 + 0.12 * (np.arange(n) % 3)) / 100) * 100
         self.msrp_fen = (msrp_yuan * 100).astype(np.int64)
@@ -265,7 +273,9 @@ class _Network:
                 "code": [f"VM{i:04d}" for i in range(1, n + 1)],
                 "brand": brand,
                 "series": [f"{b}{'S' if s % 2 else 'X'}{s + 3}" for b, s in zip(brand, series_index, strict=True)],
-                "trim": [trims[i % 3 + (1 if self.model_powertrain[i] == "bev" and i % 3 == 2 else 0)] for i in range(n)],
+                "trim": [
+                    trims[i % 3 + (1 if self.model_powertrain[i] == "bev" and i % 3 == 2 else 0)] for i in range(n)
+                ],
                 "powertrain": self.model_powertrain,
                 "msrp": _yuan(self.msrp_fen),
                 "guide_price_floor": _yuan(self.floor_fen),
@@ -384,7 +394,8 @@ class _Network:
 
         customer = self.customer_start[dealer - 1] + (rng.random(n) * self.customer_count[dealer - 1]).astype(np.int64)
         payment = rng.choice(
-            np.array(["loan", "lease", "cash"]), size=n,
+            np.array(["loan", "lease", "cash"]),
+            size=n,
             p=[spec.loan_share, spec.lease_share, 1 - spec.loan_share - spec.lease_share],
         )
         # Most sales are entered within 48 hours; a few days or weeks late for some dealers.
@@ -415,7 +426,6 @@ class _Network:
         self.progress(f"{n} sales")
 
     def _stock_units(self, ids, model, dealer, status, ordered, arrived, eta) -> None:
-        n = len(ids)
         frame = pd.DataFrame(
             {
                 "id": ids,
@@ -442,7 +452,8 @@ class _Network:
         lender = rng.choice(len(LENDERS), size=n, p=lender_p / lender_p.sum())
         kind = np.array([LENDERS[i][2] for i in lender])
         rate = np.where(
-            kind == "bank", rng.uniform(0.030, 0.060, n),
+            kind == "bank",
+            rng.uniform(0.030, 0.060, n),
             np.where(kind == "auto_finance", rng.uniform(0.040, 0.090, n), rng.uniform(0.060, 0.095, n)),
         )
         rate_micros = (np.round(rate * 10_000) * 100).astype(np.int64)  # whole basis points
@@ -471,9 +482,9 @@ class _Network:
         status[paid_off] = "paid_off_early"
         closed = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         early = defaulted | paid_off
-        closed[early] = disbursed[early] + (
-            rng.random(int(early.sum())) * (open_days[early] - 1) + 1
-        ).astype("timedelta64[D]")
+        closed[early] = disbursed[early] + (rng.random(int(early.sum())) * (open_days[early] - 1) + 1).astype(
+            "timedelta64[D]"
+        )
         closed[matured] = maturity[matured]
         disbursed_text = np.where(pending, "", _days(disbursed))
         frame = pd.DataFrame(
@@ -514,7 +525,9 @@ class _Network:
         ordered[waiting] = self.end - rng.integers(0, 30, int(waiting.sum())).astype("timedelta64[D]")
         eta = np.where(waiting, self.end + rng.integers(1, 25, n).astype("timedelta64[D]"), np.datetime64("NaT"))
         arrived = np.where(waiting, np.datetime64("NaT"), arrived)
-        self._stock_units(ids, model, dealer, status, ordered, arrived.astype("datetime64[D]"), eta.astype("datetime64[D]"))
+        self._stock_units(
+            ids, model, dealer, status, ordered, arrived.astype("datetime64[D]"), eta.astype("datetime64[D]")
+        )
         self.progress(f"{n} units on hand or on the way")
 
     # -- leads, service and complaints ---------------------------------------------------------
@@ -532,17 +545,21 @@ class _Network:
         created[:n_won] = self.sale_day[won_sales].astype("datetime64[s]") - (
             rng.integers(2, 40, n_won) * 86400 - rng.integers(9 * 3600, 20 * 3600, n_won)
         ).astype("timedelta64[s]")
-        created[n_won:] = start.astype("datetime64[s]") + (rng.random(n_other) * span * 86400).astype(
-            "timedelta64[s]"
+        created[n_won:] = start.astype("datetime64[s]") + (rng.random(n_other) * span * 86400).astype("timedelta64[s]")
+        dealer = np.concatenate(
+            [self.sale_dealer[won_sales], rng.choice(spec.dealers, size=n_other, p=self.dealer_weight) + 1]
         )
-        dealer = np.concatenate([self.sale_dealer[won_sales], rng.choice(spec.dealers, size=n_other, p=self.dealer_weight) + 1])
         total = len(created)
         assigned = created + (rng.exponential(20 * 60, total)).astype("timedelta64[s]")
         contacted = rng.random(total) < np.where(np.arange(total) < n_won, 1.0, 0.85)
         first_contact = assigned + (rng.lognormal(np.log(40 * 60), 1.2, total)).astype("timedelta64[s]")
         outcome = np.concatenate(
-            [np.full(n_won, "won"), rng.choice(np.array(["open", "contacted", "test_drive", "lost"]), size=n_other,
-                                               p=[0.15, 0.3, 0.15, 0.4])]
+            [
+                np.full(n_won, "won"),
+                rng.choice(
+                    np.array(["open", "contacted", "test_drive", "lost"]), size=n_other, p=[0.15, 0.3, 0.15, 0.4]
+                ),
+            ]
         )
         outcome[(~contacted) & (outcome != "won")] = "open"
         model = np.concatenate([self.sale_model[won_sales], rng.choice(len(self.msrp_fen), size=n_other)]) + 1
@@ -550,8 +567,11 @@ class _Network:
         frame = pd.DataFrame(
             {
                 "id": np.arange(1, total + 1),
-                "source": rng.choice(np.array(["website", "app", "phone", "walk_in", "partner"]), size=total,
-                                     p=[0.3, 0.25, 0.15, 0.2, 0.1]),
+                "source": rng.choice(
+                    np.array(["website", "app", "phone", "walk_in", "partner"]),
+                    size=total,
+                    p=[0.3, 0.25, 0.15, 0.2, 0.1],
+                ),
                 "customer_city": [CITIES[c][0] for c in city],
                 "customer_latitude": np.round(np.array([CITIES[c][3] for c in city]) + rng.normal(0, 0.1, total), 6),
                 "customer_longitude": np.round(np.array([CITIES[c][4] for c in city]) + rng.normal(0, 0.1, total), 6),
@@ -579,8 +599,11 @@ class _Network:
         sale = rng.choice(old_enough, size=n)
         since = (self.end - self.sale_day[sale]).astype(int)
         visited = self.sale_day[sale] + (30 + rng.random(n) * (since - 30)).astype("timedelta64[D]")
-        kind = rng.choice(np.array(["maintenance", "repair", "warranty", "bodywork", "inspection"]), size=n,
-                          p=[0.55, 0.15, 0.1, 0.1, 0.1])
+        kind = rng.choice(
+            np.array(["maintenance", "repair", "warranty", "bodywork", "inspection"]),
+            size=n,
+            p=[0.55, 0.15, 0.1, 0.1, 0.1],
+        )
         amount = np.where(kind == "warranty", 0, np.round(rng.lognormal(np.log(900), 0.7, n) * 100)).astype(np.int64)
         satisfaction = rng.choice(np.array(["5", "4", "3", "2", "1", ""]), size=n, p=[0.48, 0.3, 0.08, 0.03, 0.01, 0.1])
         frame = pd.DataFrame(
@@ -609,10 +632,15 @@ class _Network:
         complaint = rng.random(n) < 0.3
         resolved = rng.random(n) < 0.7
         resolved_at = opened + (rng.exponential(3 * 86400, n)).astype("timedelta64[s]")
-        status = np.where(resolved, np.where(rng.random(n) < 0.5, "resolved", "closed"),
-                          np.where(rng.random(n) < 0.5, "open", "in_progress"))
+        status = np.where(
+            resolved,
+            np.where(rng.random(n) < 0.5, "resolved", "closed"),
+            np.where(rng.random(n) < 0.5, "open", "in_progress"),
+        )
         category = rng.choice(np.array(["sales", "service", "finance", "product", "other"]), size=n)
-        texts = np.where(complaint, "到店保养等待时间过长，希望改进预约安排。", "请问新款车型何时到店，是否有金融优惠？")
+        texts = np.where(
+            complaint, "到店保养等待时间过长，希望改进预约安排。", "请问新款车型何时到店，是否有金融优惠？"
+        )
         frame = pd.DataFrame(
             {
                 "id": np.arange(1, n + 1),
@@ -624,8 +652,9 @@ class _Network:
                 "opened_at": _timestamps(opened),
                 "status": status,
                 "resolved_at": np.where(resolved, _timestamps(resolved_at), ""),
-                "satisfaction": np.where(resolved, rng.choice(np.array(["5", "4", "3", "2", "1"]), size=n,
-                                                             p=[0.4, 0.3, 0.15, 0.1, 0.05]), ""),
+                "satisfaction": np.where(
+                    resolved, rng.choice(np.array(["5", "4", "3", "2", "1"]), size=n, p=[0.4, 0.3, 0.15, 0.1, 0.05]), ""
+                ),
             }
         )
         self.load.copy("customers_inquiry", frame)

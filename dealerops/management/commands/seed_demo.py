@@ -29,8 +29,12 @@ class Command(BaseCommand):
         else:
             started = time.perf_counter()
             spec = NetworkSpec(
-                end_date=today() - timedelta(days=1), dealers=dealers, sales=sales,
-                customers=round(sales * 0.6), stock_on_hand=round(sales * 0.15), seed=seed,
+                end_date=today() - timedelta(days=1),
+                dealers=dealers,
+                sales=sales,
+                customers=round(sales * 0.6),
+                stock_on_hand=round(sales * 0.15),
+                seed=seed,
             )
             timings = generate_network(spec, progress=lambda message: self.stdout.write(f"  {message}"))
             elapsed = time.perf_counter() - started

@@ -1,0 +1,38 @@
+from rest_framework import mixins
+from rest_framework.response import Response
+
+from channels.filtersets import DealerFilterSet, LeadFilterSet, RegionFilterSet
+from channels.models import Dealer, Lead, Region
+from channels.serializers import DealerSerializer, LeadFollowUpSerializer, LeadSerializer, RegionSerializer
+from dealerops.api import ScopedViewSet
+
+
+class RegionViewSet(ScopedViewSet):
+    model = Region
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilterSet
+
+
+class DealerViewSet(ScopedViewSet):
+    model = Dealer
+    serializer_class = DealerSerializer
+    filterset_class = DealerFilterSet
+
+    def base_queryset(self):
+        return Dealer.objects.select_related("region")
+
+
+class LeadViewSet(mixins.UpdateModelMixin, ScopedViewSet):
+    """Leads; the assigned dealer records first contact and outcome with PATCH."""
+
+    model = Lead
+    serializer_class = LeadSerializer
+    write_serializer_class = LeadFollowUpSerializer
+    filterset_class = LeadFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def partial_update(self, request, *args, **kwargs):
+        writer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        writer.is_valid(raise_exception=True)
+        lead = writer.save()
+        return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)

@@ -1,0 +1,42 @@
+from rest_framework import mixins
+
+from dealerops.api import ScopedViewSet
+from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
+from inventory.models import Sale, StockUnit, VehicleModel
+from inventory.serializers import (
+    SaleEntrySerializer,
+    SaleSerializer,
+    StockArrivalSerializer,
+    StockUnitSerializer,
+    VehicleModelSerializer,
+)
+
+
+class VehicleModelViewSet(ScopedViewSet):
+    model = VehicleModel
+    serializer_class = VehicleModelSerializer
+    filterset_class = VehicleModelFilterSet
+
+
+class StockUnitViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    """Stock units; POST records an arrival (an ordered unit arrives, or a new VIN enters stock)."""
+
+    model = StockUnit
+    serializer_class = StockUnitSerializer
+    write_serializer_class = StockArrivalSerializer
+    filterset_class = StockUnitFilterSet
+
+    def base_queryset(self):
+        return StockUnit.objects.select_related("model", "dealer")
+
+
+class SaleViewSet(mixins.CreateModelMixin, ScopedViewSet):
+    """Sales; POST records a sale of a unit in stock, with its loan for a loan sale."""
+
+    model = Sale
+    serializer_class = SaleSerializer
+    write_serializer_class = SaleEntrySerializer
+    filterset_class = SaleFilterSet
+
+    def base_queryset(self):
+        return Sale.objects.select_related("stock_unit", "customer", "dealer")

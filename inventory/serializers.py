@@ -1,0 +1,94 @@
+from rest_framework import serializers
+
+from customers.models import Customer
+from customers.serializers import CustomerSummarySerializer
+from dealerops.api import DealerEntrySerializer, ScopedPrimaryKeyField
+from finance.models import ENTRY_STATUS_CHOICES, MAX_TERM_MONTHS, MIN_TERM_MONTHS, CreditGrade, Lender, LoanStatus
+from finance.services import LoanTerms, loan_sale_record
+from inventory.models import Payment, Sale, StockUnit, VehicleModel, vin_validator
+from inventory.services import stock_arrival_record
+
+
+class VehicleModelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VehicleModel
+        fields = [
+            "id",
+            "code",
+            "brand",
+            "series",
+            "trim",
+            "powertrain",
+            "msrp",
+            "guide_price_floor",
+            "dealer_invoice_cost",
+            "launch_date",
+        ]
+
+
+class StockUnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StockUnit
+        fields = ["id", "vin", "model", "dealer", "status", "ordered_on", "eta", "arrived_on"]
+
+
+class StockArrivalSerializer(DealerEntrySerializer):
+    vin = serializers.CharField(max_length=17, min_length=17, validators=[vin_validator])
+    model = serializers.PrimaryKeyRelatedField(queryset=VehicleModel.objects.all())
+    arrived_on = serializers.DateField()
+    ordered_on = serializers.DateField(required=False, allow_null=True)
+
+    def create(self, validated_data) -> StockUnit:
+        return stock_arrival_record(**validated_data)
+
+
+class SaleSerializer(serializers.ModelSerializer):
+    vin = serializers.CharField(source="stock_unit.vin", read_only=True)
+    customer = CustomerSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Sale
+        fields = [
+            "id",
+            "stock_unit",
+            "vin",
+            "dealer",
+            "customer",
+            "salesperson",
+            "sold_on",
+            "transaction_price",
+            "payment",
+            "registered_city",
+            "recorded_at",
+        ]
+
+
+class LoanTermsSerializer(serializers.Serializer):
+    reference = serializers.CharField(max_length=32)
+    lender = serializers.PrimaryKeyRelatedField(queryset=Lender.objects.all())
+    down_payment = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    annual_rate = serializers.DecimalField(max_digits=7, decimal_places=6)
+    buy_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False, allow_null=True)
+    term_months = serializers.IntegerField(min_value=MIN_TERM_MONTHS, max_value=MAX_TERM_MONTHS)
+    credit_grade = serializers.ChoiceField(choices=CreditGrade.choices)
+    applied_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=ENTRY_STATUS_CHOICES, default=LoanStatus.APPLIED)
+    disbursed_on = serializers.DateField(required=False, allow_null=True)
+
+
+class SaleEntrySerializer(DealerEntrySerializer):
+    """A sale of a unit in stock; ``loan`` is required exactly when payment is "loan"."""
+
+    stock_unit = ScopedPrimaryKeyField(model=StockUnit)
+    customer = ScopedPrimaryKeyField(model=Customer)
+    salesperson = serializers.CharField(max_length=64)
+    sold_on = serializers.DateField()
+    transaction_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    payment = serializers.ChoiceField(choices=Payment.choices)
+    registered_city = serializers.CharField(max_length=32)
+    loan = LoanTermsSerializer(required=False, allow_null=True)
+
+    def create(self, validated_data) -> Sale:
+        loan = validated_data.pop("loan", None)
+        terms = LoanTerms(**loan) if loan else None
+        return loan_sale_record(loan_terms=terms, **validated_data)
