@@ -1,5 +1,3 @@
-from rest_framework import mixins
-
 from customers.filtersets import CustomerFilterSet, ServiceVisitFilterSet
 from customers.models import Customer, ServiceVisit
 from customers.serializers import (
@@ -8,10 +6,10 @@ from customers.serializers import (
     ServiceVisitEntrySerializer,
     ServiceVisitSerializer,
 )
-from dealerops.api import ScopedViewSet
+from dealerops.api import ScopedCreateMixin, ScopedViewSet
 
 
-class CustomerViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class CustomerViewSet(ScopedCreateMixin, ScopedViewSet):
     """Customers; POST creates one or updates the dealer's customer with the same phone."""
 
     model = Customer
@@ -20,7 +18,7 @@ class CustomerViewSet(mixins.CreateModelMixin, ScopedViewSet):
     filterset_class = CustomerFilterSet
 
 
-class ServiceVisitViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class ServiceVisitViewSet(ScopedCreateMixin, ScopedViewSet):
     model = ServiceVisit
     serializer_class = ServiceVisitSerializer
     write_serializer_class = ServiceVisitEntrySerializer

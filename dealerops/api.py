@@ -12,8 +12,7 @@ from dealerops.models import Role
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Read-only by default; every queryset goes through ``dealerops.access.scope``.
 
-    Subclasses that accept writes set ``write_serializer_class`` (its ``save()`` calls a service)
-    and add the create mixin; the response shows the record through ``serializer_class``.
+    Subclasses that accept writes set ``write_serializer_class`` and add ScopedCreateMixin.
     """
 
     model: type[Model]
@@ -29,6 +28,11 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if self.action in ("create", "partial_update") and self.write_serializer_class is not None:
             return self.write_serializer_class
         return self.serializer_class
+
+
+class ScopedCreateMixin:
+    """POST through ``write_serializer_class`` (whose ``save()`` calls a service); the 201 shows
+    the new record through ``serializer_class``, read back through the scope."""
 
     def create(self, request, *args, **kwargs):
         writer = self.get_serializer(data=request.data)

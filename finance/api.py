@@ -1,6 +1,4 @@
-from rest_framework import mixins
-
-from dealerops.api import ScopedViewSet
+from dealerops.api import ScopedCreateMixin, ScopedViewSet
 from finance.filtersets import LenderFilterSet, LoanFilterSet
 from finance.models import Lender, Loan
 from finance.serializers import LenderSerializer, LoanEntrySerializer, LoanSerializer
@@ -12,7 +10,7 @@ class LenderViewSet(ScopedViewSet):
     filterset_class = LenderFilterSet
 
 
-class LoanViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class LoanViewSet(ScopedCreateMixin, ScopedViewSet):
     """Loans; POST attaches a loan to an existing loan sale."""
 
     model = Loan

@@ -1,6 +1,4 @@
-from rest_framework import mixins
-
-from dealerops.api import ScopedViewSet
+from dealerops.api import ScopedCreateMixin, ScopedViewSet
 from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
 from inventory.models import Sale, StockUnit, VehicleModel
 from inventory.serializers import (
@@ -18,7 +16,7 @@ class VehicleModelViewSet(ScopedViewSet):
     filterset_class = VehicleModelFilterSet
 
 
-class StockUnitViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class StockUnitViewSet(ScopedCreateMixin, ScopedViewSet):
     """Stock units; POST records an arrival (an ordered unit arrives, or a new VIN enters stock)."""
 
     model = StockUnit
@@ -30,7 +28,7 @@ class StockUnitViewSet(mixins.CreateModelMixin, ScopedViewSet):
         return StockUnit.objects.select_related("model", "dealer")
 
 
-class SaleViewSet(mixins.CreateModelMixin, ScopedViewSet):
+class SaleViewSet(ScopedCreateMixin, ScopedViewSet):
     """Sales; POST records a sale of a unit in stock, with its loan for a loan sale."""
 
     model = Sale
