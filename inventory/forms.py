@@ -12,14 +12,18 @@ from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_
 TERMS = [(months, _("%(n)s months") % {"n": months}) for months in (12, 24, 36, 48, 60)]
 
 
+class VinField(forms.CharField):
+    """VINs are often typed in lower case; compare and store them upper case."""
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+
 class StockArrivalForm(DealerEntryForm):
-    vin = forms.CharField(label=_("VIN"), max_length=17, min_length=17, validators=[vin_validator])
+    vin = VinField(label=_("VIN"), max_length=17, min_length=17, validators=[vin_validator])
     model = forms.ModelChoiceField(label=_("Model"), queryset=VehicleModel.objects.all())
     arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
     ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
-
-    def clean_vin(self) -> str:
-        return self.cleaned_data["vin"].strip().upper()
 
 
 class SaleForm(DealerEntryForm):
