@@ -1,0 +1,54 @@
+"""What every benchmark shares: Django set up on DATABASE_URL, timing, peak memory, RESULT lines.
+
+A benchmark ends with one line per figure (DESIGN.md):
+RESULT <name> seconds=<t> floor_seconds=<f> ratio=<t/f> peak_mb=<m>
+"""
+
+import os
+import resource
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup_django() -> None:
+    """Benchmarks run on a PostgreSQL server named by DATABASE_URL, never the embedded one."""
+    if not os.environ.get("DATABASE_URL"):
+        sys.exit("Set DATABASE_URL to the PostgreSQL database to benchmark on, e.g. postgres://postgres@127.0.0.1:5432/bench")
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealerops.settings.local")
+    import django
+
+    django.setup()
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def timed() -> Iterator[dict]:
+    result: dict = {}
+    started = time.perf_counter()
+    yield result
+    result["seconds"] = time.perf_counter() - started
+
+
+def result_line(name: str, seconds: float, floor_seconds: float | None = None, **extra) -> str:
+    parts = [f"RESULT {name}", f"seconds={seconds:.2f}"]
+    if floor_seconds is not None:
+        parts += [f"floor_seconds={floor_seconds:.2f}", f"ratio={seconds / floor_seconds:.2f}"]
+    parts.append(f"peak_mb={peak_mb():.0f}")
+    parts += [f"{key}={value}" for key, value in extra.items()]
+    return " ".join(parts)
+
+
+def print_table(rows: list[tuple], headers: tuple) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    for row in (headers, *rows):
+        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
