@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def setup_django() -> None:
     """Benchmarks run on a PostgreSQL server named by DATABASE_URL, never the embedded one."""
     if not os.environ.get("DATABASE_URL"):
-        sys.exit("Set DATABASE_URL to the PostgreSQL database to benchmark on, e.g. postgres://postgres@127.0.0.1:5432/bench")
+        sys.exit(
+            "Set DATABASE_URL to the PostgreSQL database to benchmark on, e.g. postgres://postgres@127.0.0.1:5432/bench"
+        )
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealerops.settings.local")
     import django
