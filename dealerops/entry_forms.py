@@ -15,6 +15,9 @@ class DealerEntryForm(forms.Form):
 
     # Service field names that a form shows under another name.
     field_aliases: dict[str, str] = {}
+    # Fields shown in a separate fieldset (e.g. a sale's loan), shown only when they apply.
+    section_fields: list[str] = []
+    section_title = ""
 
     dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None)
 

@@ -70,7 +70,8 @@ class SaleForm(DealerEntryForm):
     )
     applied_on = forms.DateField(label=_("Loan applied on"), widget=DATE_INPUT, required=False)
 
-    LOAN_FIELDS = [
+    section_title = _("Loan")
+    section_fields = LOAN_FIELDS = [
         "loan_reference",
         "lender",
         "down_payment",

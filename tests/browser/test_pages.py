@@ -1,0 +1,74 @@
+"""List pages and the sale form, driven in chromium the way a dealer and a manager use them."""
+
+import datetime as dt
+import re
+
+import pytest
+
+from finance.models import Loan
+from inventory.models import Sale
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.factories import CustomerFactory, LenderFactory, SaleFactory, StockUnitFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_dealer_records_a_loan_sale_on_a_phone(network, make_page, live_server):
+    unit = StockUnitFactory(dealer=network.home_dealer, arrived_on=dt.date(2026, 10, 8))
+    customer = CustomerFactory(home_dealer=network.home_dealer, name="Zhou Min")
+    lender = LenderFactory(name="China Merchants Bank")
+    watch = make_page(width=375, height=740)
+    log_in(watch, live_server.url, "dealer", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/sales/new/")
+    assert page.locator("#loan-fields").is_hidden()
+    page.select_option("#id_stock_unit", str(unit.pk))
+    page.select_option("#id_customer", str(customer.pk))
+    page.fill("#id_salesperson", "Li Na")
+    page.fill("#id_sold_on", "2026-11-02")
+    page.fill("#id_transaction_price", "188888.88")
+    page.select_option("#id_payment", "loan")
+    assert page.locator("#loan-fields").is_visible()
+    page.fill("#id_registered_city", "Hangzhou")
+    page.fill("#id_loan_reference", "LN-BROWSER-1")
+    page.select_option("#id_lender", str(lender.pk))
+    page.fill("#id_down_payment", "56666.66")
+    page.fill("#id_annual_rate_percent", "4.99")
+    page.select_option("#id_term_months", "36")
+    page.select_option("#id_credit_grade", "A")
+    page.fill("#id_applied_on", "2026-11-01")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r"/sales/\d+/$"))
+    sale = Sale.objects.get()
+    assert page.url.endswith(f"/sales/{sale.pk}/")
+    assert "LN-BROWSER-1" in page.content()
+    assert str(Loan.objects.get().principal) == "132222.22"
+    assert watch.errors == []
+
+
+def test_a_future_date_is_shown_next_to_its_field(network, make_page, live_server):
+    unit = StockUnitFactory(dealer=network.home_dealer)
+    watch = make_page()
+    log_in(watch, live_server.url, "dealer", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/stock/arrival/")
+    page.fill("#id_vin", "LFV3A23C9K3012345")
+    page.select_option("#id_model", str(unit.model_id))
+    page.fill("#id_arrived_on", (dt.date.today() + dt.timedelta(days=5)).isoformat())
+    page.click("main button[type=submit]")
+    error = page.locator(".field.has-error", has=page.locator("#id_arrived_on")).locator(".errorlist")
+    assert error.inner_text() == "This date is in the future."
+
+
+@pytest.mark.parametrize("path", ["/dealers/", "/sales/", "/stock/", "/customers/", "/loans/", "/models/"])
+def test_a_manager_browses_the_lists_without_errors(network, make_page, live_server, path):
+    SaleFactory(dealer=network.home_dealer)
+    watch = make_page()
+    log_in(watch, live_server.url, "manager", PASSWORD)
+    watch.page.goto(f"{live_server.url}{path}")
+    assert watch.page.locator("h1").count() == 1
+    assert watch.errors == []
+    assert watch.outside_requests == []
