@@ -1,14 +1,16 @@
-"""What every benchmark shares: Django set up on DATABASE_URL, timing, peak memory, RESULT lines.
+"""What every benchmark shares: Django set up on DATABASE_URL, timing, peak memory, a table
+printer and the RESULT line.
 
-A benchmark ends with one line per figure (DESIGN.md):
-RESULT <name> seconds=<t> floor_seconds=<f> ratio=<t/f> peak_mb=<m>
+A benchmark prints a table and ends with one line per figure (DESIGN.md):
+
+    RESULT <name> seconds=<t> floor_seconds=<f> ratio=<t/f> peak_mb=<m> [<key>=<value> ...]
 """
 
 import os
 import resource
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,7 +21,8 @@ def setup_django() -> None:
     """Benchmarks run on a PostgreSQL server named by DATABASE_URL, never the embedded one."""
     if not os.environ.get("DATABASE_URL"):
         sys.exit(
-            "Set DATABASE_URL to the PostgreSQL database to benchmark on, e.g. postgres://postgres@127.0.0.1:5432/bench"
+            "Set DATABASE_URL to the PostgreSQL database to benchmark on, "
+            "e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench (create it first with createdb)."
         )
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dealerops.settings.local")
@@ -29,12 +32,13 @@ def setup_django() -> None:
 
 
 def peak_mb() -> float:
-    """Peak resident memory of this process (Linux reports kilobytes)."""
+    """Peak resident memory of this process so far, in MB (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @contextmanager
 def timed() -> Iterator[dict]:
+    """``with timed() as run: ...`` then ``run["seconds"]`` is the wall-clock time it took."""
     result: dict = {}
     started = time.perf_counter()
     yield result
@@ -42,6 +46,7 @@ def timed() -> Iterator[dict]:
 
 
 def result_line(name: str, seconds: float, floor_seconds: float | None = None, **extra) -> str:
+    """The RESULT line; ``extra`` figures (row counts, scale ...) follow as key=value."""
     parts = [f"RESULT {name}", f"seconds={seconds:.2f}"]
     if floor_seconds is not None:
         parts += [f"floor_seconds={floor_seconds:.2f}", f"ratio={seconds / floor_seconds:.2f}"]
@@ -50,7 +55,10 @@ def result_line(name: str, seconds: float, floor_seconds: float | None = None, *
     return " ".join(parts)
 
 
-def print_table(rows: list[tuple], headers: tuple) -> None:
+def print_table(rows: Sequence[tuple], headers: tuple) -> None:
+    """A plain-text table: the first column left-aligned, the figures right-aligned."""
     widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
     for row in (headers, *rows):
-        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths, strict=True)))
+        first, *others = (str(cell) for cell in row)
+        cells = [first.ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(others, widths[1:], strict=True)]
+        print("  ".join(cells))

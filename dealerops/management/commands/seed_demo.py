@@ -1,71 +1,48 @@
-"""Load the demo network (about 200 dealers, two years of sales) and its demo users."""
+"""Load the demo network (8 regions, about 200 dealers, 24 months, 100,000 sales) and one
+demo user per role. A second run reuses what is there."""
 
 import time
-from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from channels.models import Dealer, DealerKind, Region
-from dealerops.models import Role, User
-from dealerops.synthetic.generator import NetworkSpec, generate_network
-from dealerops.validation import today
-
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
+from channels.models import Dealer
+from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
+from dealerops.synthetic.generator import GenerationReport, Step, generate_network
+from dealerops.synthetic.spec import NetworkSpec
 
 
 class Command(BaseCommand):
-    help = "Build the demo network (deterministic); reuse it when it is already there unless --reset."
+    help = (
+        "Build the demo dealer network (deterministic for a seed) and its demo users. An existing "
+        "network is reused untouched unless --reset, which empties the network tables and the users first."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset", action="store_true", help="Rebuild the demo network and its users.")
-        parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--dealers", type=int, default=200)
-        parser.add_argument("--sales", type=int, default=100_000)
+        parser.add_argument("--reset", action="store_true", help="Rebuild the network and the demo users.")
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed of the network (default 2026).")
 
-    def handle(self, *args, reset: bool, seed: int, dealers: int, sales: int, **options):
+    def handle(self, *args, reset: bool, seed: int, **options):
         if Dealer.objects.exists() and not reset:
-            self.stdout.write("The demo network is already loaded: reusing it (--reset rebuilds it).")
+            self.stdout.write("A dealer network is already loaded: reusing it unchanged (--reset rebuilds it).")
+            accounts = demo_users_ensure(reset_passwords=False)
         else:
             started = time.perf_counter()
-            spec = NetworkSpec(
-                end_date=today() - timedelta(days=1),
-                dealers=dealers,
-                sales=sales,
-                customers=round(sales * 0.6),
-                stock_on_hand=round(sales * 0.15),
-                seed=seed,
-            )
-            timings = generate_network(spec, progress=lambda message: self.stdout.write(f"  {message}"))
-            elapsed = time.perf_counter() - started
-            self.stdout.write(f"Demo network built in {elapsed:.1f} s: {sum(timings.rows.values()):,} rows.")
-        self.stdout.write(self.style.SUCCESS(self.ensure_demo_users()))
+            spec = NetworkSpec.demo(seed=seed)
+            self.stdout.write(f"Building the demo network (seed {seed}, data up to {spec.end_date}) ...")
+            report = generate_network(spec, progress=self._show_step)
+            accounts = demo_users_ensure(reset_passwords=True)
+            self._show_counts(report, time.perf_counter() - started)
+        self._show_accounts(accounts)
 
-    @transaction.atomic
-    def ensure_demo_users(self) -> str:
-        regions = list(Region.objects.order_by("id"))
-        first_region = regions[0]
-        flagship = (
-            Dealer.objects.filter(region=first_region, kind=DealerKind.FOUR_S, status="active")
-            .order_by("-monthly_sales_target", "code")
-            .first()
-        )
-        accounts = [
-            ("admin", Role.HEAD_OFFICE, None, [], True),
-            ("finance", Role.FINANCE, None, [], False),
-            ("manager", Role.REGIONAL_MANAGER, None, [first_region], False),
-            ("manager2", Role.REGIONAL_MANAGER, None, regions[1:3], False),
-            ("dealer", Role.DEALER_USER, flagship, [], False),
-        ]
-        lines = ["Demo log-ins (password: demo-pass-2026):"]
-        for username, role, dealer, user_regions, superuser in accounts:
-            user, _ = User.objects.update_or_create(
-                username=username,
-                defaults={"role": role, "dealer": dealer, "is_staff": superuser, "is_superuser": superuser},
-            )
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-            user.regions.set(user_regions)
-            scope = dealer.name if dealer else ", ".join(r.name for r in user_regions) or "whole network"
-            lines.append(f"  {username:<9} {user.get_role_display():<18} {scope}")
-        return "\n".join(lines)
+    def _show_step(self, step: Step) -> None:
+        self.stdout.write(f"  {step.name:<32} {step.rows:>10,} {step.seconds:>7.2f} s")
+
+    def _show_counts(self, report: GenerationReport, seconds: float) -> None:
+        total = sum(report.rows.values())
+        self.stdout.write(self.style.SUCCESS(f"Demo network built in {seconds:.1f} s: {total:,} rows."))
+
+    def _show_accounts(self, accounts: list[DemoAccount]) -> None:
+        self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}):")
+        width = max(len(account.role) for account in accounts)
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<9} {account.role:<{width}}  {account.scope}")
