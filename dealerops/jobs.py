@@ -12,7 +12,8 @@ from dealerops.models import JobRun, JobStatus
 
 @contextmanager
 def tracked_run(job: str, *, period: str = "", started_by_id: int | None = None) -> Iterator[JobRun]:
-    """Record a run of ``job``; the body sets ``run.rows``. Exceptions are recorded, then re-raised."""
+    """Record a run of ``job``; the body sets ``run.rows`` (and ``run.amount``).
+    Exceptions are recorded, then re-raised."""
     run = JobRun.objects.create(job=job, period=period, started_by_id=started_by_id)
     try:
         with pghistory.context(job=job, job_run=run.pk):
@@ -22,5 +23,7 @@ def tracked_run(job: str, *, period: str = "", started_by_id: int | None = None)
             status=JobStatus.FAILED, finished_at=timezone.now(), rows=0, error=f"{type(error).__name__}: {error}"
         )
         raise
-    JobRun.objects.filter(pk=run.pk).update(status=JobStatus.SUCCEEDED, finished_at=timezone.now(), rows=run.rows)
+    JobRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.SUCCEEDED, finished_at=timezone.now(), rows=run.rows, amount=run.amount
+    )
     run.refresh_from_db()

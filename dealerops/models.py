@@ -69,6 +69,9 @@ class JobRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     rows = models.PositiveBigIntegerField(_("rows written"), default=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, null=True, blank=True, help_text=_("The money the run posted.")
+    )
     error = models.TextField(_("error"), blank=True)
     started_by = models.ForeignKey(
         "dealerops.User", verbose_name=_("started by"), null=True, blank=True, on_delete=models.SET_NULL

@@ -21,6 +21,12 @@ NIGHTLY_JOBS = [
         schedule=crontab(hour=1, minute=30),
         label=_("Close loans whose term has ended"),
     ),
+    NightlyJob(
+        name="finance.post_commissions",
+        task="finance.tasks.post_commissions",
+        schedule=crontab(hour=2, minute=0),
+        label=_("Post loan commissions and clawbacks"),
+    ),
 ]
 
 

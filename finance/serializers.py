@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from dealerops.api import ScopedPrimaryKeyField
 from finance.models import Lender, Loan
-from finance.services import LoanTerms, loan_create
+from finance.services.loans import LoanTerms, loan_create
 from inventory.models import Sale
 from inventory.serializers import LoanTermsSerializer
 

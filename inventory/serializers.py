@@ -4,7 +4,7 @@ from customers.models import Customer
 from customers.serializers import CustomerSummarySerializer
 from dealerops.api import DealerEntrySerializer, ScopedPrimaryKeyField
 from finance.models import ENTRY_STATUS_CHOICES, MAX_TERM_MONTHS, MIN_TERM_MONTHS, CreditGrade, Lender, LoanStatus
-from finance.services import LoanTerms, loan_sale_record
+from finance.services.loans import LoanTerms, loan_sale_record
 from inventory.models import Payment, Sale, StockUnit, VehicleModel, vin_validator
 from inventory.services import stock_arrival_record
 

@@ -6,7 +6,7 @@ from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
 from dealerops.tables import Column
 from finance.models import Loan
-from finance.services import LoanTerms, loan_sale_record
+from finance.services.loans import LoanTerms, loan_sale_record
 from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
 from inventory.forms import SaleForm, StockArrivalForm
 from inventory.models import Payment, Sale, StockUnit, VehicleModel

@@ -6,7 +6,7 @@ import pytest
 
 from dealerops.models import JobRun, JobStatus
 from finance.models import LoanStatus
-from finance.services import loans_mature
+from finance.services.loans import loans_mature
 from finance.tasks import mature_loans
 from tests.factories import LoanFactory, SaleFactory
 
@@ -64,7 +64,7 @@ def test_a_failed_run_is_recorded_with_its_error_and_writes_nothing(loans, monke
     def failing_clock():
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("finance.services.Now", failing_clock)
+    monkeypatch.setattr("finance.services.loans.Now", failing_clock)
     with pytest.raises(RuntimeError):
         loans_mature(as_of=dt.date(2026, 11, 30))
     run = JobRun.objects.get()

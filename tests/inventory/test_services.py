@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from finance.models import Loan
-from finance.services import LoanTerms, loan_sale_record
+from finance.services.loans import LoanTerms, loan_sale_record
 from inventory.models import Sale, StockStatus, StockUnit
 from inventory.services import sale_record, stock_arrival_record
 from tests.factories import CustomerFactory, LenderFactory, StockUnitFactory, VehicleModelFactory

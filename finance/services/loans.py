@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DateField, F, Func
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun
 from dealerops.validation import ensure_not_future
-from finance.models import Lender, Loan, LoanStatus
+from finance.models import CLOSED_STATUSES, LOAN_TRANSITIONS, Lender, Loan, LoanStatus
 from inventory.models import Payment, Sale
 from inventory.services import sale_record
 
@@ -75,6 +76,35 @@ def loan_sale_record(*, loan_terms: LoanTerms | None, **sale_fields) -> Sale:
     if loan_terms is not None:
         loan_create(sale=sale, terms=loan_terms)
     return sale
+
+
+@transaction.atomic
+def loan_status_change(*, loan: Loan, status: str, on: date) -> Loan:
+    """Move a loan forward: approved, rejected, disbursed (``on`` is the disbursement day),
+    or paid off early / defaulted / matured (``on`` is the closing day). A move backwards,
+    such as defaulted -> disbursed, is refused (the database refuses it too)."""
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    if (loan.status, status) not in LOAN_TRANSITIONS:
+        raise ValidationError(
+            {
+                "status": _("A loan cannot go from %(old)s to %(new)s.")
+                % {"old": loan.get_status_display(), "new": LoanStatus(status).label}
+            }
+        )
+    ensure_not_future(on=on)
+    if status == LoanStatus.DISBURSED:
+        if on < loan.applied_on:
+            raise ValidationError({"on": _("A loan cannot be disbursed before it was applied for.")})
+        loan.disbursed_on = on
+    elif status in CLOSED_STATUSES:
+        if status == LoanStatus.MATURED and on < loan.disbursed_on + relativedelta(months=loan.term_months):
+            raise ValidationError({"status": _("This loan's term has not ended yet: close it as paid off early.")})
+        if on < loan.disbursed_on:
+            raise ValidationError({"on": _("A loan cannot close before it was disbursed.")})
+        loan.closed_on = on
+    loan.status = status
+    loan.save(update_fields=["status", "disbursed_on", "closed_on", "updated_at"])
+    return loan
 
 
 class AddMonths(Func):

@@ -57,6 +57,17 @@ ENTRY_STATUS_CHOICES = [
 ]
 DISBURSED_STATUSES = [LoanStatus.DISBURSED, LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
 CLOSED_STATUSES = [LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
+# The only moves a loan's status may make; anything else (defaulted -> disbursed, say) is refused.
+LOAN_TRANSITIONS = [
+    (LoanStatus.APPLIED, LoanStatus.APPROVED),
+    (LoanStatus.APPLIED, LoanStatus.REJECTED),
+    (LoanStatus.APPLIED, LoanStatus.DISBURSED),
+    (LoanStatus.APPROVED, LoanStatus.REJECTED),
+    (LoanStatus.APPROVED, LoanStatus.DISBURSED),
+    (LoanStatus.DISBURSED, LoanStatus.PAID_OFF_EARLY),
+    (LoanStatus.DISBURSED, LoanStatus.DEFAULTED),
+    (LoanStatus.DISBURSED, LoanStatus.MATURED),
+]
 RATE = {"max_digits": 7, "decimal_places": 6}  # 0.049500 = 4.95 % a year
 RATE_VALIDATORS = [MinValueValidator(Decimal("0.000001")), MaxValueValidator(Decimal("0.999999"))]
 
@@ -154,6 +165,11 @@ class Loan(TimeStamped):
             ),
         ]
         triggers = [
+            pgtrigger.FSM(
+                name="loan_status_moves_forward",
+                field="status",
+                transitions=[(old.value, new.value) for old, new in LOAN_TRANSITIONS],
+            ),
             pgtrigger.Trigger(
                 name="loan_matches_sale",
                 when=pgtrigger.After,

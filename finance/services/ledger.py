@@ -1,0 +1,274 @@
+"""Posting to the commission ledger: the nightly accruals and clawbacks, adjustments by
+finance staff, and closing periods.
+
+The nightly posting is two ``INSERT … SELECT`` statements (accruals, then clawbacks) in one
+transaction: PostgreSQL computes every amount in ``numeric`` and rounds it half-up to the fen;
+no loan passes through Python. The partial unique keys on the ledger plus ``ON CONFLICT DO
+NOTHING`` make a re-run, or a run after a crash, post nothing twice.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.models import Dealer
+from dealerops.jobs import tracked_run
+from dealerops.models import JobRun, User
+from dealerops.validation import ensure_not_future, today
+from finance.models import (
+    AdjustmentReason,
+    CommissionEntry,
+    CommissionPeriod,
+    EntryKind,
+    Lender,
+    Loan,
+    PeriodStatus,
+)
+
+FEN = Decimal("0.01")
+POST_JOB = "finance.post_commissions"
+
+# Every month from the earliest event still to post (or the ledger's first period) to the
+# run's month, and the month after the last closed period, exist as periods.
+ENSURE_PERIODS = """
+WITH bounds AS (
+  SELECT LEAST(
+           (SELECT min(month) FROM finance_commissionperiod),
+           (SELECT date_trunc('month', min(disbursed_on))::date FROM finance_loan
+             WHERE disbursed_on <= %(as_of)s AND status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured'))
+         ) AS first_month
+)
+INSERT INTO finance_commissionperiod (month, status)
+SELECT month::date, 'open' FROM bounds,
+  generate_series(COALESCE(bounds.first_month, date_trunc('month', %(as_of)s::date)),
+                  date_trunc('month', %(as_of)s::date), interval '1 month') AS month
+UNION
+SELECT (max(month) + interval '1 month')::date, 'open' FROM finance_commissionperiod WHERE status = 'closed'
+HAVING max(month) IS NOT NULL
+ON CONFLICT (month) DO NOTHING
+"""
+
+# Where an event of a month is booked: its own period while open, else the first open period
+# after it (a late event for a closed month). Events before the ledger's first period go to
+# its first open one.
+POSTING_PERIODS = """
+posting_period AS (
+  SELECT m.month AS event_month,
+         (SELECT o.id FROM finance_commissionperiod o
+           WHERE o.status = 'open' AND o.month >= m.month ORDER BY o.month LIMIT 1) AS period_id
+  FROM finance_commissionperiod m
+)
+"""
+
+# The total interest of a loan repaid in equal monthly instalments (standard amortisation):
+# n * P * r / (1 - (1 + r)^-n) - P with r the monthly rate.
+AMORTISED_INTEREST = "({n} * {p} * ({y} / 12) / (1 - power(1 + {y} / 12, -{n})) - {p})"
+
+ACCRUALS = f"""
+WITH {POSTING_PERIODS},
+due AS (
+  SELECT l.id AS loan_id, l.dealer_id, l.lender_id, l.principal, l.annual_rate, l.buy_rate, l.term_months,
+         l.credit_grade, l.disbursed_on, p.id AS policy_id, p.basis, p.cap_per_loan, p.max_markup,
+         COALESCE(t.ratio, p.ratio) AS ratio, COALESCE(t.amount, p.amount) AS fixed_amount
+  FROM finance_loan l
+  JOIN finance_commissionpolicy p
+    ON p.lender_id = l.lender_id AND l.disbursed_on >= p.effective_from
+   AND (p.effective_to IS NULL OR l.disbursed_on <= p.effective_to)
+  LEFT JOIN LATERAL (
+    SELECT t.ratio, t.amount FROM finance_commissiontier t
+    WHERE t.policy_id = p.id
+      AND (t.credit_grade = '' OR t.credit_grade = l.credit_grade)
+      AND (t.term_band = '' OR t.term_band = CASE WHEN l.term_months <= 12 THEN '6_12'
+                                                   WHEN l.term_months <= 24 THEN '13_24'
+                                                   WHEN l.term_months <= 36 THEN '25_36' ELSE '37_60' END)
+    ORDER BY (t.credit_grade <> '') DESC, (t.term_band <> '') DESC
+    LIMIT 1
+  ) t ON true
+  WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured')
+    AND l.disbursed_on <= %(as_of)s
+    AND (p.min_principal IS NULL OR l.principal >= p.min_principal)
+    AND (p.basis <> 'reserve' OR l.buy_rate IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM finance_commissionentry e WHERE e.loan_id = l.id AND e.kind = 'accrual')
+),
+priced AS (
+  SELECT due.*,
+         round(CASE basis
+           WHEN 'rate_based' THEN principal * annual_rate * ratio
+           WHEN 'principal_based' THEN principal * ratio
+           WHEN 'flat' THEN fixed_amount
+           WHEN 'reserve' THEN ratio * GREATEST(0,
+             {AMORTISED_INTEREST.format(n="term_months", p="principal", y="LEAST(annual_rate, buy_rate + max_markup)")}
+             - {AMORTISED_INTEREST.format(n="term_months", p="principal", y="buy_rate")})
+         END, 2) AS uncapped
+  FROM due
+)
+INSERT INTO finance_commissionentry
+  (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis, principal, annual_rate,
+   buy_rate, term_months, credit_grade, ratio, capped, days_on_book, reason, note, statement_reference,
+   job_run_id, created_at)
+SELECT 'accrual', pp.period_id, disbursed_on, loan_id, dealer_id, lender_id, policy_id,
+       LEAST(uncapped, COALESCE(cap_per_loan, uncapped)), basis, principal, annual_rate, buy_rate, term_months,
+       credit_grade, CASE WHEN basis = 'flat' THEN NULL ELSE ratio END, uncapped > COALESCE(cap_per_loan, uncapped),
+       NULL, '', '', '', %(job_run)s, %(now)s
+FROM priced JOIN posting_period pp
+  ON pp.event_month = GREATEST(date_trunc('month', disbursed_on)::date,
+                               (SELECT min(month) FROM finance_commissionperiod))
+ON CONFLICT (loan_id) WHERE kind = 'accrual' DO NOTHING
+"""  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
+
+# A loan paid off early or defaulted inside a clawback window gives back the window's share
+# of its accrual (the shortest window that contains the loan's days on book).
+CLAWBACKS = f"""
+WITH {POSTING_PERIODS},
+due AS (
+  SELECT a.id AS accrual_id, a.loan_id, a.dealer_id, a.lender_id, a.policy_id, a.amount AS accrued, a.basis,
+         l.principal, l.annual_rate, l.buy_rate, l.term_months, l.credit_grade, l.closed_on,
+         l.closed_on - l.disbursed_on AS days_on_book, s.share
+  FROM finance_loan l
+  JOIN finance_commissionentry a ON a.loan_id = l.id AND a.kind = 'accrual'
+  JOIN LATERAL (
+    SELECT s.share FROM finance_clawbackstep s
+    WHERE s.policy_id = a.policy_id AND l.closed_on - l.disbursed_on <= s.within_days
+    ORDER BY s.within_days LIMIT 1
+  ) s ON true
+  WHERE l.status IN ('paid_off_early', 'defaulted') AND l.closed_on <= %(as_of)s AND a.amount > 0
+    AND NOT EXISTS (SELECT 1 FROM finance_commissionentry c WHERE c.loan_id = l.id AND c.kind = 'clawback')
+)
+INSERT INTO finance_commissionentry
+  (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis, principal, annual_rate,
+   buy_rate, term_months, credit_grade, capped, clawback_share, days_on_book, original_id, reason, note,
+   statement_reference, job_run_id, created_at)
+SELECT 'clawback', pp.period_id, closed_on, loan_id, dealer_id, lender_id, policy_id, -round(accrued * share, 2),
+       basis, principal, annual_rate, buy_rate, term_months, credit_grade, false, share, days_on_book, accrual_id,
+       '', '', '', %(job_run)s, %(now)s
+FROM due JOIN posting_period pp
+  ON pp.event_month = GREATEST(date_trunc('month', closed_on)::date, (SELECT min(month) FROM finance_commissionperiod))
+WHERE round(accrued * share, 2) > 0
+ON CONFLICT (loan_id) WHERE kind = 'clawback' DO NOTHING
+"""  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
+
+
+def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun:
+    """Post every accrual and clawback due by ``as_of``; safe to run again for any day."""
+    with tracked_run(POST_JOB, period=as_of.isoformat(), started_by_id=started_by_id) as run, transaction.atomic():
+        # Closing a period waits for a posting in progress (and the other way round).
+        CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).exists()
+        params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
+        with connection.cursor() as cursor:
+            cursor.execute(ENSURE_PERIODS, params)
+            cursor.execute(ACCRUALS, params)
+            accruals = cursor.rowcount
+            cursor.execute(CLAWBACKS, params)
+            clawbacks = cursor.rowcount
+        run.rows = accruals + clawbacks
+        run.amount = CommissionEntry.objects.filter(job_run=run.pk).aggregate(total=Sum("amount"))["total"] or Decimal(
+            "0.00"
+        )
+    return run
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """An adjustment as finance staff enter it: for a loan, or for a dealer and lender."""
+
+    amount: Decimal
+    reason: str
+    note: str
+    event_on: date
+    loan: Loan | None = None
+    dealer: Dealer | None = None
+    lender: Lender | None = None
+    period: CommissionPeriod | None = None
+
+
+@transaction.atomic
+def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEntry:
+    """Book an adjustment into an open period (by default the event's month, or the first
+    open one after it when that month is closed)."""
+    errors: dict[str, str] = {}
+    amount = adjustment.amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    if amount == 0:
+        errors["amount"] = _("An adjustment cannot be zero.")
+    if adjustment.reason not in AdjustmentReason.values:
+        errors["reason"] = _("Choose the reason for the adjustment.")
+    if not adjustment.note.strip():
+        errors["note"] = _("Explain the adjustment.")
+    loan = adjustment.loan
+    dealer = loan.dealer if loan else adjustment.dealer
+    lender = loan.lender if loan else adjustment.lender
+    if dealer is None:
+        errors["dealer"] = _("Name the loan, or the dealer and the lender.")
+    if lender is None:
+        errors["lender"] = _("Name the loan, or the dealer and the lender.")
+    period = adjustment.period
+    if period is not None:
+        period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
+        if not period.is_open:
+            errors["period"] = _("Period %(period)s is closed: choose an open period.") % {"period": period}
+    else:
+        period = _open_period_for(adjustment.event_on)
+    if errors:
+        raise ValidationError(errors)
+    ensure_not_future(event_on=adjustment.event_on)
+    entry = CommissionEntry(
+        kind=EntryKind.ADJUSTMENT,
+        period=period,
+        event_on=adjustment.event_on,
+        loan=loan,
+        dealer=dealer,
+        lender=lender,
+        amount=amount,
+        reason=adjustment.reason,
+        note=adjustment.note.strip(),
+        created_by=entered_by,
+    )
+    entry.save()
+    return entry
+
+
+def _open_period_for(day: date) -> CommissionPeriod:
+    """The open period an event of ``day`` is booked in, by the nightly posting's rule: its
+    own month while open, else the first open month after it (created when missing)."""
+    month = day.replace(day=1)
+    first_month = CommissionPeriod.objects.order_by("month").values_list("month", flat=True).first()
+    if first_month is None or month >= first_month:
+        CommissionPeriod.objects.get_or_create(month=month)
+    else:
+        month = first_month
+    period = (
+        CommissionPeriod.objects.select_for_update()
+        .filter(status=PeriodStatus.OPEN, month__gte=month)
+        .order_by("month")
+        .first()
+    )
+    if period is None:
+        last_closed = CommissionPeriod.objects.filter(status=PeriodStatus.CLOSED).order_by("-month").first()
+        period = CommissionPeriod.objects.create(month=last_closed.month + relativedelta(months=1))
+    return period
+
+
+@transaction.atomic
+def period_close(*, period: CommissionPeriod, closed_by: User) -> CommissionPeriod:
+    """Close a period for good. Months close in order: every earlier period must be closed."""
+    period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
+    if not period.is_open:
+        raise ValidationError({"period": _("Period %(period)s is already closed.") % {"period": period}})
+    earlier = (
+        CommissionPeriod.objects.filter(status=PeriodStatus.OPEN, month__lt=period.month).order_by("month").first()
+    )
+    if earlier is not None:
+        raise ValidationError({"period": _("Close %(earlier)s first: periods close in order.") % {"earlier": earlier}})
+    if period.month >= today().replace(day=1):
+        raise ValidationError({"period": _("Period %(period)s has not ended yet.") % {"period": period}})
+    period.status = PeriodStatus.CLOSED
+    period.closed_at = timezone.now()
+    period.closed_by = closed_by
+    period.save(update_fields=["status", "closed_at", "closed_by"])
+    return period
