@@ -91,6 +91,26 @@ RULES: dict[str, Rule] = {
         roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
         writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
     ),
+    "finance.CommissionPolicy": Rule(
+        dealer=None,
+        region=None,
+        roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE, Role.REGIONAL_MANAGER}),
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
+    # Months of the ledger; their pages total only the entries the user may see.
+    "finance.CommissionPeriod": Rule(
+        dealer=None,
+        region=None,
+        roles=ALL_ROLES,
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
+    # A dealer sees its own commissions, a regional manager those of the region.
+    "finance.CommissionEntry": Rule(
+        dealer="dealer",
+        region="dealer__region",
+        roles=ALL_ROLES,
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
     "finance.Loan": Rule(
         dealer="dealer",
         region="dealer__region",

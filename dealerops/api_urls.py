@@ -4,7 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import DealerViewSet, LeadViewSet, RegionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
-from finance.api import LenderViewSet, LoanViewSet
+from finance.api import CommissionEntryViewSet, CommissionPolicyViewSet, LenderViewSet, LoanViewSet
 from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
 
 router = DefaultRouter()
@@ -18,6 +18,8 @@ router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("loans", LoanViewSet, basename="loan")
+router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")
+router.register("commission-entries", CommissionEntryViewSet, basename="commission-entry")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-auth-token"),

@@ -12,6 +12,7 @@ MENU = [
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
+    (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),
     (_("Operations"), "operations", "dealerops.JobRun"),
 ]
 

@@ -64,6 +64,7 @@ class ScopedListView(ScopedMixin, FilterView):
         export_query["export"] = "csv"
         export_query.pop("page", None)
         context.update(
+            summary=self.get_summary(context["filter"].qs if context["filter"].is_valid() else self.get_queryset()),
             columns=self.columns,
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
             export_query=export_query.urlencode(),
@@ -72,6 +73,10 @@ class ScopedListView(ScopedMixin, FilterView):
             else None,
         )
         return context
+
+    def get_summary(self, rows: QuerySet) -> list[tuple[str, str]]:
+        """Figures over all filtered rows (not only this page) shown above the table."""
+        return []
 
 
 class ScopedDetailView(ScopedMixin, DetailView):

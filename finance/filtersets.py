@@ -1,9 +1,11 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
-from finance.models import Lender, Loan
+from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, Loan
 
 
 class LenderFilterSet(django_filters.FilterSet):
@@ -42,3 +44,38 @@ class LoanFilterSet(django_filters.FilterSet):
             "disbursed_after",
             "disbursed_before",
         ]
+
+
+class CommissionPolicyFilterSet(django_filters.FilterSet):
+    lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
+    in_force_on = django_filters.DateFilter(method="filter_in_force_on", label=_("In force on"))
+
+    class Meta:
+        model = CommissionPolicy
+        fields = ["lender", "basis", "in_force_on"]
+
+    def filter_in_force_on(self, queryset, name, value):
+        return queryset.filter(effective_from__lte=value).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=value)
+        )
+
+
+class CommissionPeriodFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = CommissionPeriod
+        fields = ["status"]
+
+
+class CommissionEntryFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["loan__reference", "note", "statement_reference"])
+    period = ScopedModelChoiceFilter(model=CommissionPeriod, label=_("Period"))
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
+    loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
+    ordering = django_filters.OrderingFilter(
+        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id"))
+    )
+
+    class Meta:
+        model = CommissionEntry
+        fields = ["q", "period", "dealer", "lender", "kind", "reason", "loan"]

@@ -1,12 +1,12 @@
-"""Reads for loans: aggregates over querysets already scoped by the caller."""
+"""Reads for loans and the commission ledger: aggregates over querysets already scoped by the caller."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Avg, Count, Q, QuerySet, Sum
 
-from finance.models import DISBURSED_STATUSES, Loan
+from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,44 @@ def volume_by_lender(loans: QuerySet[Loan], first_day: date, last_day: date) -> 
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Sums of a set of ledger entries by kind; ``net`` is what the lender owes on them
+    before receipts, ``outstanding`` what is still to be received."""
+
+    accrued: Decimal
+    clawed_back: Decimal
+    adjusted: Decimal
+    received: Decimal
+    entries: int
+
+    @property
+    def net(self) -> Decimal:
+        return self.accrued + self.clawed_back + self.adjusted
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.net - self.received
+
+
+ZERO = Decimal("0.00")
+_KIND_SUMS = {
+    "accrued": Sum("amount", filter=Q(kind=EntryKind.ACCRUAL), default=ZERO),
+    "clawed_back": Sum("amount", filter=Q(kind=EntryKind.CLAWBACK), default=ZERO),
+    "adjusted": Sum("amount", filter=Q(kind=EntryKind.ADJUSTMENT), default=ZERO),
+    "received": Sum("amount", filter=Q(kind=EntryKind.RECEIPT), default=ZERO),
+    "entries": Count("id"),
+}
+
+
+def ledger_totals(entries: QuerySet[CommissionEntry]) -> LedgerTotals:
+    return LedgerTotals(**entries.aggregate(**_KIND_SUMS))
+
+
+def ledger_totals_by(entries: QuerySet[CommissionEntry], *fields: str) -> list[tuple[dict, LedgerTotals]]:
+    """Totals per group of ``fields`` (e.g. "period", "lender__name"), largest net first."""
+    rows = entries.values(*fields).annotate(**_KIND_SUMS).order_by(*fields)
+    grouped = [({field: row.pop(field) for field in fields}, LedgerTotals(**row)) for row in rows]
+    return sorted(grouped, key=lambda group: group[1].net, reverse=True)

@@ -1,7 +1,15 @@
 from rest_framework import serializers
 
 from dealerops.api import ScopedPrimaryKeyField
-from finance.models import Lender, Loan
+from finance.models import (
+    ClawbackStep,
+    CommissionEntry,
+    CommissionPolicy,
+    CommissionTier,
+    Lender,
+    Loan,
+    LoanStatus,
+)
 from finance.services.loans import LoanTerms, loan_create
 from inventory.models import Sale
 from inventory.serializers import LoanTermsSerializer
@@ -43,3 +51,92 @@ class LoanEntrySerializer(LoanTermsSerializer):
     def create(self, validated_data) -> Loan:
         sale = validated_data.pop("sale")
         return loan_create(sale=sale, terms=LoanTerms(**validated_data))
+
+
+class LoanStatusChangeSerializer(serializers.Serializer):
+    """A loan's next status and the day it happened (disbursed, or closed)."""
+
+    status = serializers.ChoiceField(choices=[status for status in LoanStatus.choices if status[0] != "applied"])
+    on = serializers.DateField(help_text="The disbursement day, or the closing day for a closed loan.")
+
+
+class CommissionTierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommissionTier
+        fields = ["credit_grade", "term_band", "ratio", "amount"]
+
+
+class ClawbackStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClawbackStep
+        fields = ["within_days", "share"]
+
+
+class CommissionPolicySerializer(serializers.ModelSerializer):
+    tiers = CommissionTierSerializer(many=True, read_only=True)
+    clawback_steps = ClawbackStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CommissionPolicy
+        fields = [
+            "id",
+            "lender",
+            "version",
+            "basis",
+            "ratio",
+            "amount",
+            "max_markup",
+            "cap_per_loan",
+            "min_principal",
+            "effective_from",
+            "effective_to",
+            "tiers",
+            "clawback_steps",
+            "note",
+        ]
+
+
+class CommissionEntrySerializer(serializers.ModelSerializer):
+    period = serializers.StringRelatedField(help_text="The month it is booked in, YYYY-MM.")
+
+    class Meta:
+        model = CommissionEntry
+        fields = [
+            "id",
+            "kind",
+            "period",
+            "event_on",
+            "loan",
+            "dealer",
+            "lender",
+            "policy",
+            "amount",
+            "basis",
+            "principal",
+            "annual_rate",
+            "buy_rate",
+            "term_months",
+            "credit_grade",
+            "ratio",
+            "capped",
+            "clawback_share",
+            "days_on_book",
+            "original",
+            "reason",
+            "note",
+            "statement_reference",
+            "created_at",
+        ]
+
+
+class LedgerTotalsSerializer(serializers.Serializer):
+    """One group of a ledger summary; ``group`` holds the grouping values (ids and names)."""
+
+    group = serializers.DictField()
+    entries = serializers.IntegerField()
+    accrued = serializers.DecimalField(max_digits=16, decimal_places=2)
+    clawed_back = serializers.DecimalField(max_digits=16, decimal_places=2)
+    adjusted = serializers.DecimalField(max_digits=16, decimal_places=2)
+    net = serializers.DecimalField(max_digits=16, decimal_places=2)
+    received = serializers.DecimalField(max_digits=16, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)

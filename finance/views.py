@@ -1,10 +1,23 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic.detail import SingleObjectMixin
 
+from dealerops.access import can_write, scope
 from dealerops.audit import history_of
-from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
-from finance.filtersets import LoanFilterSet
-from finance.models import Loan
+from finance.filtersets import (
+    CommissionEntryFilterSet,
+    CommissionPeriodFilterSet,
+    CommissionPolicyFilterSet,
+    LoanFilterSet,
+)
+from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Loan
+from finance.selectors import ledger_totals, ledger_totals_by
+from finance.services.ledger import period_close
 
 
 class LoanListView(ScopedListView):
@@ -36,3 +49,145 @@ class LoanDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
+
+
+def _yuan(value) -> str:
+    return f"¥{value:,.2f}"
+
+
+class CommissionEntryListView(ScopedListView):
+    model = CommissionEntry
+    filterset_class = CommissionEntryFilterSet
+    title = _("Commission ledger")
+    columns = [
+        Column(_("Entry"), "pk", link=True, order="id"),
+        Column(_("Period"), "period", order="period"),
+        Column(_("Event date"), "event_on", order="event_on"),
+        Column(_("Kind"), "kind", kind="choice"),
+        Column(_("Dealer"), "dealer.name"),
+        Column(_("Lender"), "lender.name"),
+        Column(_("Loan"), "loan.reference"),
+        Column(_("Amount"), "amount", kind="money", order="amount"),
+        Column(_("Basis"), "basis", kind="choice"),
+        Column(_("Principal"), "principal", kind="money"),
+        Column(_("Ratio applied"), "ratio", kind="rate"),
+        Column(_("Share clawed back"), "clawback_share", kind="rate"),
+        Column(_("Reason"), "reason", kind="choice"),
+    ]
+
+    def base_queryset(self):
+        return CommissionEntry.objects.select_related("period", "dealer", "lender", "loan")
+
+    def get_summary(self, rows):
+        totals = ledger_totals(rows)
+        return [
+            (_("Accrued"), _yuan(totals.accrued)),
+            (_("Clawed back"), _yuan(totals.clawed_back)),
+            (_("Adjusted"), _yuan(totals.adjusted)),
+            (_("Net commission"), _yuan(totals.net)),
+            (_("Received"), _yuan(totals.received)),
+            (_("Outstanding"), _yuan(totals.outstanding)),
+        ]
+
+
+class CommissionEntryDetailView(ScopedDetailView):
+    model = CommissionEntry
+    template_name = "finance/entry_detail.html"
+
+    def base_queryset(self):
+        return CommissionEntry.objects.select_related(
+            "period", "dealer", "lender", "loan", "policy", "original", "created_by", "job_run"
+        )
+
+    def get_context_data(self, **kwargs):
+        follow_ups = scope(self.request.user, CommissionEntry).filter(original=self.object)
+        return {**super().get_context_data(**kwargs), "follow_ups": follow_ups}
+
+
+class CommissionPeriodListView(ScopedListView):
+    """The ledger's months, each with the totals of the entries the user may see."""
+
+    model = CommissionPeriod
+    filterset_class = CommissionPeriodFilterSet
+    template_name = "finance/period_list.html"
+    title = _("Commission periods")
+    paginate_by = 24
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        periods = list(context["object_list"])
+        entries = scope(self.request.user, CommissionEntry).filter(period__in=periods)
+        totals = {group["period"]: figures for group, figures in ledger_totals_by(entries, "period")}
+        context["rows"] = [(period, totals.get(period.pk)) for period in periods]
+        context["can_close"] = can_write(self.request.user, CommissionPeriod)
+        return context
+
+
+class CommissionPeriodDetailView(ScopedDetailView):
+    """One month of the ledger by lender and by dealer, each linking to its entries."""
+
+    model = CommissionPeriod
+    template_name = "finance/period_detail.html"
+
+    def get_context_data(self, **kwargs):
+        entries = scope(self.request.user, CommissionEntry).filter(period=self.object)
+        return {
+            **super().get_context_data(**kwargs),
+            "totals": ledger_totals(entries),
+            "by_lender": ledger_totals_by(entries, "lender", "lender__name"),
+            "by_dealer": ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name")[:50],
+            "can_close": self.object.is_open and can_write(self.request.user, CommissionPeriod),
+        }
+
+
+class CommissionPeriodCloseView(ScopedMixin, SingleObjectMixin, View):
+    """POST: close the period for good (finance staff and head office)."""
+
+    model = CommissionPeriod
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, CommissionPeriod):
+            raise PermissionDenied
+        period = self.get_object()
+        try:
+            period_close(period=period, closed_by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Period %(period)s is closed.") % {"period": period})
+        return redirect("finance:period-list")
+
+
+class CommissionPolicyListView(ScopedListView):
+    model = CommissionPolicy
+    filterset_class = CommissionPolicyFilterSet
+    title = _("Commission policies")
+    columns = [
+        Column(_("Policy"), "pk", link=True),
+        Column(_("Lender"), "lender.name"),
+        Column(_("Version"), "version", kind="number"),
+        Column(_("Basis"), "basis", kind="choice"),
+        Column(_("Ratio"), "ratio", kind="rate"),
+        Column(_("Amount per loan"), "amount", kind="money"),
+        Column(_("Cap per loan"), "cap_per_loan", kind="money"),
+        Column(_("Effective from"), "effective_from"),
+        Column(_("Effective to"), "effective_to"),
+    ]
+
+    def base_queryset(self):
+        return CommissionPolicy.objects.select_related("lender")
+
+
+class CommissionPolicyDetailView(ScopedDetailView):
+    model = CommissionPolicy
+    template_name = "finance/policy_detail.html"
+
+    def base_queryset(self):
+        return CommissionPolicy.objects.select_related("lender", "created_by").prefetch_related(
+            "tiers", "clawback_steps"
+        )
+
+    def get_context_data(self, **kwargs):
+        entries = scope(self.request.user, CommissionEntry).filter(policy=self.object)
+        return {**super().get_context_data(**kwargs), "totals": ledger_totals(entries)}

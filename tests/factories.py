@@ -10,7 +10,18 @@ from django.utils import timezone
 from channels.models import Dealer, DealerKind, Lead, LeadSource, Region
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from dealerops.models import Role, User
-from finance.models import Lender, LenderKind, Loan, LoanStatus
+from finance.models import (
+    AdjustmentReason,
+    CommissionBasis,
+    CommissionEntry,
+    CommissionPeriod,
+    CommissionPolicy,
+    EntryKind,
+    Lender,
+    LenderKind,
+    Loan,
+    LoanStatus,
+)
 from inventory.models import Payment, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
 
 TODAY = dt.date(2026, 11, 15)
@@ -173,3 +184,39 @@ class InquiryFactory(factory.django.DjangoModelFactory):
     category = InquiryCategory.SALES
     text = "When will the new trim arrive?"
     opened_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=2))
+
+
+class CommissionPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommissionPolicy
+
+    lender = factory.SubFactory(LenderFactory)
+    version = 1
+    basis = CommissionBasis.PRINCIPAL_BASED
+    ratio = Decimal("0.008000")
+    effective_from = dt.date(2024, 1, 1)
+
+
+class CommissionPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CommissionPeriod
+        django_get_or_create = ["month"]
+
+    month = dt.date(2025, 1, 1)
+
+
+class CommissionEntryFactory(factory.django.DjangoModelFactory):
+    """An adjustment on a loan (accruals come from the nightly posting)."""
+
+    class Meta:
+        model = CommissionEntry
+
+    kind = EntryKind.ADJUSTMENT
+    loan = factory.SubFactory(LoanFactory)
+    dealer = factory.SelfAttribute("loan.dealer")
+    lender = factory.SelfAttribute("loan.lender")
+    period = factory.SubFactory(CommissionPeriodFactory, month=dt.date(2025, 2, 1))
+    event_on = dt.date(2025, 2, 10)
+    amount = Decimal("-120.00")
+    reason = AdjustmentReason.LENDER_CORRECTION
+    note = "Lender corrected the rate"

@@ -32,4 +32,15 @@ def sort_mark(context, column: Column) -> str:
 
 @register.filter
 def yuan(value) -> str:
-    return "–" if value is None else f"¥{value:,.2f}"
+    return "–" if value in (None, "") else f"¥{value:,.2f}"
+
+
+@register.filter
+def percent(value) -> str:
+    """0.0075 -> "0.75 %" (rates and shares are stored as fractions)."""
+    return "–" if value in (None, "") else f"{value * 100:.2f} %"
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key)

@@ -14,9 +14,10 @@ import pytest
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from dealerops.access import can_view, role_of, rule_for
+from dealerops.access import can_view, can_write, role_of, rule_for
 from dealerops.models import Role
 from tests.factories import (
+    CommissionEntryFactory,
     CustomerFactory,
     InquiryFactory,
     LeadFactory,
@@ -40,6 +41,7 @@ FOREIGN_MARKERS = {
     "customers.ServiceVisit": "Foreign Visitor Qian",
     "customers.Inquiry": "Foreign Asker Sun",
     "finance.Loan": "LNFOREIGN0001",
+    "finance.CommissionEntry": "Foreign adjustment Zhou",
 }
 
 
@@ -109,6 +111,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         return {field: markers[label]} if label in markers else {}
 
     loan_sale = SaleFactory(dealer=dealer, payment="loan")
+    loan = LoanFactory(sale=loan_sale, **named("finance.Loan", "reference"))
     return {
         "channels.Region": dealer.region,
         "channels.Dealer": dealer,
@@ -120,15 +123,23 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
             dealer=dealer, **named("customers.ServiceVisit", "customer__name")
         ),
         "customers.Inquiry": InquiryFactory(dealer=dealer, **named("customers.Inquiry", "customer__name")),
-        "finance.Loan": LoanFactory(sale=loan_sale, **named("finance.Loan", "reference")),
+        "finance.Loan": loan,
+        "finance.CommissionEntry": CommissionEntryFactory(
+            loan=loan, **{"note": markers.get("finance.CommissionEntry", "Adjustment")}
+        ),
     }
 
 
 def shared_records() -> dict[str, Model]:
     """Network-wide catalogues: visible to every role that may open them."""
-    from tests.factories import LenderFactory, VehicleModelFactory
+    from tests.factories import CommissionPeriodFactory, CommissionPolicyFactory, LenderFactory, VehicleModelFactory
 
-    return {"inventory.VehicleModel": VehicleModelFactory(), "finance.Lender": LenderFactory()}
+    return {
+        "inventory.VehicleModel": VehicleModelFactory(),
+        "finance.Lender": LenderFactory(),
+        "finance.CommissionPolicy": CommissionPolicyFactory(),
+        "finance.CommissionPeriod": CommissionPeriodFactory(),
+    }
 
 
 @pytest.fixture
@@ -136,6 +147,24 @@ def records(network):
     home = make_records(network.home_dealer, {})
     foreign = make_records(network.foreign_dealer, FOREIGN_MARKERS)
     return {"home": home, "foreign": foreign, "shared": shared_records()}
+
+
+def answer(client, url: str):
+    """GET the URL; a POST-only action (405 to a GET) gets an empty POST instead, which must be
+    scoped just the same: refused for a record outside the scope, never a server error."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+        response.was_post = True
+    return response
+
+
+def allowed(response, user, model) -> set[int]:
+    """What a record the user may see answers: its page; for a POST action a result or a 400
+    when the role may write the model, else a refusal."""
+    if not getattr(response, "was_post", False):
+        return {200}
+    return {200, 201, 302, 400} if can_write(user, model) else {403, 404}
 
 
 def detail_routes() -> list[Route]:
@@ -175,23 +204,26 @@ def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, 
         label = model._meta.label
         shared = records["shared"].get(label)
         if shared is not None:
-            response = client.get(route.url(pk=shared.pk))
-            expected = {200} if can_view(user, model) else {403, 404}
+            response = answer(client, route.url(pk=shared.pk))
+            expected = allowed(response, user, model) if can_view(user, model) else {403, 404}
             assert response.status_code in expected, f"{role} {route.path} shared record: {response.status_code}"
             continue
         assert label in records["foreign"], f"{route.path}: add a foreign {label} record to the access matrix"
         foreign, home = records["foreign"][label], records["home"][label]
 
-        response = client.get(route.url(pk=foreign.pk))
-        assert response.status_code in expected_foreign_status(user, model), (
+        response = answer(client, route.url(pk=foreign.pk))
+        expected = expected_foreign_status(user, model)
+        if getattr(response, "was_post", False) and not can_write(user, model):
+            expected = {403, 404}
+        assert response.status_code in (allowed(response, user, model) if expected == {200} else expected), (
             f"{role} opened {route.path} of a foreign {label}: {response.status_code}"
         )
         if response.status_code != 200:
             marker = FOREIGN_MARKERS.get(label)
             assert not marker or marker not in response.content.decode(), f"{route.path} leaked {marker}"
 
-        own = client.get(route.url(pk=home.pk))
-        expected_own = {200} if can_view(user, model) else {403, 404}
+        own = answer(client, route.url(pk=home.pk))
+        expected_own = allowed(own, user, model) if can_view(user, model) else {403, 404}
         assert own.status_code in expected_own, f"{role} {route.path} own {label}: {own.status_code}"
         checked += 1
     assert checked >= 5

@@ -243,3 +243,14 @@ def test_seed_demo_reset_rebuilds_the_network_and_gives_each_role_its_scope(tiny
     assert list(User.objects.get(username="manager").regions.all()) == [first_region]
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="finance").role == Role.FINANCE
+    # The ledger is posted for every disbursed loan whose lender has a policy, and the months
+    # before the last two are closed.
+    assert scalar("SELECT count(*) FROM finance_commissionentry WHERE kind = 'accrual'") == scalar(
+        "SELECT count(*) FROM finance_loan WHERE disbursed_on IS NOT NULL AND lender_id IN "
+        "(SELECT lender_id FROM finance_commissionpolicy)"
+        " AND (buy_rate IS NOT NULL OR lender_id NOT IN (SELECT lender_id FROM finance_commissionpolicy"
+        " WHERE basis = 'reserve'))"
+        " AND principal >= COALESCE((SELECT max(min_principal) FROM finance_commissionpolicy p"
+        " WHERE p.lender_id = finance_loan.lender_id), 0)"
+    )
+    assert scalar("SELECT count(*) FROM finance_commissionperiod WHERE status = 'open'") == 2

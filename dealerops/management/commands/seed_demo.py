@@ -6,9 +6,12 @@ import time
 from django.core.management.base import BaseCommand
 
 from channels.models import Dealer
+from dealerops.models import User
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
+from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.spec import NetworkSpec
+from finance.models import CommissionEntry
 
 
 class Command(BaseCommand):
@@ -31,6 +34,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Building the demo network (seed {seed}, data up to {spec.end_date}) ...")
             report = generate_network(spec, progress=self._show_step)
             accounts = demo_users_ensure(reset_passwords=True)
+            ledger_started = time.perf_counter()
+            ledger_build(spec, closed_by=User.objects.get(username="finance"))
+            self._show_step(
+                Step("commission ledger", CommissionEntry.objects.count(), time.perf_counter() - ledger_started, True)
+            )
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
