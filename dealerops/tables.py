@@ -47,7 +47,7 @@ def display(column: Column, row: Model, user) -> str:
     if value is None or value == "":
         return "–"
     if column.kind == "money":
-        return f"¥{value:,.2f}"
+        return format_yuan(value)
     if column.kind == "rate":
         return f"{value * 100:.2f} %"
     if column.kind == "number":
@@ -59,6 +59,11 @@ def display(column: Column, row: Model, user) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def format_yuan(value: Decimal) -> str:
+    """¥1,234.50, and -¥41,779.34 for a negative amount."""
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
 
 
 def row_masked_phone(phone: str) -> str:

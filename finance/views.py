@@ -8,7 +8,7 @@ from django.views.generic.detail import SingleObjectMixin
 from dealerops.access import can_write, scope
 from dealerops.audit import history_of
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
-from dealerops.tables import Column
+from dealerops.tables import Column, format_yuan
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,
@@ -51,10 +51,6 @@ class LoanDetailView(ScopedDetailView):
         return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
 
 
-def _yuan(value) -> str:
-    return f"¥{value:,.2f}"
-
-
 class CommissionEntryListView(ScopedListView):
     model = CommissionEntry
     filterset_class = CommissionEntryFilterSet
@@ -81,12 +77,12 @@ class CommissionEntryListView(ScopedListView):
     def get_summary(self, rows):
         totals = ledger_totals(rows)
         return [
-            (_("Accrued"), _yuan(totals.accrued)),
-            (_("Clawed back"), _yuan(totals.clawed_back)),
-            (_("Adjusted"), _yuan(totals.adjusted)),
-            (_("Net commission"), _yuan(totals.net)),
-            (_("Received"), _yuan(totals.received)),
-            (_("Outstanding"), _yuan(totals.outstanding)),
+            (_("Accrued"), format_yuan(totals.accrued)),
+            (_("Clawed back"), format_yuan(totals.clawed_back)),
+            (_("Adjusted"), format_yuan(totals.adjusted)),
+            (_("Net commission"), format_yuan(totals.net)),
+            (_("Received"), format_yuan(totals.received)),
+            (_("Outstanding"), format_yuan(totals.outstanding)),
         ]
 
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from dealerops.tables import Column, display
+from dealerops.tables import Column, display, format_yuan
 
 register = template.Library()
 
@@ -32,7 +32,7 @@ def sort_mark(context, column: Column) -> str:
 
 @register.filter
 def yuan(value) -> str:
-    return "–" if value in (None, "") else f"¥{value:,.2f}"
+    return "–" if value in (None, "") else format_yuan(value)
 
 
 @register.filter

@@ -1,0 +1,168 @@
+"""Commission posting on the national-scale dataset.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/generate.py --scale S
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/commission.py [--scale S]
+
+Times, on the loans bench/generate.py left (its --scale S sizes the incremental run):
+1. the first full posting of every accrual and clawback (finance.services.ledger), against
+   the floor: one hand-written INSERT ... SELECT of the same amounts into a bare table of the
+   ledger's columns (no keys, triggers or periods), in the same run; the totals must tie;
+2. an incremental nightly run after 10,000 x S loans were disbursed and 1,000 x S paid off early;
+3. the CSV export of one month of the ledger through the page's own streaming code, against
+   COPY ... TO STDOUT of the same rows.
+
+The ledger and the policies are emptied first; loans are changed only to stage step 2 (it
+takes 10,000 x S of the latest disbursed loans back to "approved" while the triggers are off).
+"""
+
+import argparse
+import time
+from datetime import timedelta
+
+from common import print_table, result_line, setup_django, timed
+
+FLOOR = """
+INSERT INTO floor_entries (loan_id, dealer_id, lender_id, policy_id, event_on, amount)
+SELECT l.id, l.dealer_id, l.lender_id, p.id, l.disbursed_on,
+       LEAST(c.amount, COALESCE(p.cap_per_loan, c.amount))
+FROM finance_loan l
+JOIN finance_commissionpolicy p ON p.lender_id = l.lender_id AND l.disbursed_on >= p.effective_from
+ AND (p.effective_to IS NULL OR l.disbursed_on <= p.effective_to)
+LEFT JOIN LATERAL (
+  SELECT t.ratio, t.amount FROM finance_commissiontier t
+  WHERE t.policy_id = p.id AND (t.credit_grade = '' OR t.credit_grade = l.credit_grade)
+    AND (t.term_band = '' OR t.term_band = CASE WHEN l.term_months <= 12 THEN '6_12' WHEN l.term_months <= 24
+         THEN '13_24' WHEN l.term_months <= 36 THEN '25_36' ELSE '37_60' END)
+  ORDER BY (t.credit_grade <> '') DESC, (t.term_band <> '') DESC LIMIT 1
+) t ON true
+CROSS JOIN LATERAL (
+  SELECT round(CASE p.basis
+    WHEN 'rate_based' THEN l.principal * l.annual_rate * COALESCE(t.ratio, p.ratio)
+    WHEN 'principal_based' THEN l.principal * COALESCE(t.ratio, p.ratio)
+    WHEN 'flat' THEN COALESCE(t.amount, p.amount)
+    ELSE COALESCE(t.ratio, p.ratio) * GREATEST(0,
+      (l.term_months * l.principal * (LEAST(l.annual_rate, l.buy_rate + p.max_markup) / 12)
+        / (1 - power(1 + LEAST(l.annual_rate, l.buy_rate + p.max_markup) / 12, -l.term_months)))
+      - (l.term_months * l.principal * (l.buy_rate / 12) / (1 - power(1 + l.buy_rate / 12, -l.term_months))))
+  END, 2) AS amount
+) c
+WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured') AND l.disbursed_on <= %(as_of)s
+  AND (p.min_principal IS NULL OR l.principal >= p.min_principal) AND (p.basis <> 'reserve' OR l.buy_rate IS NOT NULL)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0, help="S of the generated dataset (default 1)")
+    args = parser.parse_args()
+    setup_django()
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.db.models import Max, Sum
+
+    from dealerops.synthetic.ledger import policies_install
+    from dealerops.tables import csv_response
+    from finance.models import CommissionEntry, CommissionPeriod, Loan
+    from finance.services.ledger import commissions_post
+    from finance.views import CommissionEntryListView
+
+    call_command("migrate", interactive=False, verbosity=0)
+    as_of = Loan.objects.aggregate(last=Max("disbursed_on"))["last"]
+    if as_of is None:
+        raise SystemExit("No loans here: run bench/generate.py --scale S on this database first.")
+    start = Loan.objects.order_by("applied_on").values_list("applied_on", flat=True).first().replace(day=1)
+    newly_disbursed = max(10, round(10_000 * args.scale))
+    paid_off = max(1, round(1_000 * args.scale))
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE finance_commissionentry, finance_commissionperiod, finance_commissiontier,"
+            " finance_clawbackstep, finance_commissionpolicy RESTART IDENTITY CASCADE"
+        )
+        # Stage tonight's disbursements: the latest loans go back to "approved" (the status
+        # trigger would refuse it, hence replica mode for this setup step only).
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """UPDATE finance_loan SET status = 'approved', disbursed_on = NULL, closed_on = NULL
+               WHERE id IN (SELECT id FROM finance_loan WHERE disbursed_on IS NOT NULL
+                            ORDER BY disbursed_on DESC, id DESC LIMIT %s)""",
+            [newly_disbursed],
+        )
+        cursor.execute("SET LOCAL session_replication_role = origin")
+        policies_install(start=start, end=as_of)
+    print(f"Loans: {Loan.objects.count():,}; posting as of {as_of}; {newly_disbursed:,} held back for tonight")
+
+    figures = []
+
+    # 1. The floor, then the first full posting.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE floor_entries (id bigserial, loan_id bigint, dealer_id bigint, lender_id bigint,"
+            " policy_id bigint, event_on date, amount numeric(12, 2))"
+        )
+        started = time.perf_counter()
+        with transaction.atomic():
+            cursor.execute(FLOOR, {"as_of": as_of})
+        floor_seconds = time.perf_counter() - started
+        cursor.execute("SELECT count(*), sum(amount) FROM floor_entries")
+        floor_rows, floor_total = cursor.fetchone()
+    with timed() as full:
+        run = commissions_post(as_of=as_of)
+    accrued = CommissionEntry.objects.filter(kind="accrual").aggregate(total=Sum("amount"))["total"]
+    assert accrued == floor_total, f"ledger {accrued} does not tie to the floor {floor_total}"
+    figures.append(("full posting", run.rows, full["seconds"], floor_seconds))
+    print(f"full posting: {run.rows:,} entries, accruals {accrued:,} = floor {floor_total:,} ({floor_rows:,} rows)")
+
+    # 2. Tonight: the held-back loans are disbursed and some recent ones paid off early.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE finance_loan SET status = 'disbursed', disbursed_on = %s WHERE status = 'approved'"
+            " AND id IN (SELECT id FROM finance_loan WHERE status = 'approved' ORDER BY id DESC LIMIT %s)",
+            [as_of, newly_disbursed],
+        )
+        cursor.execute(
+            """UPDATE finance_loan SET status = 'paid_off_early', closed_on = %s
+               WHERE id IN (SELECT id FROM finance_loan WHERE status = 'disbursed' AND disbursed_on >= %s
+                              AND disbursed_on < %s ORDER BY id LIMIT %s)""",
+            [as_of, as_of - timedelta(days=50), as_of, paid_off],
+        )
+    with timed() as nightly:
+        tonight = commissions_post(as_of=as_of)
+    figures.append(("incremental nightly run", tonight.rows, nightly["seconds"], None))
+    print(f"incremental: {tonight.rows:,} entries, {tonight.amount:,} yuan")
+
+    # 3. One month of the ledger as CSV through the page's code, against COPY.
+    month = CommissionPeriod.objects.order_by("-month").values_list("pk", "month")[1]
+    entries = CommissionEntryListView.base_queryset(None).filter(period=month[0]).order_by("-id")
+    with timed() as export:
+        response = csv_response("ledger", CommissionEntryListView.columns, entries.iterator(chunk_size=2000), None)
+        exported_bytes = sum(len(chunk) for chunk in response.streaming_content)
+    with connection.cursor() as cursor, timed() as copy_floor:
+        copy_sql = (
+            "COPY (SELECT e.id, p.month, e.event_on, e.kind, d.name, r.name, l.reference, e.amount, e.basis,"
+            " e.principal, e.ratio, e.clawback_share, e.reason FROM finance_commissionentry e"
+            " JOIN finance_commissionperiod p ON p.id = e.period_id JOIN channels_dealer d ON d.id = e.dealer_id"
+            " JOIN finance_lender r ON r.id = e.lender_id LEFT JOIN finance_loan l ON l.id = e.loan_id"
+            f" WHERE e.period_id = {int(month[0])} ORDER BY e.id DESC) TO STDOUT WITH CSV HEADER"
+        )
+        with cursor.cursor.copy(copy_sql) as copy:
+            copied_bytes = sum(len(block) for block in copy)
+    rows_exported = entries.count()
+    figures.append((f"export {month[1]:%Y-%m} as CSV", rows_exported, export["seconds"], copy_floor["seconds"]))
+    print(f"export: {rows_exported:,} rows, {exported_bytes:,} bytes (COPY {copied_bytes:,} bytes)")
+
+    print_table(
+        [
+            (name, f"{rows:,}", f"{seconds:.2f}", "–" if floor is None else f"{floor:.2f}")
+            for name, rows, seconds, floor in figures
+        ],
+        ("step", "rows", "seconds", "floor seconds"),
+    )
+    names = ["commission_full", "commission_incremental", "commission_export_month"]
+    for key, (_name, rows, seconds, floor) in zip(names, figures, strict=True):
+        print(result_line(key, seconds, floor, rows=rows))
+
+
+if __name__ == "__main__":
+    main()
