@@ -49,7 +49,7 @@ def display(column: Column, row: Model, user) -> str:
     if column.kind == "money":
         return format_yuan(value)
     if column.kind == "rate":
-        return f"{value * 100:.2f} %"
+        return format_percent(value)
     if column.kind == "number":
         return f"{value:,}"
     if column.kind == "phone":
@@ -64,6 +64,11 @@ def display(column: Column, row: Model, user) -> str:
 def format_yuan(value: Decimal) -> str:
     """¥1,234.50, and -¥41,779.34 for a negative amount."""
     return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
+
+
+def format_percent(value: Decimal) -> str:
+    """A rate or share stored as a fraction: 0.0075 -> "0.75 %"."""
+    return f"{value * 100:.2f} %"
 
 
 def row_masked_phone(phone: str) -> str:

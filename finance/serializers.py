@@ -2,13 +2,13 @@ from rest_framework import serializers
 
 from dealerops.api import ScopedPrimaryKeyField
 from finance.models import (
+    LOAN_TRANSITIONS,
     ClawbackStep,
     CommissionEntry,
     CommissionPolicy,
     CommissionTier,
     Lender,
     Loan,
-    LoanStatus,
 )
 from finance.services.loans import LoanTerms, loan_create
 from inventory.models import Sale
@@ -56,7 +56,9 @@ class LoanEntrySerializer(LoanTermsSerializer):
 class LoanStatusChangeSerializer(serializers.Serializer):
     """A loan's next status and the day it happened (disbursed, or closed)."""
 
-    status = serializers.ChoiceField(choices=[status for status in LoanStatus.choices if status[0] != "applied"])
+    status = serializers.ChoiceField(
+        choices=[(new.value, new.label) for new in dict.fromkeys(new for _, new in LOAN_TRANSITIONS)]
+    )
     on = serializers.DateField(help_text="The disbursement day, or the closing day for a closed loan.")
 
 

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from dealerops.tables import Column, display, format_yuan
+from dealerops.tables import Column, display, format_percent, format_yuan
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def yuan(value) -> str:
 @register.filter
 def percent(value) -> str:
     """0.0075 -> "0.75 %" (rates and shares are stored as fractions)."""
-    return "–" if value in (None, "") else f"{value * 100:.2f} %"
+    return "–" if value in (None, "") else format_percent(value)
 
 
 @register.filter

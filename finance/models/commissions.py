@@ -314,15 +314,17 @@ class CommissionEntry(models.Model):
     closed period. The loan's figures at posting are copied so an entry explains itself."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=EntryKind.choices)
+    # Indexed by (period, dealer) and (period, lender) below.
     period = models.ForeignKey(
-        CommissionPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="entries"
+        CommissionPeriod, verbose_name=_("period"), on_delete=models.PROTECT, related_name="entries", db_index=False
     )
     event_on = models.DateField(_("event date"))
     loan = models.ForeignKey(
         Loan, verbose_name=_("loan"), null=True, blank=True, on_delete=models.PROTECT, related_name="commission_entries"
     )
+    # Indexed by (dealer, period) below.
     dealer = models.ForeignKey(
-        Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="commission_entries"
+        Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="commission_entries", db_index=False
     )
     lender = models.ForeignKey(
         Lender, verbose_name=_("lender"), on_delete=models.PROTECT, related_name="commission_entries"
@@ -375,7 +377,6 @@ class CommissionEntry(models.Model):
             models.Index(fields=["period", "dealer"]),
             models.Index(fields=["period", "lender"]),
             models.Index(fields=["dealer", "period"]),
-            models.Index(fields=["loan"]),
         ]
         constraints = [
             # The keys that make the nightly posting idempotent (ON CONFLICT DO NOTHING).

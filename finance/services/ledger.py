@@ -159,7 +159,7 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun
     """Post every accrual and clawback due by ``as_of``; safe to run again for any day."""
     with tracked_run(POST_JOB, period=as_of.isoformat(), started_by_id=started_by_id) as run, transaction.atomic():
         # Closing a period waits for a posting in progress (and the other way round).
-        CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).exists()
+        list(CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).values_list("pk"))
         params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
         with connection.cursor() as cursor:
             cursor.execute(ENSURE_PERIODS, params)
