@@ -8,8 +8,8 @@ Times, on the loans bench/generate.py left (its --scale S sizes the incremental 
    the floor: one hand-written INSERT ... SELECT of the same amounts into a bare table of the
    ledger's columns (no keys, triggers or periods), in the same run; the totals must tie;
 2. an incremental nightly run after 10,000 x S loans were disbursed and 1,000 x S paid off early;
-3. the CSV export of one month of the ledger through the page's own streaming code, against
-   COPY ... TO STDOUT of the same rows.
+3. the CSV and XLSX exports of one month of the ledger through the page's own export code,
+   against COPY ... TO STDOUT of the same rows.
 
 The ledger and the policies are emptied first; loans are changed only to stage step 2 (it
 takes 10,000 x S of the latest disbursed loans back to "approved" while the triggers are off).
@@ -62,7 +62,7 @@ def main() -> None:
     from django.db.models import Max, Sum
 
     from dealerops.synthetic.ledger import policies_install
-    from dealerops.tables import csv_response
+    from dealerops.tables import export_response
     from finance.models import CommissionEntry, CommissionPeriod, Loan
     from finance.services.ledger import commissions_post
     from finance.views import CommissionEntryListView
@@ -132,12 +132,15 @@ def main() -> None:
     figures.append(("incremental nightly run", tonight.rows, nightly["seconds"], None))
     print(f"incremental: {tonight.rows:,} entries, {tonight.amount:,} yuan")
 
-    # 3. One month of the ledger as CSV through the page's code, against COPY.
+    # 3. One month of the ledger as CSV and XLSX through the page's code, against COPY.
     month = CommissionPeriod.objects.order_by("-month").values_list("pk", "month")[1]
     entries = CommissionEntryListView.base_queryset(None).filter(period=month[0]).order_by("-id")
     with timed() as export:
-        response = csv_response("ledger", CommissionEntryListView.columns, entries.iterator(chunk_size=2000), None)
+        response = export_response("csv", "ledger", CommissionEntryListView.columns, entries, None)
         exported_bytes = sum(len(chunk) for chunk in response.streaming_content)
+    with timed() as export_xlsx:
+        response = export_response("xlsx", "ledger", CommissionEntryListView.columns, entries, None)
+        xlsx_bytes = sum(len(chunk) for chunk in response.streaming_content)
     with connection.cursor() as cursor, timed() as copy_floor:
         copy_sql = (
             "COPY (SELECT e.id, p.month, e.event_on, e.kind, d.name, r.name, l.reference, e.amount, e.basis,"
@@ -150,7 +153,9 @@ def main() -> None:
             copied_bytes = sum(len(block) for block in copy)
     rows_exported = entries.count()
     figures.append((f"export {month[1]:%Y-%m} as CSV", rows_exported, export["seconds"], copy_floor["seconds"]))
-    print(f"export: {rows_exported:,} rows, {exported_bytes:,} bytes (COPY {copied_bytes:,} bytes)")
+    figures.append((f"export {month[1]:%Y-%m} as XLSX", rows_exported, export_xlsx["seconds"], copy_floor["seconds"]))
+    print(f"export: {rows_exported:,} rows, CSV {exported_bytes:,} bytes, XLSX {xlsx_bytes:,} bytes")
+    print(f"        (COPY {copied_bytes:,} bytes)")
 
     print_table(
         [
@@ -159,7 +164,7 @@ def main() -> None:
         ],
         ("step", "rows", "seconds", "floor seconds"),
     )
-    names = ["commission_full", "commission_incremental", "commission_export_month"]
+    names = ["commission_full", "commission_incremental", "commission_export_month", "commission_export_month_xlsx"]
     for key, (_name, rows, seconds, floor) in zip(names, figures, strict=True):
         print(result_line(key, seconds, floor, rows=rows))
 
