@@ -13,6 +13,7 @@ MENU = [
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),
+    (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
     (_("Operations"), "operations", "dealerops.JobRun"),
 ]
 

@@ -14,4 +14,12 @@ urlpatterns = [
     path("commissions/periods/<int:pk>/close/", views.CommissionPeriodCloseView.as_view(), name="period-close"),
     path("commissions/policies/", views.CommissionPolicyListView.as_view(), name="policy-list"),
     path("commissions/policies/<int:pk>/", views.CommissionPolicyDetailView.as_view(), name="policy-detail"),
+    path("commissions/statements/", views.LenderStatementListView.as_view(), name="statement-list"),
+    path("commissions/statements/upload/", views.LenderStatementUploadView.as_view(), name="statement-upload"),
+    path("commissions/statements/<int:pk>/", views.LenderStatementDetailView.as_view(), name="statement-detail"),
+    path(
+        "commissions/statements/<int:pk>/receipts/",
+        views.LenderStatementReceiptsView.as_view(),
+        name="statement-receipts",
+    ),
 ]

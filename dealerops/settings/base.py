@@ -122,6 +122,9 @@ STORAGES = {
 # Uploads: explicit limits (imports check their own, larger limit per file).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Lender statements (CSV/XLSX): the file as uploaded, and an XLSX once unpacked (zip bombs).
+LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
+LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
