@@ -2,6 +2,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
@@ -95,6 +97,7 @@ class MonthField(forms.CharField):
         return month
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 

@@ -27,6 +27,10 @@ HEADER = ["loan reference", "period", "amount"]
 
 @pytest.fixture
 def book(network):
+    return build_book(network)
+
+
+def build_book(network):
     """ICBC pays 1 % of principal × rate. March 2025 on our ledger:
     LNMATCH 150.00; LNDIFF 120.00 + a 5.55 adjustment = 125.55; LNMISS 100.00 (not on the
     statement); LNLATE 150.00, adjusted by -150.00 in April (after the statement's month);
@@ -396,7 +400,9 @@ class TestAccess:
         assert client.get(statement.get_absolute_url()).status_code == 200
 
     def test_the_menu_offers_statements_to_finance_only(self, network, client_for):
-        assert "/commissions/statements/" in client_for(network.finance_user).get("/").content.decode()
+        statements_page = client_for(network.finance_user).get("/commissions/statements/").content.decode()
+        assert '<a href="/commissions/statements/" class="active">' in statements_page
+        assert statements_page.count('class="active"') == 1  # not "Commissions" as well
         assert "/commissions/statements/" not in client_for(network.dealer_user).get("/").content.decode()
 
 
@@ -430,3 +436,72 @@ class TestStatementList:
             assert client.get("/commissions/statements/").status_code == 200
         with django_assert_max_num_queries(12):
             assert client.get(statement_url, {"category": "unknown"}).status_code == 200
+
+
+class TestApi:
+    @pytest.fixture
+    def api(self):
+        from rest_framework.test import APIClient
+
+        def as_user(user):
+            client = APIClient()
+            client.force_authenticate(user)
+            return client
+
+        return as_user
+
+    def test_finance_uploads_reads_the_result_and_books_receipts(self, network, book, api):
+        icbc, _ = book
+        client = api(network.finance_user)
+
+        created = client.post(
+            "/api/v1/lender-statements/",
+            {"lender": icbc.pk, "reference": "API-1", "file": SimpleUploadedFile("s.csv", csv_bytes(MARCH))},
+            format="multipart",
+        )
+        statement_id = created.json()["id"]
+        shown = client.get(f"/api/v1/lender-statements/{statement_id}/").json()
+        missing = client.get(f"/api/v1/lender-statements/{statement_id}/lines/", {"status": "missing"}).json()
+        first = client.post(f"/api/v1/lender-statements/{statement_id}/receipts/", {}, format="json").json()
+        again = client.post(f"/api/v1/lender-statements/{statement_id}/receipts/", {}, format="json").json()
+
+        assert created.status_code == 201
+        assert shown["total"]["statement_amount"] == "521.22" and shown["total"]["difference"] == "-4.33"
+        assert {c["status"]: c["difference"] for c in shown["categories"]} == {
+            "matched": "0.00",
+            "differs": "-5.55",
+            "missing": "-100.00",
+            "unknown": "101.22",
+        }
+        assert [(line["loan_reference"], line["ledger_amount"]) for line in missing["results"]] == [
+            ("LNMISS", "100.00")
+        ]
+        assert (first["booked"], first["amount"], again["booked"]) == (2, "300.00", 0)
+
+    def test_a_malformed_file_answers_400_by_row_and_writes_nothing(self, network, book, api):
+        icbc, _ = book
+        rows = [*MARCH[:2], ("LNLATE", "2025-03", "x")]
+
+        response = api(network.finance_user).post(
+            "/api/v1/lender-statements/",
+            {"lender": icbc.pk, "reference": "API-BAD", "file": SimpleUploadedFile("s.csv", csv_bytes(rows))},
+            format="multipart",
+        )
+
+        assert response.status_code == 400
+        assert response.json()["file"] == ["Row 4, column “amount”: “x” is not an amount."]
+        assert not LenderStatement.objects.exists()
+
+    @pytest.mark.parametrize("role", ["dealer_user", "regional_manager"])
+    def test_field_roles_are_refused(self, network, api, role):
+        statement = LenderStatementFactory()
+        client = api(network.users()[role])
+
+        assert client.get("/api/v1/lender-statements/").status_code == 403
+        assert client.get(f"/api/v1/lender-statements/{statement.pk}/").status_code == 403
+        assert client.post(f"/api/v1/lender-statements/{statement.pk}/receipts/").status_code == 403
+
+    def test_the_list_takes_a_fixed_number_of_queries(self, network, api, django_assert_max_num_queries):
+        LenderStatementFactory.create_batch(10)
+        with django_assert_max_num_queries(6):
+            assert api(network.head_office).get("/api/v1/lender-statements/").json()["count"] == 10
