@@ -41,6 +41,9 @@ HEADER_ALIASES = {
         "amount", "commission", "commissionamount", "金额", "佣金", "佣金金额", "返佣", "返佣金额", "手续费",
     },
 }  # fmt: skip
+HEADER_SEARCH_ROWS = 10  # title rows a lender may put above the header
+# A row whose reference cell says this is the statement's total, checked against the lines.
+TOTAL_LABELS = {"合计", "总计", "合计金额", "total", "grandtotal"}
 MAX_ERRORS = 100  # enough to fix a file; a wholly wrong file would otherwise list every cell
 REFERENCE_MAX_LENGTH = 32
 AMOUNT_LIMIT = Decimal("10000000000")  # the ledger's MONEY field holds 12 digits, 2 decimals
@@ -138,6 +141,7 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     except Exception:  # openpyxl raises many types for a damaged workbook
         raise _file_error(_("The file is not a valid XLSX workbook.")) from None
     sheet = workbook.worksheets[0]
+    sheet.reset_dimensions()  # some exporters write a wrong size; read every row there is
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
@@ -159,40 +163,56 @@ def _normalise_header(value: Any) -> str:
     return re.sub(r"[\s_\-()（）]", "", str(value or "")).lower()
 
 
+def _header_columns(cells: Sequence[Any]) -> tuple[dict[str, int], dict[str, str]]:
+    """Which cell holds which field (by position), and the header text the file uses for it."""
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for index, cell in enumerate(cells):
+        key = _normalise_header(cell)
+        for field, aliases in HEADER_ALIASES.items():
+            if key in aliases and field not in columns:
+                columns[field] = index
+                headers[field] = str(cell).strip()
+    return columns, headers
+
+
 def _lines_from_rows(rows: Iterator[tuple[int, Sequence[Any]]]) -> list[ParsedLine]:
     errors = _Errors()
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
+    best_header: tuple[int, dict[str, int]] | None = None  # for the message when none is complete
+    title_rows = 0
     lines: list[ParsedLine] = []
     first_row_of: dict[str, int] = {}
+    stated_totals: list[tuple[int, Decimal]] = []
     for row_number, cells in rows:
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
         if not columns:
-            for index, cell in enumerate(cells):
-                key = _normalise_header(cell)
-                for field, aliases in HEADER_ALIASES.items():
-                    if key in aliases and field not in columns:
-                        columns[field] = index
-                        headers[field] = str(cell).strip()
-            missing = [str(label) for field, label in FIELDS.items() if field not in columns]
-            if missing:
-                raise _file_error(
-                    _(
-                        "Row %(row)s: the header names no column for %(missing)s "
-                        "(e.g. 贷款编号 / loan reference, 期间 / period, 金额 / amount)."
-                    )
-                    % {"row": row_number, "missing": ", ".join(missing)}
-                )
+            # The header is the first row naming all three columns; lenders often put a title
+            # (bank, month) above it.
+            found, found_headers = _header_columns(cells)
+            if best_header is None or len(found) > len(best_header[1]):
+                best_header = (row_number, found)
+            if len(found) == len(FIELDS):
+                columns, headers = found, found_headers
+                continue
+            title_rows += 1
+            if title_rows < HEADER_SEARCH_ROWS:
+                continue
+            break
+        cell = dict(zip(columns, (cells[i] if i < len(cells) else None for i in columns.values()), strict=True))
+        if _normalise_header(cell["loan_reference"]) in TOTAL_LABELS:
+            if isinstance(cell["amount"], _Formula):
+                continue  # a =SUM() total cannot be computed here; the lines are checked one by one
+            try:
+                stated_totals.append((row_number, _amount(cell["amount"])))
+            except ValueError as error:
+                errors.add(row_number, headers["amount"], str(error))
             continue
-
-        def cell_of(field: str, cells: Sequence[Any] = cells) -> Any:
-            index = columns[field]
-            return cells[index] if index < len(cells) else None
-
         values: dict[str, Any] = {}
         for field, reader in (("loan_reference", _reference), ("period", _month), ("amount", _amount)):
-            raw = cell_of(field)
+            raw = cell[field]
             if isinstance(raw, _Formula):
                 errors.add(
                     row_number,
@@ -216,13 +236,35 @@ def _lines_from_rows(rows: Iterator[tuple[int, Sequence[Any]]]) -> list[ParsedLi
                 )
             else:
                 first_row_of[reference] = row_number
-        if len(values) == 3 and not errors.count:
+        if len(values) == len(FIELDS):
             lines.append(ParsedLine(row_number, values["loan_reference"], values["period"], values["amount"]))
-    if not columns:
+    if best_header is None:
         raise _file_error(_("The file is empty."))
+    if not columns:
+        row_number, found = best_header
+        missing = [str(label) for field, label in FIELDS.items() if field not in found]
+        raise _file_error(
+            _(
+                "Row %(row)s: the header names no column for %(missing)s "
+                "(e.g. 贷款编号 / loan reference, 期间 / period, 金额 / amount)."
+            )
+            % {"row": row_number, "missing": ", ".join(missing)}
+        )
+    # A total row (合计) must agree with the lines above it: a truncated file shows up here.
+    lines_total = sum((line.amount for line in lines), Decimal("0.00"))
+    for row_number, stated in stated_totals:
+        if not errors.count and stated != lines_total:
+            errors.add(
+                row_number,
+                headers["amount"],
+                _("the total row says %(stated)s but the lines add up to %(total)s.")
+                % {"stated": stated, "total": lines_total},
+            )
     errors.raise_if_any()
     if not lines:
         raise _file_error(_("The file has a header but no lines."))
+    if abs(lines_total) >= AMOUNT_LIMIT:
+        raise _file_error(_("The statement's total is too large for the ledger."))
     return lines
 
 

@@ -237,6 +237,40 @@ class TestFiles:
             "LNMISS": "missing",
         }
 
+    def test_title_rows_above_the_header_and_a_total_row_that_ties_are_accepted(self, network, book, client_for):
+        icbc, _ = book
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerows([["中国工商银行 汽车贷款佣金对账单"], ["账期：2025年3月"], []])
+        writer.writerow(["序号", "贷款编号", "期间", "金额"])
+        writer.writerows([(n, *row) for n, row in enumerate(MARCH, start=1)])
+        writer.writerow(["", "合计", "", "521.22"])
+
+        upload(client_for(network.finance_user), icbc, out.getvalue().encode("utf-8"))
+
+        statement = LenderStatement.objects.get()
+        assert (statement.line_count, statement.total_amount) == (5, D("521.22"))
+        assert statement.lines.get(loan_reference="LNMATCH").row_number == 5  # rows as the file numbers them
+
+    def test_a_total_row_that_does_not_tie_refuses_the_file(self, network, book, client_for):
+        icbc, _ = book
+        content = csv_bytes([*MARCH[:2], ("合计", "", "¥999.00")])
+
+        response = upload(client_for(network.finance_user), icbc, content)
+
+        assert "Row 4, column “amount”: the total row says 999.00 but the lines add up to 270.00." in (
+            response.content.decode()
+        )
+        assert not LenderStatement.objects.exists()
+
+    def test_an_xlsx_total_row_with_a_sum_formula_is_skipped(self, network, book, client_for):
+        icbc, _ = book
+        rows = [("LNMATCH", "2025-03", 150), ("LNDIFF", "2025-03", 120), ("Total", None, "=SUM(C2:C3)")]
+
+        upload(client_for(network.finance_user), icbc, xlsx_bytes(rows), name="icbc.xlsx")
+
+        assert LenderStatement.objects.get().total_amount == D("270.00")
+
     def test_a_file_with_a_bad_amount_and_a_bad_period_is_refused_whole(self, network, book, client_for):
         icbc, _ = book
         rows = [(f"LNX{n}", "2025-03", "10.00") for n in range(2, 12)]  # file rows 2..11
