@@ -28,7 +28,8 @@ from finance.models import Lender, LenderStatement, MatchStatus
 from finance.services.ledger import _open_period_for
 from finance.services.statement_files import statement_lines_parse
 
-# Lines from the file, matched in one statement against the ledger's net per loan.
+# The file's lines matched against the ledger's net per loan. Entries are reached by loan:
+# the loan's lender is the statement's, and so is every entry of the loan.
 MATCH_LINES = """
 WITH line AS (
   SELECT * FROM unnest(%(rows)s::integer[], %(references)s::text[], %(months)s::date[], %(amounts)s::numeric[])
@@ -41,8 +42,8 @@ known AS (
 net AS (
   SELECT known.loan_id, sum(e.amount) AS ledger_amount
   FROM known JOIN finance_commissionentry e
-    ON e.loan_id = known.loan_id AND e.lender_id = %(lender)s
-   AND e.kind IN ('accrual', 'clawback', 'adjustment') AND e.event_on < known.month + interval '1 month'
+    ON e.loan_id = known.loan_id AND e.kind IN ('accrual', 'clawback', 'adjustment')
+   AND e.event_on < known.month + interval '1 month'
   GROUP BY known.loan_id
 )
 INSERT INTO finance_statementline (statement_id, row_number, loan_reference, month, loan_id, amount, ledger_amount,
@@ -52,25 +53,27 @@ SELECT %(statement)s, known.row_number, known.loan_reference, known.month, known
        CASE WHEN known.loan_id IS NULL THEN 'unknown'
             WHEN known.amount = COALESCE(net.ledger_amount, 0) THEN 'matched' ELSE 'differs' END
 FROM known LEFT JOIN net ON net.loan_id = known.loan_id
+RETURNING loan_id
 """
 
-# Loans with ledger entries booked in the statement's months that the statement omits.
+# Then the loans with entries booked in the statement's months that the file omits. "Not in
+# the file" compares with the matched loans' ids as a constant array, which PostgreSQL (15+)
+# hashes: no join whose plan could turn quadratic on a statement's fresh, unanalysed lines.
 MISSING_LINES = """
-WITH active AS (
+WITH omitted AS (
   SELECT e.loan_id, max(p.month) AS month
-  FROM finance_commissionentry e JOIN finance_commissionperiod p ON p.id = e.period_id
-  WHERE e.lender_id = %(lender)s AND e.kind IN ('accrual', 'clawback', 'adjustment') AND e.loan_id IS NOT NULL
-    AND p.month = ANY(%(months)s::date[])
-    AND NOT EXISTS (SELECT 1 FROM finance_statementline s
-                    WHERE s.statement_id = %(statement)s AND s.loan_id = e.loan_id)
+  FROM finance_commissionperiod p
+  JOIN finance_commissionentry e ON e.period_id = p.id AND e.lender_id = %(lender)s
+  WHERE p.month = ANY(%(months)s::date[]) AND e.kind IN ('accrual', 'clawback', 'adjustment')
+    AND e.loan_id IS NOT NULL AND e.loan_id <> ALL(%(known)s::bigint[])
   GROUP BY e.loan_id
 ),
 net AS (
-  SELECT active.loan_id, active.month, sum(e.amount) AS ledger_amount
-  FROM active JOIN finance_commissionentry e
-    ON e.loan_id = active.loan_id AND e.lender_id = %(lender)s
-   AND e.kind IN ('accrual', 'clawback', 'adjustment') AND e.event_on < active.month + interval '1 month'
-  GROUP BY active.loan_id, active.month
+  SELECT omitted.loan_id, omitted.month, sum(e.amount) AS ledger_amount
+  FROM omitted JOIN finance_commissionentry e
+    ON e.loan_id = omitted.loan_id AND e.kind IN ('accrual', 'clawback', 'adjustment')
+   AND e.event_on < omitted.month + interval '1 month'
+  GROUP BY omitted.loan_id, omitted.month
 )
 INSERT INTO finance_statementline (statement_id, row_number, loan_reference, month, loan_id, amount, ledger_amount,
                                    status)
@@ -136,7 +139,8 @@ def lender_statement_upload(
             }
             with connection.cursor() as cursor:
                 cursor.execute(MATCH_LINES, params)
-                cursor.execute(MISSING_LINES, {**params, "months": months})
+                known = [loan_id for (loan_id,) in cursor.fetchall() if loan_id is not None]
+                cursor.execute(MISSING_LINES, {**params, "months": months, "known": known})
     except IntegrityError as error:
         if "statement_reference_unique_per_lender" in str(error):  # uploaded at the same moment by someone else
             raise ValidationError({"reference": duplicate}) from None
