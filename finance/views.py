@@ -216,7 +216,7 @@ class LenderStatementListView(ScopedListView):
         Column(_("Lender"), "lender.name"),
         Column(_("First month"), "first_month", kind="month", order="period"),
         Column(_("Last month"), "last_month", kind="month"),
-        Column(_("Lines"), "line_count", kind="number"),
+        Column(_("Lines in the file"), "line_count", kind="number"),
         Column(_("Statement total"), "total_amount", kind="money", order="total"),
         Column(_("File name"), "file_name"),
         Column(_("Uploaded at"), "created_at", order="uploaded"),
@@ -396,25 +396,21 @@ class LenderStatementReceiptsView(ScopedMixin, SingleObjectMixin, View):
         if not can_write(request.user, LenderStatement) or not can_write(request.user, CommissionEntry):
             raise PermissionDenied
         statement = self.get_object()
-        try:
-            posting = lender_statement_receipts_post(
-                statement=statement,
-                posted_by=request.user,
-                include_differing=request.POST.get("include_differing") == "on",
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            if posting.booked:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)s receipt of %(amount)s booked into period %(period)s.",
-                        "%(count)s receipts totalling %(amount)s booked into period %(period)s.",
-                        posting.booked,
-                    )
-                    % {"count": posting.booked, "amount": format_yuan(posting.amount), "period": posting.period},
+        posting = lender_statement_receipts_post(
+            statement=statement,
+            posted_by=request.user,
+            include_differing=request.POST.get("include_differing") == "on",
+        )
+        if posting.booked:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s receipt of %(amount)s booked into period %(period)s.",
+                    "%(count)s receipts totalling %(amount)s booked into period %(period)s.",
+                    posting.booked,
                 )
-            else:
-                messages.info(request, _("Nothing new to book: these lines were already received."))
+                % {"count": posting.booked, "amount": format_yuan(posting.amount), "period": posting.period},
+            )
+        else:
+            messages.info(request, _("Nothing new to book: these lines were already received."))
         return redirect(statement)

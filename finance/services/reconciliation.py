@@ -14,7 +14,6 @@ the result is stored so the page can be reopened and exported as it was computed
 """
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -157,12 +156,13 @@ class ReceiptPosting:
 
 @transaction.atomic
 def lender_statement_receipts_post(
-    *, statement: LenderStatement, posted_by: User, include_differing: bool = False, received_on: date | None = None
+    *, statement: LenderStatement, posted_by: User, include_differing: bool = False
 ) -> ReceiptPosting:
     """Book the statement's matched lines (and, if asked, the differing ones at the lender's
-    amount) as receipts into an open period. Lines already received are skipped."""
+    amount) as receipts dated today, into today's period or the first open one after it.
+    Lines already received are skipped; a zero or negative line is not a receipt."""
     statement = LenderStatement.objects.select_for_update().get(pk=statement.pk)
-    received_on = received_on or today()
+    received_on = today()
     period = _open_period_for(received_on)
     statuses = [MatchStatus.MATCHED.value] + ([MatchStatus.DIFFERS.value] if include_differing else [])
     with connection.cursor() as cursor:

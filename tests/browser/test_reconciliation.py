@@ -49,6 +49,12 @@ def test_finance_uploads_a_csv_and_reads_the_four_categories(network, make_page,
     assert "2 receipts totalling ¥300.00 booked" in page.locator(".messages").inner_text()
     assert CommissionEntry.objects.filter(kind=EntryKind.RECEIPT).count() == 2
     assert LenderStatement.objects.get().reference == "ICBC-2025-03"
+
+    page.click("main >> text=All lender statements")
+    page.fill("#id_period", "2025年3月")
+    page.click("main button[type=submit]")
+    assert "ICBC-2025-03" in page.locator("main table").inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"reconciliation-list-{width}.png"), full_page=True)
     assert watch.errors == []
     assert watch.outside_requests == []
 

@@ -356,7 +356,9 @@ class TestReceipts:
     def test_matched_lines_are_booked_once_even_if_the_button_is_pressed_twice(self, network, book, client_for):
         icbc, loans = book
         client = client_for(network.finance_user)
-        statement_url = upload(client, icbc, csv_bytes(MARCH)).redirect_chain[-1][0]
+        rows = [*MARCH, ("LNZERO", "2025-03", "0.00")]  # matched, but nothing to receive
+        statement_url = upload(client, icbc, csv_bytes(rows)).redirect_chain[-1][0]
+        assert StatementLine.objects.get(loan_reference="LNZERO").status == MatchStatus.MATCHED
 
         first = client.post(statement_url + "receipts/", follow=True)
         second = client.post(statement_url + "receipts/", follow=True)
