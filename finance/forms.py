@@ -17,6 +17,7 @@ from finance.models import (
     AdjustmentReason,
     CommissionBasis,
     CommissionPeriod,
+    CommissionPolicy,
     CreditGrade,
     Lender,
     Loan,
@@ -28,6 +29,7 @@ from finance.services.ledger import Adjustment
 from finance.services.policies import PolicyTerms, TierTerms
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+CENT = Decimal("0.01")
 # Which basis uses which figure; the page hides the others (all stay visible without JS).
 RATIO_BASES = [CommissionBasis.RATE_BASED, CommissionBasis.PRINCIPAL_BASED, CommissionBasis.RESERVE]
 FLAT_BASES = [CommissionBasis.FLAT]
@@ -37,6 +39,14 @@ RESERVE_BASES = [CommissionBasis.RESERVE]
 def for_bases(field: forms.Field, bases: list[str]) -> forms.Field:
     field.widget.attrs["data-bases"] = " ".join(bases)
     return field
+
+
+def as_percent(fraction: Decimal | None) -> Decimal | None:
+    """0.012500 -> 1.25 and 0.012345 -> 1.2345: the stored fraction as the user types it."""
+    if fraction is None:
+        return None
+    percent = fraction.scaleb(2)
+    return percent.quantize(CENT) if percent == percent.quantize(CENT) else percent
 
 
 class PercentField(forms.DecimalField):
@@ -123,18 +133,44 @@ class PolicyForm(ServiceForm):
     )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, source: CommissionPolicy | None = None, **kwargs):
+        """``source``: a version whose figures, tiers and clawback steps the new one starts from."""
         super().__init__(*args, **kwargs)
         self.fields["lender"].queryset = scope(user, Lender)
+        tiers = steps = None
+        if source is not None and not self.is_bound:
+            self.initial.update(
+                lender=source.lender_id,
+                basis=source.basis,
+                ratio=as_percent(source.ratio),
+                amount=source.amount,
+                max_markup=as_percent(source.max_markup),
+                cap_per_loan=source.cap_per_loan,
+                min_principal=source.min_principal,
+            )
+            tiers = [
+                {
+                    "credit_grade": tier.credit_grade,
+                    "term_band": tier.term_band,
+                    "ratio": as_percent(tier.ratio),
+                    "amount": tier.amount,
+                }
+                for tier in source.tiers.all()
+            ]
+            steps = [
+                {"within_days": step.within_days, "share": as_percent(step.share)}
+                for step in source.clawback_steps.all()
+            ]
         data = self.data if self.is_bound else None
-        self.tiers = TierFormSet(data, prefix="tiers")
-        self.clawback = ClawbackFormSet(data, prefix="clawback")
+        self.tiers = TierFormSet(data, prefix="tiers", initial=tiers)
+        self.clawback = ClawbackFormSet(data, prefix="clawback", initial=steps)
 
     def is_valid(self) -> bool:
         return all([super().is_valid(), self.tiers.is_valid(), self.clawback.is_valid()])
 
     def _filled(self, formset: forms.BaseFormSet) -> list[forms.Form]:
-        return [form for form in formset.forms if form.has_changed()]
+        """The rows with something in them (a copied row left as it was counts; an emptied one not)."""
+        return [form for form in formset.forms if any(value not in (None, "") for value in form.cleaned_data.values())]
 
     def terms(self) -> PolicyTerms:
         data = self.cleaned_data

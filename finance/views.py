@@ -268,8 +268,8 @@ class CommissionPolicyDetailView(ScopedDetailView):
 
 
 class PolicyCreateView(EntryView):
-    """A new version of a lender's policy, with its tiers and clawback steps;
-    ``?lender=<id>`` pre-selects the lender."""
+    """A new version of a lender's policy, with its tiers and clawback steps. ``?lender=<id>``
+    pre-selects the lender; ``?from=<policy id>`` starts from that version's figures."""
 
     model = CommissionPolicy
     form_class = PolicyForm
@@ -278,6 +278,14 @@ class PolicyCreateView(EntryView):
 
     def get_initial(self):
         return {"lender": self.request.GET.get("lender")}
+
+    def get_form_kwargs(self):
+        source = self.request.GET.get("from", "")
+        policies = scope(self.request.user, CommissionPolicy).prefetch_related("tiers", "clawback_steps")
+        return {
+            **super().get_form_kwargs(),
+            "source": policies.filter(pk=source).first() if source.isdigit() else None,
+        }
 
     def save(self, form) -> CommissionPolicy:
         return policy_version_create(

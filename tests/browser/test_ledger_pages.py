@@ -78,6 +78,11 @@ def test_finance_walks_the_ledger_creates_a_version_and_books_an_adjustment(netw
     page.fill("#id_effective_from", "2026-01-01")
     page.select_option("#id_tiers-0-credit_grade", "A")
     page.fill("#id_tiers-0-ratio", "1.5")
+    page.click("text=Add a tier")
+    page.select_option("#id_tiers-5-credit_grade", "B")
+    page.select_option("#id_tiers-5-term_band", "37_60")
+    page.fill("#id_tiers-5-ratio", "1.2")
+    assert page.locator("#id_tiers-5-amount").is_hidden()
     page.fill("#id_clawback-0-within_days", "90")
     page.fill("#id_clawback-0-share", "100")
     page.click("main button[type=submit]")
@@ -90,11 +95,12 @@ def test_finance_walks_the_ledger_creates_a_version_and_books_an_adjustment(netw
     page.wait_for_url(re.compile(r"/commissions/policies/\d+/$"))
     assert "Version 2 of ICBC Auto is saved" in page.locator(".messages").inner_text()
     policy = CommissionPolicy.objects.get(version=2)
-    assert (policy.ratio, policy.tiers.get().ratio, policy.clawback_steps.get().share) == (
-        Decimal("0.011000"),
-        Decimal("0.015000"),
-        Decimal("1.000000"),
-    )
+    assert policy.ratio == Decimal("0.011000")
+    assert list(policy.tiers.values_list("credit_grade", "term_band", "ratio")) == [
+        ("A", "", Decimal("0.015000")),
+        ("B", "37_60", Decimal("0.012000")),
+    ]
+    assert list(policy.clawback_steps.values_list("within_days", "share")) == [(90, Decimal("1.000000"))]
     shoot(page, "5-policy-created")
 
     page.goto(f"{live_server.url}/commissions/")

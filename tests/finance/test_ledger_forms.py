@@ -23,7 +23,7 @@ from finance.models import (
     PeriodStatus,
 )
 from finance.services.ledger import commissions_post
-from finance.services.policies import PolicyTerms, policy_version_create
+from finance.services.policies import PolicyTerms, TierTerms, policy_version_create
 from tests.factories import CommissionEntryFactory, LenderFactory
 from tests.finance.test_commission_posting import make_loan
 
@@ -250,6 +250,51 @@ def test_a_bad_clawback_step_is_shown_on_its_row(network, lender, client_for, ro
     assert not CommissionPolicy.objects.exists() and not ClawbackStep.objects.exists()
 
 
+def test_a_new_version_starts_from_the_figures_of_the_version_it_copies(network, lender, client_for):
+    source = policy_version_create(
+        lender=lender,
+        terms=PolicyTerms(
+            basis="rate_based",
+            effective_from=dt.date(2025, 1, 1),
+            ratio=D("0.012345"),
+            cap_per_loan=D("900.00"),
+            tiers=[TierTerms(credit_grade="A", ratio=D("0.015"))],
+            clawback={90: D("1"), 180: D("0.5")},
+        ),
+    )
+    client = client_for(network.finance_user)
+
+    form = client.get(POLICY_URL, {"lender": lender.pk, "from": source.pk}).context["form"]
+    copied = {
+        "tiers-TOTAL_FORMS": "6",
+        "tiers-INITIAL_FORMS": "1",
+        "tiers-0-credit_grade": "A",
+        "tiers-0-ratio": "1.50",
+        "clawback-TOTAL_FORMS": "5",
+        "clawback-INITIAL_FORMS": "2",
+        "clawback-0-within_days": "90",
+        "clawback-0-share": "100.00",
+        "clawback-1-within_days": "180",
+        "clawback-1-share": "50.00",
+    }
+    response = client.post(POLICY_URL, {**policy_post(lender, ratio="1.2345", effective_from="2026-01-01"), **copied})
+
+    assert (form["basis"].value(), form["ratio"].value(), form["cap_per_loan"].value()) == (
+        "rate_based",
+        D("1.2345"),
+        D("900.00"),
+    )
+    assert [(row["credit_grade"].value(), row["ratio"].value()) for row in form.tiers.forms[:2]] == [
+        ("A", D("1.50")),
+        (None, None),
+    ]
+    assert [row["share"].value() for row in form.clawback.forms[:3]] == [D("100.00"), D("50.00"), None]
+    assert response.status_code == 302
+    new = CommissionPolicy.objects.get(version=2)
+    assert list(new.tiers.values_list("credit_grade", "ratio")) == [("A", D("0.015000"))]
+    assert list(new.clawback_steps.values_list("within_days", "share")) == [(90, D("1.000000")), (180, D("0.500000"))]
+
+
 def test_only_finance_and_head_office_open_the_policy_form(network, lender, client_for):
     statuses = {
         role: client_for(user).get(POLICY_URL, {"lender": lender.pk}).status_code
@@ -273,7 +318,7 @@ def test_a_lenders_policy_list_offers_its_next_version(network, lender, client_f
     manager_detail = client_for(network.regional_manager).get(policy.get_absolute_url()).content.decode()
 
     assert f'href="{POLICY_URL}?lender={lender.pk}">New</a>' in listing
-    assert f'href="{POLICY_URL}?lender={lender.pk}">New version</a>' in detail
+    assert f'href="{POLICY_URL}?lender={lender.pk}&amp;from={policy.pk}">New version</a>' in detail
     assert POLICY_URL not in manager_detail
 
 
