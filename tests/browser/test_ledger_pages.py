@@ -151,3 +151,14 @@ def test_a_dealer_user_sees_the_loans_commission_and_closes_it_on_a_phone(networ
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.PAID_OFF_EARLY, dt.date(2025, 6, 30))
     assert watch.errors == []
+
+
+@pytest.mark.parametrize("path", ["/commissions/policies/new/", "/commissions/adjustments/new/", "/commissions/"])
+def test_the_ledger_forms_fit_a_phone(network, ledger, make_page, live_server, path):
+    watch = make_page(width=375, height=800)
+    log_in(watch, live_server.url, "finance", PASSWORD)
+    watch.page.goto(f"{live_server.url}{path}")
+    assert watch.page.locator("h1").count() == 1
+    assert no_horizontal_overflow(watch.page)
+    shoot(watch.page, "phone" + path.replace("/", "-").rstrip("-"))
+    assert watch.errors == []

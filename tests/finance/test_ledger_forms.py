@@ -446,12 +446,28 @@ def test_a_foreign_dealers_loan_cannot_be_adjusted_by_those_who_may_not_see_it(n
     assert not CommissionEntry.objects.filter(loan=foreign).exists()
 
 
-def test_the_ledger_list_offers_a_new_adjustment_to_finance_only(network, client_for):
-    finance_page = client_for(network.finance_user).get("/commissions/").content.decode()
-    dealer_page = client_for(network.dealer_user).get("/commissions/").content.decode()
+def test_the_ledger_list_and_an_open_period_offer_a_new_adjustment_to_finance_only(network, client_for):
+    november = CommissionPeriod.objects.create(month=dt.date(2025, 11, 1))
+    finance = client_for(network.finance_user)
 
-    assert f'href="{ADJUSTMENT_URL}">New adjustment</a>' in finance_page
-    assert ADJUSTMENT_URL not in dealer_page
+    finance_list = finance.get("/commissions/").content.decode()
+    finance_period = finance.get(november.get_absolute_url()).content.decode()
+    dealer = client_for(network.dealer_user)
+    dealer_list = dealer.get("/commissions/").content.decode()
+    dealer_period = dealer.get(november.get_absolute_url()).content.decode()
+
+    assert f'href="{ADJUSTMENT_URL}">New adjustment</a>' in finance_list
+    assert f'href="{ADJUSTMENT_URL}?period={november.pk}">New adjustment</a>' in finance_period
+    assert ADJUSTMENT_URL not in dealer_list and ADJUSTMENT_URL not in dealer_period
+
+
+@pytest.mark.parametrize("url", [POLICY_URL, ADJUSTMENT_URL])
+def test_an_empty_or_tampered_post_is_answered_with_the_form_not_an_error(network, client_for, url):
+    response = client_for(network.finance_user).post(url, {"tiers-TOTAL_FORMS": "x"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not CommissionPolicy.objects.exists() and not CommissionEntry.objects.exists()
 
 
 # ---------------------------------------------------------------- the loan page
