@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finance', '0004_ledger_indexes_without_duplicates'),
+        ('finance', '0005_ledger_indexes_by_use'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
