@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -33,6 +34,7 @@ from finance.serializers import (
 )
 from finance.services.loans import loan_status_change
 from finance.services.reconciliation import lender_statement_receipts_post
+from finance.services.statement_files import request_too_large
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
 LEDGER_GROUPS = {
@@ -135,6 +137,16 @@ class LenderStatementViewSet(ScopedViewSet):
     @extend_schema(request=LenderStatementUploadSerializer, responses={201: LenderStatementResultSerializer})
     def create(self, request, *args, **kwargs):
         """Upload a statement; a malformed file answers 400 with every error by row and column."""
+        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+            return Response(
+                {
+                    "file": [
+                        _("The file is larger than %(limit)s KB, the limit for a statement.")
+                        % {"limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024}
+                    ]
+                },
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         upload = LenderStatementUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         statement = upload.save()

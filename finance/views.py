@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,6 +39,7 @@ from finance.services.ledger import adjustment_post, period_close
 from finance.services.loans import loan_status_change
 from finance.services.policies import policy_version_create
 from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
+from finance.services.statement_files import request_too_large
 
 
 class LoanListView(ScopedListView):
@@ -351,8 +354,7 @@ class LenderStatementUploadView(ScopedMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
-        slack = 64 * 1024  # the form's other fields and the multipart framing
-        if int(request.META.get("CONTENT_LENGTH") or 0) > settings.LENDER_STATEMENT_MAX_BYTES + slack:
+        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
             refusal = _("The file is larger than %(limit)s KB, the limit for a statement.") % {
                 "limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024
             }
@@ -414,7 +416,8 @@ class LenderStatementDetailView(ScopedDetailView):
             lines = lines.filter(status=category)
         return tabular_response(
             fmt=fmt,
-            filename=f"statement-{self.object.lender.code}-{self.object.reference}",
+            # The reference is the lender's text: keep only what is safe in a file name.
+            filename=re.sub(r"[^\w.-]+", "-", f"statement-{self.object.lender.code}-{self.object.reference}"),
             headers=[str(label) for label in EXPORT_HEADERS],
             rows=_export_rows(lines),
             sheet_title=str(_("Reconciliation")),

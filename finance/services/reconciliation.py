@@ -108,6 +108,8 @@ def lender_statement_upload(
     reference = reference.strip()
     if not reference:
         raise ValidationError({"reference": _("Enter the statement's reference.")})
+    if not reference.isprintable():
+        raise ValidationError({"reference": _("A statement reference is one line of text.")})
     lines = statement_lines_parse(content=content, file_name=file_name)
     duplicate = _("Statement %(reference)s of %(lender)s was already uploaded.") % {
         "reference": reference,

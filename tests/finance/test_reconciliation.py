@@ -340,6 +340,14 @@ class TestFiles:
         assert message in response.content.decode()
         assert not LenderStatement.objects.exists()
 
+    def test_a_reference_on_two_lines_is_refused(self, network, book, client_for):
+        icbc, _ = book
+
+        response = upload(client_for(network.finance_user), icbc, csv_bytes(MARCH), reference="ICBC\n2025")
+
+        assert "A statement reference is one line of text." in response.content.decode()
+        assert not LenderStatement.objects.exists()
+
     def test_the_same_statement_cannot_be_uploaded_twice(self, network, book, client_for):
         icbc, _ = book
         client = client_for(network.finance_user)
@@ -392,11 +400,12 @@ class TestExport:
         icbc, _ = book
         client = client_for(network.finance_user)
         rows = [*MARCH, ("=HYPERLINK(1)", "2025-03", "1.00")]
-        statement_url = upload(client, icbc, csv_bytes(rows)).redirect_chain[-1][0]
+        statement_url = upload(client, icbc, csv_bytes(rows), reference='ICBC "03"/2025').redirect_chain[-1][0]
 
         as_csv = client.get(statement_url, {"export": "csv"})
         as_xlsx = client.get(statement_url, {"export": "xlsx", "category": "unknown"})
 
+        assert as_csv["Content-Disposition"] == 'attachment; filename="statement-ICBC-ICBC-03-2025.csv"'
         lines = list(csv.DictReader(io.StringIO(b"".join(as_csv.streaming_content).decode("utf-8-sig"))))
         assert len(lines) == 7
         differs = next(line for line in lines if line["Loan reference"] == "LNDIFF")
@@ -526,6 +535,21 @@ class TestApi:
 
         assert response.status_code == 400
         assert response.json()["file"] == ["Row 4, column “amount”: “x” is not an amount."]
+        assert not LenderStatement.objects.exists()
+
+    def test_an_oversize_upload_is_refused_before_it_is_read(self, network, book, api, settings):
+        icbc, _ = book
+        settings.LENDER_STATEMENT_MAX_BYTES = 1024
+        rows = [(f"LN{n:08d}", "2025-03", "1.00") for n in range(4000)]  # about 80 KB
+
+        response = api(network.finance_user).post(
+            "/api/v1/lender-statements/",
+            {"lender": icbc.pk, "reference": "API-BIG", "file": SimpleUploadedFile("s.csv", csv_bytes(rows))},
+            format="multipart",
+        )
+
+        assert response.status_code == 413
+        assert response.json()["file"] == ["The file is larger than 1 KB, the limit for a statement."]
         assert not LenderStatement.objects.exists()
 
     @pytest.mark.parametrize("role", ["dealer_user", "regional_manager"])
