@@ -136,11 +136,8 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise _file_error(_("The file is not a valid XLSX workbook.")) from None
     if uncompressed > settings.LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES:
         raise _file_error(
-            _("The workbook unpacks to %(size)s MB; up to %(limit)s MB are accepted.")
-            % {
-                "size": uncompressed // (1024 * 1024),
-                "limit": settings.LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024),
-            }
+            _("The workbook unpacks to %(size)s KB; up to %(limit)s KB are accepted.")
+            % {"size": uncompressed // 1024, "limit": settings.LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES // 1024}
         )
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
@@ -150,10 +147,14 @@ def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Any]]]:
     sheet.reset_dimensions()  # some exporters write a wrong size; read every row there is
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        # The sheet's XML is parsed while rows are read: a damaged or hostile one (entity
+        # expansion, refused by defusedxml) is a bad file, not a server error.
         try:
             for index, cells in enumerate(sheet.iter_rows(), start=1):
                 row_number = next((cell.row for cell in cells if getattr(cell, "row", None)), index)
                 yield row_number, [_Formula(cell.value) if cell.data_type == "f" else cell.value for cell in cells]
+        except Exception:
+            raise _file_error(_("The file is not a valid XLSX workbook.")) from None
         finally:
             workbook.close()
 

@@ -320,6 +320,34 @@ class TestFiles:
         assert not LenderStatement.objects.exists()
 
     @pytest.mark.parametrize(
+        "damage",
+        [
+            # Entity expansion ("billion laughs"): defusedxml refuses the DTD.
+            lambda sheet: (
+                b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+                + (sheet.split(b"?>", 1)[1] if sheet.startswith(b"<?xml") else sheet)
+            ),
+            # Cut off half-way: noticed only while the rows are read.
+            lambda sheet: sheet[: len(sheet) // 2],
+        ],
+        ids=["entity-expansion", "truncated-sheet"],
+    )
+    def test_a_hostile_or_damaged_xlsx_is_refused(self, network, book, client_for, damage):
+        icbc, _ = book
+        source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([(f"LN{n:08d}", "2025-03", 1) for n in range(300)])))
+        damaged = io.BytesIO()
+        with zipfile.ZipFile(damaged, "w") as target:
+            for member in source.infolist():
+                data = source.read(member)
+                target.writestr(member, damage(data) if member.filename == "xl/worksheets/sheet1.xml" else data)
+
+        response = upload(client_for(network.finance_user), icbc, damaged.getvalue(), name="damaged.xlsx")
+
+        assert "The file is not a valid XLSX workbook." in response.content.decode()
+        assert not LenderStatement.objects.exists()
+
+    @pytest.mark.parametrize(
         ("content", "message"),
         [
             (csv_bytes([("LNMATCH", "2025-03", "1")], header=["loan", "month", "sum"]), "names no column for"),
