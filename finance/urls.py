@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance import views
+from finance import report_views, views
 
 app_name = "finance"
 
@@ -13,5 +13,10 @@ urlpatterns = [
     path("commissions/periods/<int:pk>/", views.CommissionPeriodDetailView.as_view(), name="period-detail"),
     path("commissions/periods/<int:pk>/close/", views.CommissionPeriodCloseView.as_view(), name="period-close"),
     path("commissions/policies/", views.CommissionPolicyListView.as_view(), name="policy-list"),
+    path("commissions/reports/", report_views.ReportIndexView.as_view(), name="report-index"),
+    path("commissions/reports/ledger/", report_views.LedgerReportView.as_view(), name="report-ledger"),
+    path("commissions/reports/payables/", report_views.PayablesReportView.as_view(), name="report-payables"),
+    path("commissions/reports/penetration/", report_views.PenetrationReportView.as_view(), name="report-penetration"),
+    path("commissions/reports/risk/", report_views.RiskReportView.as_view(), name="report-risk"),
     path("commissions/policies/<int:pk>/", views.CommissionPolicyDetailView.as_view(), name="policy-detail"),
 ]
