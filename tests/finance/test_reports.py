@@ -444,3 +444,88 @@ def test_the_number_of_queries_does_not_grow_with_the_ledger(network, ledger, cl
         get(client, report)
 
     assert len(after) == len(before) <= 14, "\n".join(q["sql"][:150] for q in after.captured_queries)
+
+
+class TestApi:
+    def api(self, user):
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    def test_payables_answer_the_pages_figures(self, network, ledger):
+        body = self.api(network.finance_user).get("/api/v1/commission-reports/payables/", RANGE).json()
+
+        assert body["first_month"] == "2025-01-01" and body["last_month"] == "2025-06-01"
+        assert body["total"]["net"] == "1130.00" and body["total"]["outstanding"] == "980.00"
+        assert [(row["lender_name"], row["figures"]["outstanding"]) for row in body["results"]] == [
+            ("ICBC Auto", "150.00"),
+            ("Ping An Bank", "830.00"),
+        ]
+
+    def test_the_ledger_rows_are_paged_with_the_totals_of_all(self, network, ledger):
+        body = (
+            self.api(network.finance_user)
+            .get("/api/v1/commission-reports/ledger/", {**RANGE, "kind": "accrual"})
+            .json()
+        )
+
+        assert (body["count"], body["page"], body["pages"]) == (4, 1, 1)
+        assert body["total"]["accrued"] == "2020.00"
+        assert body["results"][0] == {
+            "month": "2025-04-01",
+            "period": CommissionPeriod.objects.get(month=dt.date(2025, 4, 1)).pk,
+            "dealer": network.home_dealer.pk,
+            "dealer_code": "HZ01",
+            "dealer_name": "Hangzhou Xihu 4S",
+            "lender": ledger["B"].lender_id,
+            "lender_name": "ICBC Auto",
+            "figures": {"entries": 1, "accrued": "120.00", "clawed_back": "0.00", "adjusted": "0.00",
+                        "net": "120.00", "received": "0.00", "outstanding": "120.00"},
+        }  # fmt: skip
+
+    def test_a_dealer_gets_its_own_penetration_and_risk_only(self, network, ledger):
+        client = self.api(network.dealer_user)
+
+        penetration = client.get("/api/v1/commission-reports/penetration/", RANGE).json()
+        risk = client.get("/api/v1/commission-reports/risk/", RANGE).json()
+
+        assert [row["code"] for row in penetration["dealers"]] == ["HZ01"]
+        assert [row["code"] for row in penetration["regions"]] == ["EAST"]
+        assert penetration["total"]["penetration"] == "0.7500"
+        assert (risk["as_of"], risk["total"]["exposure"], risk["total"]["loans"]) == ("2025-06-30", "276679.29", 3)
+        assert [row["label"] for row in risk["by_credit_grade"]] == ["A", "B", "C"]
+        assert FOREIGN not in repr(penetration) + repr(risk)
+
+    def test_a_foreign_dealer_or_a_bad_month_answers_400_naming_the_field(self, network, ledger):
+        client = self.api(network.regional_manager)
+
+        foreign = client.get("/api/v1/commission-reports/risk/", {"dealer": network.foreign_dealer.pk})
+        backwards = client.get(
+            "/api/v1/commission-reports/payables/", {"first_month": "2025-06", "last_month": "2025-01"}
+        )
+        garbled = client.get("/api/v1/commission-reports/ledger/", {"first_month": "June"})
+
+        assert foreign.status_code == 400 and "dealer" in foreign.json()
+        assert backwards.status_code == 400 and "last_month" in backwards.json()
+        assert garbled.status_code == 400 and "first_month" in garbled.json()
+
+    def test_anonymous_callers_are_refused(self, ledger, client):
+        assert client.get("/api/v1/commission-reports/payables/").status_code in (401, 403)
+
+    @pytest.mark.parametrize("report", REPORTS)
+    def test_the_number_of_queries_does_not_grow_with_the_ledger(self, network, ledger, report):
+        client = self.api(network.finance_user)
+        url = f"/api/v1/commission-reports/{report}/"
+        with CaptureQueriesContext(connection) as before:
+            client.get(url, RANGE)
+        for index in range(3):
+            dealer = DealerFactory(region=network.foreign_region)
+            make_loan(dealer, ledger["F"].lender, disbursed=dt.date(2025, 4, 10 + index))
+        commissions_post(as_of=dt.date(2025, 6, 30))
+
+        with CaptureQueriesContext(connection) as after:
+            client.get(url, RANGE)
+
+        assert len(after) == len(before) <= 12
