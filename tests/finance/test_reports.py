@@ -529,3 +529,30 @@ class TestApi:
             client.get(url, RANGE)
 
         assert len(after) == len(before) <= 12
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        ("ledger", "No ledger entries match these filters."),
+        ("payables", "No ledger entries match these filters."),
+        ("penetration", "No sales, loans or commissions in these months."),
+        ("risk", "No loans disbursed in these months and none live at their end."),
+    ],
+)
+def test_a_range_without_business_shows_an_empty_state_and_zero_totals(network, ledger, client_for, report, message):
+    response = get(client_for(network.finance_user), report, first_month="2024-01", last_month="2024-12")
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert csv_rows(get(client_for(network.finance_user), report, first_month="2024-01", last_month="2024-12",
+                        export="csv"))[-1][0] == "Total"  # fmt: skip
+
+
+def test_the_reports_default_to_the_last_twelve_months(network, ledger, client_for):
+    response = client_for(network.finance_user).get("/commissions/reports/ledger/")
+
+    filters = response.context["filters"]
+    this_month = today().replace(day=1)
+    assert (filters.first_month, filters.last_month) == (month_start(this_month, 11), this_month)
+    assert f'value="{this_month:%Y-%m}"' in response.content.decode()
