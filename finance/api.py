@@ -7,8 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from channels.models import Dealer, Region
-from dealerops.access import scope
+from dealerops.access import role_of, scope
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
+from dealerops.models import Role
 from dealerops.validation import today
 from finance.filtersets import CommissionEntryFilterSet, CommissionPolicyFilterSet, LenderFilterSet, LoanFilterSet
 from finance.models import CommissionEntry, CommissionPolicy, EntryKind, Lender, Loan
@@ -194,7 +195,10 @@ class CommissionReportViewSet(viewsets.ViewSet):
             "first_month": filters.first_month,
             "last_month": filters.last_month,
             "total": penetration_totals(**figures, name=str(_("Total"))),
-            "regions": list(penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **figures)),
+            # A dealer user's region would hold its own figures only: it gets its dealer row.
+            "regions": list(penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **figures))
+            if role_of(request.user) != Role.DEALER_USER
+            else [],
             "dealers": list(penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **figures)),
         }
         return Response(PenetrationReportSerializer(report).data)

@@ -12,13 +12,15 @@ from typing import Any
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from channels.models import Dealer, Region
-from dealerops.access import can_view, scope
+from dealerops.access import can_view, role_of, scope
 from dealerops.exports import export_format, tabular_response
+from dealerops.models import Role
 from dealerops.validation import today
 from finance import charts
 from finance.models import CommissionEntry, Loan
@@ -161,30 +163,24 @@ class ReportView(ReportAccessMixin, TemplateView):
         return self.filters.entries(self.scoped(CommissionEntry))
 
     def export_table(self) -> tuple[Sequence[Any], Iterator[Sequence[Any]]]:
+        """The headers and the rows (totals last) of the report's export; each report sets its own."""
         raise NotImplementedError
 
-    def query(self, **changes) -> str:
-        """This page's query string with ``changes`` (None removes a key), for links."""
+    def query_without(self, *keys: str) -> str:
+        """This page's query string without ``keys``, for pagination and export links."""
         query = self.request.GET.copy()
-        for key, value in changes.items():
+        for key in keys:
             query.pop(key, None)
-            if value is not None:
-                query[key] = value
         return query.urlencode()
 
     def get_context_data(self, **kwargs):
-        filters = self.filters
         return {
             **super().get_context_data(**kwargs),
             "title": self.title,
             "form": self.form,
-            "filters": filters,
-            "months": (filters.last_month.year - filters.first_month.year) * 12
-            + filters.last_month.month
-            - filters.first_month.month
-            + 1,
-            "export_query": self.query(page=None, export=None),
-            "query_without_page": self.query(page=None),
+            "filters": self.filters,
+            "export_query": self.query_without("page", "export", "table"),
+            "query_without_page": self.query_without("page"),
         }
 
     def paginate(self, rows, context: dict) -> None:
@@ -194,7 +190,7 @@ class ReportView(ReportAccessMixin, TemplateView):
     def entry_list_link(self, **filters) -> str:
         """The ledger's entry list narrowed like the report (for drill-down links)."""
         query = {key: value for key, value in filters.items() if value not in (None, "")}
-        return "/commissions/?" + urlencode(query)
+        return reverse("finance:entry-list") + "?" + urlencode(query)
 
 
 class LedgerReportView(ReportView):
@@ -210,7 +206,7 @@ class LedgerReportView(ReportView):
         entries = self.entries()
         filters = self.filters
         self.paginate(ledger_rows(entries), context)
-        months = [month_start(filters.last_month, back) for back in reversed(range(context["months"]))]
+        months = [month_start(filters.last_month, back) for back in reversed(range(filters.months))]
         context.update(
             totals=ledger_totals(entries),
             figure=charts.monthly_net_figure(monthly_net_by_lender(entries), months),
@@ -311,19 +307,23 @@ class PenetrationReportView(ReportView):
             return penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **self.figures())
         return penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **self.figures())
 
+    def by_region(self) -> bool:
+        # A dealer user's "region" would hold its own figures only: it gets the dealer table.
+        return role_of(self.request.user) != Role.DEALER_USER
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        regions = list(self.grouped("region"))
+        regions = list(self.grouped("region")) if self.by_region() else []
         self.paginate(self.grouped("dealer"), context)
         context.update(
             totals=penetration_totals(**self.figures(), name=str(_("Total"))),
             regions=regions,
-            figure=charts.penetration_figure(regions) if regions else None,
+            figure=charts.penetration_figure(regions or list(context["rows"])),
         )
         return context
 
     def export_table(self):
-        table = "region" if self.request.GET.get("table") == "region" else "dealer"
+        table = "region" if self.request.GET.get("table") == "region" and self.by_region() else "dealer"
         headers = [_("Code"), _("Region") if table == "region" else _("Dealer"), *PENETRATION_HEADERS]
 
         def rows():

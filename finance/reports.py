@@ -79,6 +79,11 @@ class ReportFilters:
     def last_day(self) -> date:
         return month_end(self.last_month)
 
+    @property
+    def months(self) -> int:
+        """How many months the range spans, both ends included."""
+        return (self.last_month.year - self.first_month.year) * 12 + self.last_month.month - self.first_month.month + 1
+
     def _network(self, queryset: QuerySet) -> QuerySet:
         if self.region_id:
             queryset = queryset.filter(dealer__region=self.region_id)

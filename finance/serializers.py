@@ -209,7 +209,7 @@ class PenetrationRowSerializer(serializers.Serializer):
 
 class PenetrationReportSerializer(ReportRangeSerializer):
     total = PenetrationRowSerializer()
-    regions = PenetrationRowSerializer(many=True)
+    regions = PenetrationRowSerializer(many=True, help_text="Empty for dealer users, who see their dealer only.")
     dealers = PenetrationRowSerializer(many=True)
 
 

@@ -492,7 +492,7 @@ class TestApi:
         risk = client.get("/api/v1/commission-reports/risk/", RANGE).json()
 
         assert [row["code"] for row in penetration["dealers"]] == ["HZ01"]
-        assert [row["code"] for row in penetration["regions"]] == ["EAST"]
+        assert penetration["regions"] == []  # its region's row would only repeat its own figures
         assert penetration["total"]["penetration"] == "0.7500"
         assert (risk["as_of"], risk["total"]["exposure"], risk["total"]["loans"]) == ("2025-06-30", "276679.29", 3)
         assert [row["label"] for row in risk["by_credit_grade"]] == ["A", "B", "C"]
@@ -556,3 +556,15 @@ def test_the_reports_default_to_the_last_twelve_months(network, ledger, client_f
     this_month = today().replace(day=1)
     assert (filters.first_month, filters.last_month) == (month_start(this_month, 11), this_month)
     assert f'value="{this_month:%Y-%m}"' in response.content.decode()
+
+
+def test_a_dealer_user_gets_its_dealer_row_instead_of_a_region_that_would_be_only_itself(network, ledger, client_for):
+    client = client_for(network.dealer_user)
+
+    page = get(client, "penetration")
+    exported = csv_rows(get(client, "penetration", export="csv", table="region"))
+
+    assert page.context["regions"] == []
+    assert "By region" not in page.content.decode()
+    assert exported[0][1] == "Dealer"
+    assert exported[1] == ["HZ01", "Hangzhou Xihu 4S", "4", "3", "75.00", "3", "980.00", "326.67"]
