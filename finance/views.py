@@ -7,6 +7,7 @@ from django.views.generic.detail import SingleObjectMixin
 
 from dealerops.access import can_write, scope
 from dealerops.audit import history_of
+from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column, format_yuan
 from finance.filtersets import (
@@ -15,9 +16,12 @@ from finance.filtersets import (
     CommissionPolicyFilterSet,
     LoanFilterSet,
 )
+from finance.forms import AdjustmentForm, LoanStatusForm, PolicyForm
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Loan
 from finance.selectors import ledger_totals, ledger_totals_by
-from finance.services.ledger import period_close
+from finance.services.ledger import adjustment_post, period_close
+from finance.services.loans import loan_status_change
+from finance.services.policies import policy_version_create
 
 
 class LoanListView(ScopedListView):
@@ -41,20 +45,61 @@ class LoanListView(ScopedListView):
 
 
 class LoanDetailView(ScopedDetailView):
+    """A loan, its commission entries with their totals, and (for users who may write loans)
+    the form that moves its status on."""
+
     model = Loan
     template_name = "finance/loan_detail.html"
 
     def base_queryset(self):
         return Loan.objects.select_related("dealer", "lender", "sale__stock_unit__model")
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
+    def get_context_data(self, status_form: LoanStatusForm | None = None, **kwargs):
+        user = self.request.user
+        entries = scope(user, CommissionEntry).filter(loan=self.object).select_related("period")
+        if status_form is None and can_write(user, Loan):
+            status_form = LoanStatusForm(loan=self.object)
+        return {
+            **super().get_context_data(**kwargs),
+            "history": history_of(self.object),
+            "ledger_entries": entries.order_by("event_on", "id"),
+            "entry_totals": ledger_totals(entries),
+            # A refused change is shown even when the loan has no next status left (it moved on meanwhile).
+            "status_form": status_form if status_form and (status_form.is_bound or status_form.next_statuses) else None,
+            "can_adjust": can_write(user, CommissionEntry),
+        }
+
+
+class LoanStatusChangeView(LoanDetailView):
+    """POST: move the loan to its next status; a refusal shows the loan page again with the
+    reason next to the field."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, Loan):
+            raise PermissionDenied
+        self.object = loan = self.get_object()
+        form = LoanStatusForm(request.POST, loan=loan)
+        if form.is_valid():
+            try:
+                loan = loan_status_change(loan=loan, status=form.cleaned_data["status"], on=form.cleaned_data["on"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, _("Loan %(loan)s is now %(status)s.") % {"loan": loan, "status": loan.get_status_display()}
+                )
+                return redirect(loan)
+        return self.render_to_response(self.get_context_data(status_form=form))
 
 
 class CommissionEntryListView(ScopedListView):
     model = CommissionEntry
     filterset_class = CommissionEntryFilterSet
     title = _("Commission ledger")
+    create_url_name = "finance:adjustment-create"
+    create_label = _("New adjustment")
     columns = [
         Column(_("Entry"), "pk", link=True, order="id"),
         Column(_("Period"), "period", kind="month", order="period", export=("period__month",)),
@@ -84,6 +129,26 @@ class CommissionEntryListView(ScopedListView):
             (_("Received"), format_yuan(totals.received)),
             (_("Outstanding"), format_yuan(totals.outstanding)),
         ]
+
+
+class AdjustmentCreateView(EntryView):
+    """Finance staff and head office book an adjustment; ``?loan=<reference>`` pre-fills the loan."""
+
+    model = CommissionEntry
+    form_class = AdjustmentForm
+    title = _("New adjustment")
+
+    def get_initial(self):
+        return {"loan_reference": self.request.GET.get("loan", ""), "period": self.request.GET.get("period")}
+
+    def save(self, form) -> CommissionEntry:
+        return adjustment_post(adjustment=form.adjustment(), entered_by=self.request.user)
+
+    def get_success_message(self, record: CommissionEntry) -> str:
+        return _("The adjustment of %(amount)s is booked in period %(period)s.") % {
+            "amount": format_yuan(record.amount),
+            "period": record.period,
+        }
 
 
 class CommissionEntryDetailView(ScopedDetailView):
@@ -133,6 +198,7 @@ class CommissionPeriodDetailView(ScopedDetailView):
             "by_lender": ledger_totals_by(entries, "lender", "lender__name"),
             "by_dealer": ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name")[:50],
             "can_close": self.object.is_open and can_write(self.request.user, CommissionPeriod),
+            "can_adjust": self.object.is_open and can_write(self.request.user, CommissionEntry),
         }
 
 
@@ -159,6 +225,7 @@ class CommissionPolicyListView(ScopedListView):
     model = CommissionPolicy
     filterset_class = CommissionPolicyFilterSet
     title = _("Commission policies")
+    create_url_name = "finance:policy-create"
     columns = [
         Column(_("Policy"), "pk", link=True),
         Column(_("Lender"), "lender.name"),
@@ -174,6 +241,13 @@ class CommissionPolicyListView(ScopedListView):
     def base_queryset(self):
         return CommissionPolicy.objects.select_related("lender")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lender = context["filter"].form.cleaned_data.get("lender") if context["filter"].is_valid() else None
+        if context["create_url"] and lender is not None:
+            context["create_url"] += f"?lender={lender.pk}"  # a lender's policies: its next version
+        return context
+
 
 class CommissionPolicyDetailView(ScopedDetailView):
     model = CommissionPolicy
@@ -186,4 +260,41 @@ class CommissionPolicyDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         entries = scope(self.request.user, CommissionEntry).filter(policy=self.object)
-        return {**super().get_context_data(**kwargs), "totals": ledger_totals(entries)}
+        return {
+            **super().get_context_data(**kwargs),
+            "totals": ledger_totals(entries),
+            "can_create": can_write(self.request.user, CommissionPolicy),
+        }
+
+
+class PolicyCreateView(EntryView):
+    """A new version of a lender's policy, with its tiers and clawback steps. ``?lender=<id>``
+    pre-selects the lender; ``?from=<policy id>`` starts from that version's figures."""
+
+    model = CommissionPolicy
+    form_class = PolicyForm
+    template_name = "finance/policy_form.html"
+    title = _("New commission policy version")
+
+    def get_initial(self):
+        return {"lender": self.request.GET.get("lender")}
+
+    def get_form_kwargs(self):
+        source = self.request.GET.get("from", "")
+        policies = scope(self.request.user, CommissionPolicy).prefetch_related("tiers", "clawback_steps")
+        return {
+            **super().get_form_kwargs(),
+            "source": policies.filter(pk=source).first() if source.isdigit() else None,
+        }
+
+    def save(self, form) -> CommissionPolicy:
+        return policy_version_create(
+            lender=form.cleaned_data["lender"], terms=form.terms(), created_by=self.request.user
+        )
+
+    def get_success_message(self, record: CommissionPolicy) -> str:
+        return _("Version %(version)s of %(lender)s is saved, in force from %(start)s.") % {
+            "version": record.version,
+            "lender": record.lender,
+            "start": record.effective_from.isoformat(),
+        }
