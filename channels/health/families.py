@@ -57,23 +57,30 @@ GROUP BY l.dealer_id
 
 # Metrics 3 and 4. Conversion: leads assigned in the trailing 90 days whose sale was made
 # within 90 days of assignment (and by the last day of data). Response: the median minutes
-# from assignment to first contact of the leads assigned in the month and contacted.
+# from assignment to first contact of the leads assigned in the month and contacted (apart,
+# so only the month's leads are sorted for the median).
 LEADS = """
-SELECT l.dealer_id,
-       count(*) FILTER (WHERE l.assigned_at >= %(lead_window_ts)s) AS assigned,
-       count(*) FILTER (
-         WHERE l.assigned_at >= %(lead_window_ts)s
-           AND cs.sold_on <= LEAST((l.assigned_at AT TIME ZONE %(tz)s)::date + 90, %(last)s)
-       ) AS converted,
-       count(*) FILTER (WHERE l.assigned_at >= %(start_ts)s AND l.first_contact_at IS NOT NULL) AS contacted,
-       percentile_cont(0.5) WITHIN GROUP (
-         ORDER BY GREATEST(0, extract(epoch FROM l.first_contact_at - l.assigned_at) / 60)
-       ) FILTER (WHERE l.assigned_at >= %(start_ts)s AND l.first_contact_at IS NOT NULL) AS median_minutes
-FROM channels_lead l
-LEFT JOIN inventory_sale cs ON cs.id = l.converted_sale_id
-WHERE l.dealer_id IS NOT NULL
-  AND l.assigned_at >= LEAST(%(lead_window_ts)s, %(start_ts)s) AND l.assigned_at < %(end_ts)s
-GROUP BY l.dealer_id
+SELECT dealer_id, COALESCE(conversion.assigned, 0) AS assigned, COALESCE(conversion.converted, 0) AS converted,
+       COALESCE(response.contacted, 0) AS contacted, response.median_minutes
+FROM (
+  SELECT l.dealer_id, count(*) AS assigned,
+         count(*) FILTER (WHERE cs.sold_on <= LEAST((l.assigned_at AT TIME ZONE %(tz)s)::date + 90, %(last)s))
+           AS converted
+  FROM channels_lead l
+  LEFT JOIN inventory_sale cs ON cs.id = l.converted_sale_id
+  WHERE l.dealer_id IS NOT NULL AND l.assigned_at >= %(lead_window_ts)s AND l.assigned_at < %(end_ts)s
+  GROUP BY l.dealer_id
+) conversion
+FULL JOIN (
+  SELECT l.dealer_id, count(*) AS contacted,
+         percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY GREATEST(0, extract(epoch FROM l.first_contact_at - l.assigned_at) / 60)
+         ) AS median_minutes
+  FROM channels_lead l
+  WHERE l.dealer_id IS NOT NULL AND l.first_contact_at IS NOT NULL
+    AND l.assigned_at >= %(start_ts)s AND l.assigned_at < %(end_ts)s
+  GROUP BY l.dealer_id
+) response USING (dealer_id)
 """
 
 # Metrics 5 and 6: units on hand at the end of the last day: arrived by then and not sold by
@@ -111,16 +118,15 @@ GROUP BY dealer_id
 # Metric 11: the dealer's customers who bought from it 1-3 years before the last day, and
 # those of them who came back to its workshop in the trailing 12 months.
 RETENTION = """
-SELECT s.dealer_id,
-       count(DISTINCT s.customer_id) AS buyers,
-       count(DISTINCT v.customer_id) AS retained
-FROM inventory_sale s
+SELECT buyer.dealer_id, count(*) AS buyers, count(visitor.customer_id) AS retained
+FROM (
+  SELECT DISTINCT dealer_id, customer_id FROM inventory_sale WHERE sold_on BETWEEN %(bought_from)s AND %(bought_to)s
+) buyer
 LEFT JOIN (
-  SELECT DISTINCT customer_id, dealer_id FROM customers_servicevisit
+  SELECT DISTINCT dealer_id, customer_id FROM customers_servicevisit
   WHERE visited_on BETWEEN %(visited_from)s AND %(last)s
-) v ON v.customer_id = s.customer_id AND v.dealer_id = s.dealer_id
-WHERE s.sold_on BETWEEN %(bought_from)s AND %(bought_to)s
-GROUP BY s.dealer_id
+) visitor USING (dealer_id, customer_id)
+GROUP BY buyer.dealer_id
 """
 
 FAMILIES = {
