@@ -142,9 +142,7 @@ def health_weights_in_force() -> HealthWeights:
 
 
 @transaction.atomic
-def health_weights_create(
-    *, weights: dict[str, Decimal], created_by: User | None, note: str = ""
-) -> HealthWeights:
+def health_weights_create(*, weights: dict[str, Decimal], created_by: User | None, note: str = "") -> HealthWeights:
     """A new weights version (metrics not named weigh 1). Scores of open months move to it on
     their next computation; final months keep theirs and gain a set under the new version
     when they are run again."""

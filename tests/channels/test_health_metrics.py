@@ -167,9 +167,7 @@ def test_satisfaction_averages_rated_visits_and_inquiries_resolved_in_the_month(
     assert (row.value, row.sample) == (Decimal("3.6667"), 3)  # (5 + 4 + 2) / 3
 
 
-def test_retention_counts_buyers_of_one_to_three_years_ago_back_in_the_workshop_within_12_months(
-    dealer, monkeypatch
-):
+def test_retention_counts_buyers_of_one_to_three_years_ago_back_in_the_workshop_within_12_months(dealer, monkeypatch):
     other = DealerFactory()
 
     def buyer(bought: dt.date, visited: dt.date | None = None, at_dealer=None):
