@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from channels.health.services import health_weights_create
-from channels.models import DealerKind, HealthMetric, HealthMetricScore, HealthMonth, HealthScore
+from channels.models import DealerKind, HealthMetric, HealthMetricScore, HealthMonth, HealthScore, HealthWeights
 from dealerops.models import JobRun
 from tests.channels.health import AFTER_CUTOFF, BEFORE_CUTOFF, OCTOBER, SEPTEMBER, compute, metric, score_of, sell
 from tests.factories import DealerFactory, StockUnitFactory
@@ -235,3 +235,17 @@ class TestClosedMonths:
         with pytest.raises(ValidationError):
             compute(monkeypatch, dt.date(2026, 12, 1), on=BEFORE_CUTOFF)
         assert JobRun.objects.get(job="channels.compute_health").status == "failed"
+
+
+def test_head_office_adds_a_weights_version_in_the_admin(network, client):
+    network.head_office.is_staff = network.head_office.is_superuser = True
+    network.head_office.save()
+    client.force_login(network.head_office)
+    form = dict.fromkeys(HealthMetric.values, "1") | {"retention": "2.5", "note": "Retention counts more"}
+    response = client.post("/admin/channels/healthweights/add/", form)
+
+    assert response.status_code == 302
+    weights = HealthWeights.objects.get()
+    assert (weights.version, weights.retention, weights.created_by) == (1, Decimal("2.500"), network.head_office)
+    refused = client.post("/admin/channels/healthweights/add/", dict.fromkeys(HealthMetric.values, "0"))
+    assert refused.status_code == 200 and HealthWeights.objects.count() == 1
