@@ -33,14 +33,14 @@ from dealerops.validation import today
 HEALTH_JOB = "channels.compute_health"
 
 # Stale rows: dealers scored earlier in an open month that are no longer scored (exited).
-DROP_UNSCORED = """
-DELETE FROM channels_healthmetricscore WHERE health_score_id IN (
-  SELECT id FROM channels_healthscore
-  WHERE month = %(month)s AND weights_id = %(weights)s AND dealer_id NOT IN (SELECT dealer_id FROM health_stage)
-);
-DELETE FROM channels_healthscore
-WHERE month = %(month)s AND weights_id = %(weights)s AND dealer_id NOT IN (SELECT dealer_id FROM health_stage);
+UNSCORED = """
+SELECT id FROM channels_healthscore
+WHERE month = %(month)s AND weights_id = %(weights)s AND dealer_id NOT IN (SELECT dealer_id FROM health_stage)
 """
+DROP_UNSCORED = [
+    f"DELETE FROM channels_healthmetricscore WHERE health_score_id IN ({UNSCORED})",  # noqa: S608 - constant SQL
+    f"DELETE FROM channels_healthscore WHERE id IN ({UNSCORED})",  # noqa: S608 - constant SQL
+]
 
 RATING = "CASE {floors} ELSE '{lowest}' END".format(
     floors=" ".join(f"WHEN composite >= {floor} THEN '{rating}'" for rating, floor in RATING_FLOORS),
@@ -200,7 +200,8 @@ def _month_compute(*, month: date, on: date) -> int:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS health_stage")
         cursor.execute(STAGE, params)
-        cursor.execute(DROP_UNSCORED, params)
+        for statement in DROP_UNSCORED:
+            cursor.execute(statement, params)
         cursor.execute(UPSERT_SCORES.format(weights=weight_rows), params)
         scored = cursor.rowcount
         cursor.execute(UPSERT_METRICS, params)

@@ -249,3 +249,15 @@ def test_head_office_adds_a_weights_version_in_the_admin(network, client):
     assert (weights.version, weights.retention, weights.created_by) == (1, Decimal("2.500"), network.head_office)
     refused = client.post("/admin/channels/healthweights/add/", dict.fromkeys(HealthMetric.values, "0"))
     assert refused.status_code == 200 and HealthWeights.objects.count() == 1
+
+
+def test_a_dealer_that_exits_during_an_open_month_leaves_its_scores(monkeypatch):
+    staying, leaving = dealer_selling(1), dealer_selling(2)
+    compute(monkeypatch)
+    leaving.status = "exited"
+    leaving.save()
+    run = compute(monkeypatch)
+
+    assert run.rows == 1
+    assert list(HealthScore.objects.values_list("dealer", flat=True)) == [staying.pk]
+    assert HealthMetricScore.objects.count() == 12
