@@ -5,26 +5,44 @@
 
 Times, on the loans bench/generate.py left (its --scale S sizes the incremental run):
 1. the first full posting of every accrual and clawback (finance.services.ledger), against
-   the floor: one hand-written INSERT ... SELECT of the same amounts into a bare table of the
-   ledger's columns (no keys, triggers or periods), in the same run; the totals must tie;
+   the floor: one hand-written INSERT ... SELECT of the same rows (every column the posting
+   writes, the same amounts) into an ordinary table of the ledger's columns with no keys,
+   indexes or triggers, in the same run; the totals must tie. The table line also shows the
+   earlier, narrower floor (six columns into a temporary table, which writes no WAL);
 2. an incremental nightly run after 10,000 x S loans were disbursed and 1,000 x S paid off early;
-3. the CSV export of one month of the ledger through the page's own streaming code, against
-   COPY ... TO STDOUT of the same rows.
+3. the CSV and XLSX exports of one month of the ledger through the page's own export code,
+   against COPY ... TO STDOUT of the same rows.
 
 The ledger and the policies are emptied first; loans are changed only to stage step 2 (it
 takes 10,000 x S of the latest disbursed loans back to "approved" while the triggers are off).
 """
 
 import argparse
-import time
 from datetime import timedelta
 
 from common import print_table, result_line, setup_django, timed
 
-FLOOR = """
-INSERT INTO floor_entries (loan_id, dealer_id, lender_id, policy_id, event_on, amount)
-SELECT l.id, l.dealer_id, l.lender_id, p.id, l.disbursed_on,
-       LEAST(c.amount, COALESCE(p.cap_per_loan, c.amount))
+# The floor's rows: every loan due an accrual, its policy, tier and amount, computed as the
+# posting computes them. The heads below insert them.
+FLOOR_INSERTS = {
+    # every column the posting writes, into an ordinary table of the ledger's columns
+    "same_shape": """
+INSERT INTO floor_entries (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis,
+  principal, annual_rate, buy_rate, term_months, credit_grade, ratio, capped, reason, note, statement_reference,
+  created_at)
+SELECT 'accrual', m.id, l.disbursed_on, l.id, l.dealer_id, l.lender_id, p.id,
+       LEAST(c.amount, COALESCE(p.cap_per_loan, c.amount)), p.basis, l.principal, l.annual_rate, l.buy_rate,
+       l.term_months, l.credit_grade, CASE WHEN p.basis = 'flat' THEN NULL ELSE COALESCE(t.ratio, p.ratio) END,
+       c.amount > COALESCE(p.cap_per_loan, c.amount), '', '', '', now()
+""",
+    # the earlier, narrower floor: six columns into a temporary table (no WAL)
+    "narrow": """
+INSERT INTO narrow_floor_entries (loan_id, dealer_id, lender_id, policy_id, event_on, amount)
+SELECT l.id, l.dealer_id, l.lender_id, p.id, l.disbursed_on, LEAST(c.amount, COALESCE(p.cap_per_loan, c.amount))
+""",
+}
+
+FLOOR_SOURCE = """
 FROM finance_loan l
 JOIN finance_commissionpolicy p ON p.lender_id = l.lender_id AND l.disbursed_on >= p.effective_from
  AND (p.effective_to IS NULL OR l.disbursed_on <= p.effective_to)
@@ -46,9 +64,12 @@ CROSS JOIN LATERAL (
       - (l.term_months * l.principal * (l.buy_rate / 12) / (1 - power(1 + l.buy_rate / 12, -l.term_months))))
   END, 2) AS amount
 ) c
+{periods}
 WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured') AND l.disbursed_on <= %(as_of)s
   AND (p.min_principal IS NULL OR l.principal >= p.min_principal) AND (p.basis <> 'reserve' OR l.buy_rate IS NOT NULL)
 """
+# The same-shape floor books each loan in its month's period (all open here).
+FLOOR_PERIODS = "JOIN finance_commissionperiod m ON m.month = date_trunc('month', l.disbursed_on)"
 
 
 def main() -> None:
@@ -62,9 +83,9 @@ def main() -> None:
     from django.db.models import Max, Sum
 
     from dealerops.synthetic.ledger import policies_install
-    from dealerops.tables import csv_response
+    from dealerops.tables import export_response
     from finance.models import CommissionEntry, CommissionPeriod, Loan
-    from finance.services.ledger import commissions_post
+    from finance.services.ledger import ENSURE_PERIODS, commissions_post
     from finance.views import CommissionEntryListView
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -95,23 +116,32 @@ def main() -> None:
 
     figures = []
 
-    # 1. The floor, then the first full posting.
+    # 1. The floors, then the first full posting.
     with connection.cursor() as cursor:
+        cursor.execute(ENSURE_PERIODS, {"as_of": as_of})  # the posting's first step; the floor books into them
+        cursor.execute("DROP TABLE IF EXISTS floor_entries")
         cursor.execute(
-            "CREATE TEMP TABLE floor_entries (id bigserial, loan_id bigint, dealer_id bigint, lender_id bigint,"
+            "CREATE TABLE floor_entries (LIKE finance_commissionentry INCLUDING DEFAULTS INCLUDING IDENTITY)"
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE narrow_floor_entries (id bigserial, loan_id bigint, dealer_id bigint, lender_id bigint,"
             " policy_id bigint, event_on date, amount numeric(12, 2))"
         )
-        started = time.perf_counter()
-        with transaction.atomic():
-            cursor.execute(FLOOR, {"as_of": as_of})
-        floor_seconds = time.perf_counter() - started
+        floor_seconds = {}
+        for name, head in FLOOR_INSERTS.items():
+            with transaction.atomic(), timed() as floor:
+                periods = FLOOR_PERIODS if name == "same_shape" else ""
+                cursor.execute(head + FLOOR_SOURCE.format(periods=periods), {"as_of": as_of})
+            floor_seconds[name] = floor["seconds"]
         cursor.execute("SELECT count(*), sum(amount) FROM floor_entries")
         floor_rows, floor_total = cursor.fetchone()
+        cursor.execute("DROP TABLE floor_entries")
     with timed() as full:
         run = commissions_post(as_of=as_of)
     accrued = CommissionEntry.objects.filter(kind="accrual").aggregate(total=Sum("amount"))["total"]
     assert accrued == floor_total, f"ledger {accrued} does not tie to the floor {floor_total}"
-    figures.append(("full posting", run.rows, full["seconds"], floor_seconds))
+    figures.append(("full posting", run.rows, full["seconds"], floor_seconds["same_shape"]))
+    figures.append(("  (narrow floor: 6 columns, temp table)", floor_rows, floor_seconds["narrow"], None))
     print(f"full posting: {run.rows:,} entries, accruals {accrued:,} = floor {floor_total:,} ({floor_rows:,} rows)")
 
     # 2. Tonight: the held-back loans are disbursed and some recent ones paid off early.
@@ -132,12 +162,15 @@ def main() -> None:
     figures.append(("incremental nightly run", tonight.rows, nightly["seconds"], None))
     print(f"incremental: {tonight.rows:,} entries, {tonight.amount:,} yuan")
 
-    # 3. One month of the ledger as CSV through the page's code, against COPY.
+    # 3. One month of the ledger as CSV and XLSX through the page's code, against COPY.
     month = CommissionPeriod.objects.order_by("-month").values_list("pk", "month")[1]
     entries = CommissionEntryListView.base_queryset(None).filter(period=month[0]).order_by("-id")
     with timed() as export:
-        response = csv_response("ledger", CommissionEntryListView.columns, entries.iterator(chunk_size=2000), None)
+        response = export_response("csv", "ledger", CommissionEntryListView.columns, entries, None)
         exported_bytes = sum(len(chunk) for chunk in response.streaming_content)
+    with timed() as export_xlsx:
+        response = export_response("xlsx", "ledger", CommissionEntryListView.columns, entries, None)
+        xlsx_bytes = sum(len(chunk) for chunk in response.streaming_content)
     with connection.cursor() as cursor, timed() as copy_floor:
         copy_sql = (
             "COPY (SELECT e.id, p.month, e.event_on, e.kind, d.name, r.name, l.reference, e.amount, e.basis,"
@@ -150,7 +183,9 @@ def main() -> None:
             copied_bytes = sum(len(block) for block in copy)
     rows_exported = entries.count()
     figures.append((f"export {month[1]:%Y-%m} as CSV", rows_exported, export["seconds"], copy_floor["seconds"]))
-    print(f"export: {rows_exported:,} rows, {exported_bytes:,} bytes (COPY {copied_bytes:,} bytes)")
+    figures.append((f"export {month[1]:%Y-%m} as XLSX", rows_exported, export_xlsx["seconds"], copy_floor["seconds"]))
+    print(f"export: {rows_exported:,} rows, CSV {exported_bytes:,} bytes, XLSX {xlsx_bytes:,} bytes")
+    print(f"        (COPY {copied_bytes:,} bytes)")
 
     print_table(
         [
@@ -159,9 +194,18 @@ def main() -> None:
         ],
         ("step", "rows", "seconds", "floor seconds"),
     )
-    names = ["commission_full", "commission_incremental", "commission_export_month"]
+    names = [
+        "commission_full",
+        None,
+        "commission_incremental",
+        "commission_export_month",
+        "commission_export_month_xlsx",
+    ]
     for key, (_name, rows, seconds, floor) in zip(names, figures, strict=True):
-        print(result_line(key, seconds, floor, rows=rows))
+        if key == "commission_full":
+            print(result_line(key, seconds, floor, rows=rows, narrow_floor_seconds=f"{floor_seconds['narrow']:.2f}"))
+        elif key is not None:
+            print(result_line(key, seconds, floor, rows=rows))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from dealerops.access import can_view, can_write, scope
-from dealerops.tables import Column, csv_response
+from dealerops.exports import export_format
+from dealerops.tables import Column, export_response
 from dealerops.validation import today
 
 
@@ -33,7 +34,7 @@ class ScopedMixin(LoginRequiredMixin):
 
 
 class ScopedListView(ScopedMixin, FilterView):
-    """A filtered, sorted, paginated list; ``?export=csv`` streams the same rows as CSV."""
+    """A filtered, sorted, paginated list; ``?export=csv`` or ``?export=xlsx`` downloads the same rows."""
 
     paginate_by = 50
     strict = False  # an invalid filter shows its error next to the field, not an empty page
@@ -43,11 +44,12 @@ class ScopedListView(ScopedMixin, FilterView):
     create_url_name: str | None = None  # the entry form, offered to users who may write
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("export") == "csv":
+        fmt = export_format(request)
+        if fmt is not None:
             filterset = self.get_filterset(self.get_filterset_class())
             rows = filterset.qs if filterset.is_valid() else self.get_queryset()
             name = self.model._meta.model_name + "s-" + today().isoformat()
-            return csv_response(name, self.columns, rows.iterator(chunk_size=2000), request.user)
+            return export_response(fmt, name, self.columns, rows, request.user)
         return super().get(request, *args, **kwargs)
 
     def get_filterset_kwargs(self, filterset_class):
@@ -61,8 +63,8 @@ class ScopedListView(ScopedMixin, FilterView):
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
         export_query = self.request.GET.copy()
-        export_query["export"] = "csv"
         export_query.pop("page", None)
+        export_query.pop("export", None)
         context.update(
             summary=self.get_summary(context["filter"].qs if context["filter"].is_valid() else self.get_queryset()),
             columns=self.columns,

@@ -1,29 +1,37 @@
-"""Column definitions shared by a list page and its CSV export, so both show the same thing."""
+"""Column definitions shared by a list page and its exports, so both show the same thing.
 
-import csv
-from collections.abc import Iterable, Iterator
+The page reads each cell from a model instance (``Column.raw``); an export reads the same
+columns as plain values straight from the database (``export_rows``), so a month of the
+ledger exports without building a model instance per row.
+"""
+
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
-from django.http import StreamingHttpResponse
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 
 from dealerops.access import can_see_phone
+from dealerops.exports import tabular_response
 
-# Text a spreadsheet would run as a formula (OWASP CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_CHUNK = 5000
 
 
 @dataclass(frozen=True)
 class Column:
     label: str
     accessor: str  # dotted attribute path from the row, e.g. "stock_unit.vin"
-    kind: str = "text"  # text | money | rate | date | number | phone | choice
+    kind: str = "text"  # text | money | rate | date | month | number | phone | choice
     order: str | None = None  # value of ?ordering= that sorts by this column
     link: bool = False  # render as a link to the row's page
+    # ORM lookups an export reads, joined by a space; by default the accessor itself. Set it
+    # where the accessor ends on a related object (e.g. a period, exported as its month).
+    export: tuple[str, ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -77,41 +85,63 @@ def row_masked_phone(phone: str) -> str:
     return mask_phone(phone)
 
 
-def neutralise(value: Any) -> Any:
-    """Keep numbers numeric; prefix text that a spreadsheet would evaluate with an apostrophe."""
-    if isinstance(value, int | float | Decimal):
+def export_rows(rows: QuerySet, columns: Sequence[Column], user) -> Iterator[list[Any]]:
+    """The cells of ``columns`` for every row of ``rows``, as plain values, read in chunks."""
+    readers = [_ExportReader(rows.model, column, user) for column in columns]
+    lookups = [lookup for reader in readers for lookup in reader.lookups]
+    for values in rows.values_list(*lookups).iterator(chunk_size=EXPORT_CHUNK):
+        cells, start = [], 0
+        for reader in readers:
+            end = start + len(reader.lookups)
+            cells.append(reader.cell(values[start:end]))
+            start = end
+        yield cells
+
+
+def export_response(fmt: str, filename: str, columns: Sequence[Column], rows: QuerySet, user) -> HttpResponse:
+    return tabular_response(
+        fmt=fmt,
+        filename=filename,
+        headers=[str(column.label) for column in columns],
+        rows=export_rows(rows, columns, user),
+    )
+
+
+class _ExportReader:
+    """Turns the database values of one column into its export cell."""
+
+    def __init__(self, model: type[Model], column: Column, user) -> None:
+        self.column = column
+        self.lookups = column.export or (column.accessor.replace(".", "__"),)
+        field = _field_at(model, self.lookups[0])
+        if field is not None and field.is_relation and not column.export:
+            raise ImproperlyConfigured(f"column {column.accessor!r} names a related object: set its export lookups")
+        self.labels = dict(field.flatchoices) if column.kind == "choice" and field is not None else None
+        self.mask_phone = column.kind == "phone" and not can_see_phone(user)
+
+    def cell(self, values: tuple) -> Any:
+        if len(values) > 1:
+            return " ".join(str(value) for value in values if value not in (None, ""))
+        value = values[0]
+        if value is None:
+            return None
+        if self.labels is not None:
+            return str(self.labels.get(value, value))
+        if self.mask_phone:
+            return row_masked_phone(value)
+        if self.column.kind == "month" and isinstance(value, date):
+            return value.strftime("%Y-%m")
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def export_value(column: Column, row: Model, user) -> Any:
-    value = column.raw(row)
-    if value is None:
-        return ""
-    if column.kind == "phone" and not can_see_phone(user):
-        return row_masked_phone(value)
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return neutralise(value)
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(filename: str, columns: list[Column], rows: Iterable[Model], user) -> StreamingHttpResponse:
-    """Stream rows as UTF-8 CSV with a BOM (Excel reads Chinese correctly), never all in memory."""
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow([str(column.label) for column in columns])
-        for row in rows:
-            yield writer.writerow([export_value(column, row, user) for column in columns])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+def _field_at(model: type[Model], lookup: str):
+    """The model field a ``__`` lookup ends on (None for ``pk``)."""
+    *path, last = lookup.split("__")
+    for part in path:
+        model = model._meta.get_field(part).related_model
+    if last == "pk":
+        return None
+    try:
+        return model._meta.get_field(last)
+    except FieldDoesNotExist:
+        return None

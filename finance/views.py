@@ -57,7 +57,7 @@ class CommissionEntryListView(ScopedListView):
     title = _("Commission ledger")
     columns = [
         Column(_("Entry"), "pk", link=True, order="id"),
-        Column(_("Period"), "period", order="period"),
+        Column(_("Period"), "period", kind="month", order="period", export=("period__month",)),
         Column(_("Event date"), "event_on", order="event_on"),
         Column(_("Kind"), "kind", kind="choice"),
         Column(_("Dealer"), "dealer.name"),

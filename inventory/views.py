@@ -12,6 +12,10 @@ from inventory.forms import SaleForm, StockArrivalForm
 from inventory.models import Payment, Sale, StockUnit, VehicleModel
 from inventory.services import stock_arrival_record
 
+# A vehicle model exports as its name ("Brand Series Trim"), read without loading the model.
+MODEL_NAME = ("model__brand", "model__series", "model__trim")
+MODEL_NAME_VIA_UNIT = tuple(f"stock_unit__{lookup}" for lookup in MODEL_NAME)
+
 
 class SaleListView(ScopedListView):
     model = Sale
@@ -22,7 +26,7 @@ class SaleListView(ScopedListView):
         Column(_("Sold on"), "sold_on", order="sold_on", link=True),
         Column(_("Dealer"), "dealer.name", order="dealer"),
         Column(_("VIN"), "stock_unit.vin", link=True),
-        Column(_("Model"), "stock_unit.model"),
+        Column(_("Model"), "stock_unit.model", export=MODEL_NAME_VIA_UNIT),
         Column(_("Customer"), "customer.name"),
         Column(_("Price"), "transaction_price", kind="money", order="transaction_price"),
         Column(_("Payment"), "payment", kind="choice"),
@@ -89,7 +93,7 @@ class StockListView(ScopedListView):
     create_url_name = "inventory:stock-arrival"
     columns = [
         Column(_("VIN"), "vin", order="vin", link=True),
-        Column(_("Model"), "model"),
+        Column(_("Model"), "model", export=MODEL_NAME),
         Column(_("Dealer"), "dealer.name"),
         Column(_("Status"), "status", kind="choice"),
         Column(_("Ordered on"), "ordered_on", order="ordered_on"),

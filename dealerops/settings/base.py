@@ -123,6 +123,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# A commission posting with at least this many loans possibly due (a first posting, a
+# backfill) rebuilds the ledger's indexes and keys afterwards instead of row by row; it locks
+# the ledger against readers while it runs (dealerops.bulk).
+COMMISSION_BULK_POSTING_MIN_LOANS = env_int("COMMISSION_BULK_POSTING_MIN_LOANS", 200_000)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -326,8 +326,9 @@ class CommissionEntry(models.Model):
     dealer = models.ForeignKey(
         Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="commission_entries", db_index=False
     )
+    # Indexed by (lender, period) below.
     lender = models.ForeignKey(
-        Lender, verbose_name=_("lender"), on_delete=models.PROTECT, related_name="commission_entries"
+        Lender, verbose_name=_("lender"), on_delete=models.PROTECT, related_name="commission_entries", db_index=False
     )
     policy = models.ForeignKey(
         CommissionPolicy, verbose_name=_("policy"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -344,6 +345,7 @@ class CommissionEntry(models.Model):
     capped = models.BooleanField(_("capped"), default=False)
     clawback_share = models.DecimalField(_("share clawed back"), **SHARE, null=True, blank=True)
     days_on_book = models.PositiveIntegerField(_("days from disbursement"), null=True, blank=True)
+    # Few entries have one: indexed where set (below).
     original = models.ForeignKey(
         "self",
         verbose_name=_("original entry"),
@@ -352,13 +354,22 @@ class CommissionEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
         help_text=_("The accrual a clawback takes back."),
+        db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=24, choices=AdjustmentReason.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     statement_reference = models.CharField(_("statement reference"), max_length=64, blank=True)
+    # Not indexed: nothing reads entries by run, and job runs are kept for good.
     job_run = models.ForeignKey(
-        "dealerops.JobRun", verbose_name=_("job run"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "dealerops.JobRun",
+        verbose_name=_("job run"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
+    # Only adjustments and receipts have one: indexed where set (below).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("entered by"),
@@ -366,6 +377,7 @@ class CommissionEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
 
@@ -373,10 +385,16 @@ class CommissionEntry(models.Model):
         ordering = ["-period__month", "-id"]
         verbose_name = _("commission entry")
         verbose_name_plural = _("commission entries")
+        # Every index is upkeep on each posted row: these serve the ledger's pages, reports and
+        # the keys' ON DELETE checks, and no two cover the same leading column.
         indexes = [
             models.Index(fields=["period", "dealer"]),
-            models.Index(fields=["period", "lender"]),
             models.Index(fields=["dealer", "period"]),
+            models.Index(fields=["lender", "period"]),
+            models.Index(fields=["original"], condition=Q(original__isnull=False), name="entry_original_where_set"),
+            models.Index(
+                fields=["created_by"], condition=Q(created_by__isnull=False), name="entry_entered_by_where_set"
+            ),
         ]
         constraints = [
             # The keys that make the nightly posting idempotent (ON CONFLICT DO NOTHING).

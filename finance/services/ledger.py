@@ -4,21 +4,25 @@ finance staff, and closing periods.
 The nightly posting is two ``INSERT … SELECT`` statements (accruals, then clawbacks) in one
 transaction: PostgreSQL computes every amount in ``numeric`` and rounds it half-up to the fen;
 no loan passes through Python. The partial unique keys on the ledger plus ``ON CONFLICT DO
-NOTHING`` make a re-run, or a run after a crash, post nothing twice.
+NOTHING`` make a re-run, or a run after a crash, post nothing twice. A posting of many loans
+at once (the first one, or a backfill) rebuilds the ledger's indexes and foreign keys after
+the rows are in rather than maintaining them row by row (``dealerops.bulk``).
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
+from dealerops.bulk import index_and_key_upkeep_after
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
 from dealerops.validation import ensure_not_future, today
@@ -67,6 +71,9 @@ posting_period AS (
 )
 """
 
+# What a posting statement reports back: entries written and their sum.
+POSTED_TOTALS = "SELECT count(*), COALESCE(sum(amount), 0) FROM posted"
+
 # The total interest of a loan repaid in equal monthly instalments (standard amortisation):
 # n * P * r / (1 - (1 + r)^-n) - P with r the monthly rate.
 AMORTISED_INTEREST = "({n} * {p} * ({y} / 12) / (1 - power(1 + {y} / 12, -{n})) - {p})"
@@ -108,7 +115,8 @@ priced AS (
              - {AMORTISED_INTEREST.format(n="term_months", p="principal", y="buy_rate")})
          END, 2) AS uncapped
   FROM due
-)
+),
+posted AS (
 INSERT INTO finance_commissionentry
   (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis, principal, annual_rate,
    buy_rate, term_months, credit_grade, ratio, capped, days_on_book, reason, note, statement_reference,
@@ -121,6 +129,9 @@ FROM priced JOIN posting_period pp
   ON pp.event_month = GREATEST(date_trunc('month', disbursed_on)::date,
                                (SELECT min(month) FROM finance_commissionperiod))
 ON CONFLICT (loan_id) WHERE kind = 'accrual' DO NOTHING
+RETURNING amount
+)
+{POSTED_TOTALS}
 """  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
 
 # A loan paid off early or defaulted inside a clawback window gives back the window's share
@@ -140,7 +151,8 @@ due AS (
   ) s ON true
   WHERE l.status IN ('paid_off_early', 'defaulted') AND l.closed_on <= %(as_of)s AND a.amount > 0
     AND NOT EXISTS (SELECT 1 FROM finance_commissionentry c WHERE c.loan_id = l.id AND c.kind = 'clawback')
-)
+),
+posted AS (
 INSERT INTO finance_commissionentry
   (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis, principal, annual_rate,
    buy_rate, term_months, credit_grade, capped, clawback_share, days_on_book, original_id, reason, note,
@@ -152,7 +164,19 @@ FROM due JOIN posting_period pp
   ON pp.event_month = GREATEST(date_trunc('month', closed_on)::date, (SELECT min(month) FROM finance_commissionperiod))
 WHERE round(accrued * share, 2) > 0
 ON CONFLICT (loan_id) WHERE kind = 'clawback' DO NOTHING
+RETURNING amount
+)
+{POSTED_TOTALS}
 """  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
+
+
+# At most this many loans can still be due an accrual: loans disbursed by the day, less
+# accruals posted (an upper bound: loans under a policy's minimum principal never accrue).
+LOANS_POSSIBLY_DUE = """
+SELECT (SELECT count(*) FROM finance_loan
+         WHERE disbursed_on <= %(as_of)s AND status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured'))
+     - (SELECT count(*) FROM finance_commissionentry WHERE kind = 'accrual')
+"""
 
 
 def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun:
@@ -162,15 +186,16 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun
         list(CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).values_list("pk"))
         params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
         with connection.cursor() as cursor:
+            cursor.execute(LOANS_POSSIBLY_DUE, params)
+            bulk = cursor.fetchone()[0] >= settings.COMMISSION_BULK_POSTING_MIN_LOANS
             cursor.execute(ENSURE_PERIODS, params)
-            cursor.execute(ACCRUALS, params)
-            accruals = cursor.rowcount
-            cursor.execute(CLAWBACKS, params)
-            clawbacks = cursor.rowcount
+            with index_and_key_upkeep_after(CommissionEntry._meta.db_table) if bulk else nullcontext():
+                cursor.execute(ACCRUALS, params)
+                accruals, accrued = cursor.fetchone()
+                cursor.execute(CLAWBACKS, params)
+                clawbacks, clawed_back = cursor.fetchone()
         run.rows = accruals + clawbacks
-        run.amount = CommissionEntry.objects.filter(job_run=run.pk).aggregate(total=Sum("amount"))["total"] or Decimal(
-            "0.00"
-        )
+        run.amount = accrued + clawed_back
     return run
 
 

@@ -6,6 +6,7 @@ Django view, ``queryset``/``model`` on a DRF viewset); a pattern whose model has
 record below, or whose arguments this test does not know, fails until it is added here.
 """
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 import pytest
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
+from openpyxl import load_workbook
 
 from dealerops.access import can_view, can_write, role_of, rule_for
+from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 from dealerops.models import Role
 from tests.factories import (
     CommissionEntryFactory,
@@ -151,6 +154,15 @@ def records(network):
     return {"home": home, "foreign": foreign, "shared": shared_records()}
 
 
+def readable_text(response) -> str:
+    """The text a user would read in the response: a page, a CSV, or every cell of an XLSX."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith(XLSX_CONTENT_TYPE):
+        workbook = load_workbook(io.BytesIO(body), read_only=True)
+        return "\n".join(str(cell) for sheet in workbook for row in sheet.iter_rows(values_only=True) for cell in row)
+    return body.decode("utf-8", errors="replace")
+
+
 def answer(client, url: str):
     """GET the URL; a POST-only action (405 to a GET) gets an empty POST instead, which must be
     scoped just the same: refused for a record outside the scope, never a server error."""
@@ -237,10 +249,9 @@ def test_no_list_page_or_endpoint_shows_a_foreign_record(network, records, clien
     client = client_for(network.users()[role])
     for route in list_routes():
         url = route.url()
-        for response in (client.get(url), client.get(url, {"export": "csv"})):
+        for response in (client.get(url), *(client.get(url, {"export": fmt}) for fmt in EXPORT_FORMATS)):
             assert response.status_code in (200, 403, 405), f"{role} {url}: {response.status_code}"
-            body = b"".join(response.streaming_content) if response.streaming else response.content
-            text = body.decode("utf-8", errors="replace")
+            text = readable_text(response)
             for label, marker in FOREIGN_MARKERS.items():
                 assert marker not in text, f"{role} saw foreign {label} ({marker}) on {url}"
 

@@ -1,0 +1,118 @@
+"""Tabular exports, CSV and XLSX, shared by list pages, reports and reconciliation results.
+
+Neither format holds all rows in memory: CSV streams line by line; XLSX is written by
+openpyxl's write-only mode into a temporary file, which is then streamed. Text a spreadsheet
+would evaluate as a formula is neutralised; numbers stay numbers.
+"""
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+EXPORT_FORMATS = ("csv", "xlsx")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Text a spreadsheet would run as a formula (OWASP CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Excel's own limit on a sheet title.
+MAX_SHEET_TITLE = 31
+
+
+def export_format(request: HttpRequest) -> str | None:
+    """The format asked for with ``?export=``, or None for the page itself."""
+    requested = request.GET.get("export")
+    return requested if requested in EXPORT_FORMATS else None
+
+
+def neutralise(value: Any) -> Any:
+    """Keep numbers numeric; prefix text that a spreadsheet would evaluate with an apostrophe."""
+    if isinstance(value, int | float | Decimal):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def tabular_response(
+    *, fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = ""
+) -> HttpResponse:
+    """``rows`` (plain values in ``headers`` order, possibly a lazy iterator) as a CSV or XLSX download."""
+    if fmt == "csv":
+        return _csv_response(filename, headers, rows)
+    if fmt == "xlsx":
+        return _xlsx_response(filename, headers, rows, sheet_title or filename)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def _csv_response(filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> StreamingHttpResponse:
+    """UTF-8 with a BOM, so Excel reads the Chinese correctly."""
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield "\ufeff" + writer.writerow([str(header) for header in headers])
+        for row in rows:
+            yield writer.writerow([_csv_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _xlsx_response(
+    filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str
+) -> FileResponse:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_sheet_title(sheet_title))
+    sheet.append([str(header) for header in headers])
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    # Spills to disk past 8 MB; FileResponse streams it and closes (deletes) it when done.
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - closed by FileResponse
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(output, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_CONTENT_TYPE)
+
+
+def _xlsx_cell(sheet, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        # Money and rates keep their decimals as the user entered them (1,234.50, not 1234.5).
+        cell = WriteOnlyCell(sheet, value=value)
+        exponent = value.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        cell.number_format = "#,##0." + "0" * places if places else "#,##0"
+        return cell
+    if isinstance(value, datetime):
+        # Excel has no time zones: write the portal's local time.
+        return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+    if isinstance(value, date | int | float):
+        return value
+    return neutralise(value)
+
+
+def _sheet_title(title: str) -> str:
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in str(title)).strip()
+    return (cleaned or "Sheet")[:MAX_SHEET_TITLE]

@@ -1,0 +1,88 @@
+"""Bulk loads that rebuild a table's indexes and keys afterwards: the same postings as row by
+row, the same catalogue afterwards, and a broken key still refused with nothing written."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from dealerops.bulk import index_and_key_upkeep_after
+from finance.models import CommissionEntry, EntryKind, LoanStatus
+from finance.services.ledger import commissions_post
+from tests.factories import DealerFactory, LenderFactory
+from tests.finance.test_commission_posting import AS_OF, make_loan, policy
+
+D = Decimal
+LEDGER = CommissionEntry._meta.db_table
+
+
+def catalogue(table: str) -> tuple[list, list]:
+    """The table's constraints and indexes as PostgreSQL describes them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+            " WHERE conrelid = %s::regclass ORDER BY conname",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table])
+        return constraints, cursor.fetchall()
+
+
+@pytest.fixture
+def posting_network(db):
+    dealer, lender = DealerFactory(), LenderFactory(code="ICBC", name="ICBC Auto")
+    policy(lender, clawback={90: D("1")})
+    kept = make_loan(dealer, lender, principal="300000.00")
+    paid_off = make_loan(dealer, lender, principal="200000.00", rate="0.060000")
+    paid_off.status, paid_off.closed_on = LoanStatus.PAID_OFF_EARLY, dt.date(2025, 4, 1)
+    paid_off.save(update_fields=["status", "closed_on"])
+    return kept, paid_off
+
+
+def test_a_bulk_posting_books_what_the_row_by_row_posting_books_and_leaves_the_ledger_as_it_was(
+    posting_network, settings
+):
+    kept, paid_off = posting_network
+    settings.COMMISSION_BULK_POSTING_MIN_LOANS = 1
+    before = catalogue(LEDGER)
+
+    run = commissions_post(as_of=AS_OF)
+
+    assert catalogue(LEDGER) == before  # same keys (validated) and indexes, by name and definition
+    amounts = {(entry.loan_id, entry.kind): entry.amount for entry in CommissionEntry.objects.all()}
+    assert amounts == {
+        (kept.pk, EntryKind.ACCRUAL): D("150.00"),
+        (paid_off.pk, EntryKind.ACCRUAL): D("120.00"),
+        (paid_off.pk, EntryKind.CLAWBACK): D("-120.00"),
+    }
+    assert (run.rows, run.amount) == (3, D("150.00"))
+    assert commissions_post(as_of=AS_OF).rows == 0  # idempotent in bulk mode too
+
+
+def test_a_row_breaking_a_foreign_key_fails_the_whole_load_and_keeps_the_keys(posting_network):
+    kept, _paid_off = posting_network
+    before = catalogue(LEDGER)
+
+    with (
+        pytest.raises(IntegrityError, match="dealer_id"),
+        transaction.atomic(),
+        index_and_key_upkeep_after(LEDGER),
+        connection.cursor() as cursor,
+    ):
+        commissions_post(as_of=AS_OF)
+        cursor.execute(  # an adjustment for a dealer that does not exist
+            f"INSERT INTO {LEDGER} (kind, period_id, event_on, dealer_id, lender_id, amount, basis, credit_grade,"  # noqa: S608
+            " capped, reason, note, statement_reference, created_at)"
+            " SELECT 'adjustment', period_id, event_on, 999999, lender_id, 1, '', '', false, 'other', 'x', '',"
+            f" now() FROM {LEDGER} LIMIT 1"
+        )
+
+    assert not CommissionEntry.objects.exists()
+    assert catalogue(LEDGER) == before
+
+
+def test_it_refuses_to_run_outside_a_transaction():
+    with pytest.raises(RuntimeError, match="transaction"), index_and_key_upkeep_after(LEDGER):
+        pass

@@ -1,0 +1,113 @@
+"""List exports as a user opens them: CSV and XLSX hold the same scoped rows, money stays a
+number with its fen, text that a spreadsheet would run is neutralised, headers follow the
+UI language, and phones stay masked for roles that may not see them."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.test import RequestFactory
+from openpyxl import load_workbook
+
+from dealerops.exports import export_format, tabular_response
+from finance.models import CommissionPeriod
+from tests.factories import CustomerFactory, SaleFactory, VehicleModelFactory
+from tests.finance.test_ledger_pages import ledger  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def workbook_rows(response) -> list[list]:
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_the_sales_xlsx_holds_the_scoped_rows_with_numeric_money_and_neutralised_text(network, client_for):
+    SaleFactory(
+        dealer=network.home_dealer,
+        sold_on=dt.date(2026, 11, 2),
+        transaction_price=Decimal("210500.50"),
+        customer__name="=cmd|' /C calc'!A0",
+        stock_unit__model=VehicleModelFactory(brand="Aurora", series="S7", trim="Max"),
+    )
+    SaleFactory(dealer=network.foreign_dealer)
+
+    response = client_for(network.regional_manager).get("/sales/", {"export": "xlsx"})
+
+    header, *rows = workbook_rows(response)
+    assert header[:6] == ["Sold on", "Dealer", "VIN", "Model", "Customer", "Price"]
+    assert len(rows) == 1
+    sold_on, dealer, _vin, model, customer, price = rows[0][:6]
+    assert sold_on == dt.datetime(2026, 11, 2)
+    assert dealer == "Hangzhou Xihu 4S"
+    assert model == "Aurora S7 Max"
+    assert customer == "'=cmd|' /C calc'!A0"
+    assert price == 210500.5 and isinstance(price, float)  # a number the spreadsheet can sum
+
+
+def test_money_keeps_two_decimals_in_the_xlsx_number_format(network, client_for):
+    SaleFactory(dealer=network.home_dealer, transaction_price=Decimal("188888.80"))
+
+    response = client_for(network.dealer_user).get("/sales/", {"export": "xlsx"})
+
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    price = sheet.cell(row=2, column=6)
+    assert price.value == 188888.8
+    assert price.number_format == "#,##0.00"
+
+
+def test_headers_and_choices_come_out_in_chinese_when_the_ui_is_chinese(network, client_for):
+    SaleFactory(dealer=network.home_dealer, payment="loan")
+    client = client_for(network.dealer_user)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+
+    header, row = csv_rows(client.get("/sales/", {"export": "csv"}))
+
+    assert header[0] == "销售日期"
+    assert row[header.index("付款方式")] == "贷款"
+
+
+def test_the_ledger_exports_its_period_as_a_month_in_both_formats(network, ledger, client_for):  # noqa: F811
+    march = CommissionPeriod.objects.get(month="2025-03-01")
+    client = client_for(network.users()["finance"])
+
+    as_csv = csv_rows(client.get("/commissions/", {"export": "csv", "period": march.pk}))
+    header, *rows = workbook_rows(client.get("/commissions/", {"export": "xlsx", "period": march.pk}))
+
+    assert header == as_csv[0]
+    assert [row[header.index("Period")] for row in rows] == ["2025-03", "2025-03"]
+    assert sorted(row[header.index("Amount")] for row in rows) == [150.0, 150.0]
+    assert {row[header.index("Kind")] for row in rows} == {"Accrual"}
+    assert sorted(row[header.index("Amount")] for row in as_csv[1:]) == ["150.00", "150.00"]
+
+
+def test_phones_stay_masked_in_the_xlsx_for_a_regional_manager(network, client_for):
+    CustomerFactory(home_dealer=network.home_dealer, phone="13812345678")
+
+    header, *rows = workbook_rows(client_for(network.regional_manager).get("/customers/", {"export": "xlsx"}))
+
+    assert rows[0][header.index("Phone")] == "138****5678"
+
+
+def test_an_unknown_export_format_shows_the_page():
+    assert export_format(RequestFactory().get("/sales/", {"export": "pdf"})) is None
+    assert export_format(RequestFactory().get("/sales/", {"export": "xlsx"})) == "xlsx"
+
+
+def test_a_lazy_report_streams_as_csv_and_writes_dates_and_empty_cells():
+    rows = iter([[dt.date(2026, 10, 1), None, Decimal("-41779.34"), "+1 call", 3]])
+
+    response = tabular_response(
+        fmt="csv", filename="report", headers=["Month", "Note", "Net", "Memo", "Loans"], rows=rows
+    )
+
+    assert response.streaming
+    assert response["Content-Disposition"] == 'attachment; filename="report.csv"'
+    assert csv_rows(response)[1] == ["2026-10-01", "", "-41779.34", "'+1 call", "3"]
