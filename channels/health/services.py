@@ -18,14 +18,22 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.health.families import STAGE
-from channels.models import RATING_FLOORS, HealthMetric, HealthMonth, HealthWeights, Rating
+from channels.models import (
+    RATING_FLOORS,
+    HealthMetric,
+    HealthMetricScore,
+    HealthMonth,
+    HealthScore,
+    HealthWeights,
+    Rating,
+)
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
 from dealerops.validation import today
@@ -176,6 +184,23 @@ def health_nightly(*, as_of: date, started_by_id: int | None = None) -> list[Job
     return [health_month_compute(month=month, started_by_id=started_by_id) for month in months]
 
 
+def _drop_older_open_versions(*, month: date, weights: HealthWeights) -> None:
+    """An open month keeps the scores of the weights in force only (final ones keep theirs)."""
+    older = HealthMonth.objects.filter(month=month, final=False).exclude(weights=weights)
+    versions = list(older.values_list("weights", flat=True))
+    if versions:
+        HealthMetricScore.objects.filter(health_score__month=month, health_score__weights__in=versions).delete()
+        HealthScore.objects.filter(month=month, weights__in=versions).delete()
+        older.delete()
+
+
+def _minimum_samples() -> dict[str, int]:
+    missing = set(HealthMetric.values) - set(settings.HEALTH_MIN_SAMPLES)
+    if missing:
+        raise ImproperlyConfigured(f"HEALTH_MIN_SAMPLES needs a minimum for {', '.join(sorted(missing))}")
+    return {metric: settings.HEALTH_MIN_SAMPLES[metric] for metric in HealthMetric.values}
+
+
 @transaction.atomic
 def _month_compute(*, month: date, on: date) -> int:
     period = HealthPeriod.of(month, on=on)
@@ -186,9 +211,10 @@ def _month_compute(*, month: date, on: date) -> int:
     state = HealthMonth.objects.select_for_update().get(pk=state.pk)  # one computation of a month at a time
     if state.final:
         return 0
+    _drop_older_open_versions(month=month, weights=weights)
     params = {
         **period.params(),
-        **{f"min_{metric}": minimum for metric, minimum in settings.HEALTH_MIN_SAMPLES.items()},
+        **{f"min_{metric}": minimum for metric, minimum in _minimum_samples().items()},
         **{f"w_{metric}": weight for metric, weight in weights.weights().items()},
         "month": month,
         "previous_month": month - relativedelta(months=1),

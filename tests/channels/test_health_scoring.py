@@ -261,3 +261,18 @@ def test_a_dealer_that_exits_during_an_open_month_leaves_its_scores(monkeypatch)
     assert run.rows == 1
     assert list(HealthScore.objects.values_list("dealer", flat=True)) == [staying.pk]
     assert HealthMetricScore.objects.count() == 12
+
+
+def test_an_open_month_moves_to_a_new_weights_version(monkeypatch):
+    dealer = dealer_selling(1)
+    dealer_selling(2, sales_headcount=2)
+    compute(monkeypatch, on=BEFORE_CUTOFF)
+    only_target = dict.fromkeys(HealthMetric.values, Decimal("0")) | {"target_achievement": Decimal("1")}
+    health_weights_create(weights=only_target, created_by=None)
+    compute(monkeypatch, on=BEFORE_CUTOFF)
+
+    assert list(HealthScore.objects.filter(dealer=dealer).values_list("weights__version", "composite")) == [
+        (2, Decimal("25.00"))
+    ]
+    assert list(HealthMonth.objects.values_list("weights__version", flat=True)) == [2]
+    assert HealthMetricScore.objects.count() == 24
