@@ -226,9 +226,10 @@ def _month_compute(*, month: date, on: date) -> int:
     }
     weight_rows = ", ".join(f"('{metric}', %(w_{metric})s::numeric)" for metric in HealthMetric.values)
     with connection.cursor() as cursor:
-        for drop, create in FAMILY_TABLES:
+        for drop, create, analyze in FAMILY_TABLES:
             cursor.execute(drop)
             cursor.execute(create, params)
+            cursor.execute(analyze)
         cursor.execute("DROP TABLE IF EXISTS health_stage")
         cursor.execute(STAGE, params)
         for statement in DROP_UNSCORED:
