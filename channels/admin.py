@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from channels.models import Dealer, Lead, Region
+from channels.health.services import health_weights_create
+from channels.models import Dealer, HealthMetric, HealthScore, HealthWeights, Lead, Region
 
 
 @admin.register(Region)
@@ -25,3 +26,44 @@ class LeadAdmin(admin.ModelAdmin):
     raw_id_fields = ["dealer", "model_of_interest", "converted_sale"]
     list_select_related = ["dealer"]
     date_hierarchy = "created_at"
+
+
+@admin.register(HealthWeights)
+class HealthWeightsAdmin(admin.ModelAdmin):
+    """Head office adds a weights version here; versions are never edited or deleted."""
+
+    list_display = ["version", *HealthMetric.values, "note", "created_by", "created_at"]
+    fields = [*HealthMetric.values, "note"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = health_weights_create(
+            weights={metric: form.cleaned_data[metric] for metric in HealthMetric.values},
+            note=form.cleaned_data["note"],
+            created_by=request.user,
+        )
+        obj.pk, obj.version = saved.pk, saved.version
+
+
+@admin.register(HealthScore)
+class HealthScoreAdmin(admin.ModelAdmin):
+    """Computed by the nightly job: read-only here."""
+
+    list_display = ["dealer", "month", "weights", "composite", "rating", "probation", "metrics_scored"]
+    list_filter = ["month", "rating", "probation", "dealer_kind"]
+    search_fields = ["dealer__code", "dealer__name"]
+    list_select_related = ["dealer", "weights"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,9 +1,16 @@
 from rest_framework import mixins
 from rest_framework.response import Response
 
-from channels.filtersets import DealerFilterSet, LeadFilterSet, RegionFilterSet
-from channels.models import Dealer, Lead, Region
-from channels.serializers import DealerSerializer, LeadFollowUpSerializer, LeadSerializer, RegionSerializer
+from channels.filtersets import DealerFilterSet, HealthScoreFilterSet, LeadFilterSet, RegionFilterSet
+from channels.models import Dealer, HealthScore, Lead, Region
+from channels.selectors import health_scores
+from channels.serializers import (
+    DealerSerializer,
+    HealthScoreSerializer,
+    LeadFollowUpSerializer,
+    LeadSerializer,
+    RegionSerializer,
+)
 from dealerops.api import ScopedViewSet
 
 
@@ -36,3 +43,15 @@ class LeadViewSet(mixins.UpdateModelMixin, ScopedViewSet):
         writer.is_valid(raise_exception=True)
         lead = writer.save()
         return Response(LeadSerializer(lead, context=self.get_serializer_context()).data)
+
+
+class HealthScoreViewSet(ScopedViewSet):
+    """Channel health scores, read-only: a dealer user sees its own, a regional manager the
+    region's, finance and head office every dealer's. ``?month=2026-10`` picks a month."""
+
+    model = HealthScore
+    serializer_class = HealthScoreSerializer
+    filterset_class = HealthScoreFilterSet
+
+    def base_queryset(self):
+        return health_scores()

@@ -1,8 +1,12 @@
 """The dealer network: the ground floor every other app points down to."""
 
+from decimal import Decimal
+
+import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -176,3 +180,263 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_source_display()} {self.customer_city}"
+
+
+# -- channel health ---------------------------------------------------------------------------
+
+
+class HealthMetric(models.TextChoices):
+    """The 12 core metrics of a dealer's month, in the issue's order."""
+
+    TARGET_ACHIEVEMENT = "target_achievement", _("Target achievement")
+    STAFF_EFFICIENCY = "staff_efficiency", _("Staff efficiency")
+    LEAD_CONVERSION = "lead_conversion", _("Lead conversion")
+    LEAD_RESPONSE = "lead_response", _("Lead response time")
+    INVENTORY_COEFFICIENT = "inventory_coefficient", _("Inventory coefficient")
+    AGED_STOCK = "aged_stock", _("Aged stock")
+    FINANCE_PENETRATION = "finance_penetration", _("Finance penetration")
+    PRICE_REALISATION = "price_realisation", _("Price realisation")
+    BELOW_FLOOR = "below_floor", _("Below-floor sales")
+    SATISFACTION = "satisfaction", _("Customer satisfaction")
+    RETENTION = "retention", _("After-sales retention")
+    DATA_TIMELINESS = "data_timeliness", _("Data timeliness")
+
+
+class Rating(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+# The lowest composite of each rating; below the last one a dealer is rated D.
+RATING_FLOORS = [(Rating.A, 85), (Rating.B, 70), (Rating.C, 55)]
+WEIGHT = {"max_digits": 6, "decimal_places": 3, "default": Decimal("1"), "validators": [MinValueValidator(0)]}
+SCORE = {"max_digits": 5, "decimal_places": 2}
+
+
+class HealthWeights(models.Model):
+    """One version of the metric weights head office sets. Versions are never edited: a
+    change is a new version, so every score names the weights it was computed with."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    target_achievement = models.DecimalField(_("target achievement"), **WEIGHT)
+    staff_efficiency = models.DecimalField(_("staff efficiency"), **WEIGHT)
+    lead_conversion = models.DecimalField(_("lead conversion"), **WEIGHT)
+    lead_response = models.DecimalField(_("lead response time"), **WEIGHT)
+    inventory_coefficient = models.DecimalField(_("inventory coefficient"), **WEIGHT)
+    aged_stock = models.DecimalField(_("aged stock"), **WEIGHT)
+    finance_penetration = models.DecimalField(_("finance penetration"), **WEIGHT)
+    price_realisation = models.DecimalField(_("price realisation"), **WEIGHT)
+    below_floor = models.DecimalField(_("below-floor sales"), **WEIGHT)
+    satisfaction = models.DecimalField(_("customer satisfaction"), **WEIGHT)
+    retention = models.DecimalField(_("after-sales retention"), **WEIGHT)
+    data_timeliness = models.DecimalField(_("data timeliness"), **WEIGHT)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "dealerops.User", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("health metric weights")
+        verbose_name_plural = _("health metric weights")
+        constraints = [
+            models.CheckConstraint(
+                name="health_weights_not_negative",
+                condition=Q(**{f"{metric}__gte": 0 for metric in HealthMetric.values}),
+                violation_error_message=_("A weight cannot be negative."),
+            ),
+            models.CheckConstraint(
+                name="health_weights_not_all_zero",
+                condition=GreaterThan(sum((F(name) for name in HealthMetric.values[1:]), F(HealthMetric.values[0])), 0),
+                violation_error_message=_("At least one weight must be above zero."),
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="health_weights_versions_are_final", operation=pgtrigger.Update)]
+
+    def __str__(self) -> str:
+        return _("Weights v%(version)s") % {"version": self.version}
+
+    def weights(self) -> dict[str, Decimal]:
+        return {metric: getattr(self, metric) for metric in HealthMetric.values}
+
+
+class HealthMonth(models.Model):
+    """The state of one month's scores under one weights version. A month is *final* once it
+    has been scored after its reporting cut-off (the ``HEALTH_REPORTING_CUTOFF_DAY`` of the next
+    month, end of day): from then on its scores are never rewritten (a trigger refuses it) and
+    a re-run writes nothing, unless a newer weights version gives it a new set of scores."""
+
+    month = models.DateField(_("month"))
+    weights = models.ForeignKey(HealthWeights, verbose_name=_("weights"), on_delete=models.PROTECT)
+    period_end = models.DateField(_("data up to"))
+    dealers = models.PositiveIntegerField(_("dealers scored"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+    final = models.BooleanField(_("final"), default=False)
+    finalised_at = models.DateTimeField(_("final since"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month", "-weights__version"]
+        verbose_name = _("health score month")
+        verbose_name_plural = _("health score months")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "weights"], name="health_month_unique_per_weights"),
+            models.CheckConstraint(
+                name="health_month_starts_on_the_first",
+                condition=Q(month__day=1),
+                violation_error_message=_("A month is named by its first day."),
+            ),
+            models.CheckConstraint(
+                name="health_month_final_dated",
+                condition=Q(final=True, finalised_at__isnull=False) | Q(final=False, finalised_at__isnull=True),
+                violation_error_message=_("A final month records when it became final."),
+            ),
+            models.CheckConstraint(
+                name="health_month_period_end_in_month",
+                condition=Q(period_end__gte=F("month")),
+                violation_error_message=_("The data of a month cannot end before the month starts."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="health_month_final_is_final",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+                condition=pgtrigger.Q(old__final=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} v{self.weights.version}"
+
+
+def final_month_guard(score_of: str) -> str:
+    """Trigger body refusing any write to the scores of a final month (see HealthMonth).
+    ``score_of`` is SQL giving the written row's (month, weights_id) from ``{row}``."""
+    check = """
+      IF EXISTS (
+        SELECT 1 FROM channels_healthmonth m JOIN ({score}) s ON m.month = s.month AND m.weights_id = s.weights_id
+        WHERE m.final
+      ) THEN
+        RAISE EXCEPTION 'the health scores of a final month cannot be written' USING ERRCODE = '23514';
+      END IF;
+    """
+    return f"""
+    BEGIN
+      IF TG_OP <> 'INSERT' THEN {check.format(score=score_of.format(row="OLD"))} END IF;
+      IF TG_OP <> 'DELETE' THEN {check.format(score=score_of.format(row="NEW"))} RETURN NEW; END IF;
+      RETURN OLD;
+    END;
+    """
+
+
+class HealthScore(models.Model):
+    """A dealer's health in one calendar month under one weights version: the composite of its
+    metric scores (``metrics``), its rating, and the probation flag (rated D two months running).
+    ``dealer_kind`` is the peer group the dealer was ranked in."""
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="health_scores")
+    month = models.DateField(_("month"))
+    weights = models.ForeignKey(HealthWeights, verbose_name=_("weights"), on_delete=models.PROTECT)
+    dealer_kind = models.CharField(_("peer group"), max_length=16, choices=DealerKind.choices)
+    composite = models.DecimalField(_("composite score"), **SCORE, null=True, blank=True)
+    rating = models.CharField(_("rating"), max_length=1, choices=Rating.choices, blank=True)
+    probation = models.BooleanField(_("probation review"), default=False)
+    metrics_scored = models.PositiveSmallIntegerField(_("metrics with enough data"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["-month", "dealer__code"]
+        verbose_name = _("health score")
+        verbose_name_plural = _("health scores")
+        indexes = [models.Index(fields=["month", "weights", "rating"])]
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "month", "weights"], name="health_score_unique_per_month"),
+            models.CheckConstraint(
+                name="health_score_month_starts_on_the_first",
+                condition=Q(month__day=1),
+                violation_error_message=_("A month is named by its first day."),
+            ),
+            models.CheckConstraint(
+                name="health_score_composite_0_to_100",
+                condition=Q(composite__isnull=True) | Q(composite__gte=0, composite__lte=100),
+                violation_error_message=_("The composite score lies between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                name="health_score_rating_follows_composite",
+                condition=Q(composite__isnull=True, rating="")
+                | Q(composite__gte=85, rating=Rating.A)
+                | Q(composite__gte=70, composite__lt=85, rating=Rating.B)
+                | Q(composite__gte=55, composite__lt=70, rating=Rating.C)
+                | Q(composite__lt=55, rating=Rating.D),
+                violation_error_message=_("The rating is A from 85, B from 70, C from 55, D below."),
+            ),
+            models.CheckConstraint(
+                name="health_score_probation_only_when_d",
+                condition=Q(probation=False) | Q(rating=Rating.D),
+                violation_error_message=_("Only a dealer rated D can be flagged for probation review."),
+            ),
+            models.CheckConstraint(
+                name="health_score_metrics_scored_0_to_12",
+                condition=Q(metrics_scored__lte=len(HealthMetric.values)),
+                violation_error_message=_("There are 12 metrics."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="health_score_final_month_untouched",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=final_month_guard("SELECT {row}.month, {row}.weights_id"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.month:%Y-%m} {self.rating or '-'}"
+
+
+class HealthMetricScore(models.Model):
+    """One metric of a dealer's month: the raw value, the sample it came from, and its 0–100
+    percentile score among the peers, or no score when the sample is below the metric's minimum."""
+
+    health_score = models.ForeignKey(
+        HealthScore, verbose_name=_("health score"), on_delete=models.CASCADE, related_name="metrics"
+    )
+    metric = models.CharField(_("metric"), max_length=32, choices=HealthMetric.choices)
+    value = models.DecimalField(_("raw value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    sample = models.PositiveIntegerField(_("sample size"))
+    score = models.DecimalField(_("score"), **SCORE, null=True, blank=True)
+    insufficient = models.BooleanField(_("insufficient data"))
+
+    class Meta:
+        ordering = ["health_score", "id"]
+        verbose_name = _("health metric score")
+        verbose_name_plural = _("health metric scores")
+        constraints = [
+            models.UniqueConstraint(fields=["health_score", "metric"], name="health_metric_unique_per_score"),
+            models.CheckConstraint(
+                name="health_metric_score_0_to_100",
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                violation_error_message=_("A metric score lies between 0 and 100."),
+            ),
+            models.CheckConstraint(
+                name="health_metric_scored_unless_insufficient",
+                condition=Q(insufficient=True, score__isnull=True)
+                | Q(insufficient=False, score__isnull=False, value__isnull=False),
+                violation_error_message=_("A metric is scored exactly when it has enough data."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="health_metric_final_month_untouched",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                func=final_month_guard(
+                    "SELECT h.month, h.weights_id FROM channels_healthscore h WHERE h.id = {row}.health_score_id"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()}: {self.score if self.score is not None else '-'}"

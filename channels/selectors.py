@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
-from channels.models import Dealer
+from channels.models import Dealer, HealthMetric, HealthMetricScore, HealthScore
 from inventory.models import Payment, Sale, StockUnit
 from inventory.selectors import StockSummary, month_start, stock_summary
 
@@ -37,4 +37,13 @@ def dealer_figures(dealer: Dealer, today: date) -> DealerFigures:
         sold_last_30_days=counts["last_30"],
         financed_share_90_days=counts["financed_90"] / counts["last_90"] if counts["last_90"] else None,
         stock=stock_summary(StockUnit.objects.filter(dealer=dealer), today=today),
+    )
+
+
+def health_scores() -> QuerySet[HealthScore]:
+    """Health scores with their dealer, weights version and 12 metrics (in the issue's order)
+    in two queries, whatever the number of rows; callers scope it."""
+    metric_order = Case(*(When(metric=name, then=Value(index)) for index, name in enumerate(HealthMetric.values)))
+    return HealthScore.objects.select_related("dealer", "weights").prefetch_related(
+        Prefetch("metrics", queryset=HealthMetricScore.objects.order_by(metric_order))
     )

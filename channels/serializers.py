@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from channels.models import Dealer, Lead, LeadOutcome, Region
+from channels.models import Dealer, HealthMetricScore, HealthScore, Lead, LeadOutcome, Region
 from channels.services import lead_follow_up
 
 
@@ -58,3 +58,38 @@ class LeadFollowUpSerializer(serializers.Serializer):
 
     def update(self, instance: Lead, validated_data) -> Lead:
         return lead_follow_up(lead=instance, **validated_data)
+
+
+class HealthMetricScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HealthMetricScore
+        fields = ["metric", "value", "sample", "score", "insufficient"]
+
+
+class HealthScoreSerializer(serializers.ModelSerializer):
+    """A dealer's month: composite, rating, probation flag and the 12 metrics in the issue's order."""
+
+    dealer_code = serializers.CharField(source="dealer.code", read_only=True)
+    dealer_name = serializers.CharField(source="dealer.name", read_only=True)
+    region = serializers.IntegerField(source="dealer.region_id", read_only=True)
+    weights_version = serializers.IntegerField(source="weights.version", read_only=True)
+    metrics = HealthMetricScoreSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = HealthScore
+        fields = [
+            "id",
+            "dealer",
+            "dealer_code",
+            "dealer_name",
+            "region",
+            "month",
+            "weights_version",
+            "dealer_kind",
+            "composite",
+            "rating",
+            "probation",
+            "metrics_scored",
+            "computed_at",
+            "metrics",
+        ]

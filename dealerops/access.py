@@ -51,6 +51,14 @@ RULES: dict[str, Rule] = {
         roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # Channel health: a dealer sees its own scores, a regional manager the region's, finance
+    # and head office all; the weights and the months' state are network-wide.
+    "channels.HealthScore": Rule(dealer="dealer", region="dealer__region", roles=ALL_ROLES),
+    "channels.HealthMetricScore": Rule(
+        dealer="health_score__dealer", region="health_score__dealer__region", roles=ALL_ROLES
+    ),
+    "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
+    "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.StockUnit": Rule(
         dealer="dealer",

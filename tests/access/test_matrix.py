@@ -22,6 +22,7 @@ from dealerops.models import Role
 from tests.factories import (
     CommissionEntryFactory,
     CustomerFactory,
+    HealthScoreFactory,
     InquiryFactory,
     LeadFactory,
     LoanFactory,
@@ -119,6 +120,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.Region": dealer.region,
         "channels.Dealer": dealer,
         "channels.Lead": LeadFactory(dealer=dealer),
+        "channels.HealthScore": HealthScoreFactory(dealer=dealer),
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
         "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),

@@ -9,6 +9,7 @@ from channels.models import Dealer
 from dealerops.models import User
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
+from dealerops.synthetic.health import health_build
 from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.spec import NetworkSpec
 from finance.models import CommissionEntry
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             self._show_step(
                 Step("commission ledger", CommissionEntry.objects.count(), time.perf_counter() - ledger_started, True)
             )
+            health_started = time.perf_counter()
+            rows = health_build(spec)
+            self._show_step(Step("channel health scores", rows, time.perf_counter() - health_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 

@@ -1,0 +1,16 @@
+"""Celery entry points for channel jobs: thin wrappers that call one service."""
+
+from datetime import date
+
+from celery import shared_task
+
+from channels.health.services import health_nightly
+from dealerops.validation import today
+
+
+@shared_task(acks_late=True)  # idempotent: a month is upserted per (dealer, month, weights version)
+def compute_health(as_of: str | None = None, started_by_id: int | None = None) -> list[int]:
+    """Nightly: score last month and the current month to date; ``as_of`` (ISO date) re-runs
+    the month of that day and the one before."""
+    runs = health_nightly(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id)
+    return [run.pk for run in runs]
