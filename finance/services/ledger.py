@@ -244,7 +244,7 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
         if not period.is_open:
             errors["period"] = _("Period %(period)s is closed: choose an open period.") % {"period": period}
     else:
-        period = _open_period_for(adjustment.event_on)
+        period = open_period_for(adjustment.event_on)
     if errors:
         raise ValidationError(errors)
     ensure_not_future(event_on=adjustment.event_on)
@@ -264,7 +264,7 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
     return entry
 
 
-def _open_period_for(day: date) -> CommissionPeriod:
+def open_period_for(day: date) -> CommissionPeriod:
     """The open period an event of ``day`` is booked in, by the nightly posting's rule: its
     own month while open, else the first open month after it (created when missing)."""
     month = day.replace(day=1)

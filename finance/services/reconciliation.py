@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from dealerops.models import User
 from dealerops.validation import today
 from finance.models import Lender, LenderStatement, MatchStatus
-from finance.services.ledger import _open_period_for
+from finance.services.ledger import open_period_for
 from finance.services.statement_files import statement_lines_parse
 
 # The file's lines matched against the ledger's net per loan. Entries are reached by loan:
@@ -165,7 +165,7 @@ def lender_statement_receipts_post(
     Lines already received are skipped; a zero or negative line is not a receipt."""
     statement = LenderStatement.objects.select_for_update().get(pk=statement.pk)
     received_on = today()
-    period = _open_period_for(received_on)
+    period = open_period_for(received_on)
     statuses = [MatchStatus.MATCHED.value] + ([MatchStatus.DIFFERS.value] if include_differing else [])
     with connection.cursor() as cursor:
         cursor.execute(
