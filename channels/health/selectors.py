@@ -81,6 +81,12 @@ def health_table(scores: QuerySet[HealthScore], view: HealthView, *, metrics: bo
         .order_by("-weights__version")
         .values("composite")[:1]
     )
+    # Subqueries on the unique (score, metric) key: without ``metrics`` the rows need no GROUP BY.
+    volume = (
+        HealthMetricScore.objects.filter(health_score=OuterRef("pk"), metric=VOLUME_METRIC)
+        .order_by()
+        .values("sample")[:1]
+    )
     per_metric = {}
     for metric in HealthMetric.values if metrics else ():
         of_metric = Q(metrics__metric=metric)
@@ -91,7 +97,7 @@ def health_table(scores: QuerySet[HealthScore], view: HealthView, *, metrics: bo
         .select_related("dealer")
         .annotate(
             **per_metric,
-            volume=Max("metrics__sample", filter=Q(metrics__metric=VOLUME_METRIC)),
+            volume=Subquery(volume),
             previous=Subquery(previous),
         )
         .annotate(change=F("composite") - F("previous"))
