@@ -119,6 +119,19 @@ RULES: dict[str, Rule] = {
         roles=ALL_ROLES,
         writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
     ),
+    # A lender's statements and their reconciliation are lender-level: finance's work alone.
+    "finance.LenderStatement": Rule(
+        dealer=None,
+        region=None,
+        roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
+    "finance.StatementLine": Rule(
+        dealer=None,
+        region=None,
+        roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+        writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
+    ),
     "finance.Loan": Rule(
         dealer="dealer",
         region="dealer__region",

@@ -4,7 +4,13 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import DealerViewSet, HealthScoreViewSet, LeadViewSet, RegionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
-from finance.api import CommissionEntryViewSet, CommissionPolicyViewSet, LenderViewSet, LoanViewSet
+from finance.api import (
+    CommissionEntryViewSet,
+    CommissionPolicyViewSet,
+    LenderStatementViewSet,
+    LenderViewSet,
+    LoanViewSet,
+)
 from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
 
 router = DefaultRouter()
@@ -21,6 +27,7 @@ router.register("lenders", LenderViewSet, basename="lender")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")
 router.register("commission-entries", CommissionEntryViewSet, basename="commission-entry")
+router.register("lender-statements", LenderStatementViewSet, basename="lender-statement")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-auth-token"),

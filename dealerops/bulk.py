@@ -63,3 +63,5 @@ def index_and_key_upkeep_after(table: str) -> Iterator[None]:
             # NOT VALID then VALIDATE: the check is one set-based scan, not a lookup per row.
             cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {constraint} {definition} NOT VALID")
             cursor.execute(f"ALTER TABLE {quoted} VALIDATE CONSTRAINT {constraint}")
+        # The planner's figures for the table were taken before the load.
+        cursor.execute(f"ANALYZE {quoted}")

@@ -15,6 +15,7 @@ MENU = [
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),
+    (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
     (_("Operations"), "operations", "dealerops.JobRun"),
 ]
 
@@ -25,8 +26,12 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [
-        {"label": label, "url": reverse(url_name), "active": request.path.startswith(reverse(url_name))}
+        {"label": label, "url": reverse(url_name), "active": False}
         for label, url_name, model_label in MENU
         if can_view(user, apps.get_model(model_label))
     ]
+    # The longest matching entry is the current one (/commissions/statements/ is not /commissions/).
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}

@@ -37,5 +37,8 @@ class EntryView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             form.add_service_errors(error)
             return self.form_invalid(form)
-        messages.success(self.request, self.success_message)
+        messages.success(self.request, self.get_success_message(record))
         return redirect(record.get_absolute_url())
+
+    def get_success_message(self, record: Model) -> str:
+        return self.success_message

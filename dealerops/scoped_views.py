@@ -8,6 +8,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -42,6 +43,7 @@ class ScopedListView(ScopedMixin, FilterView):
     columns: list[Column] = []
     title = ""
     create_url_name: str | None = None  # the entry form, offered to users who may write
+    create_label = _("New")
 
     def get(self, request, *args, **kwargs):
         fmt = export_format(request)
@@ -70,6 +72,7 @@ class ScopedListView(ScopedMixin, FilterView):
             columns=self.columns,
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
             export_query=export_query.urlencode(),
+            create_label=self.create_label,
             create_url=reverse(self.create_url_name)
             if self.create_url_name and can_write(self.request.user, self.model)
             else None,

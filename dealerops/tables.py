@@ -64,6 +64,8 @@ def display(column: Column, row: Model, user) -> str:
         return value if can_see_phone(user) else row_masked_phone(value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if column.kind == "month" and isinstance(value, date):
+        return value.strftime("%Y-%m")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

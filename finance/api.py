@@ -1,23 +1,40 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from dealerops.access import scope
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
-from finance.filtersets import CommissionEntryFilterSet, CommissionPolicyFilterSet, LenderFilterSet, LoanFilterSet
-from finance.models import CommissionEntry, CommissionPolicy, Lender, Loan
-from finance.selectors import ledger_totals_by
+from finance.filtersets import (
+    CommissionEntryFilterSet,
+    CommissionPolicyFilterSet,
+    LenderFilterSet,
+    LenderStatementFilterSet,
+    LoanFilterSet,
+)
+from finance.models import CommissionEntry, CommissionPolicy, Lender, LenderStatement, Loan, MatchStatus, StatementLine
+from finance.selectors import ledger_totals_by, statement_match_totals
 from finance.serializers import (
     CommissionEntrySerializer,
     CommissionPolicySerializer,
     LedgerTotalsSerializer,
     LenderSerializer,
+    LenderStatementResultSerializer,
+    LenderStatementSerializer,
+    LenderStatementUploadSerializer,
     LoanEntrySerializer,
     LoanSerializer,
     LoanStatusChangeSerializer,
+    ReceiptPostingRequestSerializer,
+    ReceiptPostingSerializer,
+    StatementLineSerializer,
 )
 from finance.services.loans import loan_status_change
+from finance.services.reconciliation import lender_statement_receipts_post
+from finance.services.statement_files import request_too_large
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
 LEDGER_GROUPS = {
@@ -92,3 +109,74 @@ class CommissionEntryViewSet(ScopedViewSet):
             for group, totals in ledger_totals_by(entries, *LEDGER_GROUPS[group_by])
         ]
         return Response(LedgerTotalsSerializer(rows, many=True).data)
+
+
+class LenderStatementViewSet(ScopedViewSet):
+    """Lender statements (finance and head office). POST (multipart: lender, reference, file)
+    uploads and reconciles one; its page shows the totals per category, ``lines/`` the lines
+    (``?status=``), and POST ``receipts/`` books the matched lines as receipts."""
+
+    model = LenderStatement
+    serializer_class = LenderStatementSerializer
+    filterset_class = LenderStatementFilterSet
+    parser_classes = [MultiPartParser, FormParser]
+
+    def base_queryset(self):
+        return LenderStatement.objects.all()
+
+    def result(self, statement: LenderStatement) -> dict:
+        lines = scope(self.request.user, StatementLine).filter(statement=statement)
+        categories, total = statement_match_totals(lines)
+        statement.categories, statement.total = categories, total
+        return LenderStatementResultSerializer(statement, context=self.get_serializer_context()).data
+
+    @extend_schema(responses=LenderStatementResultSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.result(self.get_object()))
+
+    @extend_schema(request=LenderStatementUploadSerializer, responses={201: LenderStatementResultSerializer})
+    def create(self, request, *args, **kwargs):
+        """Upload a statement; a malformed file answers 400 with every error by row and column."""
+        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+            return Response(
+                {
+                    "file": [
+                        _("The file is larger than %(limit)s KB, the limit for a statement.")
+                        % {"limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024}
+                    ]
+                },
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        upload = LenderStatementUploadSerializer(data=request.data, context=self.get_serializer_context())
+        upload.is_valid(raise_exception=True)
+        statement = upload.save()
+        return Response(self.result(self.get_queryset().get(pk=statement.pk)), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", enum=MatchStatus.values)],
+        responses=StatementLineSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def lines(self, request, pk=None):
+        statement = self.get_object()
+        lines = scope(request.user, StatementLine).filter(statement=statement).order_by("status", "row_number", "id")
+        wanted = request.query_params.get("status")
+        if wanted:
+            if wanted not in MatchStatus.values:
+                raise serializers.ValidationError({"status": _("Choose one of: %s.") % ", ".join(MatchStatus.values)})
+            lines = lines.filter(status=wanted)
+        page = self.paginate_queryset(lines)
+        return self.get_paginated_response(StatementLineSerializer(page, many=True).data)
+
+    @extend_schema(request=ReceiptPostingRequestSerializer, responses=ReceiptPostingSerializer)
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def receipts(self, request, pk=None):
+        """Book the matched lines (and, if asked, the differing ones) as receipts; a line is
+        never received twice, so pressing again books nothing."""
+        statement = self.get_object()
+        body = ReceiptPostingRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        posting = lender_statement_receipts_post(
+            statement=statement, posted_by=request.user, include_differing=body.validated_data["include_differing"]
+        )
+        return Response(ReceiptPostingSerializer(vars(posting)).data)

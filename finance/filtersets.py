@@ -2,10 +2,13 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
-from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, Loan
+from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
+from finance.services.statement_files import month_parse
 
 
 class LenderFilterSet(django_filters.FilterSet):
@@ -79,3 +82,40 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     class Meta:
         model = CommissionEntry
         fields = ["q", "period", "dealer", "lender", "kind", "reason", "loan"]
+
+
+class MonthField(forms.CharField):
+    """A month typed the way statements write it (2026-10, 202610, 2026年10月 or a date)."""
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        month = month_parse(text)
+        if month is None:
+            raise forms.ValidationError(_("Enter a month such as 2026-10."))
+        return month
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
+class LenderStatementFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["reference", "file_name"])
+    lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
+    period = MonthFilter(
+        method="filter_period", label=_("Period"), widget=forms.TextInput(attrs={"placeholder": "2026-10"})
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "uploaded"), ("first_month", "period"), ("total_amount", "total"))
+    )
+
+    class Meta:
+        model = LenderStatement
+        fields = ["q", "lender", "period"]
+
+    def filter_period(self, queryset, name, value):
+        """Statements that cover the month."""
+        return queryset.filter(first_month__lte=value, last_month__gte=value)

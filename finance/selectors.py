@@ -6,7 +6,15 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 
-from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan
+from finance.models import (
+    DISBURSED_STATUSES,
+    CommissionEntry,
+    EntryKind,
+    LenderStatement,
+    Loan,
+    MatchStatus,
+    StatementLine,
+)
 
 
 @dataclass(frozen=True)
@@ -88,3 +96,53 @@ def ledger_totals_by(entries: QuerySet[CommissionEntry], *fields: str) -> list[t
     rows = entries.values(*fields).annotate(**_KIND_SUMS).order_by(*fields)
     grouped = [({field: row.pop(field) for field in fields}, LedgerTotals(**row)) for row in rows]
     return sorted(grouped, key=lambda group: group[1].net, reverse=True)
+
+
+@dataclass(frozen=True)
+class MatchTotals:
+    """One category of a reconciliation: its lines and the sums of both sides."""
+
+    status: str
+    label: str
+    lines: int
+    statement_amount: Decimal
+    ledger_amount: Decimal
+    difference: Decimal
+
+
+def statement_match_totals(lines: QuerySet[StatementLine]) -> tuple[list[MatchTotals], MatchTotals]:
+    """Totals per match category (every category, empty ones as zero) and over all of them."""
+    rows = {
+        row["status"]: row
+        for row in lines.order_by()
+        .values("status")
+        .annotate(
+            lines=Count("id"),
+            statement_amount=Sum("amount", default=ZERO),
+            ledger_amount=Sum("ledger_amount", default=ZERO),
+            difference=Sum("difference", default=ZERO),
+        )
+    }
+    empty = {"lines": 0, "statement_amount": ZERO, "ledger_amount": ZERO, "difference": ZERO}
+    categories = [
+        MatchTotals(
+            status=status.value,
+            label=status.label,
+            **{key: rows.get(status.value, empty)[key] for key in empty},
+        )
+        for status in MatchStatus
+    ]
+    overall = MatchTotals(
+        status="",
+        label="",
+        **{key: sum((getattr(category, key) for category in categories), empty[key]) for key in empty},
+    )
+    return categories, overall
+
+
+def statement_receipts(entries: QuerySet[CommissionEntry], statement: LenderStatement) -> tuple[int, Decimal]:
+    """Number and amount of the receipts booked from ``statement``."""
+    totals = entries.filter(
+        kind=EntryKind.RECEIPT, lender_id=statement.lender_id, statement_reference=statement.reference
+    ).aggregate(count=Count("id"), amount=Sum("amount", default=ZERO))
+    return totals["count"], totals["amount"]

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dealerops.api import ScopedPrimaryKeyField
@@ -8,9 +10,12 @@ from finance.models import (
     CommissionPolicy,
     CommissionTier,
     Lender,
+    LenderStatement,
     Loan,
+    StatementLine,
 )
 from finance.services.loans import LoanTerms, loan_create
+from finance.services.reconciliation import lender_statement_upload
 from inventory.models import Sale
 from inventory.serializers import LoanTermsSerializer
 
@@ -142,3 +147,99 @@ class LedgerTotalsSerializer(serializers.Serializer):
     net = serializers.DecimalField(max_digits=16, decimal_places=2)
     received = serializers.DecimalField(max_digits=16, decimal_places=2)
     outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class MatchTotalsSerializer(serializers.Serializer):
+    """One category of a reconciliation (``status`` empty for the overall total)."""
+
+    status = serializers.CharField()
+    label = serializers.CharField()
+    lines = serializers.IntegerField()
+    statement_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    ledger_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    difference = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class LenderStatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LenderStatement
+        fields = [
+            "id",
+            "lender",
+            "reference",
+            "first_month",
+            "last_month",
+            "line_count",
+            "total_amount",
+            "file_name",
+            "uploaded_by",
+            "created_at",
+        ]
+
+
+class LenderStatementResultSerializer(LenderStatementSerializer):
+    """A statement with its reconciliation totals per category and overall."""
+
+    categories = MatchTotalsSerializer(many=True, read_only=True)
+    total = MatchTotalsSerializer(read_only=True)
+
+    class Meta(LenderStatementSerializer.Meta):
+        fields = [*LenderStatementSerializer.Meta.fields, "categories", "total"]
+
+
+class LenderStatementUploadSerializer(serializers.Serializer):
+    """multipart/form-data: the lender's id, the statement's reference and the file."""
+
+    lender = ScopedPrimaryKeyField(model=Lender)
+    reference = serializers.CharField(max_length=64)
+    file = serializers.FileField()
+
+    def validate_file(self, upload):
+        if upload.size > settings.LENDER_STATEMENT_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("The file is %(size)s KB; statements up to %(limit)s KB are accepted.")
+                % {"size": upload.size // 1024, "limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024}
+            )
+        return upload
+
+    def save(self, **kwargs) -> LenderStatement:
+        upload = self.validated_data["file"]
+        return lender_statement_upload(
+            lender=self.validated_data["lender"],
+            reference=self.validated_data["reference"],
+            content=upload.read(),
+            file_name=upload.name,
+            uploaded_by=self.context["request"].user,
+        )
+
+
+class StatementLineSerializer(serializers.ModelSerializer):
+    difference = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text="Statement amount minus ledger amount."
+    )
+
+    class Meta:
+        model = StatementLine
+        fields = [
+            "id",
+            "status",
+            "row_number",
+            "loan_reference",
+            "loan",
+            "month",
+            "amount",
+            "ledger_amount",
+            "difference",
+        ]
+
+
+class ReceiptPostingRequestSerializer(serializers.Serializer):
+    include_differing = serializers.BooleanField(
+        default=False, help_text="Also book the lines whose amount differs, at the lender's amount."
+    )
+
+
+class ReceiptPostingSerializer(serializers.Serializer):
+    booked = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    period = serializers.CharField()

@@ -1,23 +1,45 @@
+import re
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
+from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
 
-from dealerops.access import can_write, scope
+from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_of
+from dealerops.entry_views import EntryView
+from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column, format_yuan
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,
     CommissionPolicyFilterSet,
+    LenderStatementFilterSet,
     LoanFilterSet,
 )
-from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Loan
-from finance.selectors import ledger_totals, ledger_totals_by
-from finance.services.ledger import period_close
+from finance.forms import AdjustmentForm, LenderStatementUploadForm, LoanStatusForm, PolicyForm
+from finance.models import (
+    CommissionEntry,
+    CommissionPeriod,
+    CommissionPolicy,
+    LenderStatement,
+    Loan,
+    MatchStatus,
+    StatementLine,
+)
+from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals, statement_receipts
+from finance.services.ledger import adjustment_post, period_close
+from finance.services.loans import loan_status_change
+from finance.services.policies import policy_version_create
+from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
+from finance.services.statement_files import request_too_large
 
 
 class LoanListView(ScopedListView):
@@ -41,20 +63,61 @@ class LoanListView(ScopedListView):
 
 
 class LoanDetailView(ScopedDetailView):
+    """A loan, its commission entries with their totals, and (for users who may write loans)
+    the form that moves its status on."""
+
     model = Loan
     template_name = "finance/loan_detail.html"
 
     def base_queryset(self):
         return Loan.objects.select_related("dealer", "lender", "sale__stock_unit__model")
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
+    def get_context_data(self, status_form: LoanStatusForm | None = None, **kwargs):
+        user = self.request.user
+        entries = scope(user, CommissionEntry).filter(loan=self.object).select_related("period")
+        if status_form is None and can_write(user, Loan):
+            status_form = LoanStatusForm(loan=self.object)
+        return {
+            **super().get_context_data(**kwargs),
+            "history": history_of(self.object),
+            "ledger_entries": entries.order_by("event_on", "id"),
+            "entry_totals": ledger_totals(entries),
+            # A refused change is shown even when the loan has no next status left (it moved on meanwhile).
+            "status_form": status_form if status_form and (status_form.is_bound or status_form.next_statuses) else None,
+            "can_adjust": can_write(user, CommissionEntry),
+        }
+
+
+class LoanStatusChangeView(LoanDetailView):
+    """POST: move the loan to its next status; a refusal shows the loan page again with the
+    reason next to the field."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, Loan):
+            raise PermissionDenied
+        self.object = loan = self.get_object()
+        form = LoanStatusForm(request.POST, loan=loan)
+        if form.is_valid():
+            try:
+                loan = loan_status_change(loan=loan, status=form.cleaned_data["status"], on=form.cleaned_data["on"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, _("Loan %(loan)s is now %(status)s.") % {"loan": loan, "status": loan.get_status_display()}
+                )
+                return redirect(loan)
+        return self.render_to_response(self.get_context_data(status_form=form))
 
 
 class CommissionEntryListView(ScopedListView):
     model = CommissionEntry
     filterset_class = CommissionEntryFilterSet
     title = _("Commission ledger")
+    create_url_name = "finance:adjustment-create"
+    create_label = _("New adjustment")
     columns = [
         Column(_("Entry"), "pk", link=True, order="id"),
         Column(_("Period"), "period", kind="month", order="period", export=("period__month",)),
@@ -84,6 +147,26 @@ class CommissionEntryListView(ScopedListView):
             (_("Received"), format_yuan(totals.received)),
             (_("Outstanding"), format_yuan(totals.outstanding)),
         ]
+
+
+class AdjustmentCreateView(EntryView):
+    """Finance staff and head office book an adjustment; ``?loan=<reference>`` pre-fills the loan."""
+
+    model = CommissionEntry
+    form_class = AdjustmentForm
+    title = _("New adjustment")
+
+    def get_initial(self):
+        return {"loan_reference": self.request.GET.get("loan", ""), "period": self.request.GET.get("period")}
+
+    def save(self, form) -> CommissionEntry:
+        return adjustment_post(adjustment=form.adjustment(), entered_by=self.request.user)
+
+    def get_success_message(self, record: CommissionEntry) -> str:
+        return _("The adjustment of %(amount)s is booked in period %(period)s.") % {
+            "amount": format_yuan(record.amount),
+            "period": record.period,
+        }
 
 
 class CommissionEntryDetailView(ScopedDetailView):
@@ -116,6 +199,7 @@ class CommissionPeriodListView(ScopedListView):
         totals = {group["period"]: figures for group, figures in ledger_totals_by(entries, "period")}
         context["rows"] = [(period, totals.get(period.pk)) for period in periods]
         context["can_close"] = can_write(self.request.user, CommissionPeriod)
+        context["can_see_statements"] = can_view(self.request.user, LenderStatement)
         return context
 
 
@@ -133,6 +217,7 @@ class CommissionPeriodDetailView(ScopedDetailView):
             "by_lender": ledger_totals_by(entries, "lender", "lender__name"),
             "by_dealer": ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name")[:50],
             "can_close": self.object.is_open and can_write(self.request.user, CommissionPeriod),
+            "can_adjust": self.object.is_open and can_write(self.request.user, CommissionEntry),
         }
 
 
@@ -159,6 +244,7 @@ class CommissionPolicyListView(ScopedListView):
     model = CommissionPolicy
     filterset_class = CommissionPolicyFilterSet
     title = _("Commission policies")
+    create_url_name = "finance:policy-create"
     columns = [
         Column(_("Policy"), "pk", link=True),
         Column(_("Lender"), "lender.name"),
@@ -174,6 +260,13 @@ class CommissionPolicyListView(ScopedListView):
     def base_queryset(self):
         return CommissionPolicy.objects.select_related("lender")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lender = context["filter"].form.cleaned_data.get("lender") if context["filter"].is_valid() else None
+        if context["create_url"] and lender is not None:
+            context["create_url"] += f"?lender={lender.pk}"  # a lender's policies: its next version
+        return context
+
 
 class CommissionPolicyDetailView(ScopedDetailView):
     model = CommissionPolicy
@@ -186,4 +279,251 @@ class CommissionPolicyDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         entries = scope(self.request.user, CommissionEntry).filter(policy=self.object)
-        return {**super().get_context_data(**kwargs), "totals": ledger_totals(entries)}
+        return {
+            **super().get_context_data(**kwargs),
+            "totals": ledger_totals(entries),
+            "can_create": can_write(self.request.user, CommissionPolicy),
+        }
+
+
+class PolicyCreateView(EntryView):
+    """A new version of a lender's policy, with its tiers and clawback steps. ``?lender=<id>``
+    pre-selects the lender; ``?from=<policy id>`` starts from that version's figures."""
+
+    model = CommissionPolicy
+    form_class = PolicyForm
+    template_name = "finance/policy_form.html"
+    title = _("New commission policy version")
+
+    def get_initial(self):
+        return {"lender": self.request.GET.get("lender")}
+
+    def get_form_kwargs(self):
+        source = self.request.GET.get("from", "")
+        policies = scope(self.request.user, CommissionPolicy).prefetch_related("tiers", "clawback_steps")
+        return {
+            **super().get_form_kwargs(),
+            "source": policies.filter(pk=source).first() if source.isdigit() else None,
+        }
+
+    def save(self, form) -> CommissionPolicy:
+        return policy_version_create(
+            lender=form.cleaned_data["lender"], terms=form.terms(), created_by=self.request.user
+        )
+
+    def get_success_message(self, record: CommissionPolicy) -> str:
+        return _("Version %(version)s of %(lender)s is saved, in force from %(start)s.") % {
+            "version": record.version,
+            "lender": record.lender,
+            "start": record.effective_from.isoformat(),
+        }
+
+
+class LenderStatementListView(ScopedListView):
+    model = LenderStatement
+    filterset_class = LenderStatementFilterSet
+    title = _("Lender statements")
+    create_url_name = "finance:statement-upload"
+    columns = [
+        Column(_("Statement reference"), "reference", link=True),
+        Column(_("Lender"), "lender.name"),
+        Column(_("First month"), "first_month", kind="month", order="period"),
+        Column(_("Last month"), "last_month", kind="month"),
+        Column(_("Lines in the file"), "line_count", kind="number"),
+        Column(_("Statement total"), "total_amount", kind="money", order="total"),
+        Column(_("File name"), "file_name"),
+        Column(_("Uploaded at"), "created_at", order="uploaded"),
+        Column(_("Uploaded by"), "uploaded_by.username"),
+    ]
+
+    def base_queryset(self):
+        return LenderStatement.objects.select_related("lender", "uploaded_by")
+
+
+class LenderStatementUploadView(ScopedMixin, FormView):
+    """Upload a statement; it is matched at once and its result page opens."""
+
+    model = LenderStatement
+    form_class = LenderStatementUploadForm
+    template_name = "finance/statement_upload.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_write(request.user, LenderStatement):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # Refuse an oversize body before Django spools it to disk.
+        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+            refusal = _("The file is larger than %(limit)s KB, the limit for a statement.") % {
+                "limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024
+            }
+            return self.render_to_response(self.get_context_data(refusal=refusal), status=413)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            statement = lender_statement_upload(
+                lender=form.cleaned_data["lender"],
+                reference=form.cleaned_data["reference"],
+                content=upload.read(),
+                file_name=upload.name,
+                uploaded_by=self.request.user,
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Statement %(reference)s is reconciled.") % {"reference": statement.reference})
+        return redirect(statement)
+
+
+# The result table's columns: (label, ?ordering= value, field it sorts).
+LINE_ORDERINGS = {
+    "row": "row_number",
+    "loan": "loan_reference",
+    "dealer": "loan__dealer__name",
+    "period": "month",
+    "amount": "amount",
+    "ledger": "ledger_amount",
+    "difference": "difference",
+}
+
+
+class LenderStatementDetailView(ScopedDetailView):
+    """The reconciliation result: four categories with totals, each paginated and sortable;
+    ``?export=csv`` or ``xlsx`` downloads the lines (of ``?category=``, or all)."""
+
+    model = LenderStatement
+    template_name = "finance/statement_detail.html"
+    paginate_by = 50
+
+    def base_queryset(self):
+        return LenderStatement.objects.select_related("lender", "uploaded_by")
+
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        lines = self.lines()
+        category = request.GET.get("category")
+        if category in MatchStatus.values:
+            lines = lines.filter(status=category)
+        return tabular_response(
+            fmt=fmt,
+            # The reference is the lender's text: keep only what is safe in a file name.
+            filename=re.sub(r"[^\w.-]+", "-", f"statement-{self.object.lender.code}-{self.object.reference}"),
+            headers=[str(label) for label in EXPORT_HEADERS],
+            rows=_export_rows(lines),
+            sheet_title=str(_("Reconciliation")),
+        )
+
+    def lines(self):
+        return scope(self.request.user, StatementLine).filter(statement=self.object)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        lines = self.lines()
+        categories, overall = statement_match_totals(lines)
+        category = self.request.GET.get("category")
+        if category not in MatchStatus.values:
+            category = next((c.status for c in categories if c.lines), MatchStatus.MATCHED.value)
+        ordering = self.request.GET.get("ordering", "")
+        field = LINE_ORDERINGS.get(ordering.lstrip("-"), "row_number")
+        order_by = [f"-{field}" if ordering.startswith("-") else field, "loan_reference"]
+        page = Paginator(
+            lines.filter(status=category).select_related("loan__dealer").order_by(*order_by), self.paginate_by
+        ).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        receipts, received = statement_receipts(scope(self.request.user, CommissionEntry), self.object)
+        context.update(
+            categories=categories,
+            overall=overall,
+            category=category,
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            paginator=page.paginator,
+            query_without_page=query.urlencode(),
+            line_columns=LINE_COLUMNS,
+            receipts=receipts,
+            received=received,
+            can_post=can_write(self.request.user, CommissionEntry),
+        )
+        return context
+
+
+LINE_COLUMNS = [
+    Column(_("Row in file"), "row_number", kind="number", order="row"),
+    Column(_("Loan reference"), "loan_reference", order="loan"),
+    Column(_("Dealer"), "loan.dealer.name", order="dealer"),
+    Column(_("Period"), "month", order="period"),
+    Column(_("Statement amount"), "amount", kind="money", order="amount"),
+    Column(_("Ledger amount"), "ledger_amount", kind="money", order="ledger"),
+    Column(_("Difference"), "difference", kind="money", order="difference"),
+]
+EXPORT_HEADERS = [
+    _("Result"),
+    _("Row in file"),
+    _("Loan reference"),
+    _("Dealer"),
+    _("Period"),
+    _("Statement amount"),
+    _("Ledger amount"),
+    _("Difference"),
+]
+
+
+def _export_rows(lines):
+    labels = dict(MatchStatus.choices)
+    rows = lines.order_by("status", "row_number", "loan_reference").values_list(
+        "status", "row_number", "loan_reference", "loan__dealer__name", "month", "amount", "ledger_amount", "difference"
+    )
+    for status, row_number, reference, dealer, month, amount, ledger_amount, difference in rows.iterator(
+        chunk_size=2000
+    ):
+        yield (
+            str(labels[status]),
+            row_number,
+            reference,
+            dealer,
+            month.strftime("%Y-%m"),
+            amount,
+            ledger_amount,
+            difference,
+        )
+
+
+class LenderStatementReceiptsView(ScopedMixin, SingleObjectMixin, View):
+    """POST: book the matched lines (optionally the differing ones too) as receipts."""
+
+    model = LenderStatement
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, LenderStatement) or not can_write(request.user, CommissionEntry):
+            raise PermissionDenied
+        statement = self.get_object()
+        posting = lender_statement_receipts_post(
+            statement=statement,
+            posted_by=request.user,
+            include_differing=request.POST.get("include_differing") == "on",
+        )
+        if posting.booked:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s receipt of %(amount)s booked into period %(period)s.",
+                    "%(count)s receipts totalling %(amount)s booked into period %(period)s.",
+                    posting.booked,
+                )
+                % {"count": posting.booked, "amount": format_yuan(posting.amount), "period": posting.period},
+            )
+        else:
+            messages.info(request, _("Nothing new to book: these lines were already received."))
+        return redirect(statement)

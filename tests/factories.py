@@ -19,6 +19,7 @@ from finance.models import (
     EntryKind,
     Lender,
     LenderKind,
+    LenderStatement,
     Loan,
     LoanStatus,
 )
@@ -246,3 +247,19 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     rating = "B"
     metrics_scored = 12
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class LenderStatementFactory(factory.django.DjangoModelFactory):
+    """A statement as stored after upload (its lines come from the reconciliation service)."""
+
+    class Meta:
+        model = LenderStatement
+
+    lender = factory.SubFactory(LenderFactory)
+    reference = factory.Sequence(lambda n: f"ST-2025-{n:04d}")
+    first_month = dt.date(2025, 3, 1)
+    last_month = dt.date(2025, 3, 1)
+    file_name = "statement.csv"
+    line_count = 0
+    total_amount = Decimal("0.00")
+    uploaded_by = factory.SubFactory(UserFactory, role=Role.FINANCE)

@@ -172,24 +172,36 @@ COLUMNS = ", ".join(
     f"COALESCE({family}.{column}, 0) AS {column}" for family, columns in COUNTS.items() for column in columns
 )
 
+# Each family is staged in its own temporary table first: planned alone, each aggregate gets
+# its own plan (and parallel workers); measured faster than one statement over all seven.
+# ANALYZE gives the scoring statement row counts: without statistics the planner guesses
+# billions of rows and spends seconds JIT-compiling a join of a few thousand.
+FAMILY_TABLES = [
+    (
+        f"DROP TABLE IF EXISTS health_{name}",
+        f"CREATE TEMP TABLE health_{name} ON COMMIT DROP AS {sql}",
+        f"ANALYZE health_{name}",
+    )
+    for name, sql in FAMILIES.items()
+]
+
 # The smallest sample of each metric, as parameters ``min_<metric>``.
 MINIMUMS = ", ".join(f"('{metric}', %(min_{metric})s::integer)" for metric in HealthMetric.values)
 
-# The scored dealers (active or on probation), one row per metric with its raw value, sample,
-# whether the sample is too small, and the percentile score among the dealers of the same
-# kind with enough data: 100 x (worse + 1/2 x ties) / peers, ties counting the dealer itself,
-# ranked on the stored (rounded) value.
+# From the family tables: the scored dealers (active or on probation), one row per metric with
+# its raw value, sample, whether the sample is too small, and the percentile score among the
+# dealers of the same kind with enough data: 100 x (worse + 1/2 x ties) / peers, ties counting
+# the dealer itself, ranked on the stored (rounded) value.
 STAGE = f"""
 CREATE TEMP TABLE health_stage ON COMMIT DROP AS
 WITH dealers AS (
   SELECT d.id AS dealer_id, d.kind, d.monthly_sales_target AS target, d.sales_headcount AS headcount
   FROM channels_dealer d WHERE d.status IN ('active', 'probation')
 ),
-{", ".join(f"{name} AS ({sql})" for name, sql in FAMILIES.items())},
 joined AS (
   SELECT d.*, {COLUMNS}, prices.realisation, leads.median_minutes
   FROM dealers d
-  {" ".join(f"LEFT JOIN {name} USING (dealer_id)" for name in FAMILIES)}
+  {" ".join(f"LEFT JOIN health_{name} AS {name} USING (dealer_id)" for name in FAMILIES)}
 ),
 raw AS (
   SELECT j.dealer_id, j.kind, m.metric, round(m.value, 4) AS value, m.sample::integer AS sample, m.better

@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.health.families import STAGE
+from channels.health.families import FAMILY_TABLES, STAGE
 from channels.models import (
     RATING_FLOORS,
     HealthMetric,
@@ -90,6 +90,7 @@ INSERT INTO channels_healthmetricscore (health_score_id, metric, value, sample, 
 SELECT h.id, st.metric, st.value, st.sample, st.score, st.insufficient
 FROM health_stage st
 JOIN channels_healthscore h ON h.dealer_id = st.dealer_id AND h.month = %(month)s AND h.weights_id = %(weights)s
+ORDER BY h.id, array_position(%(metric_order)s::text[], st.metric::text)
 ON CONFLICT (health_score_id, metric) DO UPDATE SET
   value = EXCLUDED.value, sample = EXCLUDED.sample, score = EXCLUDED.score, insufficient = EXCLUDED.insufficient
 """
@@ -220,10 +221,15 @@ def _month_compute(*, month: date, on: date) -> int:
         "previous_month": month - relativedelta(months=1),
         "weights": weights.pk,
         "version": weights.version,
+        "metric_order": HealthMetric.values,  # new rows' ids follow the issue's order
         "now": timezone.now(),
     }
     weight_rows = ", ".join(f"('{metric}', %(w_{metric})s::numeric)" for metric in HealthMetric.values)
     with connection.cursor() as cursor:
+        for drop, create, analyze in FAMILY_TABLES:
+            cursor.execute(drop)
+            cursor.execute(create, params)
+            cursor.execute(analyze)
         cursor.execute("DROP TABLE IF EXISTS health_stage")
         cursor.execute(STAGE, params)
         for statement in DROP_UNSCORED:

@@ -122,10 +122,13 @@ STORAGES = {
 # Uploads: explicit limits (imports check their own, larger limit per file).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Lender statements (CSV/XLSX): the file as uploaded, and an XLSX once unpacked (zip bombs).
+LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
+LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
 
-# A commission posting with at least this many loans possibly due (a first posting, a
-# backfill) rebuilds the ledger's indexes and keys afterwards instead of row by row; it locks
-# the ledger against readers while it runs (dealerops.bulk).
+# The first commission posting of a network with at least this many disbursed loans rebuilds
+# the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
+# readers while it runs (dealerops.bulk).
 COMMISSION_BULK_POSTING_MIN_LOANS = env_int("COMMISSION_BULK_POSTING_MIN_LOANS", 200_000)
 
 REST_FRAMEWORK = {

@@ -27,6 +27,7 @@ from finance.models.loans import (
     Loan,
     LoanStatus,
 )
+from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -47,9 +48,12 @@ __all__ = [
     "CreditGrade",
     "EntryKind",
     "Lender",
+    "LenderStatement",
     "LenderKind",
     "Loan",
     "LoanStatus",
+    "MatchStatus",
     "PeriodStatus",
+    "StatementLine",
     "TermBand",
 ]

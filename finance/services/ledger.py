@@ -4,9 +4,9 @@ finance staff, and closing periods.
 The nightly posting is two ``INSERT … SELECT`` statements (accruals, then clawbacks) in one
 transaction: PostgreSQL computes every amount in ``numeric`` and rounds it half-up to the fen;
 no loan passes through Python. The partial unique keys on the ledger plus ``ON CONFLICT DO
-NOTHING`` make a re-run, or a run after a crash, post nothing twice. A posting of many loans
-at once (the first one, or a backfill) rebuilds the ledger's indexes and foreign keys after
-the rows are in rather than maintaining them row by row (``dealerops.bulk``).
+NOTHING`` make a re-run, or a run after a crash, post nothing twice. The first posting of a
+large network rebuilds the ledger's indexes and foreign keys after the rows are in rather than
+maintaining them row by row (``dealerops.bulk``).
 """
 
 from contextlib import nullcontext
@@ -27,6 +27,7 @@ from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
 from dealerops.validation import ensure_not_future, today
 from finance.models import (
+    DISBURSED_STATUSES,
     AdjustmentReason,
     CommissionEntry,
     CommissionPeriod,
@@ -170,13 +171,9 @@ RETURNING amount
 """  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
 
 
-# At most this many loans can still be due an accrual: loans disbursed by the day, less
-# accruals posted (an upper bound: loans under a policy's minimum principal never accrue).
-LOANS_POSSIBLY_DUE = """
-SELECT (SELECT count(*) FROM finance_loan
-         WHERE disbursed_on <= %(as_of)s AND status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured'))
-     - (SELECT count(*) FROM finance_commissionentry WHERE kind = 'accrual')
-"""
+# The nightly anti-join of every disbursed loan against the ledger's accruals hashes a few
+# million loan ids: in memory rather than in batches on disk.
+POSTING_WORK_MEM = "128MB"
 
 
 def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun:
@@ -185,9 +182,9 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun
         # Closing a period waits for a posting in progress (and the other way round).
         list(CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).values_list("pk"))
         params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
+        bulk = _is_first_large_posting(as_of)
         with connection.cursor() as cursor:
-            cursor.execute(LOANS_POSSIBLY_DUE, params)
-            bulk = cursor.fetchone()[0] >= settings.COMMISSION_BULK_POSTING_MIN_LOANS
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [POSTING_WORK_MEM])
             cursor.execute(ENSURE_PERIODS, params)
             with index_and_key_upkeep_after(CommissionEntry._meta.db_table) if bulk else nullcontext():
                 cursor.execute(ACCRUALS, params)
@@ -197,6 +194,15 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun
         run.rows = accruals + clawbacks
         run.amount = accrued + clawed_back
     return run
+
+
+def _is_first_large_posting(as_of: date) -> bool:
+    """The first posting of a network with many loans loads the ledger in bulk. Later nightly
+    runs post thousands, not millions, and keep the ledger readable while they run."""
+    if CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL).exists():
+        return False
+    disbursed = Loan.objects.filter(status__in=DISBURSED_STATUSES, disbursed_on__lte=as_of)
+    return disbursed.count() >= settings.COMMISSION_BULK_POSTING_MIN_LOANS
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def policy_version_create(*, lender: Lender, terms: PolicyTerms, created_by: Use
 
 
 def _validate_terms(terms: PolicyTerms) -> None:
-    errors: dict[str, str] = {}
+    errors: dict[str, str | list[ValidationError]] = {}
     flat = terms.basis == CommissionBasis.FLAT
     if terms.basis not in CommissionBasis.values:
         errors["basis"] = _("Choose a basis.")
@@ -143,27 +143,40 @@ def _validate_terms(terms: PolicyTerms) -> None:
             errors[name] = _("This cannot be negative.")
     if terms.effective_to is not None and terms.effective_to < terms.effective_from:
         errors["effective_to"] = _("A policy cannot end before it starts.")
+    # One error per bad tier or step, carrying its number or window in ``params`` so a form
+    # can show it next to its row.
+    tier_errors: list[ValidationError] = []
     seen: set[tuple[str, str]] = set()
     for number, tier in enumerate(terms.tiers, start=1):
         key = (tier.credit_grade, tier.term_band)
-        if key in seen:
-            errors["tiers"] = _("Tier %(number)s repeats a credit grade and term band.") % {"number": number}
-        seen.add(key)
-        if not any(key):
-            errors["tiers"] = _("Tier %(number)s names neither a credit grade nor a term band.") % {"number": number}
         figure = tier.amount if flat else tier.ratio
         other = tier.ratio if flat else tier.amount
-        if figure is None or other is not None:
-            errors["tiers"] = _("Tier %(number)s must set the %(figure)s of this basis, and only that.") % {
-                "number": number,
-                "figure": _("amount") if flat else _("ratio"),
-            }
+        if not any(key):
+            problem = _("Tier %(number)s names neither a credit grade nor a term band.")
+        elif key in seen:
+            problem = _("Tier %(number)s repeats a credit grade and term band.")
+        elif figure is None or other is not None:
+            problem = _("Tier %(number)s must set the %(figure)s of this basis, and only that.")
         elif figure < ZERO or (not flat and figure > ONE):
-            errors["tiers"] = _("Tier %(number)s: a ratio lies between 0 and 100 %%, an amount is not negative.") % {
-                "number": number
-            }
-    for days, share in terms.clawback.items():
-        if days < 1 or not ZERO < share <= ONE:
-            errors["clawback"] = _("Each clawback step takes a share above 0 and up to 100 % within at least one day.")
+            problem = _("Tier %(number)s: a ratio lies between 0 and 100 %%, an amount is not negative.")
+        else:
+            problem = None
+        seen.add(key)
+        if problem is not None:
+            params = {"number": number, "figure": _("amount") if flat else _("ratio")}
+            tier_errors.append(ValidationError(problem, code="tier", params=params))
+    if tier_errors:
+        errors["tiers"] = tier_errors
+    step_errors = [
+        ValidationError(
+            _("Clawback within %(days)s days: the share lies above 0 and up to 100 %%, over at least one day."),
+            code="clawback",
+            params={"days": days},
+        )
+        for days, share in terms.clawback.items()
+        if days < 1 or not ZERO < share <= ONE
+    ]
+    if step_errors:
+        errors["clawback"] = step_errors
     if errors:
         raise ValidationError(errors)

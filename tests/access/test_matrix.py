@@ -137,13 +137,21 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
 
 def shared_records() -> dict[str, Model]:
     """Network-wide catalogues: visible to every role that may open them."""
-    from tests.factories import CommissionPeriodFactory, CommissionPolicyFactory, LenderFactory, VehicleModelFactory
+    from tests.factories import (
+        CommissionPeriodFactory,
+        CommissionPolicyFactory,
+        LenderFactory,
+        LenderStatementFactory,
+        VehicleModelFactory,
+    )
 
     return {
         "inventory.VehicleModel": VehicleModelFactory(),
         "finance.Lender": LenderFactory(),
         "finance.CommissionPolicy": CommissionPolicyFactory(),
         "finance.CommissionPeriod": CommissionPeriodFactory(),
+        # Statements are lender-level: finance and head office see every one, nobody else any.
+        "finance.LenderStatement": LenderStatementFactory(),
     }
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from channels.models import DealerKind, HealthMetric
+from channels.selectors import health_scores
 from customers.models import InquiryStatus
 from finance.models import LoanStatus
 from inventory.models import Payment, Sale, StockStatus
@@ -215,5 +216,5 @@ def test_only_active_and_probation_dealers_are_scored_and_each_gets_all_12_metri
 
     assert run.rows == 2
     for dealer in (active, probation):
-        assert [row.metric for row in dealer.health_scores.get().metrics.order_by("id")] == HealthMetric.values
+        assert [row.metric for row in health_scores().get(dealer=dealer).metrics.all()] == HealthMetric.values
     assert probation.health_scores.get().dealer_kind == DealerKind.FOUR_S

@@ -249,6 +249,8 @@ def test_head_office_adds_a_weights_version_in_the_admin(network, client):
     assert (weights.version, weights.retention, weights.created_by) == (1, Decimal("2.500"), network.head_office)
     refused = client.post("/admin/channels/healthweights/add/", dict.fromkeys(HealthMetric.values, "0"))
     assert refused.status_code == 200 and HealthWeights.objects.count() == 1
+    assert client.get(f"/admin/channels/healthweights/{weights.pk}/change/").status_code == 200  # read-only view
+    assert client.get("/admin/channels/healthscore/").status_code == 200
 
 
 def test_a_dealer_that_exits_during_an_open_month_leaves_its_scores(monkeypatch):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from dealerops.bulk import index_and_key_upkeep_after
 from finance.models import CommissionEntry, EntryKind, LoanStatus
+from finance.services import ledger
 from finance.services.ledger import commissions_post
 from tests.factories import DealerFactory, LenderFactory
 from tests.finance.test_commission_posting import AS_OF, make_loan, policy
@@ -41,11 +42,24 @@ def posting_network(db):
     return kept, paid_off
 
 
-def test_a_bulk_posting_books_what_the_row_by_row_posting_books_and_leaves_the_ledger_as_it_was(
-    posting_network, settings
+@pytest.fixture
+def bulk_loads(monkeypatch) -> list[str]:
+    """The tables the posting loaded in bulk."""
+    loaded: list[str] = []
+
+    def spy(table: str):
+        loaded.append(table)
+        return index_and_key_upkeep_after(table)
+
+    monkeypatch.setattr(ledger, "index_and_key_upkeep_after", spy)
+    return loaded
+
+
+def test_the_first_large_posting_loads_in_bulk_books_the_same_amounts_and_leaves_the_ledger_as_it_was(
+    posting_network, settings, bulk_loads
 ):
     kept, paid_off = posting_network
-    settings.COMMISSION_BULK_POSTING_MIN_LOANS = 1
+    settings.COMMISSION_BULK_POSTING_MIN_LOANS = 2
     before = catalogue(LEDGER)
 
     run = commissions_post(as_of=AS_OF)
@@ -58,7 +72,16 @@ def test_a_bulk_posting_books_what_the_row_by_row_posting_books_and_leaves_the_l
         (paid_off.pk, EntryKind.CLAWBACK): D("-120.00"),
     }
     assert (run.rows, run.amount) == (3, D("150.00"))
-    assert commissions_post(as_of=AS_OF).rows == 0  # idempotent in bulk mode too
+    assert bulk_loads == [LEDGER]
+    assert commissions_post(as_of=AS_OF).rows == 0  # idempotent; the ledger now has accruals: row by row
+    assert bulk_loads == [LEDGER]
+
+
+def test_a_small_first_posting_goes_row_by_row(posting_network, settings, bulk_loads):
+    settings.COMMISSION_BULK_POSTING_MIN_LOANS = 3  # two loans disbursed
+
+    assert commissions_post(as_of=AS_OF).rows == 3
+    assert bulk_loads == []
 
 
 def test_a_row_breaking_a_foreign_key_fails_the_whole_load_and_keeps_the_keys(posting_network):
