@@ -7,6 +7,7 @@ from customers.api import CustomerViewSet, ServiceVisitViewSet
 from finance.api import (
     CommissionEntryViewSet,
     CommissionPolicyViewSet,
+    CommissionReportViewSet,
     LenderStatementViewSet,
     LenderViewSet,
     LoanViewSet,
@@ -28,6 +29,7 @@ router.register("loans", LoanViewSet, basename="loan")
 router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")
 router.register("commission-entries", CommissionEntryViewSet, basename="commission-entry")
 router.register("lender-statements", LenderStatementViewSet, basename="lender-statement")
+router.register("commission-reports", CommissionReportViewSet, basename="commission-report")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-auth-token"),

@@ -16,6 +16,7 @@ MENU = [
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),
     (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
+    (_("Reports"), "finance:report-index", "finance.CommissionEntry"),
     (_("Operations"), "operations", "dealerops.JobRun"),
 ]
 

@@ -28,7 +28,7 @@ class Column:
     accessor: str  # dotted attribute path from the row, e.g. "stock_unit.vin"
     kind: str = "text"  # text | money | rate | date | month | number | phone | choice
     order: str | None = None  # value of ?ordering= that sorts by this column
-    link: bool = False  # render as a link to the row's page
+    link: bool | str = False  # True: link to the row's page; a dotted path: to that object's page
     # ORM lookups an export reads, joined by a space; by default the accessor itself. Set it
     # where the accessor ends on a related object (e.g. a period, exported as its month).
     export: tuple[str, ...] = ()

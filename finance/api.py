@@ -1,13 +1,18 @@
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from dealerops.access import scope
+from channels.models import Dealer, Region
+from dealerops.access import role_of, scope
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
+from dealerops.models import Role
+from dealerops.validation import today
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPolicyFilterSet,
@@ -15,11 +20,32 @@ from finance.filtersets import (
     LenderStatementFilterSet,
     LoanFilterSet,
 )
-from finance.models import CommissionEntry, CommissionPolicy, Lender, LenderStatement, Loan, MatchStatus, StatementLine
-from finance.selectors import ledger_totals_by, statement_match_totals
+from finance.models import (
+    CommissionEntry,
+    CommissionPolicy,
+    EntryKind,
+    Lender,
+    LenderStatement,
+    Loan,
+    MatchStatus,
+    StatementLine,
+)
+from finance.report_forms import ReportFilterForm
+from finance.reports import (
+    RISK_DIMENSIONS,
+    ReportFilters,
+    ledger_rows,
+    payables_by_lender,
+    penetration_by,
+    penetration_totals,
+    risk_by,
+    risk_totals,
+)
+from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals
 from finance.serializers import (
     CommissionEntrySerializer,
     CommissionPolicySerializer,
+    LedgerReportSerializer,
     LedgerTotalsSerializer,
     LenderSerializer,
     LenderStatementResultSerializer,
@@ -28,13 +54,17 @@ from finance.serializers import (
     LoanEntrySerializer,
     LoanSerializer,
     LoanStatusChangeSerializer,
+    PayablesReportSerializer,
+    PenetrationReportSerializer,
     ReceiptPostingRequestSerializer,
     ReceiptPostingSerializer,
+    RiskReportSerializer,
     StatementLineSerializer,
 )
 from finance.services.loans import loan_status_change
 from finance.services.reconciliation import lender_statement_receipts_post
 from finance.services.statement_files import request_too_large
+from inventory.models import Sale
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
 LEDGER_GROUPS = {
@@ -180,3 +210,110 @@ class LenderStatementViewSet(ScopedViewSet):
             statement=statement, posted_by=request.user, include_differing=body.validated_data["include_differing"]
         )
         return Response(ReceiptPostingSerializer(vars(posting)).data)
+
+
+LEDGER_REPORT_PAGE = 500
+RANGE_PARAMETERS = [
+    OpenApiParameter("first_month", OpenApiTypes.STR, description="YYYY-MM; by default 11 months before this one."),
+    OpenApiParameter("last_month", OpenApiTypes.STR, description="YYYY-MM; by default this month."),
+    OpenApiParameter("region", OpenApiTypes.INT, description="A region you may see (not for dealer users)."),
+    OpenApiParameter("dealer", OpenApiTypes.INT, description="A dealer you may see (not for dealer users)."),
+]
+LENDER_PARAMETER = OpenApiParameter("lender", OpenApiTypes.INT)
+KIND_PARAMETER = OpenApiParameter("kind", OpenApiTypes.STR, enum=EntryKind.values)
+PAGE_PARAMETER = OpenApiParameter("page", OpenApiTypes.INT)
+
+
+class CommissionReportViewSet(viewsets.ViewSet):
+    """The finance reports, read-only, with the report pages' filters and the user's scope.
+    Periods are the ledger's booking months; an unknown or foreign filter value answers 400."""
+
+    model = CommissionEntry  # the reports open to whoever may see commissions; each figure is scoped
+
+    def filters(self, *fields: str) -> ReportFilters:
+        form = ReportFilterForm(
+            self.request.query_params,
+            user=self.request.user,
+            fields=("first_month", "last_month", *fields),
+            today=today(),
+        )
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors)
+        return form.filters()
+
+    def scoped(self, model):
+        return scope(self.request.user, model)
+
+    @extend_schema(parameters=[*RANGE_PARAMETERS, LENDER_PARAMETER, KIND_PARAMETER, PAGE_PARAMETER],
+                   responses=LedgerReportSerializer)  # fmt: skip
+    @action(detail=False, methods=["get"])
+    def ledger(self, request):
+        """The ledger by period × dealer × lender, latest month first, 500 rows a page."""
+        filters = self.filters("region", "dealer", "lender", "kind")
+        entries = filters.entries(self.scoped(CommissionEntry))
+        page = Paginator(ledger_rows(entries), LEDGER_REPORT_PAGE).get_page(request.query_params.get("page"))
+        report = {
+            "first_month": filters.first_month,
+            "last_month": filters.last_month,
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "total": ledger_totals(entries),
+            "results": page.object_list,
+        }
+        return Response(LedgerReportSerializer(report).data)
+
+    @extend_schema(parameters=[*RANGE_PARAMETERS, LENDER_PARAMETER], responses=PayablesReportSerializer)
+    @action(detail=False, methods=["get"])
+    def payables(self, request):
+        """Per lender: accrued, clawed back, adjusted, net, received and outstanding (net − received)."""
+        filters = self.filters("region", "dealer", "lender")
+        entries = filters.entries(self.scoped(CommissionEntry))
+        report = {
+            "first_month": filters.first_month,
+            "last_month": filters.last_month,
+            "total": ledger_totals(entries),
+            "results": payables_by_lender(entries),
+        }
+        return Response(PayablesReportSerializer(report).data)
+
+    @extend_schema(parameters=RANGE_PARAMETERS, responses=PenetrationReportSerializer)
+    @action(detail=False, methods=["get"])
+    def penetration(self, request):
+        """Loan sales / all sales and net commission / loans disbursed, by region and dealer."""
+        filters = self.filters("region", "dealer")
+        figures = {
+            "sales": filters.sales(self.scoped(Sale)),
+            "loans": filters.disbursed(self.scoped(Loan)),
+            "entries": filters.entries(self.scoped(CommissionEntry)),
+        }
+        report = {
+            "first_month": filters.first_month,
+            "last_month": filters.last_month,
+            "total": penetration_totals(**figures, name=str(_("Total"))),
+            # A dealer user's region would hold its own figures only: it gets its dealer row.
+            "regions": list(penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **figures))
+            if role_of(request.user) != Role.DEALER_USER
+            else [],
+            "dealers": list(penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **figures)),
+        }
+        return Response(PenetrationReportSerializer(report).data)
+
+    @extend_schema(parameters=[*RANGE_PARAMETERS, LENDER_PARAMETER], responses=RiskReportSerializer)
+    @action(detail=False, methods=["get"])
+    def risk(self, request):
+        """Default and early-payoff rates of the loans disbursed in the range, clawbacks booked in
+        it, and the exposure (amortised principal outstanding) of the loans live on the as-of day."""
+        filters = self.filters("region", "dealer", "lender")
+        loans, entries = self.scoped(Loan), filters.entries(self.scoped(CommissionEntry))
+        report = {
+            "first_month": filters.first_month,
+            "last_month": filters.last_month,
+            "as_of": filters.as_of,
+            "total": risk_totals(loans=loans, entries=entries, filters=filters, label=str(_("Total"))),
+            **{
+                f"by_{dimension}": risk_by(dimension, loans=loans, entries=entries, filters=filters)
+                for dimension in RISK_DIMENSIONS
+            },
+        }
+        return Response(RiskReportSerializer(report).data)

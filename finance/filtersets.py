@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from channels.models import Dealer
+from channels.models import Dealer, Region
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
 from finance.services.statement_files import month_parse
@@ -72,6 +72,14 @@ class CommissionPeriodFilterSet(django_filters.FilterSet):
 class CommissionEntryFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["loan__reference", "note", "statement_reference"])
     period = ScopedModelChoiceFilter(model=CommissionPeriod, label=_("Period"))
+    # A range of periods (the months' first days), as the reports' drill-down links pass it.
+    month_from = django_filters.DateFilter(
+        field_name="period__month", lookup_expr="gte", label=_("Periods from"), widget=forms.DateInput({"type": "date"})
+    )
+    month_to = django_filters.DateFilter(
+        field_name="period__month", lookup_expr="lte", label=_("Periods to"), widget=forms.DateInput({"type": "date"})
+    )
+    region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
@@ -81,7 +89,7 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CommissionEntry
-        fields = ["q", "period", "dealer", "lender", "kind", "reason", "loan"]
+        fields = ["q", "period", "month_from", "month_to", "region", "dealer", "lender", "kind", "reason", "loan"]
 
 
 class MonthField(forms.CharField):

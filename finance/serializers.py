@@ -243,3 +243,95 @@ class ReceiptPostingSerializer(serializers.Serializer):
     booked = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     period = serializers.CharField()
+
+
+class LedgerFiguresSerializer(serializers.Serializer):
+    """Ledger sums: net = accrued + clawed back + adjusted; outstanding = net − received."""
+
+    entries = serializers.IntegerField()
+    accrued = serializers.DecimalField(max_digits=16, decimal_places=2)
+    clawed_back = serializers.DecimalField(max_digits=16, decimal_places=2)
+    adjusted = serializers.DecimalField(max_digits=16, decimal_places=2)
+    net = serializers.DecimalField(max_digits=16, decimal_places=2)
+    received = serializers.DecimalField(max_digits=16, decimal_places=2)
+    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class LedgerReportRowSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    period = serializers.IntegerField(source="period_id")
+    dealer = serializers.IntegerField(source="dealer_id")
+    dealer_code = serializers.CharField()
+    dealer_name = serializers.CharField(source="dealer")
+    lender = serializers.IntegerField(source="lender_id")
+    lender_name = serializers.CharField(source="lender")
+    figures = LedgerFiguresSerializer(source="totals")
+
+
+class ReportRangeSerializer(serializers.Serializer):
+    first_month = serializers.DateField()
+    last_month = serializers.DateField()
+
+
+class LedgerReportSerializer(ReportRangeSerializer):
+    """One page of rows (period × dealer × lender) and the totals of all of them."""
+
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    total = LedgerFiguresSerializer()
+    results = LedgerReportRowSerializer(many=True)
+
+
+class LenderPayableSerializer(serializers.Serializer):
+    lender = serializers.IntegerField(source="lender_id")
+    lender_name = serializers.CharField(source="lender")
+    figures = LedgerFiguresSerializer(source="totals")
+
+
+class PayablesReportSerializer(ReportRangeSerializer):
+    total = LedgerFiguresSerializer()
+    results = LenderPayableSerializer(many=True)
+
+
+class PenetrationRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="key", allow_null=True)
+    code = serializers.CharField()
+    name = serializers.CharField()
+    sales = serializers.IntegerField()
+    loan_sales = serializers.IntegerField()
+    penetration = serializers.DecimalField(
+        max_digits=5, decimal_places=4, allow_null=True, help_text="Loan sales / sales, a fraction."
+    )
+    loans = serializers.IntegerField(help_text="Loans disbursed in the range.")
+    net_commission = serializers.DecimalField(max_digits=16, decimal_places=2)
+    commission_per_loan = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+
+class PenetrationReportSerializer(ReportRangeSerializer):
+    total = PenetrationRowSerializer()
+    regions = PenetrationRowSerializer(many=True, help_text="Empty for dealer users, who see their dealer only.")
+    dealers = PenetrationRowSerializer(many=True)
+
+
+class RiskRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    loans = serializers.IntegerField(help_text="Loans disbursed in the range.")
+    defaulted = serializers.IntegerField()
+    default_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
+    paid_off_early = serializers.IntegerField()
+    early_payoff_rate = serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True)
+    clawed_back = serializers.DecimalField(max_digits=16, decimal_places=2)
+    live_loans = serializers.IntegerField(help_text="Loans still running on the as-of day.")
+    exposure = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="Amortised principal outstanding of the live loans on the as-of day."
+    )
+
+
+class RiskReportSerializer(ReportRangeSerializer):
+    as_of = serializers.DateField()
+    total = RiskRowSerializer()
+    by_lender = RiskRowSerializer(many=True)
+    by_credit_grade = RiskRowSerializer(many=True)
+    by_term_band = RiskRowSerializer(many=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from finance import views
+from finance import report_views, views
 
 app_name = "finance"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("commissions/periods/<int:pk>/close/", views.CommissionPeriodCloseView.as_view(), name="period-close"),
     path("commissions/policies/", views.CommissionPolicyListView.as_view(), name="policy-list"),
     path("commissions/policies/new/", views.PolicyCreateView.as_view(), name="policy-create"),
+    path("commissions/reports/", report_views.ReportIndexView.as_view(), name="report-index"),
+    path("commissions/reports/ledger/", report_views.LedgerReportView.as_view(), name="report-ledger"),
+    path("commissions/reports/payables/", report_views.PayablesReportView.as_view(), name="report-payables"),
+    path("commissions/reports/penetration/", report_views.PenetrationReportView.as_view(), name="report-penetration"),
+    path("commissions/reports/risk/", report_views.RiskReportView.as_view(), name="report-risk"),
     path("commissions/policies/<int:pk>/", views.CommissionPolicyDetailView.as_view(), name="policy-detail"),
     path("commissions/statements/", views.LenderStatementListView.as_view(), name="statement-list"),
     path("commissions/statements/upload/", views.LenderStatementUploadView.as_view(), name="statement-upload"),

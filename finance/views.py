@@ -125,7 +125,7 @@ class CommissionEntryListView(ScopedListView):
         Column(_("Kind"), "kind", kind="choice"),
         Column(_("Dealer"), "dealer.name"),
         Column(_("Lender"), "lender.name"),
-        Column(_("Loan"), "loan.reference"),
+        Column(_("Loan"), "loan.reference", link="loan"),
         Column(_("Amount"), "amount", kind="money", order="amount"),
         Column(_("Basis"), "basis", kind="choice"),
         Column(_("Principal"), "principal", kind="money"),

@@ -9,8 +9,9 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def cell(context, column: Column, row):
     text = display(column, row, context["request"].user)
-    if column.link and hasattr(row, "get_absolute_url"):
-        return format_html('<a href="{}">{}</a>', row.get_absolute_url(), text)
+    target = row if column.link is True else Column("", column.link).raw(row) if column.link else None
+    if target is not None and hasattr(target, "get_absolute_url"):
+        return format_html('<a href="{}">{}</a>', target.get_absolute_url(), text)
     return text
 
 

@@ -1,0 +1,377 @@
+"""The finance report pages (``commissions/reports/…``) and their CSV/XLSX exports.
+
+Thin views: each narrows the user's scoped querysets with the filter form, asks
+``finance.reports`` for the figures and ``finance.charts`` for the figures' charts. An export
+is the page's table with its totals row, headers in the user's language.
+"""
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from channels.models import Dealer, Region
+from dealerops.access import can_view, role_of, scope
+from dealerops.exports import export_format, tabular_response
+from dealerops.models import Role
+from dealerops.validation import today
+from finance import charts
+from finance.models import CommissionEntry, Loan
+from finance.report_forms import ReportFilterForm
+from finance.reports import (
+    RISK_DIMENSIONS,
+    LedgerTotals,
+    PenetrationRow,
+    RiskRow,
+    ledger_rows,
+    monthly_net_by_lender,
+    payables_by_lender,
+    penetration_by,
+    penetration_totals,
+    risk_by,
+    risk_totals,
+)
+from finance.selectors import ledger_totals
+from inventory.models import Sale
+from inventory.selectors import month_start
+
+ROWS_PER_PAGE = 100
+LEDGER_HEADERS = [
+    _("Entries"),
+    _("Accrued"),
+    _("Clawed back"),
+    _("Adjusted"),
+    _("Net commission"),
+    _("Received"),
+    _("Outstanding"),
+]
+PENETRATION_HEADERS = [
+    _("Sales"),
+    _("Loan sales"),
+    _("Penetration (%)"),
+    _("Loans disbursed"),
+    _("Net commission"),
+    _("Commission per loan"),
+]
+RISK_HEADERS = [
+    _("Loans disbursed"),
+    _("Defaulted"),
+    _("Default rate (%)"),
+    _("Paid off early"),
+    _("Early payoff rate (%)"),
+    _("Clawed back"),
+    _("Live loans"),
+    _("Exposure"),
+]
+RISK_TITLES = {
+    "lender": _("By lender"),
+    "credit_grade": _("By credit grade"),
+    "term_band": _("By term band"),
+}
+PENETRATION_TITLES = {"dealer": _("By dealer"), "region": _("By region")}
+
+
+def percent(fraction: Decimal | None) -> Decimal | None:
+    """A fraction as a percentage with two places, for exports (0.3333 -> 33.33)."""
+    return None if fraction is None else (fraction * 100).quantize(Decimal("0.01"))
+
+
+def ledger_cells(totals: LedgerTotals) -> list[Any]:
+    return [
+        totals.entries,
+        totals.accrued,
+        totals.clawed_back,
+        totals.adjusted,
+        totals.net,
+        totals.received,
+        totals.outstanding,
+    ]
+
+
+def penetration_cells(row: PenetrationRow) -> list[Any]:
+    return [
+        row.sales,
+        row.loan_sales,
+        percent(row.penetration),
+        row.loans,
+        row.net_commission,
+        row.commission_per_loan,
+    ]
+
+
+def risk_cells(row: RiskRow) -> list[Any]:
+    return [
+        row.loans,
+        row.defaulted,
+        percent(row.default_rate),
+        row.paid_off_early,
+        percent(row.early_payoff_rate),
+        row.clawed_back,
+        row.live_loans,
+        row.exposure,
+    ]
+
+
+class ReportAccessMixin(LoginRequiredMixin):
+    model = CommissionEntry  # whose visibility opens the reports; each figure is scoped on its own
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_view(request.user, self.model):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ReportIndexView(ReportAccessMixin, TemplateView):
+    template_name = "finance/reports/index.html"
+    extra_context = {"title": _("Commission reports")}
+
+
+class ReportView(ReportAccessMixin, TemplateView):
+    """A report: the filter form, the figures, and ``?export=csv|xlsx`` of its table."""
+
+    title = ""
+    slug = ""
+    filter_fields: tuple[str, ...] = ("first_month", "last_month", "region", "dealer")
+
+    def get(self, request, *args, **kwargs):
+        self.form = ReportFilterForm(request.GET, user=request.user, fields=self.filter_fields, today=today())
+        self.filters = self.form.filters()
+        fmt = export_format(request)
+        if fmt is not None:
+            headers, rows = self.export_table()
+            filters = self.filters
+            return tabular_response(
+                fmt=fmt,
+                filename=f"{self.slug}-{filters.first_month:%Y-%m}-{filters.last_month:%Y-%m}",
+                headers=[str(header) for header in headers],
+                rows=rows,
+                sheet_title=str(self.title),
+            )
+        return super().get(request, *args, **kwargs)
+
+    def scoped(self, model):
+        return scope(self.request.user, model)
+
+    def entries(self):
+        return self.filters.entries(self.scoped(CommissionEntry))
+
+    def export_table(self) -> tuple[Sequence[Any], Iterator[Sequence[Any]]]:
+        """The headers and the rows (totals last) of the report's export; each report sets its own."""
+        raise NotImplementedError
+
+    def query_without(self, *keys: str) -> str:
+        """This page's query string without ``keys``, for pagination and export links."""
+        query = self.request.GET.copy()
+        for key in keys:
+            query.pop(key, None)
+        return query.urlencode()
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "title": self.title,
+            "form": self.form,
+            "filters": self.filters,
+            "export_query": self.query_without("page", "export", "table"),
+            "query_without_page": self.query_without("page"),
+        }
+
+    def paginate(self, rows, context: dict) -> None:
+        page = Paginator(rows, ROWS_PER_PAGE).get_page(self.request.GET.get("page"))
+        context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), rows=page)
+
+    def entry_list_link(self, **filters) -> str:
+        """The ledger's entry list narrowed like the report (for drill-down links)."""
+        query = {key: value for key, value in filters.items() if value not in (None, "")}
+        return reverse("finance:entry-list") + "?" + urlencode(query)
+
+
+class LedgerReportView(ReportView):
+    """The ledger by period × dealer × lender; each row drills down to its entries."""
+
+    template_name = "finance/reports/ledger.html"
+    title = _("Ledger by period, dealer and lender")
+    slug = "commission-ledger"
+    filter_fields = ("first_month", "last_month", "region", "dealer", "lender", "kind")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = self.entries()
+        filters = self.filters
+        self.paginate(ledger_rows(entries), context)
+        months = [month_start(filters.last_month, back) for back in reversed(range(filters.months))]
+        context.update(
+            totals=ledger_totals(entries),
+            figure=charts.monthly_net_figure(monthly_net_by_lender(entries), months),
+            entries_link=self.entry_list_link(
+                month_from=filters.first_month,
+                month_to=filters.last_month,
+                region=filters.region_id,
+                dealer=filters.dealer_id,
+                lender=filters.lender_id,
+                kind=filters.kind,
+            ),
+        )
+        context["rows"] = [
+            (
+                row,
+                self.entry_list_link(
+                    period=row.period_id, dealer=row.dealer_id, lender=row.lender_id, kind=filters.kind
+                ),
+            )
+            for row in context["rows"]
+        ]
+        return context
+
+    def export_table(self):
+        entries = self.entries()
+        headers = [_("Period"), _("Dealer code"), _("Dealer"), _("Lender"), *LEDGER_HEADERS]
+
+        def rows():
+            for row in ledger_rows(entries):
+                yield [f"{row.month:%Y-%m}", row.dealer_code, row.dealer, row.lender, *ledger_cells(row.totals)]
+            yield [str(_("Total")), "", "", "", *ledger_cells(ledger_totals(entries))]
+
+        return headers, rows()
+
+
+class PayablesReportView(ReportView):
+    """What each lender owes the dealers on the range's entries, and what it has paid."""
+
+    template_name = "finance/reports/payables.html"
+    title = _("Payables and receivables by lender")
+    slug = "commission-payables"
+    filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        entries = self.entries()
+        filters = self.filters
+        lenders = payables_by_lender(entries)
+        context.update(
+            totals=ledger_totals(entries),
+            figure=charts.payables_figure(lenders) if lenders else None,
+            rows=[
+                (
+                    row,
+                    self.entry_list_link(
+                        month_from=filters.first_month,
+                        month_to=filters.last_month,
+                        region=filters.region_id,
+                        dealer=filters.dealer_id,
+                        lender=row.lender_id,
+                    ),
+                )
+                for row in lenders
+            ],
+        )
+        return context
+
+    def export_table(self):
+        entries = self.entries()
+        headers = [_("Lender"), *LEDGER_HEADERS]
+
+        def rows():
+            for row in payables_by_lender(entries):
+                yield [row.lender, *ledger_cells(row.totals)]
+            yield [str(_("Total")), *ledger_cells(ledger_totals(entries))]
+
+        return headers, rows()
+
+
+class PenetrationReportView(ReportView):
+    """Loan sales over all sales, and net commission per loan disbursed, by dealer and region."""
+
+    template_name = "finance/reports/penetration.html"
+    title = _("Finance penetration and commission per loan")
+    slug = "finance-penetration"
+
+    def figures(self) -> dict:
+        filters = self.filters
+        return {
+            "sales": filters.sales(self.scoped(Sale)),
+            "loans": filters.disbursed(self.scoped(Loan)),
+            "entries": self.entries(),
+        }
+
+    def grouped(self, table: str):
+        filters = self.filters
+        if table == "region":
+            return penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **self.figures())
+        return penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **self.figures())
+
+    def by_region(self) -> bool:
+        # A dealer user's "region" would hold its own figures only: it gets the dealer table.
+        return role_of(self.request.user) != Role.DEALER_USER
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        regions = list(self.grouped("region")) if self.by_region() else []
+        self.paginate(self.grouped("dealer"), context)
+        context.update(
+            totals=penetration_totals(**self.figures(), name=str(_("Total"))),
+            regions=regions,
+            figure=charts.penetration_figure(regions or list(context["rows"])),
+        )
+        return context
+
+    def export_table(self):
+        table = "region" if self.request.GET.get("table") == "region" and self.by_region() else "dealer"
+        headers = [_("Code"), _("Region") if table == "region" else _("Dealer"), *PENETRATION_HEADERS]
+
+        def rows():
+            for row in self.grouped(table):
+                yield [row.code, row.name, *penetration_cells(row)]
+            totals = penetration_totals(**self.figures(), name=str(_("Total")))
+            yield [totals.name, "", *penetration_cells(totals)]
+
+        return headers, rows()
+
+
+class RiskReportView(ReportView):
+    """Default and early-payoff rates, clawbacks and exposure by lender, grade and term band."""
+
+    template_name = "finance/reports/risk.html"
+    title = _("Loan risk")
+    slug = "loan-risk"
+    filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
+
+    def table(self, dimension: str) -> list[RiskRow]:
+        return risk_by(dimension, loans=self.scoped(Loan), entries=self.entries(), filters=self.filters)
+
+    def totals(self) -> RiskRow:
+        return risk_totals(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tables = [(RISK_TITLES[dimension], dimension, self.table(dimension)) for dimension in RISK_DIMENSIONS]
+        by_lender, by_band = tables[0][2], tables[2][2]
+        context.update(
+            tables=tables,
+            totals=self.totals(),
+            rates_figure=charts.risk_rates_figure(by_lender, title=str(_("Default and early-payoff rates by lender")))
+            if by_lender
+            else None,
+            exposure_figure=charts.exposure_figure(by_band, title=str(_("Exposure by term band"))) if by_band else None,
+        )
+        return context
+
+    def export_table(self):
+        dimension = self.request.GET.get("table")
+        dimension = dimension if dimension in RISK_DIMENSIONS else "lender"
+        headers = [RISK_TITLES[dimension], *RISK_HEADERS]
+
+        def rows():
+            for row in self.table(dimension):
+                yield [row.label, *risk_cells(row)]
+            totals = self.totals()
+            yield [totals.label, *risk_cells(totals)]
+
+        return headers, rows()
