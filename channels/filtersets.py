@@ -1,7 +1,9 @@
 import django_filters
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import Dealer, DealerKind, HealthScore, Lead, Rating, Region
+from channels.health.selectors import score_field
+from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
 
 
@@ -37,13 +39,28 @@ class LeadFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
+    assigned_after = django_filters.DateFilter(
+        field_name="assigned_at", lookup_expr="date__gte", label=_("Assigned from")
+    )
+    assigned_before = django_filters.DateFilter(
+        field_name="assigned_at", lookup_expr="date__lte", label=_("Assigned to")
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at"))
     )
 
     class Meta:
         model = Lead
-        fields = ["q", "dealer", "source", "outcome", "created_after", "created_before"]
+        fields = [
+            "q",
+            "dealer",
+            "source",
+            "outcome",
+            "created_after",
+            "created_before",
+            "assigned_after",
+            "assigned_before",
+        ]
 
 
 class HealthScoreFilterSet(django_filters.FilterSet):
@@ -54,6 +71,7 @@ class HealthScoreFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     rating = django_filters.ChoiceFilter(choices=Rating.choices, label=_("Rating"))
     kind = django_filters.ChoiceFilter(field_name="dealer_kind", choices=DealerKind.choices, label=_("Peer group"))
+    city = django_filters.CharFilter(field_name="dealer__city", lookup_expr="iexact", label=_("City"))
     weights_version = django_filters.NumberFilter(field_name="weights__version", label=_("Weights version"))
     ordering = django_filters.OrderingFilter(
         fields=(("month", "month"), ("composite", "composite"), ("dealer__code", "dealer"))
@@ -61,4 +79,31 @@ class HealthScoreFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = HealthScore
-        fields = ["month", "region", "dealer", "rating", "kind", "probation", "weights_version"]
+        fields = ["month", "region", "dealer", "rating", "kind", "city", "probation", "weights_version"]
+
+
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sorts dealers with no value (no composite, insufficient data) last either way."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        field = super().get_ordering_value(param).lstrip("-")
+        return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+
+
+class HealthTableFilterSet(HealthScoreFilterSet):
+    """The health pages' filters: the API's, sortable by every column of the table (the
+    columns are annotations of ``channels.health.selectors.health_table``)."""
+
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("dealer__code", "dealer"),
+            ("dealer__name", "name"),
+            ("dealer__city", "city"),
+            ("composite", "composite"),
+            ("rating", "rating"),
+            ("change", "change"),
+            ("volume", "volume"),
+            *((score_field(metric), metric) for metric in HealthMetric.values),
+        )
+    )

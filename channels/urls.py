@@ -1,10 +1,15 @@
 from django.urls import path
 
 from channels import views
+from channels.health import views as health_views
 
 app_name = "channels"
 
 urlpatterns = [
     path("dealers/", views.DealerListView.as_view(), name="dealer-list"),
     path("dealers/<int:pk>/", views.DealerDetailView.as_view(), name="dealer-detail"),
+    path("dealers/<int:pk>/health/", health_views.DealerHealthView.as_view(), name="dealer-health"),
+    path("leads/", views.LeadListView.as_view(), name="lead-list"),
+    path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
+    path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
 ]

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from channels.filtersets import DealerFilterSet
-from channels.models import Dealer
+from channels.filtersets import DealerFilterSet, LeadFilterSet
+from channels.models import Dealer, Lead
 from channels.selectors import dealer_figures
 from dealerops.access import scope
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
@@ -46,3 +46,23 @@ class DealerDetailView(ScopedDetailView):
         )
         context["secondary_dealers"] = scope(self.request.user, Dealer).filter(parent=dealer)
         return context
+
+
+class LeadListView(ScopedListView):
+    """Leads of the user's scope; the dealer health page links here for its lead metrics."""
+
+    model = Lead
+    filterset_class = LeadFilterSet
+    title = _("Leads")
+    columns = [
+        Column(_("Created at"), "created_at", order="created_at"),
+        Column(_("Dealer"), "dealer.name", export=("dealer__name",)),
+        Column(_("Source"), "source", kind="choice"),
+        Column(_("Customer city"), "customer_city"),
+        Column(_("Assigned at"), "assigned_at"),
+        Column(_("First contact at"), "first_contact_at", order="first_contact_at"),
+        Column(_("Outcome"), "outcome", kind="choice"),
+    ]
+
+    def base_queryset(self):
+        return Lead.objects.select_related("dealer")

@@ -7,7 +7,9 @@ from dealerops.access import can_view
 
 # (label, URL name, model whose visibility decides whether the entry shows)
 MENU = [
+    (_("Channel health"), "channels:health-dashboard", "channels.HealthScore"),
     (_("Dealers"), "channels:dealer-list", "channels.Dealer"),
+    (_("Leads"), "channels:lead-list", "channels.Lead"),
     (_("Sales"), "inventory:sale-list", "inventory.Sale"),
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),

@@ -85,6 +85,8 @@ def home_context(user: User, today: date) -> dict:
             Kpi(_("Principal disbursed this month"), _yuan(principal)),
         ]
         context["lender_volumes"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, today)
+    # Managers watch their dealers' health from the home page.
+    context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:
         context["top_dealers"] = _dealers_this_month(user, this_month, today)
 

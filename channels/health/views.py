@@ -1,0 +1,309 @@
+"""Channel health pages: the dashboard (map), the table of scores with its heat map and
+exports, and a dealer's health page. Every read goes through ``dealerops.access.scope``; the
+figures come from ``channels.health.charts``."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.core.paginator import Paginator
+from django.db.models import F, QuerySet
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from channels.filtersets import HealthTableFilterSet
+from channels.health import charts
+from channels.health.selectors import (
+    HealthView,
+    dealer_health,
+    dealer_trend,
+    health_table,
+    health_view,
+    insufficient_field,
+    metric_lines,
+    peer_percentile,
+    rating_counts,
+    score_field,
+)
+from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating
+from dealerops.access import can_view, role_of, scope
+from dealerops.exports import export_format, tabular_response
+from dealerops.models import Role, User
+from dealerops.scoped_views import ScopedDetailView, ScopedMixin
+from inventory.models import Sale, StockUnit
+
+TABLE_PAGE_SIZE = 50
+# The filters the health pages show (the dealer filter stays an API parameter: a select of
+# every dealer of a region is no help on a page).
+PAGE_FILTERS = ("month", "region", "rating", "kind", "city")
+
+# Each metric's raw value as the page shows it: (multiplier, unit), and what its sample counts.
+UNITS: dict[str, tuple[int, str]] = {
+    HealthMetric.TARGET_ACHIEVEMENT: (100, "%"),
+    HealthMetric.STAFF_EFFICIENCY: (1, gettext_lazy("units per salesperson")),
+    HealthMetric.LEAD_CONVERSION: (100, "%"),
+    HealthMetric.LEAD_RESPONSE: (1, gettext_lazy("minutes")),
+    HealthMetric.INVENTORY_COEFFICIENT: (1, "×"),
+    HealthMetric.AGED_STOCK: (100, "%"),
+    HealthMetric.FINANCE_PENETRATION: (100, "%"),
+    HealthMetric.PRICE_REALISATION: (100, gettext_lazy("% of MSRP")),
+    HealthMetric.BELOW_FLOOR: (100, "%"),
+    HealthMetric.SATISFACTION: (1, "/ 5"),
+    HealthMetric.RETENTION: (100, "%"),
+    HealthMetric.DATA_TIMELINESS: (100, "%"),
+}
+SAMPLES: dict[str, Any] = {
+    HealthMetric.TARGET_ACHIEVEMENT: gettext_lazy("units targeted"),
+    HealthMetric.STAFF_EFFICIENCY: gettext_lazy("sales staff"),
+    HealthMetric.LEAD_CONVERSION: gettext_lazy("leads, 90 days"),
+    HealthMetric.LEAD_RESPONSE: gettext_lazy("leads contacted"),
+    HealthMetric.INVENTORY_COEFFICIENT: gettext_lazy("units sold"),
+    HealthMetric.AGED_STOCK: gettext_lazy("units in stock"),
+    HealthMetric.FINANCE_PENETRATION: gettext_lazy("sales"),
+    HealthMetric.PRICE_REALISATION: gettext_lazy("sales"),
+    HealthMetric.BELOW_FLOOR: gettext_lazy("sales"),
+    HealthMetric.SATISFACTION: gettext_lazy("ratings"),
+    HealthMetric.RETENTION: gettext_lazy("buyers of 1-3 years ago"),
+    HealthMetric.DATA_TIMELINESS: gettext_lazy("sales"),
+}
+
+
+def format_raw(metric: str, value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    factor, unit = UNITS[metric]
+    return f"{value * factor:,.2f} {unit}" if factor != 1 or unit else f"{value:,.2f}"
+
+
+class HealthPageMixin(ScopedMixin):
+    """Scoped health scores of one month, filtered by ``HealthTableFilterSet``."""
+
+    model = HealthScore
+    with_metrics = True
+
+    def health_context(self) -> dict[str, Any]:
+        scores = scope(self.request.user, HealthScore)
+        filterset = HealthTableFilterSet(self.request.GET or None, queryset=scores, request=self.request)
+        # An invalid filter shows its error next to the field; the valid ones still apply.
+        chosen_month = None
+        if filterset.is_bound:
+            filterset.is_valid()  # cleans the form: the valid fields' values are then known
+            chosen_month = filterset.form.cleaned_data.get("month")
+        view = health_view(scores, chosen_month)
+        table = None
+        if view is not None:
+            filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
+            table = filterset.qs
+            if not self.request.GET.get("ordering"):
+                table = table.order_by("dealer__code")
+        query = self.request.GET.copy()
+        for key in ("page", "export", "ordering", "view"):
+            query.pop(key, None)
+        without_page = self.request.GET.copy()
+        without_page.pop("page", None)
+        return {
+            "query_without_page": without_page.urlencode(),
+            "filter": filterset,
+            "page_filters": [filterset.form[name] for name in PAGE_FILTERS if self.shows_filter(name)],
+            "view": view,
+            "table": table,
+            "query": query.urlencode(),
+            "is_dealer": role_of(self.request.user) == Role.DEALER_USER,
+            "ratings": Rating.values,
+        }
+
+    def shows_filter(self, name: str) -> bool:
+        role = role_of(self.request.user)
+        if role == Role.DEALER_USER:
+            return name == "month"
+        return name != "region" or role != Role.REGIONAL_MANAGER or self.request.user.regions.count() > 1
+
+
+class HealthDashboardView(HealthPageMixin, TemplateView):
+    """The regional health dashboard: a map of the dealers in view and their ratings."""
+
+    template_name = "channels/health_dashboard.html"
+    with_metrics = False
+
+    def get_context_data(self, **kwargs):
+        context = {**super().get_context_data(**kwargs), **self.health_context()}
+        table = context["table"]
+        if table is not None:
+            points = list(
+                table.values(
+                    "composite",
+                    "rating",
+                    "volume",
+                    name=F("dealer__name"),
+                    city=F("dealer__city"),
+                    latitude=F("dealer__latitude"),
+                    longitude=F("dealer__longitude"),
+                )
+            )
+            context["map"] = charts.health_map_figure(points)
+            context["counts"] = rating_counts(table)
+            context["dealers_shown"] = len(points)
+        return context
+
+
+class HealthTableView(HealthPageMixin, TemplateView):
+    """Dealers x the 12 metric scores, sortable and filterable; ``?view=heatmap`` draws the same
+    rows as a heat map; ``?export=csv|xlsx`` downloads them."""
+
+    template_name = "channels/health_table.html"
+
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        context = self.health_context()
+        return self.export(fmt, context["table"], context["view"])
+
+    def get_context_data(self, **kwargs):
+        context = {**super().get_context_data(**kwargs), **self.health_context()}
+        table = context["table"]
+        heatmap = self.request.GET.get("view") == "heatmap"
+        context["heatmap"] = heatmap
+        context["metrics"] = HealthMetric.choices
+        if table is None:
+            return context
+        page = Paginator(table, TABLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = [self.row(score) for score in page.object_list]
+        context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), rows=rows)
+        if heatmap:
+            context["heatmap_figure"] = charts.health_heatmap_figure(rows)
+        return context
+
+    @staticmethod
+    def row(score: HealthScore) -> dict[str, Any]:
+        return {
+            "score": score,
+            "name": str(score.dealer.name),
+            "scores": {metric: getattr(score, score_field(metric)) for metric in HealthMetric.values},
+            "insufficient": {metric: getattr(score, insufficient_field(metric)) for metric in HealthMetric.values},
+        }
+
+    def export(self, fmt: str, table: QuerySet | None, view: HealthView | None) -> HttpResponse:
+        insufficient = _("insufficient data")
+        headers = [
+            _("Month"),
+            _("Dealer code"),
+            _("Dealer"),
+            _("City"),
+            _("Peer group"),
+            _("Composite score"),
+            _("Rating"),
+            _("Change since last month"),
+            *(str(label) for label in HealthMetric.labels),
+        ]
+        kinds = dict(HealthScore._meta.get_field("dealer_kind").flatchoices)
+        lookups = ["month", "dealer__code", "dealer__name", "dealer__city", "dealer_kind", "composite", "rating"]
+        lookups += ["change"]
+        for metric in HealthMetric.values:
+            lookups += [score_field(metric), insufficient_field(metric)]
+
+        def rows():
+            if table is None:
+                return
+            for values in table.values_list(*lookups).iterator(chunk_size=2000):
+                month, code, name, city, kind, composite, rating, change, *metrics = values
+                cells = [
+                    score if not flagged else insufficient
+                    for score, flagged in zip(metrics[0::2], metrics[1::2], strict=True)
+                ]
+                yield [
+                    f"{month:%Y-%m}",
+                    code,
+                    name,
+                    city,
+                    str(kinds.get(kind, kind)),
+                    composite,
+                    rating,
+                    change,
+                    *cells,
+                ]
+
+        month = f"{view.month:%Y-%m}" if view else "empty"
+        return tabular_response(
+            fmt=fmt, filename=f"health-{month}", headers=headers, rows=rows(), sheet_title=_("Channel health")
+        )
+
+
+class DealerHealthView(ScopedDetailView):
+    """One dealer's month: each metric's raw value, sample, score and the peer group's median,
+    the 12-month trend, and links to the records behind each metric."""
+
+    model = Dealer
+    template_name = "channels/dealer_health.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        dealer = self.object
+        month = parse_month(self.request.GET.get("month"))
+        score = dealer_health(dealer, month)
+        context.update(score=score, month_asked=month)
+        if score is None:
+            return context
+        lines = metric_lines(score)
+        behind = records_behind(self.request.user, dealer, score.month)
+        context.update(
+            lines=[
+                {
+                    "line": line,
+                    "raw": format_raw(line.metric, line.value),
+                    "peer_raw": format_raw(line.metric, line.peer_median_value),
+                    "sample_unit": SAMPLES[line.metric],
+                    "link": behind.get(line.metric),
+                }
+                for line in lines
+            ],
+            percentile=peer_percentile(score),
+            trend=charts.dealer_trend_figure(dealer_trend(dealer, score.month)),
+            previous_month=score.month - relativedelta(months=1),
+            next_month=score.month + relativedelta(months=1),
+        )
+        return context
+
+
+def parse_month(text: str | None) -> date | None:
+    """``2026-10`` -> 2026-10-01; anything else -> None (the latest month)."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
+def records_behind(user: User, dealer: Dealer, month: date) -> dict[str, str]:
+    """Each metric's source records on the list pages the user may open, filtered by dealer
+    and month. Stock lists show units as they stand today (they keep no month-end state)."""
+    last = month + relativedelta(months=1) - timedelta(days=1)
+    lists = {"inventory:sale-list": Sale, "inventory:stock-list": StockUnit, "channels:lead-list": Lead}
+
+    def url(name: str, **params: Any) -> str | None:
+        if not can_view(user, lists[name]):
+            return None
+        return reverse(name) + "?" + urlencode({"dealer": dealer.pk, **params})
+
+    sales = url("inventory:sale-list", sold_after=month, sold_before=last)
+    return {
+        HealthMetric.TARGET_ACHIEVEMENT: sales,
+        HealthMetric.STAFF_EFFICIENCY: sales,
+        HealthMetric.LEAD_CONVERSION: url(
+            "channels:lead-list", assigned_after=last - timedelta(days=89), assigned_before=last
+        ),
+        HealthMetric.LEAD_RESPONSE: url("channels:lead-list", assigned_after=month, assigned_before=last),
+        HealthMetric.INVENTORY_COEFFICIENT: url("inventory:stock-list", status="in_stock"),
+        HealthMetric.AGED_STOCK: url(
+            "inventory:stock-list", status="in_stock", arrived_before=last - timedelta(days=91)
+        ),
+        HealthMetric.FINANCE_PENETRATION: sales,
+        HealthMetric.PRICE_REALISATION: sales,
+        HealthMetric.BELOW_FLOOR: sales,
+        HealthMetric.DATA_TIMELINESS: sales,
+    }

@@ -1,0 +1,304 @@
+"""The channel health pages: the dashboard's map, the table of scores and its heat map, the
+dealer's health page, exports; who sees which dealer; a fixed number of queries."""
+
+import csv
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from channels.models import HealthScore
+from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
+from tests.factories import DealerFactory, HealthScoreFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/health/"
+TABLE = "/health/scores/"
+FOREIGN_NAME = "Chengdu Jinjiang 4S"
+
+
+@pytest.fixture
+def scored(network, monkeypatch):
+    """October scored for the home dealer (1 sale), a neighbour of its region (2 sales) and the
+    foreign dealer (3 sales); the home dealer was rated C (60.00) in September."""
+    neighbour = DealerFactory(code="HZ02", name="Hangzhou Binjiang 4S", city="Ningbo", region=network.home_region)
+    for units, dealer in enumerate((network.home_dealer, neighbour, network.foreign_dealer), start=1):
+        for day in range(units):
+            sell(dealer, OCTOBER + dt.timedelta(days=day))
+    HealthScoreFactory(dealer=network.home_dealer, month=SEPTEMBER, composite=Decimal("60.00"), rating="C")
+    compute(monkeypatch)
+    return {score.dealer.code: score for score in HealthScore.objects.filter(month=OCTOBER).select_related("dealer")}
+
+
+def figure(response, element_id: str) -> dict:
+    html = response.content.decode()
+    start = html.index(">", html.index(f'<script id="{element_id}"')) + 1
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def map_names(response) -> set[str]:
+    return {text.split(" · ")[0] for trace in figure(response, "health-map-data")["data"] for text in trace["text"]}
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# -- the dashboard ------------------------------------------------------------------------------
+
+
+def test_a_regional_manager_maps_the_dealers_of_the_region_only(network, scored, client_for):
+    response = client_for(network.regional_manager).get(DASHBOARD)
+    assert response.status_code == 200
+    assert map_names(response) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    assert FOREIGN_NAME not in response.content.decode()
+
+
+def test_the_map_is_drawn_from_local_topojson_without_country_borders(network, scored, client_for):
+    data = figure(client_for(network.regional_manager).get(DASHBOARD), "health-map-data")
+    assert data["config"]["topojsonURL"] == "/static/topojson/"
+    geo = data["layout"]["geo"]
+    assert (geo["scope"], geo["resolution"], geo["showcountries"], geo["showsubunits"]) == ("asia", 50, False, False)
+    assert geo["lonaxis"]["range"] == [73, 136] and geo["lataxis"]["range"] == [17, 54]
+    # coloured by composite (the scored trace), sized by units sold: 2 sales vs 1
+    sizes = {
+        text.split(" · ")[0]: size
+        for trace in data["data"]
+        for text, size in zip(trace["text"], trace["marker"]["size"], strict=True)
+    }
+    assert sizes == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
+
+
+def test_the_dashboard_counts_dealers_by_rating(network, scored, client_for):
+    response = client_for(network.regional_manager).get(DASHBOARD)
+    counts = response.context["counts"]
+    expected = {"A": 0, "B": 0, "C": 0, "D": 0, "unrated": 0}
+    for code in ("HZ01", "HZ02"):
+        expected[scored[code].rating or "unrated"] += 1
+    assert counts == expected
+
+
+def test_head_office_sees_every_region_and_can_filter_by_one(network, scored, client_for):
+    client = client_for(network.head_office)
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S", FOREIGN_NAME}
+    assert map_names(client.get(DASHBOARD, {"region": network.foreign_region.pk})) == {FOREIGN_NAME}
+
+
+def test_a_dealer_user_maps_only_itself_and_is_linked_to_its_health_page(network, scored, client_for):
+    response = client_for(network.dealer_user).get(DASHBOARD)
+    assert map_names(response) == {"Hangzhou Xihu 4S"}
+    assert f'href="/dealers/{network.home_dealer.pk}/health/"' in response.content.decode()
+    assert "Hangzhou Binjiang 4S" not in response.content.decode()
+
+
+def test_the_dashboard_says_so_when_nothing_is_scored(network, client_for):
+    response = client_for(network.regional_manager).get(DASHBOARD)
+    assert response.status_code == 200
+    assert "No health scores yet" in response.content.decode()
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+def table_codes(response) -> list[str]:
+    assert response.status_code == 200
+    return [row["score"].dealer.code for row in response.context["rows"]]
+
+
+def test_the_table_shows_score_rating_and_change_since_last_month(network, scored, client_for):
+    response = client_for(network.regional_manager).get(TABLE)
+    assert table_codes(response) == ["HZ01", "HZ02"]
+    home = scored["HZ01"]
+    row = response.context["rows"][0]
+    assert (row["score"].composite, row["score"].rating) == (home.composite, home.rating)
+    assert row["score"].change == home.composite - Decimal("60.00")
+    assert row["score"].change == Decimal("-43.33")
+    assert response.context["rows"][1]["score"].change is None  # not scored in September
+    html = response.content.decode()
+    assert "-43.33" in html
+    # lead conversion: no leads at all, shown as insufficient data
+    assert row["insufficient"]["lead_conversion"] is True and row["scores"]["lead_conversion"] is None
+    assert 'title="insufficient data">n/a' in html
+
+
+def test_a_dealer_user_sees_only_its_own_row_and_heat_map(network, scored, client_for):
+    client = client_for(network.dealer_user)
+    assert table_codes(client.get(TABLE)) == ["HZ01"]
+    heatmap = client.get(TABLE, {"view": "heatmap"})
+    assert figure(heatmap, "health-heatmap-data")["data"][0]["y"] == ["Hangzhou Xihu 4S"]
+    assert "Hangzhou Binjiang 4S" not in heatmap.content.decode()
+
+
+def test_the_heat_map_draws_dealers_by_metrics_with_insufficient_cells_empty(network, scored, client_for):
+    data = figure(client_for(network.regional_manager).get(TABLE, {"view": "heatmap"}), "health-heatmap-data")
+    heat = data["data"][0]
+    assert heat["type"] == "heatmap" and heat["y"] == ["Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"]
+    assert len(heat["x"]) == 12 and heat["z"][0][0] == float(
+        scored["HZ01"].metrics.get(metric="target_achievement").score
+    )
+    assert heat["z"][0][2] is None and heat["text"][0][2] == "insufficient data"
+
+
+def test_the_table_filters_by_rating_kind_city_and_month(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    assert table_codes(client.get(TABLE, {"city": "ningbo"})) == ["HZ02"]
+    rated_d = [code for code in ("HZ01", "HZ02") if scored[code].rating == "D"]
+    assert "HZ01" in rated_d and table_codes(client.get(TABLE, {"rating": "D"})) == rated_d
+    assert table_codes(client.get(TABLE, {"rating": "C", "month": "2026-09"})) == ["HZ01"]
+    assert table_codes(client.get(TABLE, {"rating": "A", "month": "2026-09"})) == []
+    assert table_codes(client.get(TABLE, {"kind": "secondary"})) == []
+    september = client.get(TABLE, {"month": "2026-09"})
+    assert table_codes(september) == ["HZ01"] and september.context["rows"][0]["score"].composite == Decimal("60.00")
+    assert "No dealers match these filters." in client.get(TABLE, {"kind": "secondary"}).content.decode()
+
+
+def test_the_table_sorts_by_composite_and_by_a_metric(network, scored, client_for):
+    client = client_for(network.head_office)
+    by_composite = sorted(scored.values(), key=lambda score: score.composite, reverse=True)
+    assert table_codes(client.get(TABLE, {"ordering": "-composite"})) == [score.dealer.code for score in by_composite]
+    assert (
+        table_codes(client.get(TABLE, {"ordering": "composite"})) == [score.dealer.code for score in by_composite][::-1]
+    )
+    # target achievement: 1, 2, 3 sales against the same target
+    assert table_codes(client.get(TABLE, {"ordering": "-target_achievement"})) == ["CD01", "HZ02", "HZ01"]
+
+
+def test_a_foreign_region_filter_shows_nothing_to_a_regional_manager(network, scored, client_for):
+    response = client_for(network.regional_manager).get(TABLE, {"region": network.foreign_region.pk})
+    html = response.content.decode()
+    assert FOREIGN_NAME not in html
+    assert FOREIGN_NAME not in client_for(network.regional_manager).get(DASHBOARD, {"city": "Chengdu"}).content.decode()
+
+
+# -- exports ----------------------------------------------------------------------------------------
+
+
+def test_the_table_exports_as_csv_in_the_users_language(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.get(TABLE, {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
+    assert (rows[0][2], rows[0][3]) == ("经销商", "城市")
+    assert [row[1] for row in rows[1:]] == ["HZ01", "HZ02"]
+    assert FOREIGN_NAME not in body(response).decode("utf-8-sig")
+
+
+def test_the_table_exports_as_xlsx_with_numbers_and_insufficient_cells(network, scored, client_for):
+    response = client_for(network.regional_manager).get(TABLE, {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(body(response)), read_only=True).active
+    header, home, neighbour = list(sheet.iter_rows(values_only=True))
+    assert header[:8] == (
+        "Month",
+        "Dealer code",
+        "Dealer",
+        "City",
+        "Peer group",
+        "Composite score",
+        "Rating",
+        "Change since last month",
+    )
+    assert home[:2] == ("2026-10", "HZ01") and neighbour[1] == "HZ02"
+    assert home[5] == pytest.approx(float(scored["HZ01"].composite)) and home[7] == pytest.approx(-43.33)
+    assert home[8 + 2] == "insufficient data"  # lead conversion
+
+
+# -- the dealer's health page ----------------------------------------------------------------------
+
+
+def test_the_dealer_page_shows_raw_value_sample_score_and_peer_median(network, scored, client_for):
+    response = client_for(network.dealer_user).get(f"/dealers/{network.home_dealer.pk}/health/")
+    assert response.status_code == 200
+    target = next(item for item in response.context["lines"] if item["line"].metric == "target_achievement")
+    # 1 sale against a target of 100; peers (the three 4S stores) sold 1, 2, 3: median 2 %
+    assert target["raw"] == "1.00 %" and target["line"].sample == 100 and target["line"].score == Decimal("16.67")
+    assert target["peer_raw"] == "2.00 %" and target["line"].peer_median_score == Decimal("50.00")
+    assert f"/sales/?dealer={network.home_dealer.pk}&amp;sold_after=2026-10-01&amp;sold_before=2026-10-31" in (
+        response.content.decode()
+    )
+    assert response.context["percentile"] == Decimal("16.7")
+    assert response.context["score"].weights.version == 1
+    html = response.content.decode()
+    assert "Hangzhou Binjiang 4S" not in html and FOREIGN_NAME not in html
+
+
+def test_the_dealer_page_draws_the_12_month_trend(network, scored, client_for):
+    response = client_for(network.regional_manager).get(f"/dealers/{network.home_dealer.pk}/health/")
+    trend = figure(response, "health-trend-data")["data"]
+    assert trend[0]["x"] == ["2026-09-01", "2026-10-01"]
+    assert trend[0]["y"] == [60.0, float(scored["HZ01"].composite)]
+    assert len(trend) == 13
+
+
+def test_no_one_opens_a_foreign_dealers_health_page(network, scored, client_for):
+    assert client_for(network.dealer_user).get(f"/dealers/{scored['HZ02'].dealer_id}/health/").status_code == 404
+    foreign = f"/dealers/{network.foreign_dealer.pk}/health/"
+    assert client_for(network.regional_manager).get(foreign).status_code == 404
+
+
+def test_a_dealer_without_scores_sees_an_empty_state(network, client_for):
+    response = client_for(network.dealer_user).get(f"/dealers/{network.home_dealer.pk}/health/?month=2026-10")
+    assert response.status_code == 200
+    assert "This dealer has no health score for 2026-10." in response.content.decode()
+
+
+def test_the_lead_list_filters_by_dealer_and_assignment_date(network, client_for):
+    from tests.factories import LeadFactory
+
+    LeadFactory(
+        dealer=network.home_dealer,
+        customer_city="Inside",
+        created_at=dt.datetime(2026, 10, 3, 9, tzinfo=dt.UTC),
+        assigned_at=dt.datetime(2026, 10, 3, 10, tzinfo=dt.UTC),
+    )
+    LeadFactory(
+        dealer=network.home_dealer,
+        customer_city="Outside",
+        created_at=dt.datetime(2026, 9, 3, 9, tzinfo=dt.UTC),
+        assigned_at=dt.datetime(2026, 9, 3, 10, tzinfo=dt.UTC),
+    )
+    response = client_for(network.dealer_user).get(
+        "/leads/", {"dealer": network.home_dealer.pk, "assigned_after": "2026-10-01", "assigned_before": "2026-10-31"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Inside" in html and "Outside" not in html
+
+
+# -- queries ------------------------------------------------------------------------------------------
+
+
+def queries_for(client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+        assert response.status_code == 200
+        body(response)
+    return len(captured)
+
+
+@pytest.mark.parametrize("url", [DASHBOARD, TABLE, TABLE + "?view=heatmap", TABLE + "?export=xlsx"])
+def test_the_health_pages_take_a_fixed_number_of_queries(network, monkeypatch, client_for, url):
+    client = client_for(network.regional_manager)
+    sell(network.home_dealer, OCTOBER)
+    compute(monkeypatch)
+    few = queries_for(client, url)
+    for index in range(6):
+        sell(DealerFactory(code=f"QC{index}", region=network.home_region), OCTOBER)
+    compute(monkeypatch)
+    assert queries_for(client, url) == few
+    assert few <= 9
+
+
+# -- navigation ---------------------------------------------------------------------------------------
+
+
+def test_managers_find_the_dashboard_from_the_menu_and_the_home_page(network, client_for):
+    client = client_for(network.regional_manager)
+    home = client.get("/").content.decode()
+    assert home.count('href="/health/"') == 2  # menu entry and home page button
+    client = client_for(network.dealer_user)
+    assert client.get("/").content.decode().count('href="/health/"') == 1  # menu only
