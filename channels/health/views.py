@@ -51,7 +51,7 @@ UNITS: dict[str, tuple[int, str]] = {
     HealthMetric.INVENTORY_COEFFICIENT: (1, "×"),
     HealthMetric.AGED_STOCK: (100, "%"),
     HealthMetric.FINANCE_PENETRATION: (100, "%"),
-    HealthMetric.PRICE_REALISATION: (100, gettext_lazy("% of MSRP")),
+    HealthMetric.PRICE_REALISATION: (100, gettext_lazy("percent of MSRP")),
     HealthMetric.BELOW_FLOOR: (100, "%"),
     HealthMetric.SATISFACTION: (1, "/ 5"),
     HealthMetric.RETENTION: (100, "%"),
