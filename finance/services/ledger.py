@@ -39,6 +39,7 @@ from finance.models import (
 
 FEN = Decimal("0.01")
 POST_JOB = "finance.post_commissions"
+LEDGER = CommissionEntry._meta.db_table
 
 # Every month from the earliest event still to post (or the ledger's first period) to the
 # run's month, and the month after the last closed period, exist as periods.
@@ -62,15 +63,22 @@ ON CONFLICT (month) DO NOTHING
 
 # Where an event of a month is booked: its own period while open, else the first open period
 # after it (a late event for a closed month). Events before the ledger's first period go to
-# its first open one.
+# its first open one. Materialised: one row per month, not a subquery per posted loan.
 POSTING_PERIODS = """
-posting_period AS (
+posting_period AS MATERIALIZED (
   SELECT m.month AS event_month,
          (SELECT o.id FROM finance_commissionperiod o
            WHERE o.status = 'open' AND o.month >= m.month ORDER BY o.month LIMIT 1) AS period_id
   FROM finance_commissionperiod m
 )
 """
+
+# How the nightly posting skips a loan posted meanwhile; a bulk load holds the ledger locked
+# and rebuilds the unique keys afterwards instead (a duplicate then fails the whole load).
+ON_CONFLICT = {
+    "accrual": "ON CONFLICT (loan_id) WHERE kind = 'accrual' DO NOTHING",
+    "clawback": "ON CONFLICT (loan_id) WHERE kind = 'clawback' DO NOTHING",
+}
 
 # What a posting statement reports back: entries written and their sum.
 POSTED_TOTALS = "SELECT count(*), COALESCE(sum(amount), 0) FROM posted"
@@ -129,7 +137,7 @@ SELECT 'accrual', pp.period_id, disbursed_on, loan_id, dealer_id, lender_id, pol
 FROM priced JOIN posting_period pp
   ON pp.event_month = GREATEST(date_trunc('month', disbursed_on)::date,
                                (SELECT min(month) FROM finance_commissionperiod))
-ON CONFLICT (loan_id) WHERE kind = 'accrual' DO NOTHING
+{{on_conflict}}
 RETURNING amount
 )
 {POSTED_TOTALS}
@@ -164,7 +172,7 @@ SELECT 'clawback', pp.period_id, closed_on, loan_id, dealer_id, lender_id, polic
 FROM due JOIN posting_period pp
   ON pp.event_month = GREATEST(date_trunc('month', closed_on)::date, (SELECT min(month) FROM finance_commissionperiod))
 WHERE round(accrued * share, 2) > 0
-ON CONFLICT (loan_id) WHERE kind = 'clawback' DO NOTHING
+{{on_conflict}}
 RETURNING amount
 )
 {POSTED_TOTALS}
@@ -186,10 +194,11 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [POSTING_WORK_MEM])
             cursor.execute(ENSURE_PERIODS, params)
-            with index_and_key_upkeep_after(CommissionEntry._meta.db_table) if bulk else nullcontext():
-                cursor.execute(ACCRUALS, params)
+            upkeep = index_and_key_upkeep_after(LEDGER, unique_indexes=True) if bulk else nullcontext()
+            with upkeep:
+                cursor.execute(ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"]), params)
                 accruals, accrued = cursor.fetchone()
-                cursor.execute(CLAWBACKS, params)
+                cursor.execute(CLAWBACKS.format(on_conflict="" if bulk else ON_CONFLICT["clawback"]), params)
                 clawbacks, clawed_back = cursor.fetchone()
         run.rows = accruals + clawbacks
         run.amount = accrued + clawed_back

@@ -47,9 +47,9 @@ def bulk_loads(monkeypatch) -> list[str]:
     """The tables the posting loaded in bulk."""
     loaded: list[str] = []
 
-    def spy(table: str):
+    def spy(table: str, **options):
         loaded.append(table)
-        return index_and_key_upkeep_after(table)
+        return index_and_key_upkeep_after(table, **options)
 
     monkeypatch.setattr(ledger, "index_and_key_upkeep_after", spy)
     return loaded
@@ -109,3 +109,22 @@ def test_a_row_breaking_a_foreign_key_fails_the_whole_load_and_keeps_the_keys(po
 def test_it_refuses_to_run_outside_a_transaction():
     with pytest.raises(RuntimeError, match="transaction"), index_and_key_upkeep_after(LEDGER):
         pass
+
+
+def test_a_second_accrual_for_a_loan_fails_a_bulk_load_when_the_unique_keys_are_rebuilt(posting_network):
+    commissions_post(as_of=AS_OF)
+
+    with (
+        pytest.raises(IntegrityError, match="entry_one_accrual_per_loan"),
+        transaction.atomic(),
+        index_and_key_upkeep_after(LEDGER, unique_indexes=True),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(  # an accrual posted twice, which the dropped unique key no longer stops
+            f"INSERT INTO {LEDGER} (kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis,"  # noqa: S608
+            " credit_grade, capped, reason, note, statement_reference, created_at)"
+            " SELECT kind, period_id, event_on, loan_id, dealer_id, lender_id, policy_id, amount, basis, credit_grade,"
+            f" capped, reason, note, statement_reference, now() FROM {LEDGER} WHERE kind = 'accrual' LIMIT 1"
+        )
+
+    assert CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL).count() == 2  # as posted, no duplicate
