@@ -4,9 +4,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/dashboard.py [--users 10] [--seconds 20]
 
 Scores the last complete month of the data if it has no scores yet (the nightly job's
-service), gives a regional manager the largest regions until they hold ``--dealers`` (400 by
-default), logs that manager in, starts gunicorn on 127.0.0.1 and sends ``--users``
-concurrent users at ``/health/`` (the map page) with that session for ``--seconds``, with wrk
+service), gives a regional manager the region closest to ``--dealers`` in size (400 by
+default; at a small scale the largest regions until they hold that many), logs that manager
+in, starts gunicorn on 127.0.0.1 and sends ``--users`` concurrent users at ``/health/`` (the
+map page) with that session for ``--seconds``, with wrk
 (Debian's package) or, without it, a loop of Python threads. Prints the median and the 95th
 percentile latency; the RESULT line's ``seconds`` is the median. No floor applies: the page is
 the figure. Target (issue 4): a region of 400 dealers under 10 users, median under 300 ms.
@@ -159,10 +160,13 @@ def main() -> None:
             health_month_compute(month=month)
         scoring_seconds = scoring["seconds"]
 
-    # The manager's region(s): the largest regions until they hold ``--dealers`` (a small
-    # scale has no single region that large; a manager may run several).
-    regions = []
-    for region in Region.objects.annotate(dealer_count=Count("dealers")).order_by("-dealer_count", "code"):
+    # The manager's region: the one closest to ``--dealers`` in size; at a small scale, where
+    # no region comes within a quarter of it, the largest regions until they hold that many
+    # (a manager may run several).
+    by_size = list(Region.objects.annotate(dealer_count=Count("dealers")).order_by("-dealer_count", "code"))
+    closest = min(by_size, key=lambda region: abs(region.dealer_count - args.dealers))
+    regions = [closest] if abs(closest.dealer_count - args.dealers) <= args.dealers / 4 else []
+    for region in by_size if not regions else []:
         if sum(chosen.dealer_count for chosen in regions) >= args.dealers:
             break
         regions.append(region)
