@@ -136,10 +136,9 @@ class CommissionEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class LedgerTotalsSerializer(serializers.Serializer):
-    """One group of a ledger summary; ``group`` holds the grouping values (ids and names)."""
+class LedgerFiguresSerializer(serializers.Serializer):
+    """Ledger sums: net = accrued + clawed back + adjusted; outstanding = net − received."""
 
-    group = serializers.DictField()
     entries = serializers.IntegerField()
     accrued = serializers.DecimalField(max_digits=16, decimal_places=2)
     clawed_back = serializers.DecimalField(max_digits=16, decimal_places=2)
@@ -147,6 +146,12 @@ class LedgerTotalsSerializer(serializers.Serializer):
     net = serializers.DecimalField(max_digits=16, decimal_places=2)
     received = serializers.DecimalField(max_digits=16, decimal_places=2)
     outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class LedgerTotalsSerializer(LedgerFiguresSerializer):
+    """One group of a ledger summary; ``group`` holds the grouping values (ids and names)."""
+
+    group = serializers.DictField()
 
 
 class MatchTotalsSerializer(serializers.Serializer):
@@ -243,18 +248,6 @@ class ReceiptPostingSerializer(serializers.Serializer):
     booked = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     period = serializers.CharField()
-
-
-class LedgerFiguresSerializer(serializers.Serializer):
-    """Ledger sums: net = accrued + clawed back + adjusted; outstanding = net − received."""
-
-    entries = serializers.IntegerField()
-    accrued = serializers.DecimalField(max_digits=16, decimal_places=2)
-    clawed_back = serializers.DecimalField(max_digits=16, decimal_places=2)
-    adjusted = serializers.DecimalField(max_digits=16, decimal_places=2)
-    net = serializers.DecimalField(max_digits=16, decimal_places=2)
-    received = serializers.DecimalField(max_digits=16, decimal_places=2)
-    outstanding = serializers.DecimalField(max_digits=16, decimal_places=2)
 
 
 class LedgerReportRowSerializer(serializers.Serializer):
