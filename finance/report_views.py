@@ -9,8 +9,6 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,9 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from channels.models import Dealer, Region
-from dealerops.access import can_view, role_of, scope
+from dealerops.access import role_of, scope
 from dealerops.exports import export_format, tabular_response
 from dealerops.models import Role
+from dealerops.scoped_views import ScopedMixin
 from dealerops.validation import today
 from finance import charts
 from finance.models import CommissionEntry, Loan
@@ -119,13 +118,8 @@ def risk_cells(row: RiskRow) -> list[Any]:
     ]
 
 
-class ReportAccessMixin(LoginRequiredMixin):
+class ReportAccessMixin(ScopedMixin):
     model = CommissionEntry  # whose visibility opens the reports; each figure is scoped on its own
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not can_view(request.user, self.model):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 class ReportIndexView(ReportAccessMixin, TemplateView):

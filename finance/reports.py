@@ -32,20 +32,12 @@ from django.db.models import (
 from django.db.models.functions import Round
 
 from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan, LoanStatus, TermBand
-from finance.selectors import ZERO, LedgerTotals, ledger_totals
+from finance.selectors import KIND_SUMS, ZERO, LedgerTotals, ledger_totals
 from inventory.models import Payment, Sale
 
 T = TypeVar("T")
 FEN = Decimal("0.01")
 SHARE_PLACES = Decimal("0.0001")
-# Sums of ledger amounts by kind, the same figures as finance.selectors.ledger_totals.
-KIND_SUMS = {
-    "accrued": Sum("amount", filter=Q(kind=EntryKind.ACCRUAL), default=ZERO),
-    "clawed_back": Sum("amount", filter=Q(kind=EntryKind.CLAWBACK), default=ZERO),
-    "adjusted": Sum("amount", filter=Q(kind=EntryKind.ADJUSTMENT), default=ZERO),
-    "received": Sum("amount", filter=Q(kind=EntryKind.RECEIPT), default=ZERO),
-    "entries": Count("id"),
-}
 NET_KINDS = [EntryKind.ACCRUAL, EntryKind.CLAWBACK, EntryKind.ADJUSTMENT]
 
 

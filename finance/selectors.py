@@ -78,7 +78,8 @@ class LedgerTotals:
 
 
 ZERO = Decimal("0.00")
-_KIND_SUMS = {
+# Sums of ledger amounts by kind, for ``aggregate`` or ``annotate`` (the fields of LedgerTotals).
+KIND_SUMS = {
     "accrued": Sum("amount", filter=Q(kind=EntryKind.ACCRUAL), default=ZERO),
     "clawed_back": Sum("amount", filter=Q(kind=EntryKind.CLAWBACK), default=ZERO),
     "adjusted": Sum("amount", filter=Q(kind=EntryKind.ADJUSTMENT), default=ZERO),
@@ -88,12 +89,12 @@ _KIND_SUMS = {
 
 
 def ledger_totals(entries: QuerySet[CommissionEntry]) -> LedgerTotals:
-    return LedgerTotals(**entries.aggregate(**_KIND_SUMS))
+    return LedgerTotals(**entries.aggregate(**KIND_SUMS))
 
 
 def ledger_totals_by(entries: QuerySet[CommissionEntry], *fields: str) -> list[tuple[dict, LedgerTotals]]:
     """Totals per group of ``fields`` (e.g. "period", "lender__name"), largest net first."""
-    rows = entries.values(*fields).annotate(**_KIND_SUMS).order_by(*fields)
+    rows = entries.values(*fields).annotate(**KIND_SUMS).order_by(*fields)
     grouped = [({field: row.pop(field) for field in fields}, LedgerTotals(**row)) for row in rows]
     return sorted(grouped, key=lambda group: group[1].net, reverse=True)
 
