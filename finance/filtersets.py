@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer, Region
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
-from finance.services.statement_files import month_parse
 
 
 class LenderFilterSet(django_filters.FilterSet):
