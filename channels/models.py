@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pghistory
 import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -120,8 +121,10 @@ class LeadOutcome(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Lead(models.Model):
-    """A sales lead, assigned to the dealer best placed to serve it."""
+    """A sales lead, assigned to the dealer best placed to serve it. ``crm_reference`` is the
+    lead's id in the dealer's CRM, the key its imports upsert by."""
 
     source = models.CharField(_("source"), max_length=16, choices=LeadSource.choices)
     customer_city = models.CharField(_("customer city"), max_length=32)
@@ -149,6 +152,7 @@ class Lead(models.Model):
         on_delete=models.SET_NULL,
         related_name="lead",
     )
+    crm_reference = models.CharField(_("CRM reference"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -156,6 +160,12 @@ class Lead(models.Model):
         verbose_name_plural = _("leads")
         indexes = [models.Index(fields=["dealer", "assigned_at"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "crm_reference"],
+                condition=~Q(crm_reference=""),
+                name="lead_unique_crm_reference",
+                violation_error_message=_("The dealer already has a lead with this CRM reference."),
+            ),
             models.CheckConstraint(
                 name="lead_assignment_after_creation",
                 condition=Q(assigned_at__isnull=True) | Q(assigned_at__gte=F("created_at")),

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pghistory
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -21,6 +22,7 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class Customer(TimeStamped):
     """A retail customer, at home with one dealer. The phone is stored whole and shown masked
     to every role that has no need for it (see ``dealerops.access.can_see_phone``)."""
@@ -72,8 +74,10 @@ class ServiceKind(models.TextChoices):
     INSPECTION = "inspection", _("Inspection")
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class ServiceVisit(TimeStamped):
-    """An after-sales visit of a customer to a dealer's workshop."""
+    """An after-sales visit of a customer to a dealer's workshop. ``work_order`` is the
+    workshop system's order number, the key its imports upsert by."""
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="service_visits"
@@ -89,6 +93,7 @@ class ServiceVisit(TimeStamped):
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
+    work_order = models.CharField(_("work order"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-visited_on", "-id"]
@@ -96,6 +101,12 @@ class ServiceVisit(TimeStamped):
         verbose_name_plural = _("service visits")
         indexes = [models.Index(fields=["dealer", "visited_on"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "work_order"],
+                condition=~Q(work_order=""),
+                name="service_visit_unique_work_order",
+                violation_error_message=_("The dealer already has a visit with this work order."),
+            ),
             models.CheckConstraint(
                 name="service_visit_amount_not_negative",
                 condition=Q(amount__gte=0),

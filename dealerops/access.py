@@ -138,6 +138,26 @@ RULES: dict[str, Rule] = {
         roles=FINANCE_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.FINANCE, Role.HEAD_OFFICE}),
     ),
+    # Imports: a dealer user imports its own files, head office any dealer's; the regional
+    # manager reads the region's (data quality is part of watching a dealer).
+    "datahub.ImportBatch": Rule(
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "datahub.ImportRow": Rule(
+        dealer="batch__dealer",
+        region="batch__dealer__region",
+        roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    "datahub.ColumnMapping": Rule(
+        dealer="dealer",
+        region="dealer__region",
+        roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
 }
 
 

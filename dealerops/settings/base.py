@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "customers",
     "pricing",
     "finance",
+    "datahub",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Lender statements (CSV/XLSX): the file as uploaded, and an XLSX once unpacked (zip bombs).
+# Data hub imports: the largest file (CSV or XLSX), its unpacked size, and the row count from
+# which the check and the write run as a Celery task with a progress bar instead of in the request.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024)
 LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
 LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
 

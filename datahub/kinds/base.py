@@ -1,0 +1,162 @@
+"""What every kind of import file shares: its fields (with the header spellings seen in DMS
+and CRM exports), and the two set-based steps after the cells are read: ``resolve`` looks up
+the records the rows name, all at once, and decides what each row does; ``write`` writes the
+rows that create or update, in bulk.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from channels.models import Dealer
+from datahub.models import ImportKind, RowAction
+from dealerops.tabular import normalise_header
+from dealerops.validation import today
+
+
+@dataclass(frozen=True)
+class Field:
+    """A column an import file may have. ``aliases`` are header spellings (any case, spaces
+    and punctuation ignored); the field's own name and label always count as aliases."""
+
+    name: str
+    label: Promise
+    read: Callable[[Any], Any]
+    aliases: tuple[str, ...] = ()
+    required: bool = True
+
+    def spellings(self) -> set[str]:
+        return {normalise_header(text) for text in (self.name, str(self.label), *self.aliases)}
+
+
+@dataclass
+class CheckedRow:
+    """One data row after its cells were read: values by field, errors as (column, message)."""
+
+    row_number: int
+    values: dict[str, Any]
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    action: str = ""
+    object_id: int | None = None
+    natural_key: str = ""
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.append((column, message))
+        self.action = RowAction.ERROR
+
+
+class ImportSpec(ABC):
+    """One kind of file. Subclasses declare ``fields`` and implement ``key``, ``resolve``
+    and ``write``; ``column`` gives the header text to name in a row's error."""
+
+    kind: ClassVar[ImportKind]
+    fields: ClassVar[tuple[Field, ...]]
+
+    def __init__(self, dealer: Dealer, headers: dict[str, str]) -> None:
+        self.dealer = dealer
+        self.headers = headers  # field name -> the file's header text
+
+    def column(self, name: str) -> str:
+        return self.headers.get(name) or str(next(f.label for f in self.fields if f.name == name))
+
+    @abstractmethod
+    def key(self, values: dict[str, Any]) -> str:
+        """The natural key a row is upserted by, as text (duplicates within a file are refused)."""
+        ...
+
+    @abstractmethod
+    def key_field(self) -> str:
+        """The field whose column a duplicate key is reported in."""
+        ...
+
+    @abstractmethod
+    def resolve(self, rows: list[CheckedRow]) -> None:
+        """Look up existing records for all rows at once; set each row's action and record id,
+        or add its errors."""
+        ...
+
+    @abstractmethod
+    def write(self, rows: list[CheckedRow]) -> None:
+        """Create and update the records of ``rows`` (all of them valid, none unchanged)."""
+        ...
+
+    # -- helpers for subclasses --------------------------------------------------------------
+
+    def refuse_future(self, row: CheckedRow, *names: str) -> None:
+        for name in names:
+            value = row.values.get(name)
+            day = value.date() if isinstance(value, datetime) else value
+            if isinstance(day, date) and day > today():
+                row.error(self.column(name), _("the date %(date)s is in the future.") % {"date": day})
+
+    @staticmethod
+    def decide(row: CheckedRow, existing: dict[str, Any] | None, compared: Iterable[str]) -> None:
+        """Create when nothing exists, unchanged when every compared value equals the record's,
+        update otherwise."""
+        if row.action == RowAction.ERROR:
+            return
+        if existing is None:
+            row.action = RowAction.CREATE
+            return
+        row.object_id = existing["id"]
+        same = all(_same(row.values.get(name), existing.get(name)) for name in compared)
+        row.action = RowAction.UNCHANGED if same else RowAction.UPDATE
+
+
+def _same(new: Any, old: Any) -> bool:
+    if isinstance(new, Decimal) and old is not None:
+        return new == Decimal(old)
+    return new == old
+
+
+# -- cell readers shared by the kinds ---------------------------------------------------------
+
+
+def choice_reader(spellings: dict[str, str], hint: str) -> Callable[[Any], str]:
+    """Reads a cell into a choice value by its spellings (compared like headers)."""
+    lookup = {normalise_header(text): value for text, value in spellings.items()}
+
+    def read(cell: Any) -> str:
+        text = "" if cell is None else str(cell).strip()
+        try:
+            return lookup[normalise_header(text)]
+        except KeyError:
+            if not text:
+                raise ValueError(_("this cell is empty.")) from None
+            raise ValueError(_("“%(value)s” is not one of: %(hint)s.") % {"value": text[:40], "hint": hint}) from None
+
+    return read
+
+
+YES_NO = {
+    "是": True, "否": False, "y": True, "n": False, "yes": True, "no": False, "true": True, "false": False,
+    "1": True, "0": False, "同意": True, "不同意": False, "": False,
+}  # fmt: skip
+
+
+def read_yes_no(cell: Any) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, int | float) and cell in (0, 1):
+        return bool(cell)
+    text = normalise_header("" if cell is None else cell)
+    if text in YES_NO:
+        return YES_NO[text]
+    raise ValueError(_("“%(value)s” is not yes or no (是/否).") % {"value": str(cell)[:40]})
+
+
+def optional(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A reader that turns an empty cell into None instead of an error."""
+
+    def read_optional(cell: Any) -> Any:
+        if cell is None or (isinstance(cell, str) and not cell.strip()):
+            return None
+        return read(cell)
+
+    return read_optional

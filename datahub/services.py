@@ -1,0 +1,354 @@
+"""Importing a dealer's file: upload, check (nothing written), confirm, write.
+
+The check reads every cell, looks up the records the rows name in a few set-based queries,
+and stores each row's result (create, update, unchanged, or its errors by column) for the
+preview. Confirming writes the file whole in one transaction, after checking it again inside
+that transaction (the database may have changed since the preview): if any row has become
+invalid, nothing is written and the new errors are shown. Rows already as the file says are
+not written at all, so importing the same file twice changes nothing.
+
+Every write runs in a pghistory context naming the import and the user who confirmed it, so
+each record's audit trail says which import it came from.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels.models import Dealer
+from datahub.kinds import SPECS
+from datahub.kinds.base import CheckedRow, ImportSpec
+from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
+from dealerops.access import writable_dealers
+from dealerops.models import User
+from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows
+
+HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
+PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
+
+
+@dataclass
+class CheckResult:
+    rows: list[CheckedRow]
+    headers: dict[str, str]  # field -> the file's header text
+    file_headers: list[str]
+    file_errors: list[str]
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
+def import_batch_upload(
+    *,
+    user: User,
+    dealer: Dealer,
+    kind: str,
+    source: str,
+    system_name: str,
+    file_name: str,
+    content: bytes,
+) -> ImportBatch:
+    """Store an uploaded file for ``dealer``; the caller then starts its check. The column
+    mapping saved for the dealer's source system and kind, if any, is applied."""
+    errors: dict[str, str] = {}
+    if not writable_dealers(user).filter(pk=dealer.pk).exists():
+        errors["dealer"] = _("You cannot import data for this dealer.")
+    if kind not in ImportKind.values:
+        errors["kind"] = _("Choose what the file holds.")
+    if source not in SourceKind.values:
+        errors["source"] = _("Choose the kind of system the file comes from.")
+    system_name = system_name.strip()
+    if not system_name or not system_name.isprintable():
+        errors["system_name"] = _("Name the system the file was exported from (e.g. DMS 9).")
+    if len(content) > settings.IMPORT_MAX_BYTES:
+        errors["file"] = _("The file is %(size)s KB; imports up to %(limit)s KB are accepted.") % {
+            "size": len(content) // 1024,
+            "limit": settings.IMPORT_MAX_BYTES // 1024,
+        }
+    elif not content:
+        errors["file"] = _("The file is empty.")
+    if errors:
+        raise ValidationError(errors)
+    saved = ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
+    return ImportBatch.objects.create(
+        dealer=dealer,
+        kind=kind,
+        source=source,
+        system_name=system_name[:64],
+        file_name=file_name[:255],
+        content=content,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        columns=saved.columns if saved else {},
+        created_by=user,
+    )
+
+
+def runs_in_background(batch: ImportBatch) -> bool:
+    """Large files are checked and written by a Celery task; the page shows progress."""
+    return len(batch.content) >= settings.IMPORT_BACKGROUND_MIN_BYTES
+
+
+def import_batch_check(*, batch_id: int) -> ImportBatch:
+    """Check every row of the file and store the results for the preview. Writes nothing but
+    the batch's own rows; can be run again (after a new column mapping, say)."""
+    batch = ImportBatch.objects.select_related("dealer").get(pk=batch_id)
+    result = _check(batch, report_progress=True)
+    _store_result(batch, result)
+    return batch
+
+
+def import_batch_remap(*, batch: ImportBatch, user: User, columns: dict[str, str]) -> ImportBatch:
+    """Use another column mapping (field -> header text) and check the file again."""
+    _ensure_open(batch, user)
+    spec = SPECS[batch.kind]
+    known = {field.name for field in spec.fields}
+    mapping = {field: header for field, header in columns.items() if field in known and header}
+    ImportBatch.objects.filter(pk=batch.pk).update(columns=mapping, status=ImportStatus.VALIDATING)
+    return import_batch_check(batch_id=batch.pk)
+
+
+def column_mapping_save(*, batch: ImportBatch, user: User) -> ColumnMapping:
+    """Save the batch's mapping for its dealer's source system and kind: the next file from
+    that system maps itself."""
+    _ensure_open(batch, user, statuses=None)
+    mapping, _created = ColumnMapping.objects.update_or_create(
+        dealer=batch.dealer,
+        system_name=batch.system_name,
+        kind=batch.kind,
+        defaults={"columns": batch.columns},
+    )
+    return mapping
+
+
+def import_batch_confirm(*, batch: ImportBatch, user: User) -> ImportBatch:
+    """Claim a checked, error-free batch for writing (once: two clicks write once)."""
+    _ensure_open(batch, user)
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.IMPORTING, confirmed_by=user, confirmed_at=timezone.now()
+    )
+    if not claimed:
+        batch.refresh_from_db()
+        if batch.status == ImportStatus.INVALID:
+            raise ValidationError(_("The file has errors: correct them and upload it again."))
+        raise ValidationError(_("This import is %(status)s.") % {"status": batch.get_status_display().lower()})
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_cancel(*, batch: ImportBatch, user: User) -> ImportBatch:
+    _ensure_open(batch, user)
+    ImportBatch.objects.filter(pk=batch.pk, status__in=[ImportStatus.READY, ImportStatus.INVALID]).update(
+        status=ImportStatus.CANCELLED, finished_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def import_batch_write(*, batch_id: int) -> ImportBatch:
+    """Write a confirmed batch whole, or nothing. Idempotent: a batch not in "importing" is
+    left as it is, and a crash half-way rolls the transaction back."""
+    batch = ImportBatch.objects.select_related("dealer").get(pk=batch_id)
+    if batch.status != ImportStatus.IMPORTING:
+        return batch
+    try:
+        with transaction.atomic():
+            # One import of a dealer at a time: the second sees the first's rows when it checks.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.import'), %s)", [batch.dealer_id])
+            result = _check(batch, report_progress=False)
+            if result.file_errors or result.count(RowAction.ERROR):
+                raise _ChangedSincePreview(result)
+            spec = SPECS[batch.kind](batch.dealer, result.headers)
+            changed = [row for row in result.rows if row.action in (RowAction.CREATE, RowAction.UPDATE)]
+            with pghistory.context(import_batch=batch.pk, user=batch.confirmed_by_id):
+                if changed:
+                    spec.write(changed)
+    except _ChangedSincePreview as changed_since:
+        _store_result(batch, changed_since.result)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            error=_("The data changed after the preview and some rows are no longer valid: nothing was written.")
+        )
+    except (IntegrityError, DatabaseError) as error:
+        # A rule only the database checks (a trigger, a constraint): report it, write nothing.
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED,
+            finished_at=timezone.now(),
+            error=_("The database refused the import, nothing was written: %(error)s")
+            % {"error": str(error).splitlines()[0]},
+        )
+    else:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.IMPORTED, finished_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
+
+
+class _ChangedSincePreview(Exception):
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__("rows became invalid after the preview")
+        self.result = result
+
+
+OPEN_STATUSES = (ImportStatus.READY, ImportStatus.INVALID)
+
+
+def _ensure_open(batch: ImportBatch, user: User, statuses: tuple[str, ...] | None = OPEN_STATUSES) -> None:
+    if not writable_dealers(user).filter(pk=batch.dealer_id).exists():
+        raise ValidationError(_("You cannot import data for this dealer."))
+    if statuses is not None and batch.status not in statuses:
+        raise ValidationError(_("This import is %(status)s.") % {"status": batch.get_status_display().lower()})
+
+
+# -- the check ---------------------------------------------------------------------------------
+
+
+def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
+    spec_class = SPECS[batch.kind]
+    try:
+        rows = spreadsheet_rows(
+            content=bytes(batch.content),
+            file_name=batch.file_name,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_unpacked_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+        )
+        all_rows = list(rows)
+    except ValidationError as error:
+        return CheckResult([], {}, [], _messages(error))
+    found = _find_header(spec_class, all_rows, batch.columns)
+    if isinstance(found, CheckResult):
+        return found
+    header_index, positions, headers, file_headers = found
+    spec = spec_class(batch.dealer, headers)
+    data = [(number, cells) for number, cells in all_rows[header_index + 1 :] if not is_blank_row(cells)]
+    if report_progress:
+        ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(data), rows_checked=0)
+    checked: list[CheckedRow] = []
+    first_row_of: dict[str, int] = {}
+    fields = [field for field in spec_class.fields if field.name in positions]
+    for count, (number, cells) in enumerate(data, start=1):
+        row = CheckedRow(number, {})
+        for field in fields:
+            index = positions[field.name]
+            cell = cells[index] if index < len(cells) else None
+            if isinstance(cell, Formula):
+                row.error(
+                    headers[field.name],
+                    _("a formula (%(formula)s) is not a value: paste the values into the sheet.")
+                    % {"formula": cell.text[:40]},
+                )
+                continue
+            try:
+                row.values[field.name] = field.read(cell)
+            except ValueError as error:
+                row.error(headers[field.name], str(error))
+        if not row.errors:
+            row.natural_key = spec.key(row.values)
+            earlier = first_row_of.setdefault(row.natural_key, number)
+            if earlier != number:
+                row.error(
+                    spec.column(spec.key_field()),
+                    _("%(key)s is already on row %(row)s.") % {"key": row.natural_key, "row": earlier},
+                )
+        checked.append(row)
+        if report_progress and count % PROGRESS_EVERY == 0:
+            ImportBatch.objects.filter(pk=batch.pk).update(rows_checked=count)
+    valid = [row for row in checked if not row.errors]
+    if valid:
+        spec.resolve(valid)
+    if not checked:
+        return CheckResult([], headers, file_headers, [_("The file has a header but no rows.")])
+    return CheckResult(checked, headers, file_headers, [])
+
+
+def _find_header(
+    spec_class: type[ImportSpec], rows: list[tuple[int, list[Any]]], columns: dict[str, str]
+) -> tuple[int, dict[str, int], dict[str, str], list[str]] | CheckResult:
+    """The header row: the first of the top rows that names every required field, by the
+    chosen mapping or else by the known spellings."""
+    best: tuple[int, list[str], set[str]] | None = None
+    seen = 0
+    for index, (number, cells) in enumerate(rows):
+        if is_blank_row(cells):
+            continue
+        seen += 1
+        if seen > HEADER_SEARCH_ROWS:
+            break
+        texts = ["" if cell is None else str(cell).strip() for cell in cells]
+        positions = _positions(spec_class, texts, columns)
+        if best is None or len(positions) > len(best[2]):
+            best = (number, texts, set(positions))
+        if all(field.name in positions for field in spec_class.fields if field.required):
+            headers = {name: texts[position] for name, position in positions.items()}
+            return index, positions, headers, [text for text in texts if text]
+    if best is None:
+        return CheckResult([], {}, [], [_("The file is empty.")])
+    number, texts, found = best
+    missing = [str(field.label) for field in spec_class.fields if field.required and field.name not in found]
+    return CheckResult(
+        [],
+        {},
+        [text for text in texts if text],
+        [
+            _("Row %(row)s: no column found for %(missing)s. Choose the columns below, or rename the headers.")
+            % {"row": number, "missing": ", ".join(missing)}
+        ],
+    )
+
+
+def _positions(spec_class: type[ImportSpec], texts: list[str], columns: dict[str, str]) -> dict[str, int]:
+    normalised = [normalise_header(text) for text in texts]
+    positions: dict[str, int] = {}
+    for field in spec_class.fields:
+        wanted = {normalise_header(columns[field.name])} if field.name in columns else field.spellings()
+        for index, text in enumerate(normalised):
+            if text and text in wanted and index not in positions.values():
+                positions[field.name] = index
+                break
+    return positions
+
+
+def _messages(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [str(message) for messages in error.message_dict.values() for message in messages]
+    return [str(message) for message in error.messages]
+
+
+def _store_result(batch: ImportBatch, result: CheckResult) -> None:
+    """Replace the batch's checked rows with ``result`` and set its counts and status."""
+    with transaction.atomic():
+        ImportRow.objects.filter(batch=batch).delete()
+        ImportRow.objects.bulk_create(_import_rows(batch, result.rows), batch_size=5000)
+        errors = result.count(RowAction.ERROR)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.INVALID if errors or result.file_errors else ImportStatus.READY,
+            columns=result.headers or batch.columns,
+            file_headers=result.file_headers,
+            file_errors=result.file_errors,
+            rows_total=len(result.rows),
+            rows_checked=len(result.rows),
+            rows_create=result.count(RowAction.CREATE),
+            rows_update=result.count(RowAction.UPDATE),
+            rows_unchanged=result.count(RowAction.UNCHANGED),
+            rows_error=errors,
+            error="",
+        )
+    batch.refresh_from_db()
+
+
+def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> Iterator[ImportRow]:
+    for row in rows:
+        yield ImportRow(
+            batch=batch,
+            row_number=row.row_number,
+            action=row.action,
+            natural_key=row.natural_key[:64],
+            object_id=row.object_id,
+            errors=[list(error) for error in row.errors],
+        )

@@ -1,0 +1,15 @@
+"""Celery entry points for imports: thin wrappers that call one service."""
+
+from celery import shared_task
+
+from datahub.services import import_batch_check, import_batch_write
+
+
+@shared_task(acks_late=True)  # idempotent: a check replaces the batch's rows
+def check_import(batch_id: int) -> int:
+    return import_batch_check(batch_id=batch_id).pk
+
+
+@shared_task(acks_late=True)  # idempotent: writes only a batch still "importing", in one transaction
+def write_import(batch_id: int) -> int:
+    return import_batch_write(batch_id=batch_id).pk

@@ -1,0 +1,169 @@
+"""Imports through the service layer: check, preview counts, confirm, write, re-import."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from customers.models import Customer
+from datahub.models import ImportBatch, ImportKind, ImportStatus, RowAction, SourceKind
+from datahub.services import import_batch_check, import_batch_confirm, import_batch_upload, import_batch_write
+from inventory.models import Sale, StockStatus, StockUnit
+from tests.factories import StockUnitFactory, VehicleModelFactory
+
+VIN_A = "LFV2A21K8N3000001"
+VIN_B = "LFV2A21K8N3000002"
+
+
+def run_import(network, kind: str, text: str | bytes, *, user=None, file_name="export.csv", encoding="utf-8"):
+    content = text.encode(encoding) if isinstance(text, str) else text
+    batch = import_batch_upload(
+        user=user or network.dealer_user,
+        dealer=network.home_dealer,
+        kind=kind,
+        source=SourceKind.DMS,
+        system_name="DMS 9",
+        file_name=file_name,
+        content=content,
+    )
+    return import_batch_check(batch_id=batch.pk)
+
+
+def confirm(network, batch: ImportBatch, user=None) -> ImportBatch:
+    import_batch_confirm(batch=batch, user=user or network.dealer_user)
+    return import_batch_write(batch_id=batch.pk)
+
+
+def errors_of(batch: ImportBatch) -> list[tuple[int, str, str]]:
+    return [(row.row_number, column, message) for row in batch.rows.all() for column, message in row.errors]
+
+
+CUSTOMERS = "手机号,客户姓名,城市,是否同意营销\n13812341234,张三,杭州,是\n+86 139-0000-1111,李四,宁波,否\n"
+
+
+class TestCustomerImport:
+    def test_it_previews_then_writes_the_customers_with_chinese_headers(self, network):
+        batch = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS)
+        assert batch.status == ImportStatus.READY
+        assert (batch.rows_total, batch.rows_create, batch.rows_update, batch.rows_error) == (2, 2, 0, 0)
+        assert not Customer.objects.exists()  # the preview writes nothing
+
+        batch = confirm(network, batch)
+
+        assert batch.status == ImportStatus.IMPORTED
+        customers = {c.phone: c for c in Customer.objects.filter(home_dealer=network.home_dealer)}
+        assert customers["13812341234"].name == "张三"
+        assert customers["13812341234"].marketing_consent is True
+        assert customers["13900001111"].city == "宁波"
+
+    def test_importing_the_same_file_again_changes_nothing(self, network):
+        confirm(network, run_import(network, ImportKind.CUSTOMERS, CUSTOMERS))
+        before = list(Customer.objects.values_list("id", "updated_at"))
+
+        again = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS)
+        assert (again.rows_create, again.rows_update, again.rows_unchanged) == (0, 0, 2)
+        confirm(network, again)
+
+        assert list(Customer.objects.values_list("id", "updated_at")) == before
+
+    def test_a_changed_row_is_an_update(self, network):
+        confirm(network, run_import(network, ImportKind.CUSTOMERS, CUSTOMERS))
+        changed = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS.replace("张三,杭州", "张三,温州"))
+        assert (changed.rows_create, changed.rows_update, changed.rows_unchanged) == (0, 1, 1)
+        confirm(network, changed)
+        assert Customer.objects.get(phone="13812341234").city == "温州"
+
+    def test_it_reads_gbk_and_utf8_with_bom(self, network):
+        gbk = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS, encoding="gbk")
+        bom = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS, encoding="utf-8-sig")
+        assert gbk.status == bom.status == ImportStatus.READY
+        assert gbk.columns["phone"] == bom.columns["phone"] == "手机号"
+
+    def test_bad_cells_are_named_by_row_and_column_and_nothing_is_written(self, network):
+        text = CUSTOMERS + "12345,王五,杭州,是\n13812341234,赵六,杭州,也许\n"
+        batch = run_import(network, ImportKind.CUSTOMERS, text)
+        assert batch.status == ImportStatus.INVALID
+        assert errors_of(batch) == [
+            (4, "手机号", "“12345” is not an 11-digit mainland mobile number."),
+            (5, "是否同意营销", "“也许” is not yes or no (是/否)."),
+        ]
+        with pytest.raises(ValidationError):
+            import_batch_confirm(batch=batch, user=network.dealer_user)
+        assert not Customer.objects.exists()
+
+    def test_a_key_twice_in_one_file_is_refused(self, network):
+        batch = run_import(network, ImportKind.CUSTOMERS, CUSTOMERS + "13812341234,张三丰,杭州,否\n")
+        assert errors_of(batch) == [(4, "手机号", "13812341234 is already on row 2.")]
+
+    def test_a_file_without_the_needed_columns_names_what_is_missing(self, network):
+        batch = run_import(network, ImportKind.CUSTOMERS, "编号,备注\n1,x\n")
+        assert batch.status == ImportStatus.INVALID
+        assert batch.file_errors == [
+            "Row 1: no column found for phone, name, city. Choose the columns below, or rename the headers."
+        ]
+        assert batch.file_headers == ["编号", "备注"]
+
+    def test_a_dealer_user_cannot_import_for_another_dealer(self, network):
+        with pytest.raises(ValidationError) as refused:
+            import_batch_upload(
+                user=network.dealer_user,
+                dealer=network.foreign_dealer,
+                kind=ImportKind.CUSTOMERS,
+                source=SourceKind.CRM,
+                system_name="CRM",
+                file_name="c.csv",
+                content=CUSTOMERS.encode(),
+            )
+        assert "dealer" in refused.value.message_dict
+
+
+class TestStockAndSaleImport:
+    @pytest.fixture
+    def model(self, db):
+        return VehicleModelFactory(code="HQH5-22")
+
+    def test_arrivals_then_sales_sell_the_units(self, network, model):
+        ordered = StockUnitFactory(
+            vin=VIN_B, model=model, dealer=network.home_dealer, status=StockStatus.ORDERED, arrived_on=None,
+            ordered_on=dt.date(2026, 8, 1),
+        )  # fmt: skip
+        arrivals = f"车架号,车型代码,到店日期\n{VIN_A},HQH5-22,2026/9/3\n{VIN_B},hqh5-22,2026年9月5日\n"
+        batch = confirm(network, run_import(network, ImportKind.STOCK_ARRIVALS, arrivals))
+        assert batch.status == ImportStatus.IMPORTED, batch.error
+        ordered.refresh_from_db()
+        assert (ordered.status, ordered.arrived_on, ordered.ordered_on) == (
+            StockStatus.IN_STOCK, dt.date(2026, 9, 5), dt.date(2026, 8, 1),
+        )  # fmt: skip
+        assert StockUnit.objects.get(vin=VIN_A).ordered_on == dt.date(2026, 9, 3)
+
+        sales = (
+            "车架号,销售日期,成交价,付款方式,销售顾问,客户电话,客户姓名,上牌城市\n"
+            f'{VIN_A},2026-10-02,"¥245,800.00",全款,王丽,13812341234,张三,杭州\n'
+            f"{VIN_B},20261003,239900,贷款,王丽,13812341234,张三,杭州\n"
+        )
+        batch = confirm(network, run_import(network, ImportKind.SALES, sales))
+
+        assert batch.status == ImportStatus.IMPORTED, batch.error
+        sale = Sale.objects.get(stock_unit__vin=VIN_A)
+        assert (sale.transaction_price, sale.payment, sale.sold_on) == (
+            Decimal("245800.00"),
+            "cash",
+            dt.date(2026, 10, 2),
+        )
+        assert sale.customer == Sale.objects.get(stock_unit__vin=VIN_B).customer  # one customer created, by phone
+        assert set(StockUnit.objects.values_list("status", flat=True)) == {StockStatus.SOLD}
+
+    def test_a_sale_of_an_unknown_vin_or_before_arrival_is_refused(self, network, model):
+        StockUnitFactory(vin=VIN_A, model=model, dealer=network.home_dealer, arrived_on=dt.date(2026, 9, 10))
+        sales = (
+            "VIN,sold on,transaction price,payment,salesperson,customer phone,customer name,registered city\n"
+            f"{VIN_A},2026-09-01,200000,cash,Li,13812341234,Zhang,Hangzhou\n"
+            f"{VIN_B},2026-09-20,200000,cash,Li,13812341234,Zhang,Hangzhou\n"
+        )
+        batch = run_import(network, ImportKind.SALES, sales)
+        assert errors_of(batch) == [
+            (2, "sold on", "the sale is dated before the unit arrived (2026-09-10)."),
+            (3, "VIN", "no stock unit has this VIN: import its arrival first."),
+        ]
+        assert [row.action for row in batch.rows.all()] == [RowAction.ERROR, RowAction.ERROR]
