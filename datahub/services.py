@@ -8,7 +8,8 @@ invalid, nothing is written and the new errors are shown. Rows already as the fi
 not written at all, so importing the same file twice changes nothing.
 
 Every write runs in a pghistory context naming the import and the user who confirmed it, so
-each record's audit trail says which import it came from.
+each record's audit trail says which import it came from; the kinds record their events
+set-based (dealerops.bulk_history) rather than by a trigger per row.
 """
 
 import hashlib
@@ -16,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -28,6 +28,7 @@ from datahub.kinds import SPECS
 from datahub.kinds.base import CheckedRow, ImportSpec
 from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from dealerops.access import writable_dealers
+from dealerops.bulk_history import history_in_bulk
 from dealerops.models import User
 from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows
 
@@ -168,7 +169,8 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
                 raise _ChangedSincePreview(result)
             spec = SPECS[batch.kind](batch.dealer, result.headers)
             changed = [row for row in result.rows if row.action in (RowAction.CREATE, RowAction.UPDATE)]
-            with pghistory.context(import_batch=batch.pk, user=batch.confirmed_by_id):
+            metadata = {"import_batch": batch.pk, "user": batch.confirmed_by_id}
+            with history_in_bulk(*spec.audited_in_bulk, **metadata) as spec.history:
                 if changed:
                     spec.write(changed)
     except _ChangedSincePreview as changed_since:

@@ -6,3 +6,6 @@ class DealeropsConfig(AppConfig):
     name = "dealerops"
     verbose_name = _("Accounts and access")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from dealerops import lookups  # noqa: F401 - registers the __any lookup

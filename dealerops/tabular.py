@@ -310,9 +310,7 @@ def cell_datetime(value: Any) -> datetime:
         text = "" if value is None else str(value).strip()
         if not text:
             raise ValueError(_("the date is empty."))
-        raise ValueError(
-            _("“%(value)s” is not a date and time (write 2026-10-05 14:30).") % {"value": text[:40]}
-        )
+        raise ValueError(_("“%(value)s” is not a date and time (write 2026-10-05 14:30).") % {"value": text[:40]})
     day, at = parts
     return datetime.combine(day, at or time(0), tzinfo=ZoneInfo(settings.TIME_ZONE))
 

@@ -11,11 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.db.models import Model
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
 from datahub.models import ImportKind, RowAction
+from dealerops.bulk_history import BulkHistory
 from dealerops.tabular import normalise_header
 from dealerops.validation import today
 
@@ -57,10 +59,14 @@ class ImportSpec(ABC):
 
     kind: ClassVar[ImportKind]
     fields: ClassVar[tuple[Field, ...]]
+    # Models whose audit events ``write`` records itself through ``self.history`` (set-based,
+    # see dealerops.bulk_history); any other model written keeps its per-row triggers.
+    audited_in_bulk: ClassVar[tuple[type[Model], ...]] = ()
 
     def __init__(self, dealer: Dealer, headers: dict[str, str]) -> None:
         self.dealer = dealer
         self.headers = headers  # field name -> the file's header text
+        self.history: BulkHistory | None = None  # set by the service while it writes
 
     def column(self, name: str) -> str:
         return self.headers.get(name) or str(next(f.label for f in self.fields if f.name == name))
@@ -85,6 +91,13 @@ class ImportSpec(ABC):
     def write(self, rows: list[CheckedRow]) -> None:
         """Create and update the records of ``rows`` (all of them valid, none unchanged)."""
         ...
+
+    def record_history(self, model: type[Model], rows: list[CheckedRow], written: list[Model]) -> None:
+        """Audit events for ``written`` (bulk_create's objects, in the order of ``rows``)."""
+        assert self.history is not None, "write() runs inside history_in_bulk"
+        for label, action in (("insert", RowAction.CREATE), ("update", RowAction.UPDATE)):
+            ids = [obj.pk for row, obj in zip(rows, written, strict=True) if row.action == action]
+            self.history.record(model, label, ids)
 
     # -- helpers for subclasses --------------------------------------------------------------
 

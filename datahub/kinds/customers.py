@@ -52,6 +52,7 @@ CUSTOMER_FIELDS = ("name", "phone", "city", "marketing_consent", "latitude", "lo
 
 class CustomerImport(ImportSpec):
     kind = ImportKind.CUSTOMERS
+    audited_in_bulk = (Customer,)
     fields = (
         PHONE,
         Field("name", gettext_lazy("name"), read_name, ("customername", "姓名", "客户姓名", "客户名称")),
@@ -83,7 +84,7 @@ class CustomerImport(ImportSpec):
         existing = {
             record["phone"]: record
             for record in Customer.objects.filter(
-                home_dealer=self.dealer, phone__in=[row.values["phone"] for row in rows]
+                home_dealer=self.dealer, phone__any=[row.values["phone"] for row in rows]
             ).values("id", *CUSTOMER_FIELDS)
         }
         for row in rows:
@@ -92,14 +93,15 @@ class CustomerImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         # A column the file lacks keeps the record's value: only the file's fields are updated.
         given = [name for name in CUSTOMER_FIELDS if name != "phone" and any(name in row.values for row in rows)]
-        Customer.objects.bulk_create(
+        written = Customer.objects.bulk_create(
             [Customer(home_dealer=self.dealer, **row.values) for row in rows],
             batch_size=5000,
             update_conflicts=True,
             unique_fields=["home_dealer", "phone"],
             update_fields=[*given, "updated_at"],
         )
+        self.record_history(Customer, rows, written)
 
 
 def customers_by_phone(dealer_id: int, phones: list[str]) -> dict[str, int]:
-    return dict(Customer.objects.filter(home_dealer_id=dealer_id, phone__in=phones).values_list("phone", "id"))
+    return dict(Customer.objects.filter(home_dealer_id=dealer_id, phone__any=phones).values_list("phone", "id"))

@@ -15,7 +15,7 @@ from datahub.kinds.stock import VIN, mark_sold, units_by_vin
 from datahub.models import ImportKind, RowAction
 from dealerops.tabular import cell_amount, cell_date, cell_datetime, cell_text
 from finance.models import Loan, LoanStatus
-from inventory.models import Payment, Sale, StockStatus
+from inventory.models import Payment, Sale, StockStatus, StockUnit
 
 PAYMENTS = {
     "cash": Payment.CASH, "现金": Payment.CASH, "全款": Payment.CASH, "全款购车": Payment.CASH,
@@ -40,6 +40,7 @@ SALE_FIELDS = ("sold_on", "transaction_price", "payment", "salesperson", "custom
 
 class SaleImport(ImportSpec):
     kind = ImportKind.SALES
+    audited_in_bulk = (Sale, Customer, StockUnit)
     fields = (
         VIN,
         Field(
@@ -97,18 +98,18 @@ class SaleImport(ImportSpec):
         unit_ids = [unit["id"] for unit in units.values()]
         sales = {
             sale["stock_unit_id"]: sale
-            for sale in Sale.objects.filter(stock_unit_id__in=unit_ids).values("id", "stock_unit_id", *SALE_FIELDS)
+            for sale in Sale.objects.filter(stock_unit_id__any=unit_ids).values("id", "stock_unit_id", *SALE_FIELDS)
         }
         # A sale with a live loan must keep paying by loan, at the loan's principal + down payment.
         loan_totals = dict(
-            Loan.objects.filter(sale_id__in=[sale["id"] for sale in sales.values()])
+            Loan.objects.filter(sale_id__any=[sale["id"] for sale in sales.values()])
             .exclude(status=LoanStatus.REJECTED)
             .values_list("sale_id")
             .annotate(total=Sum(F("principal") + F("down_payment")))
         )
         customers = dict(
             Customer.objects.filter(
-                home_dealer=self.dealer, phone__in=[row.values["customer_phone"] for row in rows]
+                home_dealer=self.dealer, phone__any=[row.values["customer_phone"] for row in rows]
             ).values_list("phone", "id")
         )
         for row in rows:
@@ -152,7 +153,7 @@ class SaleImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         new_customers = {row.values["customer_phone"]: row for row in rows if row.values["customer_id"] is None}
         if new_customers:
-            Customer.objects.bulk_create(
+            customers = Customer.objects.bulk_create(
                 [
                     Customer(
                         home_dealer=self.dealer,
@@ -164,16 +165,13 @@ class SaleImport(ImportSpec):
                 ],
                 batch_size=5000,
             )
-            created = dict(
-                Customer.objects.filter(home_dealer=self.dealer, phone__in=list(new_customers)).values_list(
-                    "phone", "id"
-                )
-            )
+            self.history.record(Customer, "insert", [customer.pk for customer in customers])
+            created = {customer.phone: customer.pk for customer in customers}
             for row in rows:
                 if row.values["customer_id"] is None:
                     row.values["customer_id"] = created[row.values["customer_phone"]]
         now = timezone.now()
-        Sale.objects.bulk_create(
+        written = Sale.objects.bulk_create(
             [
                 Sale(
                     stock_unit_id=row.values["stock_unit_id"],
@@ -188,4 +186,6 @@ class SaleImport(ImportSpec):
             unique_fields=["stock_unit"],
             update_fields=[*SALE_FIELDS, "updated_at"],
         )
-        mark_sold([row.values["stock_unit_id"] for row in rows if row.action == RowAction.CREATE])
+        self.record_history(Sale, rows, written)
+        sold = mark_sold([row.values["stock_unit_id"] for row in rows if row.action == RowAction.CREATE])
+        self.history.record(StockUnit, "update", sold)

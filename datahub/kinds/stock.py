@@ -31,6 +31,7 @@ ARRIVABLE = (StockStatus.ORDERED, StockStatus.IN_TRANSIT)
 
 class StockArrivalImport(ImportSpec):
     kind = ImportKind.STOCK_ARRIVALS
+    audited_in_bulk = (StockUnit,)
     fields = (
         VIN,
         Field("model_code", gettext_lazy("model code"), read_model_code, ("model", "车型代码", "车型编码", "车型")),
@@ -54,7 +55,7 @@ class StockArrivalImport(ImportSpec):
         models = dict(VehicleModel.objects.values_list("code", "id"))
         units = {
             unit["vin"]: unit
-            for unit in StockUnit.objects.filter(vin__in=[row.values["vin"] for row in rows]).values(
+            for unit in StockUnit.objects.filter(vin__any=[row.values["vin"] for row in rows]).values(
                 "id", "vin", "dealer_id", "model_id", "status", "arrived_on", "ordered_on"
             )
         }
@@ -90,7 +91,7 @@ class StockArrivalImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         # Created units and units arriving from order or transit are in stock; a unit already in
         # stock only has its dates corrected (its status is the same).
-        StockUnit.objects.bulk_create(
+        written = StockUnit.objects.bulk_create(
             [
                 StockUnit(
                     vin=row.values["vin"],
@@ -107,16 +108,20 @@ class StockArrivalImport(ImportSpec):
             unique_fields=["vin"],
             update_fields=["status", "arrived_on", "ordered_on", "updated_at"],
         )
+        self.record_history(StockUnit, rows, written)
 
 
 def units_by_vin(vins: list[str]) -> dict[str, dict[str, Any]]:
     return {
         unit["vin"]: unit
-        for unit in StockUnit.objects.filter(vin__in=vins).values("id", "vin", "dealer_id", "status", "arrived_on")
+        for unit in StockUnit.objects.filter(vin__any=vins).values("id", "vin", "dealer_id", "status", "arrived_on")
     }
 
 
-def mark_sold(unit_ids: list[int]) -> None:
-    StockUnit.objects.filter(pk__in=unit_ids).exclude(status=StockStatus.SOLD).update(
-        status=StockStatus.SOLD, updated_at=Now()
+def mark_sold(unit_ids: list[int]) -> list[int]:
+    """Mark units sold; returns the ids of those that were not yet."""
+    unsold = list(
+        StockUnit.objects.filter(pk__any=unit_ids).exclude(status=StockStatus.SOLD).values_list("pk", flat=True)
     )
+    StockUnit.objects.filter(pk__any=unsold).update(status=StockStatus.SOLD, updated_at=Now())
+    return unsold

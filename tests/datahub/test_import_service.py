@@ -167,3 +167,31 @@ class TestStockAndSaleImport:
             (3, "VIN", "no stock unit has this VIN: import its arrival first."),
         ]
         assert [row.action for row in batch.rows.all()] == [RowAction.ERROR, RowAction.ERROR]
+
+
+class TestImportAudit:
+    def test_every_written_record_has_its_audit_event_naming_the_import(self, network):
+        from pghistory.models import Events
+
+        from inventory.models import SaleEvent, StockUnitEvent
+
+        model = VehicleModelFactory(code="HQH5-22")
+        unit = StockUnitFactory(vin=VIN_A, model=model, dealer=network.home_dealer, arrived_on=dt.date(2026, 9, 1))
+        sales = (
+            "车架号,销售日期,成交价,付款方式,销售顾问,客户电话,客户姓名,上牌城市\n"
+            f"{VIN_A},2026-10-02,245800,现金,王丽,13812341234,张三,杭州\n"
+        )
+        batch = confirm(network, run_import(network, ImportKind.SALES, sales))
+
+        sale = Sale.objects.get(stock_unit=unit)
+        sale_event = SaleEvent.objects.get(pgh_obj=sale)
+        assert sale_event.pgh_label == "insert"
+        assert sale_event.transaction_price == Decimal("245800.00")
+        assert sale_event.pgh_context.metadata == {"import_batch": batch.pk, "user": network.dealer_user.pk}
+        unit_events = StockUnitEvent.objects.filter(pgh_obj=unit).order_by("pgh_id")
+        assert [(event.pgh_label, event.status) for event in unit_events] == [
+            ("insert", StockStatus.IN_STOCK),
+            ("update", StockStatus.SOLD),
+        ]
+        customer = Customer.objects.get(phone="13812341234")
+        assert Events.objects.tracks(customer).get().pgh_context_id == sale_event.pgh_context_id
