@@ -195,21 +195,7 @@ class LoanImport(ImportSpec):
                 sale_vin=F("sale__stock_unit__vin"),
             )
         }
-        # The live (not rejected) loans of each sale once the file is written: the database's
-        # loans the file does not name, then the file's own rows.
-        sale_ids = [sale["id"] for sale in sales.values()]
-        live: dict[int, set[str]] = defaultdict(set)
-        live_loans = Loan.objects.filter(sale_id__in=sale_ids).exclude(status=LoanStatus.REJECTED)
-        for sale_id, reference in live_loans.values_list("sale_id", "reference"):
-            live[sale_id].add(reference)
-        in_file = {row.values["reference"] for row in rows}
-        for references in live.values():
-            references -= in_file
-        for row in rows:
-            sale = sales.get(row.values["vin"])
-            if sale is not None and row.values["status"] != LoanStatus.REJECTED:
-                live[sale["id"]].add(row.values["reference"])
-
+        own = []
         for row in rows:
             values = row.values
             existing = loans.get(values["reference"])
@@ -217,17 +203,50 @@ class LoanImport(ImportSpec):
                 # Nothing more is said about another dealer's loan.
                 row.error(self.column("reference"), _("this reference is another dealer's loan."))
                 continue
+            own.append(row)
             if existing is not None and "buy_rate" not in self.headers:
                 values["buy_rate"] = existing["buy_rate"]  # a column the file lacks keeps the loan's value
             values.setdefault("buy_rate", None)
             values.setdefault("disbursed_on", None)
             values.setdefault("closed_on", None)
             self._check_lender(row, lenders, existing)
-            self._check_sale(row, sales.get(values["vin"]), existing, live)
+            self._check_sale(row, sales.get(values["vin"]), existing)
+        live = self._live_loans(own)
+        for row in own:
+            existing = loans.get(row.values["reference"])
+            self._check_one_live_loan(row, live)
             self._check_dates(row)
             if existing is not None:
-                self._check_existing(row, existing)
+                self._check_status(row, existing)
             self.decide(row, existing, LOAN_FIELDS)
+
+    @staticmethod
+    def _live_loans(rows: list[CheckedRow]) -> dict[int, set[str]]:
+        """The live (not rejected) loans of each sale once the file is written: the database's
+        loans the file does not name, then the file's own rows."""
+        live: dict[int, set[str]] = defaultdict(set)
+        in_file = {row.values["reference"] for row in rows}
+        sale_ids = {row.values["sale_id"] for row in rows if row.values.get("sale_id")}
+        live_loans = Loan.objects.filter(sale_id__in=sale_ids).exclude(status=LoanStatus.REJECTED)
+        for sale_id, reference in live_loans.values_list("sale_id", "reference"):
+            if reference not in in_file:
+                live[sale_id].add(reference)
+        for row in rows:
+            if row.values.get("sale_id") and row.values["status"] != LoanStatus.REJECTED:
+                live[row.values["sale_id"]].add(row.values["reference"])
+        return live
+
+    def _check_one_live_loan(self, row: CheckedRow, live: dict[int, set[str]]) -> None:
+        sale_id = row.values.get("sale_id")
+        if not sale_id or row.values["status"] == LoanStatus.REJECTED:
+            return
+        others = sorted(live[sale_id] - {row.values["reference"]})
+        if others:
+            row.error(
+                self.column("vin"),
+                _("the sale already has a loan (%(references)s): only a rejected one may be followed by another.")
+                % {"references": ", ".join(others)},
+            )
 
     def _check_lender(self, row: CheckedRow, lenders: dict[str, dict[str, Any]], existing: dict | None) -> None:
         lender = lenders.get(normalise_header(row.values["lender"]))
@@ -244,9 +263,7 @@ class LoanImport(ImportSpec):
                 _("the loan is with %(lender)s: its lender cannot change.") % {"lender": existing["lender_name"]},
             )
 
-    def _check_sale(
-        self, row: CheckedRow, sale: dict[str, Any] | None, existing: dict | None, live: dict[int, set[str]]
-    ) -> None:
+    def _check_sale(self, row: CheckedRow, sale: dict[str, Any] | None, existing: dict | None) -> None:
         values = row.values
         column = self.column("vin")
         if sale is None:
@@ -267,13 +284,6 @@ class LoanImport(ImportSpec):
                 column,
                 _("the sale of this VIN is paid by %(payment)s, not by loan.")
                 % {"payment": Payment(sale["payment"]).label.lower()},
-            )
-        others = sorted(live[sale["id"]] - {values["reference"]})
-        if values["status"] != LoanStatus.REJECTED and others:
-            row.error(
-                column,
-                _("the sale already has a loan (%(references)s): only a rejected one may be followed by another.")
-                % {"references": ", ".join(others)},
             )
         # The database checks this for every loan but a rejected application.
         total = values["principal"] + values["down_payment"]
@@ -326,7 +336,7 @@ class LoanImport(ImportSpec):
                     % {"date": matures_on},
                 )
 
-    def _check_existing(self, row: CheckedRow, existing: dict[str, Any]) -> None:
+    def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> None:
         old, new = existing["status"], row.values["status"]
         if old != new:
             refusal = loan_transition_refusal(old=old, new=new)
