@@ -88,6 +88,8 @@ LOAN_FIELDS = (
     "applied_on", "disbursed_on", "closed_on",
 )  # fmt: skip
 
+OPTIONAL_COLUMNS = ("buy_rate", "disbursed_on", "closed_on")
+
 
 class LoanImport(ImportSpec):
     kind = ImportKind.LOANS
@@ -204,20 +206,19 @@ class LoanImport(ImportSpec):
                 row.error(self.column("reference"), _("this reference is another dealer's loan."))
                 continue
             own.append(row)
-            if existing is not None and "buy_rate" not in self.headers:
-                values["buy_rate"] = existing["buy_rate"]  # a column the file lacks keeps the loan's value
-            values.setdefault("buy_rate", None)
-            values.setdefault("disbursed_on", None)
-            values.setdefault("closed_on", None)
+            for name in OPTIONAL_COLUMNS:
+                # A column the file lacks keeps the loan's value (none for a new loan).
+                if name not in self.headers:
+                    values[name] = existing[name] if existing else None
             self._check_lender(row, lenders, existing)
             self._check_sale(row, sales.get(values["vin"]), existing)
         live = self._live_loans(own)
         for row in own:
             existing = loans.get(row.values["reference"])
             self._check_one_live_loan(row, live)
-            self._check_dates(row)
-            if existing is not None:
-                self._check_status(row, existing)
+            # The dates follow the status: checked only for a status the loan may have.
+            if existing is None or self._check_status(row, existing):
+                self._check_dates(row)
             self.decide(row, existing, LOAN_FIELDS)
 
     @staticmethod
@@ -336,12 +337,13 @@ class LoanImport(ImportSpec):
                     % {"date": matures_on},
                 )
 
-    def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> None:
+    def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> bool:
+        """Whether the loan's status may become the row's (it may also stay as it is)."""
         old, new = existing["status"], row.values["status"]
-        if old != new:
-            refusal = loan_transition_refusal(old=old, new=new)
-            if refusal:
-                row.error(self.column("status"), refusal)
+        refusal = loan_transition_refusal(old=old, new=new) if old != new else None
+        if refusal:
+            row.error(self.column("status"), refusal)
+        return refusal is None
 
     def write(self, rows: list[CheckedRow]) -> None:
         # Rejections first: a sale's rejected application must leave the one-live-loan index

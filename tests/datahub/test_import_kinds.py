@@ -145,6 +145,22 @@ class TestLoanImport:
         loan = Loan.objects.get(reference="HT-2026-001")
         assert (loan.status, loan.closed_on) == (LoanStatus.DEFAULTED, dt.date(2026, 10, 31))
 
+    def test_columns_the_file_lacks_keep_the_loans_values(self, network, loan_sales):
+        confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        short = (
+            "合同号,VIN,资方,本金,首付款,利率,期限,评级,状态,进件日期\n"
+            f"HT-2026-001,{VIN_A},ICBC,172060,73740,0.0495,36,B,已放款,2026-01-15\n"
+            f"HT-2026-002,{VIN_B},ICBC,150000,89900.50,0.0388,24,A,已放款,2026-01-10\n"
+        )
+
+        batch = run_import(network, ImportKind.LOANS, short)
+
+        assert batch.rows_unchanged == 1
+        assert errors_of(batch) == [
+            (3, "状态", "A loan cannot go from Paid off early to Disbursed."),
+        ]
+        assert Loan.objects.get(reference="HT-2026-001").buy_rate == Decimal("0.039500")
+
     def test_a_backwards_status_is_refused_naming_the_current_one(self, network, loan_sales):
         LoanFactory(
             reference="HT-2026-001", sale=loan_sales[VIN_A], lender=LenderFactory(code="ICBC"),
