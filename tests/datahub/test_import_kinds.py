@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from pghistory.models import MiddlewareEvents
 
 from channels.models import Lead, LeadOutcome, LeadSource
 from customers.models import Customer, ServiceKind, ServiceVisit
@@ -135,7 +136,7 @@ class TestLoanImport:
         assert sorted(Loan.objects.values_list("id", "updated_at")) == before
 
     def test_a_status_moving_forward_is_an_update(self, network, loan_sales):
-        confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        first = confirm(network, run_import(network, ImportKind.LOANS, LOANS))
         defaulted = LOANS.replace("已放款,2026-01-15,2026-01-22,", "逾期违约,2026-01-15,2026-01-22,2026-10-31")
 
         batch = run_import(network, ImportKind.LOANS, defaulted)
@@ -144,6 +145,12 @@ class TestLoanImport:
 
         loan = Loan.objects.get(reference="HT-2026-001")
         assert (loan.status, loan.closed_on) == (LoanStatus.DEFAULTED, dt.date(2026, 10, 31))
+        # The audit trail says which import moved it (the commission posting reads the status).
+        events = MiddlewareEvents.objects.tracks(loan).order_by("pgh_id")
+        assert [(event.pgh_label, event.pgh_context["import_batch"]) for event in events] == [
+            ("insert", first.pk),
+            ("update", batch.pk),
+        ]
 
     def test_columns_the_file_lacks_keep_the_loans_values(self, network, loan_sales):
         confirm(network, run_import(network, ImportKind.LOANS, LOANS))
