@@ -84,13 +84,9 @@ def loan_status_change(*, loan: Loan, status: str, on: date) -> Loan:
     or paid off early / defaulted / matured (``on`` is the closing day). A move backwards,
     such as defaulted -> disbursed, is refused (the database refuses it too)."""
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
-    if (loan.status, status) not in LOAN_TRANSITIONS:
-        raise ValidationError(
-            {
-                "status": _("A loan cannot go from %(old)s to %(new)s.")
-                % {"old": loan.get_status_display(), "new": LoanStatus(status).label}
-            }
-        )
+    refusal = loan_transition_refusal(old=loan.status, new=status)
+    if refusal:
+        raise ValidationError({"status": refusal})
     ensure_not_future(on=on)
     if status == LoanStatus.DISBURSED:
         if on < loan.applied_on:
@@ -105,6 +101,17 @@ def loan_status_change(*, loan: Loan, status: str, on: date) -> Loan:
     loan.status = status
     loan.save(update_fields=["status", "disbursed_on", "closed_on", "updated_at"])
     return loan
+
+
+def loan_transition_refusal(*, old: str, new: str) -> str | None:
+    """Why a loan's status cannot move from ``old`` to ``new``, or None when it may. Shared by
+    the status form and the data hub's loan import, so both refuse with the same words."""
+    if (old, new) in LOAN_TRANSITIONS:
+        return None
+    return _("A loan cannot go from %(old)s to %(new)s.") % {
+        "old": LoanStatus(old).label,
+        "new": LoanStatus(new).label,
+    }
 
 
 class AddMonths(Func):

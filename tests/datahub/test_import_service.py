@@ -7,36 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
-from datahub.models import ImportBatch, ImportKind, ImportStatus, RowAction, SourceKind
-from datahub.services import import_batch_check, import_batch_confirm, import_batch_upload, import_batch_write
+from datahub.models import ImportKind, ImportStatus, RowAction, SourceKind
+from datahub.services import import_batch_confirm, import_batch_upload
 from inventory.models import Sale, StockStatus, StockUnit
+from tests.datahub.helpers import confirm, errors_of, run_import
 from tests.factories import StockUnitFactory, VehicleModelFactory
 
 VIN_A = "LFV2A21K8N3000001"
 VIN_B = "LFV2A21K8N3000002"
-
-
-def run_import(network, kind: str, text: str | bytes, *, user=None, file_name="export.csv", encoding="utf-8"):
-    content = text.encode(encoding) if isinstance(text, str) else text
-    batch = import_batch_upload(
-        user=user or network.dealer_user,
-        dealer=network.home_dealer,
-        kind=kind,
-        source=SourceKind.DMS,
-        system_name="DMS 9",
-        file_name=file_name,
-        content=content,
-    )
-    return import_batch_check(batch_id=batch.pk)
-
-
-def confirm(network, batch: ImportBatch, user=None) -> ImportBatch:
-    import_batch_confirm(batch=batch, user=user or network.dealer_user)
-    return import_batch_write(batch_id=batch.pk)
-
-
-def errors_of(batch: ImportBatch) -> list[tuple[int, str, str]]:
-    return [(row.row_number, column, message) for row in batch.rows.all() for column, message in row.errors]
 
 
 CUSTOMERS = "手机号,客户姓名,城市,是否同意营销\n13812341234,张三,杭州,是\n+86 139-0000-1111,李四,宁波,否\n"

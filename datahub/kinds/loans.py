@@ -1,0 +1,367 @@
+"""Car loans, upserted by their reference (the lender's contract number). A loan names the
+sale it finances by the unit's VIN; the rules are the loan table's own constraints and
+triggers (finance/models/loans.py), checked here first so each refusal names its cell.
+
+The commission ledger reads loans: a status an import moves (paid off early, defaulted) is
+picked up by the nightly posting like one entered on the loan's page.
+"""
+
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
+from datahub.kinds.stock import VIN
+from datahub.models import ImportKind
+from dealerops.tabular import cell_amount, cell_date, cell_integer, cell_rate, cell_text, normalise_header
+from finance.models import (
+    CLOSED_STATUSES,
+    DISBURSED_STATUSES,
+    MAX_TERM_MONTHS,
+    MIN_TERM_MONTHS,
+    CreditGrade,
+    Lender,
+    Loan,
+    LoanStatus,
+)
+from finance.services.loans import loan_transition_refusal
+from inventory.models import Payment, Sale
+
+STATUSES = {
+    "applied": LoanStatus.APPLIED, "申请中": LoanStatus.APPLIED, "已申请": LoanStatus.APPLIED,
+    "审批中": LoanStatus.APPLIED, "审核中": LoanStatus.APPLIED, "待审批": LoanStatus.APPLIED,
+    "approved": LoanStatus.APPROVED, "已审批": LoanStatus.APPROVED, "审批通过": LoanStatus.APPROVED,
+    "已批准": LoanStatus.APPROVED, "已通过": LoanStatus.APPROVED,
+    "rejected": LoanStatus.REJECTED, "已拒绝": LoanStatus.REJECTED, "拒绝": LoanStatus.REJECTED,
+    "审批拒绝": LoanStatus.REJECTED, "审批未通过": LoanStatus.REJECTED,
+    "disbursed": LoanStatus.DISBURSED, "已放款": LoanStatus.DISBURSED, "放款": LoanStatus.DISBURSED,
+    "还款中": LoanStatus.DISBURSED, "正常还款": LoanStatus.DISBURSED,
+    "paid_off_early": LoanStatus.PAID_OFF_EARLY, "paid off early": LoanStatus.PAID_OFF_EARLY,
+    "提前结清": LoanStatus.PAID_OFF_EARLY, "提前还款": LoanStatus.PAID_OFF_EARLY,
+    "defaulted": LoanStatus.DEFAULTED, "逾期违约": LoanStatus.DEFAULTED, "违约": LoanStatus.DEFAULTED,
+    "matured": LoanStatus.MATURED, "到期结清": LoanStatus.MATURED, "正常结清": LoanStatus.MATURED,
+    "到期": LoanStatus.MATURED,
+}  # fmt: skip
+STATUS_HINT = "申请中 / 已审批 / 已拒绝 / 已放款 / 提前结清 / 逾期违约 / 到期结清"
+
+GRADES = {grade: grade for grade in CreditGrade.values} | {f"{grade}级": grade for grade in CreditGrade.values}
+
+
+def read_reference(cell: Any) -> str:
+    return cell_text(cell, max_length=32)
+
+
+def read_lender(cell: Any) -> str:
+    return cell_text(cell, max_length=64)
+
+
+def read_principal(cell: Any):
+    amount = cell_amount(cell)
+    if amount <= 0:
+        raise ValueError(_("the principal must be positive."))
+    return amount
+
+
+def read_down_payment(cell: Any):
+    amount = cell_amount(cell)
+    if amount < 0:
+        raise ValueError(_("the down payment cannot be negative."))
+    return amount
+
+
+def read_term(cell: Any) -> int:
+    """Months: 36, 36期 or 36个月."""
+    if isinstance(cell, str):
+        cell = re.sub(r"\s*(?:期|个月|月)$", "", cell.strip())
+    return cell_integer(cell, minimum=MIN_TERM_MONTHS, maximum=MAX_TERM_MONTHS)
+
+
+# The values a loan row carries that are compared with, and written to, the loan.
+LOAN_FIELDS = (
+    "principal", "down_payment", "annual_rate", "buy_rate", "term_months", "credit_grade", "status",
+    "applied_on", "disbursed_on", "closed_on",
+)  # fmt: skip
+
+OPTIONAL_COLUMNS = ("buy_rate", "disbursed_on", "closed_on")
+
+
+class LoanImport(ImportSpec):
+    kind = ImportKind.LOANS
+    fields = (
+        Field(
+            "reference",
+            gettext_lazy("loan reference"),
+            read_reference,
+            ("reference", "loanno", "contractno", "贷款编号", "贷款合同号", "合同号", "合同编号", "贷款单号"),
+        ),
+        VIN,
+        Field(
+            "lender",
+            gettext_lazy("lender"),
+            read_lender,
+            ("lendercode", "贷款机构", "金融机构", "放款机构", "资方", "银行", "机构代码"),
+        ),
+        Field(
+            "principal",
+            gettext_lazy("principal"),
+            read_principal,
+            ("loanamount", "贷款金额", "贷款本金", "本金", "融资金额", "放款金额"),
+        ),
+        Field(
+            "down_payment",
+            gettext_lazy("down payment"),
+            read_down_payment,
+            ("首付", "首付款", "首付金额"),
+        ),
+        Field(
+            "annual_rate",
+            gettext_lazy("annual rate"),
+            cell_rate,
+            ("rate", "customerrate", "年利率", "贷款利率", "客户利率", "利率"),
+        ),
+        Field(
+            "buy_rate",
+            gettext_lazy("lender buy rate"),
+            optional(cell_rate),
+            ("buyrate", "结算利率", "资方利率", "银行利率", "成本利率"),
+            required=False,
+        ),
+        Field(
+            "term_months",
+            gettext_lazy("term (months)"),
+            read_term,
+            ("term", "termmonths", "期数", "贷款期数", "贷款期限", "期限", "期限月"),
+        ),
+        Field(
+            "credit_grade",
+            gettext_lazy("credit grade"),
+            choice_reader(GRADES, "A / B / C / D / E"),
+            ("grade", "信用等级", "客户评级", "评级", "风险等级"),
+        ),
+        Field(
+            "status",
+            gettext_lazy("status"),
+            choice_reader(STATUSES, STATUS_HINT),
+            ("loanstatus", "贷款状态", "状态", "合同状态"),
+        ),
+        Field("applied_on", gettext_lazy("applied on"), cell_date, ("申请日期", "进件日期", "申请时间")),
+        Field(
+            "disbursed_on",
+            gettext_lazy("disbursed on"),
+            optional(cell_date),
+            ("放款日期", "放款时间"),
+            required=False,
+        ),
+        Field(
+            "closed_on",
+            gettext_lazy("closed on"),
+            optional(cell_date),
+            ("结清日期", "关闭日期", "结束日期", "结清时间"),
+            required=False,
+        ),
+    )
+
+    def key(self, values: dict[str, Any]) -> str:
+        return values["reference"]
+
+    def key_field(self) -> str:
+        return "reference"
+
+    def resolve(self, rows: list[CheckedRow]) -> None:
+        lenders: dict[str, dict[str, Any]] = {}
+        for lender in Lender.objects.values("id", "code", "name"):
+            lenders[normalise_header(lender["code"])] = lender
+            lenders[normalise_header(lender["name"])] = lender
+        sales = {
+            sale["vin"]: sale
+            for sale in Sale.objects.filter(stock_unit__vin__in=[row.values["vin"] for row in rows]).values(
+                "id", "dealer_id", "payment", "transaction_price", vin=F("stock_unit__vin")
+            )
+        }
+        loans = {
+            loan["reference"]: loan
+            for loan in Loan.objects.filter(reference__in=[row.values["reference"] for row in rows]).values(
+                "id",
+                "reference",
+                "dealer_id",
+                "sale_id",
+                "lender_id",
+                *LOAN_FIELDS,
+                lender_name=F("lender__name"),
+                sale_vin=F("sale__stock_unit__vin"),
+            )
+        }
+        own = []
+        for row in rows:
+            values = row.values
+            existing = loans.get(values["reference"])
+            if existing is not None and existing["dealer_id"] != self.dealer.pk:
+                # Nothing more is said about another dealer's loan.
+                row.error(self.column("reference"), _("this reference is another dealer's loan."))
+                continue
+            own.append(row)
+            for name in OPTIONAL_COLUMNS:
+                # A column the file lacks keeps the loan's value (none for a new loan).
+                if name not in self.headers:
+                    values[name] = existing[name] if existing else None
+            self._check_lender(row, lenders, existing)
+            self._check_sale(row, sales.get(values["vin"]), existing)
+        live = self._live_loans(own)
+        for row in own:
+            existing = loans.get(row.values["reference"])
+            self._check_one_live_loan(row, live)
+            # The dates follow the status: checked only for a status the loan may have.
+            if existing is None or self._check_status(row, existing):
+                self._check_dates(row)
+            self.decide(row, existing, LOAN_FIELDS)
+
+    @staticmethod
+    def _live_loans(rows: list[CheckedRow]) -> dict[int, set[str]]:
+        """The live (not rejected) loans of each sale once the file is written: the database's
+        loans the file does not name, then the file's own rows."""
+        live: dict[int, set[str]] = defaultdict(set)
+        in_file = {row.values["reference"] for row in rows}
+        sale_ids = {row.values["sale_id"] for row in rows if row.values.get("sale_id")}
+        live_loans = Loan.objects.filter(sale_id__in=sale_ids).exclude(status=LoanStatus.REJECTED)
+        for sale_id, reference in live_loans.values_list("sale_id", "reference"):
+            if reference not in in_file:
+                live[sale_id].add(reference)
+        for row in rows:
+            if row.values.get("sale_id") and row.values["status"] != LoanStatus.REJECTED:
+                live[row.values["sale_id"]].add(row.values["reference"])
+        return live
+
+    def _check_one_live_loan(self, row: CheckedRow, live: dict[int, set[str]]) -> None:
+        sale_id = row.values.get("sale_id")
+        if not sale_id or row.values["status"] == LoanStatus.REJECTED:
+            return
+        others = sorted(live[sale_id] - {row.values["reference"]})
+        if others:
+            row.error(
+                self.column("vin"),
+                _("the sale already has a loan (%(references)s): only a rejected one may be followed by another.")
+                % {"references": ", ".join(others)},
+            )
+
+    def _check_lender(self, row: CheckedRow, lenders: dict[str, dict[str, Any]], existing: dict | None) -> None:
+        lender = lenders.get(normalise_header(row.values["lender"]))
+        if lender is None:
+            row.error(
+                self.column("lender"),
+                _("no lender has the code or name “%(lender)s”.") % {"lender": row.values["lender"]},
+            )
+            return
+        row.values["lender_id"] = lender["id"]
+        if existing is not None and existing["lender_id"] != lender["id"]:
+            row.error(
+                self.column("lender"),
+                _("the loan is with %(lender)s: its lender cannot change.") % {"lender": existing["lender_name"]},
+            )
+
+    def _check_sale(self, row: CheckedRow, sale: dict[str, Any] | None, existing: dict | None) -> None:
+        values = row.values
+        column = self.column("vin")
+        if sale is None:
+            row.error(column, _("no sale has this VIN: import the sale first."))
+            return
+        if sale["dealer_id"] != self.dealer.pk:
+            row.error(column, _("this VIN was sold by another dealer."))
+            return
+        if existing is not None and existing["sale_id"] != sale["id"]:
+            row.error(
+                column,
+                _("the loan finances the sale of %(vin)s: its sale cannot change.") % {"vin": existing["sale_vin"]},
+            )
+            return
+        values["sale_id"] = sale["id"]
+        if sale["payment"] != Payment.LOAN:
+            row.error(
+                column,
+                _("the sale of this VIN is paid by %(payment)s, not by loan.")
+                % {"payment": Payment(sale["payment"]).label.lower()},
+            )
+        # The database checks this for every loan but a rejected application.
+        total = values["principal"] + values["down_payment"]
+        if values["status"] != LoanStatus.REJECTED and total != sale["transaction_price"]:
+            row.error(
+                self.column("principal"),
+                _("principal + down payment come to %(total)s; the sale's price is %(price)s.")
+                % {"total": total, "price": sale["transaction_price"]},
+            )
+
+    def _check_dates(self, row: CheckedRow) -> None:
+        values = row.values
+        status = values["status"]
+        label = LoanStatus(status).label.lower()
+        self.refuse_future(row, "applied_on", "disbursed_on", "closed_on")
+        disbursed_on: date | None = values["disbursed_on"]
+        closed_on: date | None = values["closed_on"]
+        if status in DISBURSED_STATUSES and disbursed_on is None:
+            row.error(
+                self.column("disbursed_on"), _("a %(status)s loan needs its disbursement date.") % {"status": label}
+            )
+        elif status not in DISBURSED_STATUSES and disbursed_on is not None:
+            row.error(
+                self.column("disbursed_on"),
+                _("a loan that is %(status)s has not been disbursed: leave this cell empty.") % {"status": label},
+            )
+        if status in CLOSED_STATUSES and closed_on is None:
+            row.error(self.column("closed_on"), _("a %(status)s loan needs its closing date.") % {"status": label})
+        elif status not in CLOSED_STATUSES and closed_on is not None:
+            row.error(
+                self.column("closed_on"),
+                _("a loan that is %(status)s is not closed: leave this cell empty.") % {"status": label},
+            )
+        if disbursed_on is not None and disbursed_on < values["applied_on"]:
+            row.error(
+                self.column("disbursed_on"),
+                _("the loan is disbursed before it was applied for (%(date)s).") % {"date": values["applied_on"]},
+            )
+        if closed_on is not None and disbursed_on is not None and closed_on < disbursed_on:
+            row.error(
+                self.column("closed_on"),
+                _("the loan closes before it was disbursed (%(date)s).") % {"date": disbursed_on},
+            )
+        if status == LoanStatus.MATURED and closed_on is not None and disbursed_on is not None:
+            matures_on = disbursed_on + relativedelta(months=values["term_months"])
+            if closed_on < matures_on:
+                row.error(
+                    self.column("status"),
+                    _("the loan's term ends on %(date)s: closed before then, it was paid off early.")
+                    % {"date": matures_on},
+                )
+
+    def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> bool:
+        """Whether the loan's status may become the row's (it may also stay as it is)."""
+        old, new = existing["status"], row.values["status"]
+        refusal = loan_transition_refusal(old=old, new=new) if old != new else None
+        if refusal:
+            row.error(self.column("status"), refusal)
+        return refusal is None
+
+    def write(self, rows: list[CheckedRow]) -> None:
+        # Rejections first: a sale's rejected application must leave the one-live-loan index
+        # before the sale's next application is inserted in the same statement.
+        rows = sorted(rows, key=lambda row: row.values["status"] != LoanStatus.REJECTED)
+        Loan.objects.bulk_create(
+            [
+                Loan(
+                    reference=row.values["reference"],
+                    sale_id=row.values["sale_id"],
+                    dealer=self.dealer,
+                    lender_id=row.values["lender_id"],
+                    **{name: row.values[name] for name in LOAN_FIELDS},
+                )
+                for row in rows
+            ],
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["reference"],
+            update_fields=[*LOAN_FIELDS, "updated_at"],
+        )
