@@ -159,20 +159,22 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("dealer").get(pk=batch_id)
     if batch.status != ImportStatus.IMPORTING:
         return batch
+    spec_class = SPECS[batch.kind]
+    metadata = {"import_batch": batch.pk, "user": batch.confirmed_by_id}
     try:
-        with transaction.atomic():
+        # The trigger suspension wraps the transaction: it tidies up after it has ended.
+        with history_in_bulk(*spec_class.audited_in_bulk, **metadata) as history, transaction.atomic():
             # One import of a dealer at a time: the second sees the first's rows when it checks.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.import'), %s)", [batch.dealer_id])
             result = _check(batch, report_progress=False)
             if result.file_errors or result.count(RowAction.ERROR):
                 raise _ChangedSincePreview(result)
-            spec = SPECS[batch.kind](batch.dealer, result.headers)
+            spec = spec_class(batch.dealer, result.headers)
+            spec.history = history
             changed = [row for row in result.rows if row.action in (RowAction.CREATE, RowAction.UPDATE)]
-            metadata = {"import_batch": batch.pk, "user": batch.confirmed_by_id}
-            with history_in_bulk(*spec.audited_in_bulk, **metadata) as spec.history:
-                if changed:
-                    spec.write(changed)
+            if changed:
+                spec.write(changed)
     except _ChangedSincePreview as changed_since:
         _store_result(batch, changed_since.result)
         ImportBatch.objects.filter(pk=batch.pk).update(

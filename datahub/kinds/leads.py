@@ -62,6 +62,7 @@ KEPT = {
 
 class LeadImport(ImportSpec):
     kind = ImportKind.LEADS
+    audited_in_bulk = (Lead,)
     fields = (
         Field(
             "crm_reference",
@@ -134,13 +135,13 @@ class LeadImport(ImportSpec):
         leads = {
             lead["crm_reference"]: lead
             for lead in Lead.objects.filter(
-                dealer=self.dealer, crm_reference__in=[row.values["crm_reference"] for row in rows]
+                dealer=self.dealer, crm_reference__any=[row.values["crm_reference"] for row in rows]
             ).values("id", "crm_reference", *LEAD_FIELDS)
         }
         vins = [row.values["converted_vin"] for row in rows if row.values.get("converted_vin")]
         sales = {
             sale["vin"]: sale
-            for sale in Sale.objects.filter(stock_unit__vin__in=vins).values(
+            for sale in Sale.objects.filter(stock_unit__vin__any=vins).values(
                 "id",
                 "dealer_id",
                 vin=F("stock_unit__vin"),
@@ -216,7 +217,7 @@ class LeadImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         # Upserted by primary key: the (dealer, CRM reference) index is partial (blank
         # references repeat), and ON CONFLICT cannot name a partial index from Django.
-        Lead.objects.bulk_create(
+        written = Lead.objects.bulk_create(
             [
                 Lead(
                     id=row.object_id,
@@ -231,3 +232,4 @@ class LeadImport(ImportSpec):
             unique_fields=["id"],
             update_fields=list(LEAD_FIELDS),
         )
+        self.record_history(Lead, rows, written)

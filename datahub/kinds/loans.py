@@ -93,6 +93,7 @@ OPTIONAL_COLUMNS = ("buy_rate", "disbursed_on", "closed_on")
 
 class LoanImport(ImportSpec):
     kind = ImportKind.LOANS
+    audited_in_bulk = (Loan,)
     fields = (
         Field(
             "reference",
@@ -180,13 +181,13 @@ class LoanImport(ImportSpec):
             lenders[normalise_header(lender["name"])] = lender
         sales = {
             sale["vin"]: sale
-            for sale in Sale.objects.filter(stock_unit__vin__in=[row.values["vin"] for row in rows]).values(
+            for sale in Sale.objects.filter(stock_unit__vin__any=[row.values["vin"] for row in rows]).values(
                 "id", "dealer_id", "payment", "transaction_price", vin=F("stock_unit__vin")
             )
         }
         loans = {
             loan["reference"]: loan
-            for loan in Loan.objects.filter(reference__in=[row.values["reference"] for row in rows]).values(
+            for loan in Loan.objects.filter(reference__any=[row.values["reference"] for row in rows]).values(
                 "id",
                 "reference",
                 "dealer_id",
@@ -228,7 +229,7 @@ class LoanImport(ImportSpec):
         live: dict[int, set[str]] = defaultdict(set)
         in_file = {row.values["reference"] for row in rows}
         sale_ids = {row.values["sale_id"] for row in rows if row.values.get("sale_id")}
-        live_loans = Loan.objects.filter(sale_id__in=sale_ids).exclude(status=LoanStatus.REJECTED)
+        live_loans = Loan.objects.filter(sale_id__any=sale_ids).exclude(status=LoanStatus.REJECTED)
         for sale_id, reference in live_loans.values_list("sale_id", "reference"):
             if reference not in in_file:
                 live[sale_id].add(reference)
@@ -349,7 +350,7 @@ class LoanImport(ImportSpec):
         # Rejections first: a sale's rejected application must leave the one-live-loan index
         # before the sale's next application is inserted in the same statement.
         rows = sorted(rows, key=lambda row: row.values["status"] != LoanStatus.REJECTED)
-        Loan.objects.bulk_create(
+        written = Loan.objects.bulk_create(
             [
                 Loan(
                     reference=row.values["reference"],
@@ -365,3 +366,4 @@ class LoanImport(ImportSpec):
             unique_fields=["reference"],
             update_fields=[*LOAN_FIELDS, "updated_at"],
         )
+        self.record_history(Loan, rows, written)

@@ -53,6 +53,7 @@ VISIT_FIELDS = ("customer_id", "visited_on", "kind", "amount", "satisfaction")
 
 class ServiceVisitImport(ImportSpec):
     kind = ImportKind.SERVICE_VISITS
+    audited_in_bulk = (ServiceVisit, Customer)
     fields = (
         Field(
             "work_order",
@@ -117,7 +118,7 @@ class ServiceVisitImport(ImportSpec):
         visits = {
             visit["work_order"]: visit
             for visit in ServiceVisit.objects.filter(
-                dealer=self.dealer, work_order__in=[row.values["work_order"] for row in rows]
+                dealer=self.dealer, work_order__any=[row.values["work_order"] for row in rows]
             ).values("id", "work_order", *VISIT_FIELDS)
         }
         customers = customers_by_phone(self.dealer.pk, [row.values["customer_phone"] for row in rows])
@@ -139,7 +140,7 @@ class ServiceVisitImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         new_customers = {row.values["customer_phone"]: row for row in rows if row.values["customer_id"] is None}
         if new_customers:
-            Customer.objects.bulk_create(
+            customers = Customer.objects.bulk_create(
                 [
                     Customer(
                         home_dealer=self.dealer,
@@ -152,13 +153,14 @@ class ServiceVisitImport(ImportSpec):
                 ],
                 batch_size=5000,
             )
-            created = customers_by_phone(self.dealer.pk, list(new_customers))
+            self.history.record(Customer, "insert", [customer.pk for customer in customers])
+            created = {customer.phone: customer.pk for customer in customers}
             for row in rows:
                 if row.values["customer_id"] is None:
                     row.values["customer_id"] = created[row.values["customer_phone"]]
         # Upserted by primary key: the (dealer, work order) index is partial (blank work
         # orders repeat), and ON CONFLICT cannot name a partial index from Django.
-        ServiceVisit.objects.bulk_create(
+        written = ServiceVisit.objects.bulk_create(
             [
                 ServiceVisit(
                     id=row.object_id,
@@ -173,3 +175,4 @@ class ServiceVisitImport(ImportSpec):
             unique_fields=["id"],
             update_fields=[*VISIT_FIELDS, "updated_at"],
         )
+        self.record_history(ServiceVisit, rows, written)
