@@ -92,12 +92,11 @@ class ImportSpec(ABC):
         """Create and update the records of ``rows`` (all of them valid, none unchanged)."""
         ...
 
-    def record_history(self, model: type[Model], rows: list[CheckedRow], written: list[Model]) -> None:
-        """Audit events for ``written`` (bulk_create's objects, in the order of ``rows``)."""
+    def record_history(self, model: type[Model], rows: list[CheckedRow], ids: list[int]) -> None:
+        """Audit events for the records ``ids`` written from ``rows`` (in the same order)."""
         assert self.history is not None, "write() runs inside history_in_bulk"
         for label, action in (("insert", RowAction.CREATE), ("update", RowAction.UPDATE)):
-            ids = [obj.pk for row, obj in zip(rows, written, strict=True) if row.action == action]
-            self.history.record(model, label, ids)
+            self.history.record(model, label, [pk for row, pk in zip(rows, ids, strict=True) if row.action == action])
 
     # -- helpers for subclasses --------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from customers.models import PHONE_PATTERN, Customer
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, optional, read_yes_no
 from datahub.models import ImportKind
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_text
 
 
@@ -93,14 +94,35 @@ class CustomerImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         # A column the file lacks keeps the record's value: only the file's fields are updated.
         given = [name for name in CUSTOMER_FIELDS if name != "phone" and any(name in row.values for row in rows)]
-        written = Customer.objects.bulk_create(
-            [Customer(home_dealer=self.dealer, **row.values) for row in rows],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["home_dealer", "phone"],
-            update_fields=[*given, "updated_at"],
+        ids = bulk_upsert(
+            Customer,
+            [{"home_dealer_id": self.dealer.pk, "phone": row.values["phone"], **_given(row, given)} for row in rows],
+            unique=["home_dealer_id", "phone"],
+            update=given,
         )
-        self.record_history(Customer, rows, written)
+        self.record_history(Customer, rows, ids)
+
+
+def _given(row: CheckedRow, given: list[str]) -> dict[str, Any]:
+    # A new customer without consent in the file has not consented.
+    return {name: row.values.get(name, False if name == "marketing_consent" else None) for name in given}
+
+
+def customers_create(spec: ImportSpec, people: dict[str, tuple[str, str]]) -> dict[str, int]:
+    """Create the dealer's customers ``phone -> (name, city)`` named by rows of another kind
+    (a sale, a visit); their ids by phone."""
+    phones = list(people)
+    ids = bulk_upsert(
+        Customer,
+        [
+            {"home_dealer_id": spec.dealer.pk, "phone": phone, "name": name, "city": city}
+            for phone, (name, city) in people.items()
+        ],
+        unique=["home_dealer_id", "phone"],
+        update=["name"],
+    )
+    spec.history.record(Customer, "insert", ids)
+    return dict(zip(phones, ids, strict=True))
 
 
 def customers_by_phone(dealer_id: int, phones: list[str]) -> dict[str, int]:

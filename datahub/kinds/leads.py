@@ -15,6 +15,7 @@ from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, opt
 from datahub.kinds.customers import read_city
 from datahub.kinds.stock import read_model_code, read_vin
 from datahub.models import ImportKind
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_datetime, cell_text
 from inventory.models import Sale, VehicleModel
 
@@ -215,21 +216,18 @@ class LeadImport(ImportSpec):
             row.values["converted_sale_id"] = sale["id"]
 
     def write(self, rows: list[CheckedRow]) -> None:
-        # Upserted by primary key: the (dealer, CRM reference) index is partial (blank
-        # references repeat), and ON CONFLICT cannot name a partial index from Django.
-        written = Lead.objects.bulk_create(
+        ids = bulk_upsert(
+            Lead,
             [
-                Lead(
-                    id=row.object_id,
-                    dealer=self.dealer,
-                    crm_reference=row.values["crm_reference"],
+                {
+                    "dealer_id": self.dealer.pk,
+                    "crm_reference": row.values["crm_reference"],
                     **{name: row.values[name] for name in LEAD_FIELDS},
-                )
+                }
                 for row in rows
             ],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=list(LEAD_FIELDS),
+            unique=["dealer_id", "crm_reference"],
+            unique_where="crm_reference <> ''",  # the partial index: blank references may repeat
+            update=LEAD_FIELDS,
         )
-        self.record_history(Lead, rows, written)
+        self.record_history(Lead, rows, ids)

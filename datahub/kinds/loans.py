@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
 from datahub.kinds.stock import VIN
 from datahub.models import ImportKind
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_amount, cell_date, cell_integer, cell_rate, cell_text, normalise_header
 from finance.models import (
     CLOSED_STATUSES,
@@ -350,20 +351,19 @@ class LoanImport(ImportSpec):
         # Rejections first: a sale's rejected application must leave the one-live-loan index
         # before the sale's next application is inserted in the same statement.
         rows = sorted(rows, key=lambda row: row.values["status"] != LoanStatus.REJECTED)
-        written = Loan.objects.bulk_create(
+        ids = bulk_upsert(
+            Loan,
             [
-                Loan(
-                    reference=row.values["reference"],
-                    sale_id=row.values["sale_id"],
-                    dealer=self.dealer,
-                    lender_id=row.values["lender_id"],
+                {
+                    "reference": row.values["reference"],
+                    "sale_id": row.values["sale_id"],
+                    "dealer_id": self.dealer.pk,
+                    "lender_id": row.values["lender_id"],
                     **{name: row.values[name] for name in LOAN_FIELDS},
-                )
+                }
                 for row in rows
             ],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["reference"],
-            update_fields=[*LOAN_FIELDS, "updated_at"],
+            unique=["reference"],
+            update=LOAN_FIELDS,
         )
-        self.record_history(Loan, rows, written)
+        self.record_history(Loan, rows, ids)

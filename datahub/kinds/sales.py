@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
-from datahub.kinds.customers import read_city, read_name, read_phone
+from datahub.kinds.customers import customers_create, read_city, read_name, read_phone
 from datahub.kinds.stock import VIN, mark_sold, units_by_vin
 from datahub.models import ImportKind, RowAction
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_amount, cell_date, cell_datetime, cell_text
 from finance.models import Loan, LoanStatus
 from inventory.models import Payment, Sale, StockStatus, StockUnit
@@ -151,41 +152,31 @@ class SaleImport(ImportSpec):
             self.decide(row, sale, SALE_FIELDS)
 
     def write(self, rows: list[CheckedRow]) -> None:
-        new_customers = {row.values["customer_phone"]: row for row in rows if row.values["customer_id"] is None}
+        new_customers = {
+            row.values["customer_phone"]: (row.values["customer_name"], row.values["registered_city"])
+            for row in rows
+            if row.values["customer_id"] is None
+        }
         if new_customers:
-            customers = Customer.objects.bulk_create(
-                [
-                    Customer(
-                        home_dealer=self.dealer,
-                        phone=phone,
-                        name=row.values["customer_name"],
-                        city=row.values["registered_city"],
-                    )
-                    for phone, row in new_customers.items()
-                ],
-                batch_size=5000,
-            )
-            self.history.record(Customer, "insert", [customer.pk for customer in customers])
-            created = {customer.phone: customer.pk for customer in customers}
+            created = customers_create(self, new_customers)
             for row in rows:
                 if row.values["customer_id"] is None:
                     row.values["customer_id"] = created[row.values["customer_phone"]]
         now = timezone.now()
-        written = Sale.objects.bulk_create(
+        ids = bulk_upsert(
+            Sale,
             [
-                Sale(
-                    stock_unit_id=row.values["stock_unit_id"],
-                    dealer=self.dealer,
-                    recorded_at=row.values.get("recorded_at") or now,
+                {
+                    "stock_unit_id": row.values["stock_unit_id"],
+                    "dealer_id": self.dealer.pk,
+                    "recorded_at": row.values.get("recorded_at") or now,
                     **{name: row.values[name] for name in SALE_FIELDS},
-                )
+                }
                 for row in rows
             ],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["stock_unit"],
-            update_fields=[*SALE_FIELDS, "updated_at"],
+            unique=["stock_unit_id"],
+            update=SALE_FIELDS,
         )
-        self.record_history(Sale, rows, written)
+        self.record_history(Sale, rows, ids)
         sold = mark_sold([row.values["stock_unit_id"] for row in rows if row.action == RowAction.CREATE])
         self.history.record(StockUnit, "update", sold)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, optional
 from datahub.models import ImportKind, RowAction
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_date, cell_text
 from inventory.models import StockStatus, StockUnit, VehicleModel
 
@@ -91,24 +92,23 @@ class StockArrivalImport(ImportSpec):
     def write(self, rows: list[CheckedRow]) -> None:
         # Created units and units arriving from order or transit are in stock; a unit already in
         # stock only has its dates corrected (its status is the same).
-        written = StockUnit.objects.bulk_create(
+        ids = bulk_upsert(
+            StockUnit,
             [
-                StockUnit(
-                    vin=row.values["vin"],
-                    model_id=row.values["model_id"],
-                    dealer=self.dealer,
-                    status=StockStatus.IN_STOCK,
-                    ordered_on=row.values["ordered_on"],
-                    arrived_on=row.values["arrived_on"],
-                )
+                {
+                    "vin": row.values["vin"],
+                    "model_id": row.values["model_id"],
+                    "dealer_id": self.dealer.pk,
+                    "status": StockStatus.IN_STOCK.value,
+                    "ordered_on": row.values["ordered_on"],
+                    "arrived_on": row.values["arrived_on"],
+                }
                 for row in rows
             ],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["vin"],
-            update_fields=["status", "arrived_on", "ordered_on", "updated_at"],
+            unique=["vin"],
+            update=["status", "arrived_on", "ordered_on"],
         )
-        self.record_history(StockUnit, rows, written)
+        self.record_history(StockUnit, rows, ids)
 
 
 def units_by_vin(vins: list[str]) -> dict[str, dict[str, Any]]:

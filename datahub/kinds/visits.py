@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, ServiceKind, ServiceVisit
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
-from datahub.kinds.customers import customers_by_phone, read_city, read_name, read_phone
+from datahub.kinds.customers import customers_by_phone, customers_create, read_city, read_name, read_phone
 from datahub.models import ImportKind
+from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_amount, cell_date, cell_integer, cell_text
 
 KINDS = {
@@ -138,41 +139,32 @@ class ServiceVisitImport(ImportSpec):
             self.decide(row, existing, VISIT_FIELDS)
 
     def write(self, rows: list[CheckedRow]) -> None:
-        new_customers = {row.values["customer_phone"]: row for row in rows if row.values["customer_id"] is None}
-        if new_customers:
-            customers = Customer.objects.bulk_create(
-                [
-                    Customer(
-                        home_dealer=self.dealer,
-                        phone=phone,
-                        name=row.values["customer_name"],
-                        # The workshop's city when the file gives none: customers mostly live near it.
-                        city=row.values.get("customer_city") or self.dealer.city,
-                    )
-                    for phone, row in new_customers.items()
-                ],
-                batch_size=5000,
+        # The workshop's city when the file gives none: customers mostly live near it.
+        new_customers = {
+            row.values["customer_phone"]: (
+                row.values["customer_name"],
+                row.values.get("customer_city") or self.dealer.city,
             )
-            self.history.record(Customer, "insert", [customer.pk for customer in customers])
-            created = {customer.phone: customer.pk for customer in customers}
+            for row in rows
+            if row.values["customer_id"] is None
+        }
+        if new_customers:
+            created = customers_create(self, new_customers)
             for row in rows:
                 if row.values["customer_id"] is None:
                     row.values["customer_id"] = created[row.values["customer_phone"]]
-        # Upserted by primary key: the (dealer, work order) index is partial (blank work
-        # orders repeat), and ON CONFLICT cannot name a partial index from Django.
-        written = ServiceVisit.objects.bulk_create(
+        ids = bulk_upsert(
+            ServiceVisit,
             [
-                ServiceVisit(
-                    id=row.object_id,
-                    dealer=self.dealer,
-                    work_order=row.values["work_order"],
+                {
+                    "dealer_id": self.dealer.pk,
+                    "work_order": row.values["work_order"],
                     **{name: row.values[name] for name in VISIT_FIELDS},
-                )
+                }
                 for row in rows
             ],
-            batch_size=5000,
-            update_conflicts=True,
-            unique_fields=["id"],
-            update_fields=[*VISIT_FIELDS, "updated_at"],
+            unique=["dealer_id", "work_order"],
+            unique_where="work_order <> ''",  # the partial index: blank work orders may repeat
+            update=VISIT_FIELDS,
         )
-        self.record_history(ServiceVisit, rows, written)
+        self.record_history(ServiceVisit, rows, ids)
