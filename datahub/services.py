@@ -13,7 +13,6 @@ set-based (dealerops.bulk_history) rather than by a trigger per row.
 """
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from datahub.kinds import SPECS
 from datahub.kinds.base import CheckedRow, ImportSpec
 from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from dealerops.access import writable_dealers
+from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
 from dealerops.models import User
 from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows
@@ -328,7 +328,7 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     """Replace the batch's checked rows with ``result`` and set its counts and status."""
     with transaction.atomic():
         ImportRow.objects.filter(batch=batch).delete()
-        ImportRow.objects.bulk_create(_import_rows(batch, result.rows), batch_size=5000)
+        bulk_insert(ImportRow, _import_rows(batch, result.rows))
         errors = result.count(RowAction.ERROR)
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.INVALID if errors or result.file_errors else ImportStatus.READY,
@@ -346,13 +346,15 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     batch.refresh_from_db()
 
 
-def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> Iterator[ImportRow]:
-    for row in rows:
-        yield ImportRow(
-            batch=batch,
-            row_number=row.row_number,
-            action=row.action,
-            natural_key=row.natural_key[:64],
-            object_id=row.object_id,
-            errors=[list(error) for error in row.errors],
-        )
+def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "batch_id": batch.pk,
+            "row_number": row.row_number,
+            "action": row.action,
+            "natural_key": row.natural_key[:64],
+            "object_id": row.object_id,
+            "errors": [list(error) for error in row.errors],
+        }
+        for row in rows
+    ]

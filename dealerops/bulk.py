@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import JSONField, Model
 
 FOREIGN_KEYS = """
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'
@@ -71,6 +71,53 @@ def index_and_key_upkeep_after(table: str, *, unique_indexes: bool = False) -> I
         cursor.execute(f"ANALYZE {quoted}")
 
 
+def _is_stamp(field) -> bool:
+    return getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+
+
+def _unnest_insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
+    """``INSERT INTO table (...) SELECT ... FROM unnest(arrays)`` and its parameters: one
+    array per column, Django's Python defaults filled in, created_at / updated_at now()."""
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    given = {field.column for field in fields}
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.column not in given and field.has_default() and not field.primary_key and not _is_stamp(field)
+    }
+    fields += [model._meta.get_field(name) for name in defaults]
+    stamps = [field.column for field in model._meta.concrete_fields if _is_stamp(field)]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    sql = f"""
+        INSERT INTO "{model._meta.db_table}" ({columns}{"".join(f', "{column}"' for column in stamps)})
+        SELECT {columns}{", now()" * len(stamps)} FROM unnest({arrays}) AS row_values({columns})
+    """  # noqa: S608 - only table and column names from the model are interpolated; values are parameters
+    params = [_column(field, [row[name] for row in rows]) for name, field in zip(names, fields, strict=False)]
+    params += [_column(model._meta.get_field(name), [value] * len(rows)) for name, value in defaults.items()]
+    return sql, params
+
+
+def _column(field, values: list[Any]) -> list[Any]:
+    """JSON values go as JSON (a list would otherwise become a nested array)."""
+    if isinstance(field, JSONField):
+        return [field.get_db_prep_value(value, connection) for value in values]
+    return values
+
+
+def bulk_insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of field name to value, the same names in each) with one
+    ``INSERT … SELECT FROM unnest(...)``: an array per column, no model instances and no
+    parameter per value, which is what ``bulk_create`` spends its time on for large files.
+    Values must be what the column stores (str, int, Decimal, date, aware datetime, bool,
+    None, or a list or dict for JSON)."""
+    if rows:
+        sql, params = _unnest_insert(model, rows)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
 def bulk_upsert(
     model: type[Model],
     rows: Sequence[dict[str, Any]],
@@ -79,61 +126,23 @@ def bulk_upsert(
     update: Sequence[str],
     unique_where: str = "",
 ) -> list[int]:
-    """Insert ``rows`` (dicts of field name to value, the same names in each), or update the columns ``update`` of the
-    row that already has the same ``unique`` values; the primary keys, in the order of ``rows``.
-
-    One ``INSERT … SELECT FROM unnest(...)`` with an array per column: no model instances and
-    no parameter per value, which is what ``bulk_create`` spends its time on for large files.
-    Values must be what the column stores (str, int, Decimal, date, aware datetime, bool or
-    None). ``created_at`` / ``updated_at`` (auto_now_add / auto_now) are set to now();
-    ``unique_where`` is the predicate of a partial unique index the conflict is on.
-    """
+    """``bulk_insert``, where a row that already has the same ``unique`` values has its columns
+    ``update`` (and updated_at) updated instead; the primary keys, in the order of ``rows``.
+    ``unique_where`` is the predicate of the partial unique index the conflict is on."""
     if not rows:
         return []
-    names = list(rows[0])
-    fields = [model._meta.get_field(name) for name in names]
-    # Django's defaults live in Python, not in the table: send them for the fields not given.
-    given = {field.column for field in fields}
-    defaults = {
-        field.attname: field.get_default()
-        for field in model._meta.concrete_fields
-        if field.column not in given
-        and field.has_default()
-        and not field.primary_key
-        and not (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
-    }
-    if defaults:
-        rows = [{**row, **defaults} for row in rows]
-        names += list(defaults)
-        fields += [model._meta.get_field(name) for name in defaults]
-    stamps = [
-        field.column
-        for field in model._meta.concrete_fields
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    insert, params = _unnest_insert(model, rows)
+    unique_fields = [model._meta.get_field(name) for name in unique]
+    keys = ", ".join(f'"{field.column}"' for field in unique_fields)
+    assignments = [f'"{column}" = EXCLUDED."{column}"' for column in (model._meta.get_field(n).column for n in update)]
+    assignments += [
+        f'"{field.column}" = now()' for field in model._meta.concrete_fields if getattr(field, "auto_now", False)
     ]
-    columns = [field.column for field in fields]
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    unique_columns = [model._meta.get_field(name).column for name in unique]
-    assignments = [
-        f'"{model._meta.get_field(name).column}" = EXCLUDED."{model._meta.get_field(name).column}"' for name in update
-    ]
-    assignments += [f'"{column}" = now()' for column in stamps if model._meta.get_field(column).auto_now]
-    pk = model._meta.pk.column
-    sql = f"""
-        INSERT INTO "{model._meta.db_table}" ({", ".join(f'"{c}"' for c in [*columns, *stamps])})
-        SELECT {", ".join(f'"{c}"' for c in columns)}{"".join(", now()" for _ in stamps)}
-        FROM unnest({arrays}) AS row_values({", ".join(f'"{c}"' for c in columns)})
-        ON CONFLICT ({", ".join(f'"{c}"' for c in unique_columns)}){f" WHERE {unique_where}" if unique_where else ""}
-        DO UPDATE SET {", ".join(assignments)}
-        RETURNING "{pk}", {", ".join(f'"{c}"' for c in unique_columns)}
-    """  # noqa: S608 - only table and column names from the model are interpolated; values are parameters
+    sql = f"""{insert}
+        ON CONFLICT ({keys}){f" WHERE {unique_where}" if unique_where else ""} DO UPDATE SET {", ".join(assignments)}
+        RETURNING "{model._meta.pk.column}", {keys}
+    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[row[name] for row in rows] for name in names])
+        cursor.execute(sql, params)
         id_of = {tuple(key): row_id for row_id, *key in cursor.fetchall()}
-    unique_keys = [(field_name, model._meta.get_field(field_name)) for field_name in unique]
-    return [id_of[tuple(_stored(field, row[name]) for name, field in unique_keys)] for row in rows]
-
-
-def _stored(field, value: Any) -> Any:
-    """A key value as the database hands it back (a foreign key's raw id)."""
-    return value.pk if isinstance(value, Model) else value
+    return [id_of[tuple(row[name] for name in unique)] for row in rows]
