@@ -141,3 +141,12 @@ def test_a_regional_manager_reads_but_cannot_confirm(network, api):
     assert post_file(client, GOOD, dealer=network.home_dealer.pk).status_code == 403
     own.refresh_from_db()
     assert own.status == ImportStatus.READY
+
+
+def test_the_list_and_the_rows_take_a_fixed_number_of_queries(network, api, django_assert_max_num_queries):
+    batches = [ImportBatchFactory(dealer=network.home_dealer) for _ in range(5)]
+    client = api(network.dealer_user)
+    with django_assert_max_num_queries(3):
+        assert client.get("/api/v1/imports/").json()["count"] == 5
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/api/v1/imports/{batches[0].pk}/rows/").json()["count"] == 1

@@ -63,7 +63,11 @@ def test_the_errors_download_lists_row_column_and_message(network, client_for):
     ]
     response = client.get(f"/imports/{batch.pk}/", {"export": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert list(sheet.iter_rows(values_only=True))[1] == (4, "手机号", "“12345” is not an 11-digit mainland mobile number.")
+    assert list(sheet.iter_rows(values_only=True))[1] == (
+        4,
+        "手机号",
+        "“12345” is not an 11-digit mainland mobile number.",
+    )
 
 
 def test_confirming_a_clean_file_writes_it_and_shows_imported(network, client_for):
@@ -169,7 +173,9 @@ def test_the_list_filters_by_status_and_kind_and_exports(network, client_for):
     assert "Import a file" in page and 'href="/imports/"' in page  # button, menu entry
     export = client.get("/imports/", {"status": "ready", "export": "csv"})
     lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
-    assert len(lines) == 2 and lines[1].startswith("ready.csv,Hangzhou Xihu 4S,Customers,CRM 5,Ready to import,1,1,0,0,0,")
+    assert len(lines) == 2 and lines[1].startswith(
+        "ready.csv,Hangzhou Xihu 4S,Customers,CRM 5,Ready to import,1,1,0,0,0,"
+    )
 
 
 def test_the_progress_endpoint_says_how_far_the_check_is(network, client_for):
@@ -201,3 +207,12 @@ def test_a_large_file_is_checked_and_written_by_the_tasks(network, client_for, d
     assert len(callbacks) == 1
     batch.refresh_from_db()
     assert (batch.status, batch.rows_create) == (ImportStatus.IMPORTED, 2)
+
+
+def test_the_list_page_takes_a_fixed_number_of_queries(network, client_for, django_assert_max_num_queries):
+    for _ in range(5):
+        ImportBatchFactory(dealer=network.home_dealer)
+    client = client_for(network.regional_manager)
+    client.get("/imports/")  # warm the session
+    with django_assert_max_num_queries(6):
+        assert client.get("/imports/").context["paginator"].count == 5
