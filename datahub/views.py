@@ -173,6 +173,8 @@ class ImportBatchDetailView(ScopedDetailView):
             can_write=writer,
             can_confirm=writer and batch.status == ImportStatus.READY,
             can_cancel=writer and batch.status in MAPPABLE,
+            # Also after the import: the columns that worked are worth keeping for the next file.
+            can_save_mapping=writer and batch.status not in RUNNING and bool(batch.columns),
             mapping_form=ColumnMappingForm(batch=batch)
             if writer and spec is not None and batch.status in MAPPABLE and batch.file_headers
             else None,

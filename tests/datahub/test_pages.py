@@ -82,6 +82,7 @@ def test_confirming_a_clean_file_writes_it_and_shows_imported(network, client_fo
     assert Customer.objects.filter(home_dealer=network.home_dealer).count() == 2
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "Imported" in page and '<dd data-count="create">2</dd>' in page
+    assert "Save this mapping for CRM 5" in page and "/confirm/" not in page
 
 
 def test_a_file_with_unknown_headers_is_mapped_by_hand_and_the_mapping_saved(network, client_for):
@@ -148,7 +149,7 @@ def test_a_regional_manager_reads_the_regions_imports_but_cannot_confirm(network
     assert [batch.pk for batch in listing.context["object_list"]] == [own.pk]
     assert listing.context["create_url"] is None
     page = client.get(f"/imports/{own.pk}/").content.decode()
-    assert "/confirm/" not in page and "/mapping/" not in page
+    assert "/confirm/" not in page and "/mapping/" not in page and "/cancel/" not in page
     assert client.get("/imports/new/").status_code == 403
     assert client.post(f"/imports/{own.pk}/confirm/").status_code == 403
     own.refresh_from_db()
