@@ -59,7 +59,8 @@ def test_a_dealer_corrects_a_bad_row_and_imports_the_file(network, make_page, li
     page.click("text=Confirm: write 2 rows")
     page.wait_for_url(re.compile(r"/imports/\d+/$"))
     assert page.locator(".import-status").inner_text() == "Imported"
-    assert page.locator('[data-count="create"]').inner_text() == "2"
+    created = page.locator("dl.import-counts div", has=page.locator('[data-count="create"]'))
+    assert created.inner_text().split() == ["Created", "2"]
     assert Customer.objects.filter(home_dealer=network.home_dealer).count() == 2
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 1
@@ -67,6 +68,7 @@ def test_a_dealer_corrects_a_bad_row_and_imports_the_file(network, make_page, li
 
     page.click("main >> text=All imports")
     statuses = page.locator("main table tbody tr").all_inner_texts()
+    page.screenshot(path=str(ARTIFACTS / f"import-list-{width}.png"), full_page=True)
     assert len(statuses) == 2 and "Imported" in statuses[0] and "Has errors" in statuses[1]
     assert watch.errors == []
     assert watch.outside_requests == []
