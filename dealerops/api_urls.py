@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from channels.api import DealerViewSet, HealthScoreViewSet, LeadViewSet, RegionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
+from datahub.api import ImportBatchViewSet
 from finance.api import (
     CommissionEntryViewSet,
     CommissionPolicyViewSet,
@@ -29,6 +30,7 @@ router.register("loans", LoanViewSet, basename="loan")
 router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")
 router.register("commission-entries", CommissionEntryViewSet, basename="commission-entry")
 router.register("lender-statements", LenderStatementViewSet, basename="lender-statement")
+router.register("imports", ImportBatchViewSet, basename="import")
 router.register("commission-reports", CommissionReportViewSet, basename="commission-report")
 
 urlpatterns = [

@@ -17,6 +17,7 @@ MENU = [
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),
     (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
     (_("Reports"), "finance:report-index", "finance.CommissionEntry"),
+    (_("Imports"), "datahub:import-list", "datahub.ImportBatch"),
     (_("Operations"), "operations", "dealerops.JobRun"),
 ]
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from channels.models import Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
+from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from dealerops.models import Role, User
 from finance.models import (
     AdjustmentReason,
@@ -263,3 +264,31 @@ class LenderStatementFactory(factory.django.DjangoModelFactory):
     line_count = 0
     total_amount = Decimal("0.00")
     uploaded_by = factory.SubFactory(UserFactory, role=Role.FINANCE)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """An import as stored after upload and check: a customers file, ready, one row to create
+    (its row is added by ``rows``); flows through the services are in tests/datahub."""
+
+    class Meta:
+        model = ImportBatch
+        skip_postgeneration_save = True
+
+    dealer = factory.SubFactory(DealerFactory)
+    kind = ImportKind.CUSTOMERS
+    source = SourceKind.CRM
+    system_name = "CRM 5"
+    file_name = factory.Sequence(lambda n: f"customers-{n}.csv")
+    content = b"phone,name,city\n13812341234,Zhang,Hangzhou\n"
+    file_sha256 = "0" * 64
+    columns = factory.LazyFunction(lambda: {"phone": "phone", "name": "name", "city": "city"})
+    file_headers = factory.LazyFunction(lambda: ["phone", "name", "city"])
+    status = ImportStatus.READY
+    rows_total = 1
+    rows_checked = 1
+    rows_create = 1
+
+    @factory.post_generation
+    def rows(self, create, extracted, **kwargs):
+        if create:
+            ImportRow.objects.create(batch=self, row_number=2, action=RowAction.CREATE, natural_key="13812341234")

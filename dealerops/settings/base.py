@@ -174,6 +174,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceKindEnum": "customers.models.ServiceKind",
         "InquiryKindEnum": "customers.models.InquiryKind",
         "InquiryStatusEnum": "customers.models.InquiryStatus",
+        "ImportKindEnum": "datahub.models.ImportKind",
+        "ImportStatusEnum": "datahub.models.ImportStatus",
+        "ImportSourceEnum": "datahub.models.SourceKind",
+        "ImportRowActionEnum": "datahub.models.RowAction",
     },
 }
 

@@ -23,6 +23,7 @@ from tests.factories import (
     CommissionEntryFactory,
     CustomerFactory,
     HealthScoreFactory,
+    ImportBatchFactory,
     InquiryFactory,
     LeadFactory,
     LoanFactory,
@@ -46,6 +47,7 @@ FOREIGN_MARKERS = {
     "customers.Inquiry": "Foreign Asker Sun",
     "finance.Loan": "LNFOREIGN0001",
     "finance.CommissionEntry": "Foreign adjustment Zhou",
+    "datahub.ImportBatch": "foreign-dms-export-cd01.csv",
 }
 
 
@@ -132,6 +134,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "finance.CommissionEntry": CommissionEntryFactory(
             loan=loan, **{"note": markers.get("finance.CommissionEntry", "Adjustment")}
         ),
+        "datahub.ImportBatch": ImportBatchFactory(dealer=dealer, **named("datahub.ImportBatch", "file_name")),
     }
 
 

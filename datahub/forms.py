@@ -1,0 +1,68 @@
+"""Forms of the import pages: the upload, and the column mapping of a checked file."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from datahub.kinds import SPECS
+from datahub.models import ColumnMapping, ImportBatch, ImportKind, SourceKind
+from dealerops.access import scope
+from dealerops.entry_forms import DealerEntryForm
+
+SYSTEM_NAMES_LIST = "system-names"  # id of the <datalist> of saved mappings' system names
+
+
+class ImportUploadForm(DealerEntryForm):
+    """A file for one dealer (a dealer user's own, fixed; head office picks any)."""
+
+    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    source = forms.ChoiceField(label=_("Source"), choices=SourceKind.choices)
+    system_name = forms.CharField(
+        label=_("Source system"),
+        max_length=64,
+        help_text=_("The system the file was exported from (e.g. DMS 9); its saved column mapping is applied."),
+        widget=forms.TextInput(attrs={"list": SYSTEM_NAMES_LIST, "autocomplete": "off"}),
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8 or GBK) or XLSX, with a header row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        # Only the kinds that can be imported yet (another kind lands when its spec does).
+        self.fields["kind"].choices = [(value, label) for value, label in ImportKind.choices if value in SPECS]
+
+    def system_names(self) -> list[str]:
+        """The saved mappings' system names the user may see, offered in a datalist."""
+        mappings = scope(self.user, ColumnMapping).order_by("system_name")
+        return list(mappings.values_list("system_name", flat=True).distinct())
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s KB; imports up to %(limit)s KB are accepted.")
+                % {"size": upload.size // 1024, "limit": settings.IMPORT_MAX_BYTES // 1024}
+            )
+        return upload
+
+
+class ColumnMappingForm(forms.Form):
+    """One select per field of the batch's kind; the options are the file's own headers."""
+
+    def __init__(self, *args, batch: ImportBatch, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *((header, header) for header in batch.file_headers)]
+        for field in SPECS[batch.kind].fields:
+            label = str(field.label) + (" *" if field.required else "")
+            self.fields[field.name] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=field.required,
+                initial=batch.columns.get(field.name, ""),
+            )
+
+    def columns(self) -> dict[str, str]:
+        return {name: header for name, header in self.cleaned_data.items() if header}

@@ -1,0 +1,265 @@
+"""The import pages: list, upload, preview (mapping, rows, errors), confirm and progress.
+
+Thin: every write is one call of ``datahub.services``; every read goes through
+``dealerops.access.scope`` (a foreign dealer's import is not in the queryset: 404)."""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import FormView
+from django.views.generic.detail import SingleObjectMixin
+
+from datahub.dispatch import import_check_start, import_write_start
+from datahub.filtersets import ImportBatchFilterSet
+from datahub.forms import SYSTEM_NAMES_LIST, ColumnMappingForm, ImportUploadForm
+from datahub.kinds import SPECS
+from datahub.models import ImportBatch, ImportRow, ImportStatus, RowAction
+from datahub.services import (
+    column_mapping_save,
+    import_batch_cancel,
+    import_batch_confirm,
+    import_batch_remap,
+    import_batch_upload,
+    import_request_too_large,
+)
+from dealerops.access import can_write, scope
+from dealerops.exports import export_format, tabular_response
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
+from dealerops.tables import Column
+
+RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+MAPPABLE = (ImportStatus.READY, ImportStatus.INVALID)
+
+
+class ImportBatchListView(ScopedListView):
+    model = ImportBatch
+    filterset_class = ImportBatchFilterSet
+    title = _("Imports")
+    create_url_name = "datahub:import-create"
+    create_label = _("Import a file")
+    columns = [
+        Column(_("File name"), "file_name", link=True),
+        Column(_("Dealer"), "dealer.name", export=("dealer__name",)),
+        Column(_("File kind"), "kind", kind="choice"),
+        Column(_("Source system"), "system_name"),
+        Column(_("Status"), "status", kind="choice", order="status"),
+        Column(_("Rows"), "rows_total", kind="number", order="rows"),
+        Column(_("To create"), "rows_create", kind="number"),
+        Column(_("To update"), "rows_update", kind="number"),
+        Column(_("Unchanged"), "rows_unchanged", kind="number"),
+        Column(_("Rows with errors"), "rows_error", kind="number", order="errors"),
+        Column(_("Uploaded at"), "created_at", order="uploaded"),
+        Column(_("Uploaded by"), "created_by.username", export=("created_by__username",)),
+    ]
+
+    def base_queryset(self):
+        # The file itself is never needed by a list: do not read it from the database.
+        return ImportBatch.objects.select_related("dealer", "created_by").defer("content")
+
+
+class ImportUploadView(ScopedMixin, FormView):
+    """Upload a file; it is checked (now, or in the background) and its preview opens."""
+
+    model = ImportBatch
+    form_class = ImportUploadForm
+    template_name = "datahub/import_upload.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not can_write(request.user, ImportBatch):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        # Refuse an oversize body before Django spools it to disk.
+        if import_request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+            refusal = _("The file is larger than %(limit)s KB, the limit for an import.") % {
+                "limit": settings.IMPORT_MAX_BYTES // 1024
+            }
+            return self.render_to_response(self.get_context_data(refusal=refusal), status=413)
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["system_names_list"] = SYSTEM_NAMES_LIST
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            with transaction.atomic():
+                batch = import_batch_upload(
+                    user=self.request.user,
+                    dealer=form.chosen_dealer(),
+                    kind=form.cleaned_data["kind"],
+                    source=form.cleaned_data["source"],
+                    system_name=form.cleaned_data["system_name"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                )
+                import_check_start(batch)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        return redirect(batch)
+
+
+class ImportBatchDetailView(ScopedDetailView):
+    """The preview: counts, file errors, the column mapping, the rows by action; ``?export=``
+    downloads the rows' errors (row, column, message)."""
+
+    model = ImportBatch
+    template_name = "datahub/import_detail.html"
+    paginate_by = 50
+
+    def base_queryset(self):
+        return ImportBatch.objects.select_related("dealer", "created_by", "confirmed_by").defer("content")
+
+    def rows(self):
+        return scope(self.request.user, ImportRow).filter(batch=self.object)
+
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        self.object = self.get_object()
+        errors = self.rows().filter(action=RowAction.ERROR).order_by("row_number")
+        return tabular_response(
+            fmt=fmt,
+            # The file name is the dealer's text: keep only what is safe in a download's name.
+            filename=re.sub(r"[^\w.-]+", "-", f"import-{self.object.pk}-errors"),
+            headers=[str(_("Row")), str(_("Column")), str(_("Message"))],
+            rows=_error_cells(self.object, errors),
+            sheet_title=str(_("Errors")),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch, user = self.object, self.request.user
+        action = self.request.GET.get("action")
+        if action not in RowAction.values:
+            action = ""
+        rows = self.rows().order_by("row_number")
+        if action:
+            rows = rows.filter(action=action)
+        page = Paginator(rows, self.paginate_by).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        writer = can_write(user, ImportBatch)
+        spec = SPECS.get(batch.kind)
+        context.update(
+            action=action,
+            actions=[
+                (RowAction.CREATE, RowAction.CREATE.label, batch.rows_create),
+                (RowAction.UPDATE, RowAction.UPDATE.label, batch.rows_update),
+                (RowAction.UNCHANGED, RowAction.UNCHANGED.label, batch.rows_unchanged),
+                (RowAction.ERROR, RowAction.ERROR.label, batch.rows_error),
+            ],
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            paginator=page.paginator,
+            query_without_page=query.urlencode(),
+            running=batch.status in RUNNING,
+            can_write=writer,
+            can_confirm=writer and batch.status == ImportStatus.READY,
+            can_cancel=writer and batch.status in MAPPABLE,
+            # Also after the import: the columns that worked are worth keeping for the next file.
+            can_save_mapping=writer and batch.status not in RUNNING and bool(batch.columns),
+            mapping_form=ColumnMappingForm(batch=batch)
+            if writer and spec is not None and batch.status in MAPPABLE and batch.file_headers
+            else None,
+        )
+        return context
+
+
+def _error_cells(batch: ImportBatch, rows):
+    for row_number, errors in rows.values_list("row_number", "errors").iterator(chunk_size=2000):
+        for column, message in errors:
+            yield (row_number, column, message)
+
+
+class ImportProgressView(ScopedMixin, SingleObjectMixin, View):
+    """A small JSON the preview polls while a file is checked or written."""
+
+    model = ImportBatch
+
+    def get_queryset(self):
+        return super().get_queryset().defer("content")
+
+    def get(self, request, *args, **kwargs):
+        batch = self.get_object()
+        return JsonResponse(
+            {
+                "status": batch.status,
+                "status_label": str(batch.get_status_display()),
+                "rows_total": batch.rows_total,
+                "rows_checked": batch.rows_checked,
+                "running": batch.status in RUNNING,
+            }
+        )
+
+
+class ImportActionView(ScopedMixin, SingleObjectMixin, View):
+    """POST-only action on an import the user may see and write; a service's refusal becomes
+    a message on the preview."""
+
+    model = ImportBatch
+    http_method_names = ["post"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("dealer")
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, ImportBatch):
+            raise PermissionDenied
+        batch = self.get_object()
+        try:
+            with transaction.atomic():
+                self.act(batch)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(batch)
+
+    def act(self, batch: ImportBatch) -> None:
+        raise NotImplementedError
+
+
+class ImportRemapView(ImportActionView):
+    def act(self, batch):
+        form = ColumnMappingForm(self.request.POST, batch=batch)
+        if not form.is_valid():
+            raise ValidationError(_("Choose a column for every field marked *."))
+        import_batch_remap(batch=batch, user=self.request.user, columns=form.columns())
+        messages.success(self.request, _("The file was checked again with these columns."))
+
+
+class ImportMappingSaveView(ImportActionView):
+    def act(self, batch):
+        mapping = column_mapping_save(batch=batch, user=self.request.user)
+        messages.success(
+            self.request,
+            _("The columns are saved for %(system)s: its next file maps itself.") % {"system": mapping.system_name},
+        )
+
+
+class ImportConfirmView(ImportActionView):
+    def act(self, batch):
+        batch = import_batch_confirm(batch=batch, user=self.request.user)
+        import_write_start(batch)
+
+
+class ImportCancelView(ImportActionView):
+    def act(self, batch):
+        import_batch_cancel(batch=batch, user=self.request.user)
+        messages.info(self.request, _("The import is cancelled; nothing was written."))
