@@ -87,7 +87,7 @@ def test_the_mapping_endpoint_checks_again_with_other_columns(network, api):
 
 
 def test_upload_errors_are_named_by_field(network, api):
-    response = post_file(api(network.dealer_user), GOOD, kind="leads", system_name=" ")
+    response = post_file(api(network.dealer_user), GOOD, kind="invoices", system_name=" ")
     assert response.status_code == 400
     assert set(response.json()) == {"kind", "system_name"}
 
