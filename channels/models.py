@@ -191,6 +191,9 @@ class Lead(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_source_display()} {self.customer_city}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("channels:lead-detail", args=[self.pk])
+
 
 # -- channel health ---------------------------------------------------------------------------
 

@@ -18,6 +18,8 @@ MENU = [
     (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
     (_("Reports"), "finance:report-index", "finance.CommissionEntry"),
     (_("Operations"), "operations", "dealerops.JobRun"),
+    # The audit trail's event tables are head office's alone.
+    (_("Changes"), "audit-changes", "inventory.SaleEvent"),
 ]
 
 
