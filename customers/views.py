@@ -1,12 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from channels.models import Dealer
 from customers.filtersets import CustomerFilterSet
 from customers.forms import ServiceVisitForm
 from customers.models import Customer, Inquiry, ServiceVisit
 from customers.services import service_visit_record
-from channels.models import Dealer
 from dealerops.access import can_see_phone, scope
-from dealerops.audit import HISTORY_PAGE, AUDITED, events_history, history_context
+from dealerops.audit import AUDITED, HISTORY_PAGE, events_history, history_context
 from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
 from dealerops.tables import Column

@@ -162,7 +162,9 @@ RULES: dict[str, Rule] = {
     # The audit trail's event tables: head office reads every change across them (the changes
     # page); a record's own page shows its history to whoever may open that record.
     **{
-        label: Rule(dealer=dealer, region=f"{dealer}__region" if dealer else None, roles=AUDIT_ROLES, writers=frozenset())
+        label: Rule(
+            dealer=dealer, region=f"{dealer}__region" if dealer else None, roles=AUDIT_ROLES, writers=frozenset()
+        )
         for label, dealer in (
             ("inventory.SaleEvent", "dealer"),
             ("inventory.StockUnitEvent", "dealer"),

@@ -72,7 +72,9 @@ AUDITED: dict[str, Audited] = {
         Audited("customers.ServiceVisit", "customers.ServiceVisitEvent", ("customers:customer-detail", "customer_id")),
         Audited("channels.Lead", "channels.LeadEvent", ("channels:lead-detail", "pgh_obj_id")),
         Audited(
-            "inventory.VehicleModel", "inventory.VehicleModelPriceEvent", ("inventory:vehicle-model-detail", "pgh_obj_id")
+            "inventory.VehicleModel",
+            "inventory.VehicleModelPriceEvent",
+            ("inventory:vehicle-model-detail", "pgh_obj_id"),
         ),
     )
 }
@@ -231,7 +233,9 @@ def audit_entries(viewer, rows: Iterable[tuple[str, int]]) -> list[AuditEntry]:
             .values("pgh_id")[:1]
         )
         events = list(
-            event_model.objects.filter(pgh_id__in=ids).select_related("pgh_context").annotate(prev_id=Subquery(previous))
+            event_model.objects.filter(pgh_id__in=ids)
+            .select_related("pgh_context")
+            .annotate(prev_id=Subquery(previous))
         )
         prev = event_model.objects.in_bulk({event.prev_id for event in events} - {None})
         fmt = _Formatter(viewer, audited, events, prev)

@@ -16,8 +16,8 @@ from channels.models import Dealer
 from dealerops.access import can_write
 from dealerops.audit import AuditEntry, audit_entries, change_events, may_see_all_changes
 from dealerops.celery import app as celery_app
-from dealerops.filtersets import JobRunFilterSet
 from dealerops.exports import export_format, tabular_response
+from dealerops.filtersets import JobRunFilterSet
 from dealerops.forms import ChangeFilterForm, RunJobForm
 from dealerops.home import home_context
 from dealerops.models import JobRun
