@@ -312,7 +312,7 @@ def history_context(request: HttpRequest, obj: Model) -> dict:
     show_all = request.GET.get("history") == "all"
     entries = history_of(obj, viewer=request.user, limit=None if show_all else HISTORY_PAGE + 1)
     more = not show_all and len(entries) > HISTORY_PAGE
-    return {"history": entries[:HISTORY_PAGE], "history_more": more}
+    return {"history": entries[:HISTORY_PAGE] if more else entries, "history_more": more}
 
 
 # Head office's changes page ------------------------------------------------------------
