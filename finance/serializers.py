@@ -220,7 +220,10 @@ class LenderStatementUploadSerializer(serializers.Serializer):
 
 class StatementLineSerializer(serializers.ModelSerializer):
     difference = serializers.DecimalField(
-        max_digits=12, decimal_places=2, read_only=True, help_text="Statement amount minus ledger amount."
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        help_text="Statement amount minus ledger amount (what is still owed on the loan).",
     )
 
     class Meta:
@@ -235,6 +238,7 @@ class StatementLineSerializer(serializers.ModelSerializer):
             "amount",
             "ledger_amount",
             "difference",
+            "received_elsewhere",
         ]
 
 
@@ -248,6 +252,7 @@ class ReceiptPostingSerializer(serializers.Serializer):
     booked = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     period = serializers.CharField()
+    over_owed = serializers.IntegerField(help_text="Lines not booked: more than is still owed on their loan.")
 
 
 class LedgerReportRowSerializer(serializers.Serializer):

@@ -391,11 +391,12 @@ LINE_ORDERINGS = {
     "amount": "amount",
     "ledger": "ledger_amount",
     "difference": "difference",
+    "received": "received_elsewhere",
 }
 
 
 class LenderStatementDetailView(ScopedDetailView):
-    """The reconciliation result: four categories with totals, each paginated and sortable;
+    """The reconciliation result: five categories with totals, each paginated and sortable;
     ``?export=csv`` or ``xlsx`` downloads the lines (of ``?category=``, or all)."""
 
     model = LenderStatement
@@ -466,6 +467,7 @@ LINE_COLUMNS = [
     Column(_("Statement amount"), "amount", kind="money", order="amount"),
     Column(_("Ledger amount"), "ledger_amount", kind="money", order="ledger"),
     Column(_("Difference"), "difference", kind="money", order="difference"),
+    Column(_("Received elsewhere"), "received_elsewhere", kind="money", order="received"),
 ]
 EXPORT_HEADERS = [
     _("Result"),
@@ -476,15 +478,24 @@ EXPORT_HEADERS = [
     _("Statement amount"),
     _("Ledger amount"),
     _("Difference"),
+    _("Received elsewhere"),
 ]
 
 
 def _export_rows(lines):
     labels = dict(MatchStatus.choices)
     rows = lines.order_by("status", "row_number", "loan_reference").values_list(
-        "status", "row_number", "loan_reference", "loan__dealer__name", "month", "amount", "ledger_amount", "difference"
+        "status",
+        "row_number",
+        "loan_reference",
+        "loan__dealer__name",
+        "month",
+        "amount",
+        "ledger_amount",
+        "difference",
+        "received_elsewhere",
     )
-    for status, row_number, reference, dealer, month, amount, ledger_amount, difference in rows.iterator(
+    for status, row_number, reference, dealer, month, amount, ledger_amount, difference, received in rows.iterator(
         chunk_size=2000
     ):
         yield (
@@ -496,6 +507,7 @@ def _export_rows(lines):
             amount,
             ledger_amount,
             difference,
+            received,
         )
 
 
@@ -524,6 +536,16 @@ class LenderStatementReceiptsView(ScopedMixin, SingleObjectMixin, View):
                 )
                 % {"count": posting.booked, "amount": format_yuan(posting.amount), "period": posting.period},
             )
-        else:
+        elif not posting.over_owed:
             messages.info(request, _("Nothing new to book: these lines were already received."))
+        if posting.over_owed:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s line was not booked: its amount is more than is still owed on the loan.",
+                    "%(count)s lines were not booked: their amount is more than is still owed on the loan.",
+                    posting.over_owed,
+                )
+                % {"count": posting.over_owed},
+            )
         return redirect(statement)

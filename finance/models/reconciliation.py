@@ -4,6 +4,10 @@ A statement is what a lender says it pays: one line per loan and month. Each sto
 carries the result of matching it against the ledger, so a result page can be reopened and
 exported later exactly as it was computed at upload. Lines the ledger has but the statement
 omits are stored too (with no row number and no statement amount).
+
+A line is compared with what is still owed on its loan: the net commission less what the
+lender already paid for the loan on its other statements, so a loan listed on two statements
+is received once (see ``finance.services.reconciliation``).
 """
 
 from django.conf import settings
@@ -20,6 +24,8 @@ from finance.models.loans import Lender, Loan
 class MatchStatus(models.TextChoices):
     MATCHED = "matched", _("Matched")
     DIFFERS = "differs", _("Amount differs")
+    # The lender's other statements already paid the loan's net commission in full.
+    RECEIVED = "received", _("Already received")
     MISSING = "missing", _("In our ledger, not on the statement")
     UNKNOWN = "unknown", _("On the statement, unknown to us")
 
@@ -72,7 +78,9 @@ class LenderStatement(models.Model):
 
 class StatementLine(models.Model):
     """A statement line and how it matched: ``amount`` is the lender's figure (none for a
-    loan the statement omits), ``ledger_amount`` our net commission (none for an unknown loan)."""
+    loan the statement omits), ``ledger_amount`` what the ledger says is still owed for the
+    loan (net commission less ``received_elsewhere``, the receipts booked for it from the
+    lender's other statements); both ledger figures are none for an unknown loan."""
 
     statement = models.ForeignKey(
         LenderStatement,
@@ -89,6 +97,8 @@ class StatementLine(models.Model):
     )
     amount = models.DecimalField(_("statement amount"), **MONEY, null=True, blank=True)
     ledger_amount = models.DecimalField(_("ledger amount"), **MONEY, null=True, blank=True)
+    # None on lines matched before receipts were taken into account, and for unknown loans.
+    received_elsewhere = models.DecimalField(_("received on other statements"), **MONEY, null=True, blank=True)
     difference = models.GeneratedField(
         verbose_name=_("difference"),
         expression=Coalesce(F("amount"), Value(0), output_field=models.DecimalField(**MONEY))
@@ -109,7 +119,9 @@ class StatementLine(models.Model):
             ),
             models.CheckConstraint(
                 name="statement_line_figures_follow_status",
-                condition=Q(status__in=["matched", "differs"], amount__isnull=False, ledger_amount__isnull=False)
+                condition=Q(
+                    status__in=["matched", "differs", "received"], amount__isnull=False, ledger_amount__isnull=False
+                )
                 | Q(status="missing", amount__isnull=True, ledger_amount__isnull=False, row_number__isnull=True)
                 | Q(status="unknown", amount__isnull=False, ledger_amount__isnull=True, loan__isnull=True),
                 violation_error_message=_("A line's figures do not fit its match result."),

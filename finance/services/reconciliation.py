@@ -1,16 +1,37 @@
 """Reconciling a lender's statement with the commission ledger, and booking what it pays.
 
-What a line is compared with: the loan's net commission with that lender (accruals +
-clawbacks + adjustments; receipts excluded) from entries whose event date falls on or before
-the last day of the line's month. A late event booked into a later period still counts for
-the month it happened in, as it does for the lender; a clawback after the statement's month
-does not, since the lender could not know it yet.
+What a line is compared with: what is still owed on the loan, that is its net commission
+with that lender (accruals + clawbacks + adjustments) from entries whose event date falls on
+or before the last day of the line's month, less the receipts already booked for the loan
+from the lender's other statements. A late event booked into a later period still counts
+for the month it happened in, as it does for the lender; a clawback after the statement's
+month does not, since the lender could not know it yet. Receipts count whenever they were
+booked: money the lender paid on an earlier statement is not owed again.
+
+The statement's own receipts never count against it (a receipt names its statement: the
+ledger's key is lender, statement reference, loan), so a statement's result does not depend
+on whether its own receipts were posted yet.
+
+Each line falls in one category:
+
+- matched: the line's amount is what is still owed; so the rest of a commission part paid
+  on another statement matches, as does a negative line taking back a commission that was
+  paid and then clawed back. (A first instalment cannot be told from a wrong amount: it
+  differs, and finance may book it at the lender's amount.)
+- already received: the lender's other statements paid the loan's net commission in full
+  (nothing, or less than nothing, is owed) and the line asks for more;
+- differs: any other amount;
+- unknown: no loan of that lender has the line's reference.
 
 A loan is "in our ledger, not on the statement" when it has entries of that lender booked in
-one of the statement's months and a non-zero net (same rule, up to the last such month).
+one of the statement's months and something is still owed on it (same rule, up to the last
+such month); a loan already paid in full on other statements is not missing.
 
 Matching is two ``INSERT … SELECT`` statements over all lines at once (no query per line);
-the result is stored so the page can be reopened and exported as it was computed.
+the result is stored so the page can be reopened and exported as it was computed. Receipts
+are one more: only matched (and, if asked, differing) lines are booked, and only while the
+loan's receipts stay within its net commission, re-read at posting time, since another
+statement listing the same loan may have been received after this one was matched.
 """
 
 from dataclasses import dataclass
@@ -27,8 +48,9 @@ from finance.models import Lender, LenderStatement, MatchStatus
 from finance.services.ledger import open_period_for
 from finance.services.statement_files import statement_lines_parse
 
-# The file's lines matched against the ledger's net per loan. Entries are reached by loan:
-# the loan's lender is the statement's, and so is every entry of the loan.
+# The file's lines matched against what is owed per loan. Entries are reached by loan: the
+# loan's lender is the statement's, and so is every entry of the loan (a loan has a handful
+# of entries, read through the entries' loan index).
 MATCH_LINES = """
 WITH line AS (
   SELECT * FROM unnest(%(rows)s::integer[], %(references)s::text[], %(months)s::date[], %(amounts)s::numeric[])
@@ -38,26 +60,37 @@ known AS (
   SELECT line.*, loan.id AS loan_id
   FROM line LEFT JOIN finance_loan loan ON loan.reference = line.loan_reference AND loan.lender_id = %(lender)s
 ),
-net AS (
-  SELECT known.loan_id, sum(e.amount) AS ledger_amount
-  FROM known JOIN finance_commissionentry e
-    ON e.loan_id = known.loan_id AND e.kind IN ('accrual', 'clawback', 'adjustment')
-   AND e.event_on < known.month + interval '1 month'
+ledger AS (
+  SELECT known.loan_id,
+         COALESCE(sum(e.amount) FILTER (WHERE e.kind IN ('accrual', 'clawback', 'adjustment')
+                                          AND e.event_on < known.month + interval '1 month'), 0) AS net,
+         COALESCE(sum(e.amount) FILTER (WHERE e.kind = 'receipt' AND e.statement_reference <> %(reference)s), 0)
+           AS received
+  FROM known JOIN finance_commissionentry e ON e.loan_id = known.loan_id
   GROUP BY known.loan_id
+),
+owed AS (
+  SELECT known.*, COALESCE(ledger.received, 0) AS received,
+         COALESCE(ledger.net, 0) - COALESCE(ledger.received, 0) AS owed
+  FROM known LEFT JOIN ledger ON ledger.loan_id = known.loan_id
 )
 INSERT INTO finance_statementline (statement_id, row_number, loan_reference, month, loan_id, amount, ledger_amount,
-                                   status)
-SELECT %(statement)s, known.row_number, known.loan_reference, known.month, known.loan_id, known.amount,
-       CASE WHEN known.loan_id IS NULL THEN NULL ELSE COALESCE(net.ledger_amount, 0) END,
-       CASE WHEN known.loan_id IS NULL THEN 'unknown'
-            WHEN known.amount = COALESCE(net.ledger_amount, 0) THEN 'matched' ELSE 'differs' END
-FROM known LEFT JOIN net ON net.loan_id = known.loan_id
+                                   received_elsewhere, status)
+SELECT %(statement)s, row_number, loan_reference, month, loan_id, amount,
+       CASE WHEN loan_id IS NULL THEN NULL ELSE owed END,
+       CASE WHEN loan_id IS NULL THEN NULL ELSE received END,
+       CASE WHEN loan_id IS NULL THEN 'unknown'
+            WHEN amount = owed THEN 'matched'
+            WHEN received > 0 AND owed <= 0 AND amount > 0 THEN 'received'
+            ELSE 'differs' END
+FROM owed
 RETURNING loan_id
 """
 
-# Then the loans with entries booked in the statement's months that the file omits. "Not in
-# the file" compares with the matched loans' ids as a constant array, which PostgreSQL (15+)
-# hashes: no join whose plan could turn quadratic on a statement's fresh, unanalysed lines.
+# Then the loans with entries booked in the statement's months that the file omits and on
+# which something is still owed. "Not in the file" compares with the file's loans' ids as a
+# constant array, which PostgreSQL (15+) hashes: no join whose plan could turn quadratic on a
+# statement's fresh, unanalysed lines.
 MISSING_LINES = """
 WITH omitted AS (
   SELECT e.loan_id, max(p.month) AS month
@@ -67,37 +100,63 @@ WITH omitted AS (
     AND e.loan_id IS NOT NULL AND e.loan_id <> ALL(%(known)s::bigint[])
   GROUP BY e.loan_id
 ),
-net AS (
-  SELECT omitted.loan_id, omitted.month, sum(e.amount) AS ledger_amount
-  FROM omitted JOIN finance_commissionentry e
-    ON e.loan_id = omitted.loan_id AND e.kind IN ('accrual', 'clawback', 'adjustment')
-   AND e.event_on < omitted.month + interval '1 month'
+ledger AS (
+  SELECT omitted.loan_id, omitted.month,
+         COALESCE(sum(e.amount) FILTER (WHERE e.kind IN ('accrual', 'clawback', 'adjustment')
+                                          AND e.event_on < omitted.month + interval '1 month'), 0) AS net,
+         COALESCE(sum(e.amount) FILTER (WHERE e.kind = 'receipt' AND e.statement_reference <> %(reference)s), 0)
+           AS received
+  FROM omitted JOIN finance_commissionentry e ON e.loan_id = omitted.loan_id
   GROUP BY omitted.loan_id, omitted.month
 )
 INSERT INTO finance_statementline (statement_id, row_number, loan_reference, month, loan_id, amount, ledger_amount,
-                                   status)
-SELECT %(statement)s, NULL, loan.reference, net.month, loan.id, NULL, net.ledger_amount, 'missing'
-FROM net JOIN finance_loan loan ON loan.id = net.loan_id
-WHERE net.ledger_amount <> 0
+                                   received_elsewhere, status)
+SELECT %(statement)s, NULL, loan.reference, ledger.month, loan.id, NULL, ledger.net - ledger.received,
+       ledger.received, 'missing'
+FROM ledger JOIN finance_loan loan ON loan.id = ledger.loan_id
+WHERE ledger.net - ledger.received <> 0
 """
 
-# Receipts at the lender's amount; the ledger's unique key (lender, statement, loan) makes a
-# second posting of the same line a no-op.
+# Receipts at the lender's amount, for the lines not yet received from this statement and
+# only where the line fits in what is owed now: the loan's net commission (same rule as the
+# matching) less every receipt booked for it. Owed is read again here rather than taken from
+# the stored result, since another statement's receipts for the loan may have been booked
+# since this one was matched. The ledger's unique key (lender, statement, loan) still makes a
+# second posting of the same line a no-op. Reports what it booked, and the lines it left out
+# because they are more than what is owed.
 RECEIPTS = """
-WITH booked AS (
+WITH candidate AS (
+  SELECT line.loan_id, line.month, line.amount, loan.dealer_id
+  FROM finance_statementline line
+  JOIN finance_loan loan ON loan.id = line.loan_id
+  WHERE line.statement_id = %(statement)s AND line.status = ANY(%(statuses)s) AND line.amount > 0
+    AND NOT EXISTS (
+      SELECT FROM finance_commissionentry r
+      WHERE r.kind = 'receipt' AND r.lender_id = %(lender)s AND r.statement_reference = %(reference)s
+        AND r.loan_id = line.loan_id
+    )
+),
+owed AS (
+  SELECT candidate.*,
+         COALESCE(sum(e.amount) FILTER (WHERE e.kind IN ('accrual', 'clawback', 'adjustment')
+                                          AND e.event_on < candidate.month + interval '1 month'), 0)
+         - COALESCE(sum(e.amount) FILTER (WHERE e.kind = 'receipt'), 0) AS owed
+  FROM candidate LEFT JOIN finance_commissionentry e ON e.loan_id = candidate.loan_id
+  GROUP BY candidate.loan_id, candidate.month, candidate.amount, candidate.dealer_id
+),
+booked AS (
   INSERT INTO finance_commissionentry
     (kind, period_id, event_on, loan_id, dealer_id, lender_id, amount, basis, credit_grade, capped, reason, note,
      statement_reference, created_by_id, created_at)
-  SELECT 'receipt', %(period)s, %(event_on)s, line.loan_id, loan.dealer_id, statement.lender_id, line.amount,
-         '', '', false, '', '', statement.reference, %(user)s, %(now)s
-  FROM finance_statementline line
-  JOIN finance_lenderstatement statement ON statement.id = line.statement_id
-  JOIN finance_loan loan ON loan.id = line.loan_id
-  WHERE line.statement_id = %(statement)s AND line.status = ANY(%(statuses)s) AND line.amount > 0
+  SELECT 'receipt', %(period)s, %(event_on)s, loan_id, dealer_id, %(lender)s, amount,
+         '', '', false, '', '', %(reference)s, %(user)s, %(now)s
+  FROM owed
+  WHERE amount <= owed
   ON CONFLICT (lender_id, statement_reference, loan_id) WHERE kind = 'receipt' DO NOTHING
   RETURNING amount
 )
-SELECT count(*), COALESCE(sum(amount), 0) FROM booked
+SELECT (SELECT count(*) FROM booked), (SELECT COALESCE(sum(amount), 0) FROM booked),
+       (SELECT count(*) FROM owed WHERE amount > owed)
 """
 
 
@@ -133,6 +192,7 @@ def lender_statement_upload(
             params = {
                 "statement": statement.pk,
                 "lender": lender.pk,
+                "reference": reference,
                 "rows": [line.row_number for line in lines],
                 "references": [line.loan_reference for line in lines],
                 "months": [line.month for line in lines],
@@ -154,6 +214,8 @@ class ReceiptPosting:
     booked: int
     amount: Decimal
     period: str
+    # Lines left out because they are more than is still owed on their loan.
+    over_owed: int = 0
 
 
 @transaction.atomic
@@ -162,8 +224,13 @@ def lender_statement_receipts_post(
 ) -> ReceiptPosting:
     """Book the statement's matched lines (and, if asked, the differing ones at the lender's
     amount) as receipts dated today, into today's period or the first open one after it.
-    Lines already received are skipped; a zero or negative line is not a receipt."""
+    Lines already received are skipped; a zero or negative line is not a receipt; a line more
+    than what is still owed on its loan is left out (counted in ``over_owed``)."""
     statement = LenderStatement.objects.select_for_update().get(pk=statement.pk)
+    # Two statements listing the same loan, posted at the same moment, must not both see it
+    # owed: receipts of one lender are posted one at a time. NO KEY UPDATE does not block
+    # entries being inserted for the lender (they take KEY SHARE on its row).
+    Lender.objects.select_for_update(no_key=True).only("pk").get(pk=statement.lender_id)
     received_on = today()
     period = open_period_for(received_on)
     statuses = [MatchStatus.MATCHED.value] + ([MatchStatus.DIFFERS.value] if include_differing else [])
@@ -172,6 +239,8 @@ def lender_statement_receipts_post(
             RECEIPTS,
             {
                 "statement": statement.pk,
+                "lender": statement.lender_id,
+                "reference": statement.reference,
                 "statuses": statuses,
                 "period": period.pk,
                 "event_on": received_on,
@@ -179,5 +248,5 @@ def lender_statement_receipts_post(
                 "now": timezone.now(),
             },
         )
-        booked, amount = cursor.fetchone()
-    return ReceiptPosting(booked=booked, amount=amount, period=str(period))
+        booked, amount, over_owed = cursor.fetchone()
+    return ReceiptPosting(booked=booked, amount=amount, period=str(period), over_owed=over_owed)

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_finance_uploads_a_csv_and_reads_the_four_categories(network, make_page, live_server, tmp_path, width):
+def test_finance_uploads_a_csv_and_reads_the_five_categories(network, make_page, live_server, tmp_path, width):
     icbc, _ = build_book(network)
     statement_file = tmp_path / "icbc-2025-03.csv"
     statement_file.write_bytes(csv_bytes(MARCH, header=["贷款编号", "期间", "金额"]))
@@ -33,6 +33,7 @@ def test_finance_uploads_a_csv_and_reads_the_four_categories(network, make_page,
     assert [cell.strip() for cell in totals.locator("tbody td:first-child").all_inner_texts()] == [
         "Matched",
         "Amount differs",
+        "Already received",
         "In our ledger, not on the statement",
         "On the statement, unknown to us",
     ]

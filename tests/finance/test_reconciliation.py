@@ -1,10 +1,11 @@
-"""Lender reconciliation: statement files in every accepted shape, the four match categories
-to the fen on a hand-built ledger, malformed files refused whole, receipts booked once,
-formula-safe exports, and who may open the pages."""
+"""Lender reconciliation: statement files in every accepted shape, the five match categories
+to the fen on a hand-built ledger, malformed files refused whole, receipts booked once (also
+when a loan appears on several statements), formula-safe exports, and who may open the pages."""
 
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from finance.models import CommissionEntry, EntryKind, LenderStatement, MatchSta
 from finance.selectors import statement_match_totals
 from finance.services.ledger import Adjustment, adjustment_post, commissions_post
 from finance.services.policies import PolicyTerms, policy_version_create
+from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
 from tests.factories import LenderFactory, LenderStatementFactory
 from tests.finance.test_commission_posting import make_loan
 
@@ -142,6 +144,7 @@ class TestMatching:
         assert by_category == {
             "matched": (2, D("300.00"), D("300.00"), D("0.00")),
             "differs": (1, D("120.00"), D("125.55"), D("-5.55")),
+            "received": (0, D("0.00"), D("0.00"), D("0.00")),  # nothing was received on other statements
             "missing": (1, D("0.00"), D("100.00"), D("-100.00")),
             "unknown": (2, D("101.22"), D("0.00"), D("101.22")),
         }
@@ -423,6 +426,230 @@ class TestReceipts:
         assert CommissionEntry.objects.filter(kind=EntryKind.RECEIPT).count() == 3
 
 
+def received_for(loan) -> list[tuple[str, Decimal]]:
+    """The loan's receipts as (statement, amount), in booking order."""
+    return list(
+        CommissionEntry.objects.filter(kind=EntryKind.RECEIPT, loan=loan)
+        .order_by("id")
+        .values_list("statement_reference", "amount")
+    )
+
+
+def result_tables(response) -> list[str]:
+    """The result page's facts, totals and lines tables (the page also carries fresh CSRF tokens)."""
+    page = response.content.decode()
+    return re.findall(
+        r'<dl class="facts card">.*?</dl>|<table class="(?:match-totals|statement-lines)">.*?</table>', page, re.S
+    )
+
+
+def line_of(statement, reference):
+    line = statement.lines.get(loan_reference=reference)
+    return line.status, line.amount, line.ledger_amount, line.received_elsewhere, line.difference
+
+
+class TestTheSameLoanOnSeveralStatements:
+    """A line is compared with what is still owed: net commission less what the lender paid
+    for the loan on its other statements. LNMATCH accrued 150.00 in March 2025."""
+
+    def test_a_loan_paid_in_march_and_listed_again_in_april_is_received_once(self, network, book, client_for):
+        icbc, loans = book
+        client = client_for(network.finance_user)
+        march_url = upload(client, icbc, csv_bytes([("LNMATCH", "2025-03", "150.00")]), reference="ICBC-03")
+        client.post(march_url.redirect_chain[-1][0] + "receipts/")
+
+        april_url = upload(client, icbc, csv_bytes([("LNMATCH", "2025-04", "150.00")]), reference="ICBC-04")
+        april_url = april_url.redirect_chain[-1][0]
+        posted = client.post(april_url + "receipts/", {"include_differing": "on"}, follow=True)
+
+        april = LenderStatement.objects.get(reference="ICBC-04")
+        # Nothing is owed any more: the line is "already received", its whole amount a difference.
+        assert line_of(april, "LNMATCH") == ("received", D("150.00"), D("0.00"), D("150.00"), D("150.00"))
+        assert received_for(loans["LNMATCH"]) == [("ICBC-03", D("150.00"))]
+        assert "Nothing new to book" in posted.content.decode()
+        by_category, overall = totals_of(april)
+        assert by_category["received"] == (1, D("150.00"), D("0.00"), D("150.00"))
+        assert by_category["matched"] == (0, D("0.00"), D("0.00"), D("0.00"))
+        page = client.get(april_url, {"category": "received"}).content.decode()
+        assert "Already received" in page and "LNMATCH" in page
+        exported = client.get(april_url, {"export": "csv"})
+        rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode("utf-8-sig"))))
+        assert [(r["Result"], r["Ledger amount"], r["Difference"], r["Received elsewhere"]) for r in rows] == [
+            ("Already received", "0.00", "150.00", "150.00")
+        ]
+
+    def test_a_part_payment_then_the_remainder_add_up_to_the_accrual(self, network, book, client_for):
+        icbc, loans = book
+        client = client_for(network.finance_user)
+        first = upload(client, icbc, csv_bytes([("LNMATCH", "2025-03", "100.00")]), reference="ICBC-03")
+        # Nothing says 100.00 is a first instalment: it differs from the 150.00 owed, and finance
+        # books it at the lender's amount.
+        client.post(first.redirect_chain[-1][0] + "receipts/", {"include_differing": "on"})
+
+        second = upload(client, icbc, csv_bytes([("LNMATCH", "2025-04", "50.00")]), reference="ICBC-04")
+        posted = client.post(second.redirect_chain[-1][0] + "receipts/", follow=True)
+
+        march, april = (
+            LenderStatement.objects.get(reference="ICBC-03"),
+            LenderStatement.objects.get(reference="ICBC-04"),
+        )
+        assert line_of(march, "LNMATCH") == ("differs", D("100.00"), D("150.00"), D("0.00"), D("-50.00"))
+        assert line_of(april, "LNMATCH") == ("matched", D("50.00"), D("50.00"), D("100.00"), D("0.00"))
+        assert "1 receipt of ¥50.00 booked" in posted.content.decode()
+        assert received_for(loans["LNMATCH"]) == [("ICBC-03", D("100.00")), ("ICBC-04", D("50.00"))]
+        assert sum(amount for _, amount in received_for(loans["LNMATCH"])) == D("150.00")
+        accrual = CommissionEntry.objects.get(kind=EntryKind.ACCRUAL, loan=loans["LNMATCH"]).amount
+        assert accrual == D("150.00")
+
+    def test_a_later_adjustment_paid_on_the_next_statement_matches_there(self, network, book):
+        icbc, loans = book
+        finance = network.finance_user
+        adjustment_post(
+            adjustment=Adjustment(
+                amount=D("30.00"),
+                reason="lender_correction",
+                note="Rate corrected",
+                event_on=dt.date(2025, 4, 10),
+                loan=loans["LNMATCH"],
+            ),
+            entered_by=finance,
+        )
+        march = upload_statement(icbc, "ICBC-03", [("LNMATCH", "2025-03", "150.00")], finance)
+        lender_statement_receipts_post(statement=march, posted_by=finance)
+
+        april = upload_statement(icbc, "ICBC-04", [("LNMATCH", "2025-04", "30.00")], finance)
+        posting = lender_statement_receipts_post(statement=april, posted_by=finance)
+
+        assert line_of(march, "LNMATCH") == ("matched", D("150.00"), D("150.00"), D("0.00"), D("0.00"))
+        assert line_of(april, "LNMATCH") == ("matched", D("30.00"), D("30.00"), D("150.00"), D("0.00"))
+        assert (posting.booked, posting.amount, posting.over_owed) == (1, D("30.00"), 0)
+        assert sum(amount for _, amount in received_for(loans["LNMATCH"])) == D("180.00")
+
+    def test_reopening_and_reposting_the_first_statement_after_the_second_changes_nothing(
+        self, network, book, client_for
+    ):
+        icbc, loans = book
+        client = client_for(network.finance_user)
+        march_url = upload(client, icbc, csv_bytes(MARCH)).redirect_chain[-1][0]
+        client.post(march_url + "receipts/")
+        march = LenderStatement.objects.get(reference="ICBC-2025-03")
+        lines_before = list(march.lines.order_by("loan_reference").values())
+        totals_before = totals_of(march)
+        page_before = result_tables(client.get(march_url, {"category": "matched"}))
+
+        april_rows = [("LNMATCH", "2025-04", "150.00"), ("LNDIFF", "2025-04", "125.55")]
+        april_url = upload(client, icbc, csv_bytes(april_rows), reference="ICBC-2025-04").redirect_chain[-1][0]
+        client.post(april_url + "receipts/")
+        again = client.post(march_url + "receipts/", follow=True)
+
+        assert list(march.lines.order_by("loan_reference").values()) == lines_before
+        assert totals_of(march) == totals_before
+        assert totals_before[1].statement_amount == D("521.22") and totals_before[1].ledger_amount == D("525.55")
+        assert result_tables(client.get(march_url, {"category": "matched"})) == page_before
+        assert "2 receipts, ¥300.00" in page_before[0]
+        assert "Nothing new to book" in again.content.decode()
+        assert statuses(LenderStatement.objects.get(reference="ICBC-2025-04")) == {
+            "LNMATCH": "received",  # paid on the March statement
+            "LNDIFF": "matched",  # March's 120.00 line was not received: 125.55 is still owed
+            "LNLATE": "missing",  # cancelled in April after March paid it: the lender should take 150.00 back
+        }
+        april = LenderStatement.objects.get(reference="ICBC-2025-04")
+        assert line_of(april, "LNLATE") == ("missing", None, D("-150.00"), D("150.00"), D("150.00"))
+        assert sorted(
+            CommissionEntry.objects.filter(kind=EntryKind.RECEIPT).values_list(
+                "statement_reference", "loan__reference", "amount"
+            )
+        ) == [
+            ("ICBC-2025-03", "LNLATE", D("150.00")),
+            ("ICBC-2025-03", "LNMATCH", D("150.00")),
+            ("ICBC-2025-04", "LNDIFF", D("125.55")),
+        ]
+
+    def test_two_statements_matched_before_either_is_received_book_the_loan_once(self, network, book, client_for):
+        icbc, loans = book
+        client = client_for(network.finance_user)
+        first_url = upload(client, icbc, csv_bytes([("LNMATCH", "2025-03", "150.00")]), reference="A").redirect_chain[
+            -1
+        ][0]
+        second_url = upload(client, icbc, csv_bytes([("LNMATCH", "2025-04", "150.00")]), reference="B").redirect_chain[
+            -1
+        ][0]
+        assert StatementLine.objects.filter(status="matched").count() == 2  # nothing was received yet
+
+        client.post(first_url + "receipts/")
+        second = client.post(second_url + "receipts/", follow=True).content.decode()
+
+        assert received_for(loans["LNMATCH"]) == [("A", D("150.00"))]
+        assert "1 line was not booked: its amount is more than is still owed on the loan." in second
+
+    def test_a_loan_paid_in_full_on_another_statement_is_not_missing(self, network, book):
+        icbc, loans = book
+        finance = network.finance_user
+        early = upload_statement(icbc, "ICBC-EARLY", [("LNMISS", "2025-03", "100.00")], finance)
+        lender_statement_receipts_post(statement=early, posted_by=finance)
+
+        march = upload_statement(icbc, "ICBC-2025-03", MARCH, finance)
+
+        assert "LNMISS" not in statuses(march)
+        assert not march.lines.filter(status=MatchStatus.MISSING).exists()
+        assert received_for(loans["LNMISS"]) == [("ICBC-EARLY", D("100.00"))]
+
+    def test_a_loan_part_paid_on_another_statement_is_missing_for_the_rest(self, network, book):
+        icbc, loans = book
+        finance = network.finance_user
+        early = upload_statement(icbc, "ICBC-EARLY", [("LNMISS", "2025-03", "60.00")], finance)
+        lender_statement_receipts_post(statement=early, posted_by=finance, include_differing=True)
+
+        march = upload_statement(icbc, "ICBC-2025-03", MARCH, finance)
+
+        assert line_of(march, "LNMISS") == ("missing", None, D("40.00"), D("60.00"), D("-40.00"))
+
+    def test_the_api_shows_what_was_received_elsewhere_and_what_was_left_out(self, network, book):
+        from rest_framework.test import APIClient
+
+        icbc, _ = book
+        client = APIClient()
+        client.force_authenticate(network.finance_user)
+        ids = []
+        for reference, month in (("A", "2025-03"), ("B", "2025-04")):
+            created = client.post(
+                "/api/v1/lender-statements/",
+                {
+                    "lender": icbc.pk,
+                    "reference": reference,
+                    "file": SimpleUploadedFile("s.csv", csv_bytes([("LNMATCH", month, "150.00")])),
+                },
+                format="multipart",
+            )
+            ids.append(created.json()["id"])
+
+        first = client.post(f"/api/v1/lender-statements/{ids[0]}/receipts/", {}, format="json").json()
+        second = client.post(f"/api/v1/lender-statements/{ids[1]}/receipts/", {}, format="json").json()
+        third = client.post(
+            "/api/v1/lender-statements/",
+            {
+                "lender": icbc.pk,
+                "reference": "C",
+                "file": SimpleUploadedFile("s.csv", csv_bytes([("LNMATCH", "2025-05", "150.00")])),
+            },
+            format="multipart",
+        ).json()
+        lines = client.get(f"/api/v1/lender-statements/{third['id']}/lines/").json()["results"]
+
+        assert (first["booked"], first["amount"], first["over_owed"]) == (1, "150.00", 0)
+        assert (second["booked"], second["amount"], second["over_owed"]) == (0, "0.00", 1)
+        assert {c["status"]: c["statement_amount"] for c in third["categories"]}["received"] == "150.00"
+        assert [(line["status"], line["ledger_amount"], line["received_elsewhere"]) for line in lines] == [
+            ("received", "0.00", "150.00")
+        ]
+
+
+def upload_statement(lender, reference, rows, user) -> LenderStatement:
+    return lender_statement_upload(
+        lender=lender, reference=reference, content=csv_bytes(rows), file_name="s.csv", uploaded_by=user
+    )
+
+
 class TestExport:
     def test_the_result_exports_as_csv_and_xlsx_with_formulas_neutralised(self, network, book, client_for):
         icbc, _ = book
@@ -543,6 +770,7 @@ class TestApi:
         assert {c["status"]: c["difference"] for c in shown["categories"]} == {
             "matched": "0.00",
             "differs": "-5.55",
+            "received": "0.00",
             "missing": "-100.00",
             "unknown": "101.22",
         }
