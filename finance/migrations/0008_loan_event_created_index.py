@@ -6,14 +6,13 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0004_lead_history_and_crm_reference'),
-        ('inventory', '0001_initial'),
+        ('finance', '0007_statement_lines_owed_and_received'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='leadevent',
-            index=models.Index(fields=['pgh_created_at'], name='lead_event_created_idx'),
+            model_name='loanevent',
+            index=models.Index(fields=['pgh_created_at'], name='loan_event_created_idx'),
         ),
     ]

@@ -6,8 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0005_leadevent_lead_event_created_idx'),
-        ('customers', '0003_customerevent_customer_event_created_idx_and_more'),
         ('inventory', '0001_initial'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0005_leadevent_lead_event_created_idx'),
         ('customers', '0002_customer_visit_history_and_work_order'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
