@@ -401,3 +401,20 @@ def test_the_changes_page_reads_a_fixed_number_of_queries(network, client_for, d
         response = client.get(CHANGES_URL)
     assert len(response.context["rows"]) == 50
     print("QUERIES", len(captured))
+
+
+@pytest.mark.django_db
+def test_the_changes_page_pages_newest_first_without_counting_everything(network, client_for):
+    unit = StockUnitFactory(dealer=network.home_dealer)
+    for day in range(60):
+        type(unit).objects.filter(pk=unit.pk).update(eta=dt.date(2026, 1, 1) + dt.timedelta(days=day))
+    ids = list(AUDITED["inventory.StockUnit"].event_model.objects.order_by("-pgh_id").values_list("pgh_id", flat=True))
+    client = client_for(network.head_office)
+    filters = {"model": "inventory.StockUnit"}
+    first = client.get(CHANGES_URL, filters)
+    assert listed(first) == [("inventory.StockUnit", pk) for pk in ids[:50]]
+    assert (first.context["previous_page"], first.context["next_page"]) == (None, 2)
+    second = client.get(CHANGES_URL, {**filters, "page": 2})
+    assert listed(second) == [("inventory.StockUnit", pk) for pk in ids[50:]]
+    assert (second.context["previous_page"], second.context["next_page"]) == (1, None)
+    assert "page=1" in second.content.decode()
