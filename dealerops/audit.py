@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from dealerops.access import RULES, can_see_phone, role_of, scope
+from dealerops.access import RULES, can_see_phone, can_view, role_of, scope
 
 # How many entries a record's page shows before its "show all" link.
 HISTORY_PAGE = 50
@@ -369,8 +369,6 @@ def change_events(viewer, filters: ChangeFilters) -> QuerySet:
 
 def may_see_all_changes(user: Any | AnonymousUser) -> bool:
     """The changes page is head office's: every event model's rule must let the role in."""
-    from dealerops.access import can_view
-
     return role_of(user) is not None and all(can_view(user, audited.event_model) for audited in AUDITED.values())
 
 

@@ -1,6 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from channels.models import Dealer
+from dealerops.access import scope
+from dealerops.audit import AUDITED, ChangeFilters
+from dealerops.models import User
 from dealerops.schedules import NIGHTLY_JOBS
 from dealerops.validation import today
 
@@ -30,11 +34,6 @@ class ChangeFilterForm(forms.Form):
     import_batch = forms.IntegerField(label=_("Import number"), required=False, min_value=1)
 
     def __init__(self, *args, viewer, **kwargs):
-        from channels.models import Dealer
-        from dealerops.access import scope
-        from dealerops.audit import AUDITED
-        from dealerops.models import User
-
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.order_by("username")
         self.fields["dealer"].queryset = scope(viewer, Dealer).order_by("code")
@@ -49,9 +48,7 @@ class ChangeFilterForm(forms.Form):
         return data
 
     def filters(self):
-        """The valid filters as ``ChangeFilters`` (an invalid form filters nothing)."""
-        from dealerops.audit import ChangeFilters
-
+        """The filters as ``ChangeFilters`` (the view lists nothing for an invalid form)."""
         if not self.is_valid():
             return ChangeFilters()
         data = self.cleaned_data
