@@ -11,6 +11,8 @@ from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dealerops.history import event_meta
+
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 
@@ -121,7 +123,7 @@ class LeadOutcome(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("lead"))
 class Lead(models.Model):
     """A sales lead, assigned to the dealer best placed to serve it. ``crm_reference`` is the
     lead's id in the dealer's CRM, the key its imports upsert by."""
@@ -190,6 +192,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_source_display()} {self.customer_city}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("channels:lead-detail", args=[self.pk])
 
 
 # -- channel health ---------------------------------------------------------------------------

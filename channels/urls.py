@@ -10,6 +10,7 @@ urlpatterns = [
     path("dealers/<int:pk>/", views.DealerDetailView.as_view(), name="dealer-detail"),
     path("dealers/<int:pk>/health/", health_views.DealerHealthView.as_view(), name="dealer-health"),
     path("leads/", views.LeadListView.as_view(), name="lead-list"),
+    path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
 ]

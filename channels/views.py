@@ -4,6 +4,7 @@ from channels.filtersets import DealerFilterSet, LeadFilterSet
 from channels.models import Dealer, Lead
 from channels.selectors import dealer_figures
 from dealerops.access import scope
+from dealerops.audit import history_context
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
 from dealerops.tables import Column
 from dealerops.validation import today
@@ -55,7 +56,7 @@ class LeadListView(ScopedListView):
     filterset_class = LeadFilterSet
     title = _("Leads")
     columns = [
-        Column(_("Created at"), "created_at", order="created_at"),
+        Column(_("Created at"), "created_at", order="created_at", link=True),
         Column(_("Dealer"), "dealer.name", export=("dealer__name",)),
         Column(_("Source"), "source", kind="choice"),
         Column(_("Customer city"), "customer_city"),
@@ -66,3 +67,16 @@ class LeadListView(ScopedListView):
 
     def base_queryset(self):
         return Lead.objects.select_related("dealer")
+
+
+class LeadDetailView(ScopedDetailView):
+    """A lead and its audit trail (the CRM imports update leads by their CRM reference)."""
+
+    model = Lead
+    template_name = "channels/lead_detail.html"
+
+    def base_queryset(self):
+        return Lead.objects.select_related("dealer", "model_of_interest", "converted_sale")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **history_context(self.request, self.object)}

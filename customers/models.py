@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, TimeStamped
+from dealerops.history import event_meta
 
 PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
 phone_validator = RegexValidator(PHONE_PATTERN, _("Enter an 11-digit mainland mobile number, e.g. 13812341234."))
@@ -22,7 +23,7 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("customer"))
 class Customer(TimeStamped):
     """A retail customer, at home with one dealer. The phone is stored whole and shown masked
     to every role that has no need for it (see ``dealerops.access.can_see_phone``)."""
@@ -74,7 +75,9 @@ class ServiceKind(models.TextChoices):
     INSPECTION = "inspection", _("Inspection")
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("visit")
+)
 class ServiceVisit(TimeStamped):
     """An after-sales visit of a customer to a dealer's workshop. ``work_order`` is the
     workshop system's order number, the key its imports upsert by."""

@@ -1,10 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from channels.models import Dealer
 from customers.filtersets import CustomerFilterSet
 from customers.forms import ServiceVisitForm
 from customers.models import Customer, Inquiry, ServiceVisit
 from customers.services import service_visit_record
 from dealerops.access import can_see_phone, scope
+from dealerops.audit import AUDITED, HISTORY_PAGE, events_history, history_context
 from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
 from dealerops.tables import Column
@@ -42,6 +44,13 @@ class CustomerDetailView(ScopedDetailView):
         context["purchases"] = scope(user, Sale).filter(customer=customer).select_related("stock_unit__model")
         context["visits"] = scope(user, ServiceVisit).filter(customer=customer).select_related("dealer")[:50]
         context["inquiries"] = scope(user, Inquiry).filter(customer=customer)[:50]
+        context.update(history_context(self.request, customer))
+        # Service visits have no page of their own: their history is the customer's, for the
+        # visits at dealers the user may see.
+        visit_events = AUDITED["customers.ServiceVisit"].event_model.objects.filter(
+            customer_id=customer.pk, dealer_id__in=scope(user, Dealer).values("pk")
+        )
+        context["visit_history"] = events_history(user, "customers.ServiceVisit", visit_events, limit=HISTORY_PAGE)
         return context
 
 

@@ -25,6 +25,7 @@ M = TypeVar("M", bound=Model)
 ALL_ROLES = frozenset(Role.values)
 FIELD_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.DEALER_USER, Role.HEAD_OFFICE})
 FINANCE_ROLES = ALL_ROLES  # finance work is visible to finance plus the owners of the dealer
+AUDIT_ROLES = frozenset({Role.HEAD_OFFICE})  # all changes across the network
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,22 @@ RULES: dict[str, Rule] = {
         roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # The audit trail's event tables: head office reads every change across them (the changes
+    # page); a record's own page shows its history to whoever may open that record.
+    **{
+        label: Rule(
+            dealer=dealer, region=f"{dealer}__region" if dealer else None, roles=AUDIT_ROLES, writers=frozenset()
+        )
+        for label, dealer in (
+            ("inventory.SaleEvent", "dealer"),
+            ("inventory.StockUnitEvent", "dealer"),
+            ("finance.LoanEvent", "dealer"),
+            ("customers.CustomerEvent", "home_dealer"),
+            ("customers.ServiceVisitEvent", "dealer"),
+            ("channels.LeadEvent", "dealer"),
+            ("inventory.VehicleModelPriceEvent", None),
+        )
+    },
 }
 
 

@@ -19,6 +19,8 @@ MENU = [
     (_("Reports"), "finance:report-index", "finance.CommissionEntry"),
     (_("Imports"), "datahub:import-list", "datahub.ImportBatch"),
     (_("Operations"), "operations", "dealerops.JobRun"),
+    # The audit trail's event tables are head office's alone.
+    (_("Changes"), "audit-changes", "inventory.SaleEvent"),
 ]
 
 

@@ -1,15 +1,23 @@
+from collections.abc import Iterator
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
 
+from channels.models import Dealer
 from dealerops.access import can_write
+from dealerops.audit import AuditEntry, audit_entries, change_events, may_see_all_changes
 from dealerops.celery import app as celery_app
+from dealerops.exports import export_format, tabular_response
 from dealerops.filtersets import JobRunFilterSet
-from dealerops.forms import RunJobForm
+from dealerops.forms import ChangeFilterForm, RunJobForm
 from dealerops.home import home_context
 from dealerops.models import JobRun
 from dealerops.scoped_views import ScopedListView
@@ -59,3 +67,106 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+CHANGE_EXPORT_HEADERS = [
+    gettext_lazy("When"),
+    gettext_lazy("Who"),
+    gettext_lazy("Source"),
+    gettext_lazy("Action"),
+    gettext_lazy("Record type"),
+    gettext_lazy("Record"),
+    gettext_lazy("Dealer"),
+    gettext_lazy("Field"),
+    gettext_lazy("Before"),
+    gettext_lazy("After"),
+]
+EXPORT_CHUNK = 1000
+
+
+class ChangesView(LoginRequiredMixin, TemplateView):
+    """Head office: every audited change across the network, filtered by user, dealer, record
+    type, date range or import; newest first, paginated, exportable."""
+
+    template_name = "dealerops/changes.html"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not may_see_all_changes(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        form = ChangeFilterForm(request.GET or None, viewer=request.user)
+        valid = form.is_valid() if form.is_bound else True
+        events = change_events(request.user, form.filters()) if valid else None
+        fmt = export_format(request)
+        if fmt is not None and events is not None:
+            return tabular_response(
+                fmt=fmt,
+                filename=f"changes-{today().isoformat()}",
+                headers=[str(header) for header in CHANGE_EXPORT_HEADERS],
+                rows=self._export_rows(events),
+            )
+        # No total count: counting every event of the network would read all the tables; one
+        # row past the page says whether there is a next one.
+        number = _page_number(request.GET.get("page"))
+        start = (number - 1) * self.paginate_by
+        window = list(events[start : start + self.paginate_by + 1]) if events is not None else []
+        entries = audit_entries(request.user, ((label, pk) for label, pk, _at in window[: self.paginate_by]))
+        dealers = self._dealer_names(entries)
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                page_number=number,
+                previous_page=number - 1 if number > 1 else None,
+                next_page=number + 1 if len(window) > self.paginate_by else None,
+                rows=[(entry, dealers.get(entry.dealer_id, "")) for entry in entries],
+                query_without_page=query.urlencode(),
+            )
+        )
+
+    @staticmethod
+    def _dealer_names(entries: list[AuditEntry]) -> dict[int, str]:
+        ids = {entry.dealer_id for entry in entries} - {None}
+        return {pk: str(dealer) for pk, dealer in Dealer.objects.in_bulk(ids).items()} if ids else {}
+
+    def _export_rows(self, events) -> Iterator[list]:
+        """One line per changed field, read a chunk of events at a time (never all at once)."""
+        offset = 0
+        while True:
+            chunk = list(events[offset : offset + EXPORT_CHUNK])
+            if not chunk:
+                return
+            offset += len(chunk)
+            entries = audit_entries(self.request.user, ((label, pk) for label, pk, _at in chunk))
+            dealers = self._dealer_names(entries)
+            for entry in entries:
+                head = [
+                    entry.at,
+                    entry.user,
+                    entry.source,
+                    entry.action_label,
+                    entry.model_name,
+                    entry.object_id,
+                    dealers.get(entry.dealer_id, ""),
+                ]
+                for change in entry.fields or [None]:
+                    if change is None:
+                        yield [*head, "", "", ""]
+                    else:
+                        yield [*head, change.label, _cell(change.before), _cell(change.after)]
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _cell(value):
+    return "" if value is None else value

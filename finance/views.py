@@ -12,7 +12,7 @@ from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
 
 from dealerops.access import can_view, can_write, scope
-from dealerops.audit import history_of
+from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
@@ -79,7 +79,7 @@ class LoanDetailView(ScopedDetailView):
             status_form = LoanStatusForm(loan=self.object)
         return {
             **super().get_context_data(**kwargs),
-            "history": history_of(self.object),
+            **history_context(self.request, self.object),
             "ledger_entries": entries.order_by("event_on", "id"),
             "entry_totals": ledger_totals(entries),
             # A refused change is shown even when the loan has no next status left (it moved on meanwhile).

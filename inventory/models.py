@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
+from dealerops.history import event_meta
 
 # 17 characters, digits and capitals without I, O and Q (ISO 3779).
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
@@ -33,6 +34,7 @@ class Powertrain(models.TextChoices):
     pghistory.UpdateEvent(condition=pghistory.AnyChange(*PRICE_FIELDS)),
     fields=PRICE_FIELDS,
     model_name="VehicleModelPriceEvent",
+    meta=event_meta("price"),
 )
 class VehicleModel(TimeStamped):
     """A sellable trim of a series, with its prices (audited on every change)."""
@@ -87,7 +89,9 @@ class StockStatus(models.TextChoices):
 ARRIVED_STATUSES = [StockStatus.IN_STOCK, StockStatus.SOLD, StockStatus.TRANSFERRED]
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("stock_unit")
+)
 class StockUnit(TimeStamped):
     """One vehicle, by VIN, from factory order to sale or transfer."""
 
@@ -135,7 +139,7 @@ class Payment(models.TextChoices):
     LEASE = "lease", _("Lease")
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("sale"))
 class Sale(models.Model):
     """The retail sale of one stock unit. ``recorded_at`` is when it was entered, which the
     data-timeliness metric compares with ``sold_on``."""

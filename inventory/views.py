@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from customers.services import customer_upsert
-from dealerops.audit import history_of
+from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView
 from dealerops.tables import Column
@@ -46,7 +46,7 @@ class SaleDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["loans"] = Loan.objects.filter(sale=self.object).select_related("lender")
-        context["history"] = history_of(self.object)
+        context.update(history_context(self.request, self.object))
         return context
 
 
@@ -115,7 +115,7 @@ class StockDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sale"] = Sale.objects.filter(stock_unit=self.object).first()
-        context["history"] = history_of(self.object)
+        context.update(history_context(self.request, self.object))
         return context
 
 
@@ -157,4 +157,4 @@ class VehicleModelDetailView(ScopedDetailView):
     template_name = "inventory/vehicle_model_detail.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "history": history_of(self.object)}
+        return {**super().get_context_data(**kwargs), **history_context(self.request, self.object)}

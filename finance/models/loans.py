@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
+from dealerops.history import event_meta
 
 
 class LenderKind(models.TextChoices):
@@ -76,7 +77,7 @@ MIN_TERM_MONTHS = 6
 MAX_TERM_MONTHS = 60
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("loan"))
 class Loan(TimeStamped):
     """A car loan on a loan sale. ``dealer`` repeats the sale's dealer (kept equal by a
     trigger) so ledgers and scoping filter on it without a join through sales."""

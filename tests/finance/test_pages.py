@@ -29,4 +29,5 @@ def test_the_loan_page_shows_who_changed_the_status(network, client_for):
     loan = LoanFactory(sale=SaleFactory(dealer=network.home_dealer, payment="loan"))
     Loan.objects.filter(pk=loan.pk).update(status="paid_off_early", closed_on=loan.disbursed_on)
     page = client_for(network.finance_user).get(f"/loans/{loan.pk}/").content.decode()
-    assert "paid_off_early" in page and "disbursed" in page
+    # the history names statuses by their labels, before -> after
+    assert "status</td><td>Disbursed</td><td>Paid off early</td>" in page
