@@ -154,7 +154,7 @@ class Lead(models.Model):
         on_delete=models.SET_NULL,
         related_name="lead",
     )
-    crm_reference = models.CharField(_("CRM reference"), max_length=64, blank=True)
+    crm_reference = models.CharField(_("CRM reference"), max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

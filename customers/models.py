@@ -75,9 +75,7 @@ class ServiceKind(models.TextChoices):
     INSPECTION = "inspection", _("Inspection")
 
 
-@pghistory.track(
-    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("visit")
-)
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("visit"))
 class ServiceVisit(TimeStamped):
     """An after-sales visit of a customer to a dealer's workshop. ``work_order`` is the
     workshop system's order number, the key its imports upsert by."""
@@ -96,7 +94,7 @@ class ServiceVisit(TimeStamped):
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    work_order = models.CharField(_("work order"), max_length=32, blank=True)
+    work_order = models.CharField(_("work order"), max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-visited_on", "-id"]
