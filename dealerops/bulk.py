@@ -14,6 +14,7 @@ transaction ends, and the referenced tables in SHARE ROW EXCLUSIVE mode (writers
 the keys are validated. Use it for backfills and first postings, not for small nightly work.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -89,7 +90,7 @@ def _unnest_insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> tuple[
     fields += [model._meta.get_field(name) for name in defaults]
     stamps = [field.column for field in model._meta.concrete_fields if _is_stamp(field)]
     columns = ", ".join(f'"{field.column}"' for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    arrays = ", ".join(f"%s{_array_cast(field)}" for field in fields)
     sql = f"""
         INSERT INTO "{model._meta.db_table}" ({columns}{"".join(f', "{column}"' for column in stamps)})
         SELECT {columns}{", now()" * len(stamps)} FROM unnest({arrays}) AS row_values({columns})
@@ -102,8 +103,14 @@ def _unnest_insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> tuple[
 def _column(field, values: list[Any]) -> list[Any]:
     """JSON values go as JSON (a list would otherwise become a nested array)."""
     if isinstance(field, JSONField):
-        return [field.get_db_prep_value(value, connection) for value in values]
+        encode = json.JSONEncoder(ensure_ascii=False).encode if field.encoder is None else field.encoder().encode
+        return [encode(value) for value in values]
     return values
+
+
+def _array_cast(field) -> str:
+    # JSON is sent as text (a string per value, encoded in C) and cast by the server.
+    return "::text[]::jsonb[]" if isinstance(field, JSONField) else f"::{field.db_type(connection)}[]"
 
 
 def bulk_insert(model: type[Model], rows: Sequence[dict[str, Any]]) -> None:

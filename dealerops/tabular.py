@@ -158,9 +158,15 @@ def is_blank_row(cells: list[Any]) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in cells)
 
 
+_HEADER_NOISE = re.compile(r"[\s_\-()（）.:：]")
+_WHOLE_NUMBER = re.compile(r"-?\d+")
+_AMOUNT_NOISE = re.compile(r"[\s,，\u00a0\u3000]")
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+
+
 def normalise_header(value: Any) -> str:
     """A header compared without case, spaces, "_", "-" or brackets: "Loan No." ~ "loanno."."""
-    return re.sub(r"[\s_\-()（）.:：]", "", str(value or "")).lower()
+    return _HEADER_NOISE.sub("", str(value or "")).lower()
 
 
 # -- cells to values. Each raises ValueError with a message for the user. --------------------
@@ -188,7 +194,7 @@ def cell_integer(value: Any, *, minimum: int | None = None, maximum: int | None 
         text = "" if value is None else str(value).strip().replace(",", "")
         if not text:
             raise ValueError(_("this cell is empty."))
-        if not re.fullmatch(r"-?\d+", text):
+        if not _WHOLE_NUMBER.fullmatch(text):
             raise ValueError(_("“%(value)s” is not a whole number.") % {"value": text[:40]})
         number = int(text)
     if minimum is not None and number < minimum or maximum is not None and number > maximum:
@@ -212,7 +218,7 @@ def cell_amount(value: Any) -> Decimal:
         text = "" if value is None else str(value).strip()
         if not text:
             raise ValueError(_("the amount is empty."))
-        cleaned = re.sub(r"[\s,，\u00a0\u3000]", "", text)
+        cleaned = _AMOUNT_NOISE.sub("", text)
         negative = cleaned.startswith("(") and cleaned.endswith(")")
         cleaned = cleaned.strip("()")
         if cleaned.startswith("-"):
@@ -220,7 +226,7 @@ def cell_amount(value: Any) -> Decimal:
         cleaned = _CURRENCY.sub("", cleaned)
         if cleaned.startswith("-"):  # ¥-150.00
             negative, cleaned = not negative, cleaned[1:]
-        if not re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        if not _PLAIN_AMOUNT.fullmatch(cleaned):
             raise ValueError(_("“%(value)s” is not an amount.") % {"value": text[:40]})
         amount = Decimal(cleaned)
         if negative:

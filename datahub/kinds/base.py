@@ -67,6 +67,7 @@ class ImportSpec(ABC):
         self.dealer = dealer
         self.headers = headers  # field name -> the file's header text
         self.history: BulkHistory | None = None  # set by the service while it writes
+        self.today = today()
 
     def column(self, name: str) -> str:
         return self.headers.get(name) or str(next(f.label for f in self.fields if f.name == name))
@@ -104,7 +105,7 @@ class ImportSpec(ABC):
         for name in names:
             value = row.values.get(name)
             day = value.date() if isinstance(value, datetime) else value
-            if isinstance(day, date) and day > today():
+            if isinstance(day, date) and day > self.today:
                 row.error(self.column(name), _("the date %(date)s is in the future.") % {"date": day})
 
     @staticmethod

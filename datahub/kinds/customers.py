@@ -13,12 +13,16 @@ from datahub.models import ImportKind
 from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_text
 
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+_COUNTRY_CODE = re.compile(r"^(?:\+?86|0086)(?=1\d{10}$)")
+_PHONE = re.compile(PHONE_PATTERN)
+
 
 def read_phone(cell: Any) -> str:
     """An 11-digit mainland mobile number; +86, spaces and dashes are dropped."""
-    text = re.sub(r"[\s\-()（）]", "", cell_text(cell, max_length=32))
-    text = re.sub(r"^(?:\+?86|0086)(?=1\d{10}$)", "", text)
-    if not re.fullmatch(PHONE_PATTERN, text):
+    text = _PHONE_NOISE.sub("", cell_text(cell, max_length=32))
+    text = _COUNTRY_CODE.sub("", text)
+    if not _PHONE.fullmatch(text):
         raise ValueError(_("“%(value)s” is not an 11-digit mainland mobile number.") % {"value": text[:20]})
     return text
 
