@@ -34,7 +34,9 @@ class BulkHistory:
     context: pghistory.runtime.Context
 
     def record(self, model: type[Model], label: Label, ids: Sequence[int]) -> None:
-        """Write ``label`` events for the rows ``ids`` of ``model`` as they are now."""
+        """Write ``label`` events for the rows ``ids`` of ``model`` as they are now. (A join
+        with the ids, not ``= ANY``: the rows are new to the planner, whose statistics would
+        pick a sequential scan testing every id against every row.)"""
         if not ids:
             return
         event_model = model.pgh_event_models[label]
@@ -50,7 +52,8 @@ class BulkHistory:
                 INSERT INTO "{event_model._meta.db_table}"
                   (pgh_created_at, pgh_label, pgh_obj_id, pgh_context_id, {columns})
                 SELECT now(), %s, "{model._meta.pk.column}", %s, {columns}
-                FROM "{model._meta.db_table}" WHERE "{model._meta.pk.column}" = ANY(%s)
+                FROM "{model._meta.db_table}"
+                JOIN unnest(%s::bigint[]) AS written(pk) ON written.pk = "{model._meta.pk.column}"
                 ORDER BY "{model._meta.pk.column}"
                 """,  # noqa: S608 - only table and column names from the models are interpolated
                 [label, str(self.context.id), list(ids)],

@@ -20,4 +20,5 @@ class AnyOf(Lookup):
     def as_sql(self, compiler, connection):
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
         _rhs_sql, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs_sql} = ANY(%s)", [*lhs_params, *rhs_params]
+        # Typed like the column: an int4[] against a bigint column is compared row by row.
+        return f"{lhs_sql} = ANY(%s::{self.lhs.output_field.db_type(connection)}[])", [*lhs_params, *rhs_params]
