@@ -1,6 +1,7 @@
 """Imports through the service layer: check, preview counts, confirm, write, re-import."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from datahub.models import ImportKind, ImportStatus, RowAction, SourceKind
-from datahub.services import import_batch_confirm, import_batch_upload
+from datahub.services import import_batch_confirm, import_batch_remap, import_batch_upload
 from inventory.models import Sale, StockStatus, StockUnit
 from tests.datahub.helpers import confirm, errors_of, run_import
 from tests.factories import StockUnitFactory, VehicleModelFactory
@@ -173,3 +174,59 @@ class TestImportAudit:
         ]
         customer = Customer.objects.get(phone="13812341234")
         assert Events.objects.tracks(customer).get().pgh_context_id == sale_event.pgh_context_id
+
+
+class TestSpreadsheetFiles:
+    @staticmethod
+    def workbook(rows: list[list]) -> bytes:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        for row in rows:
+            book.active.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    def test_an_xlsx_with_a_title_row_and_date_cells_is_read(self, network):
+        content = self.workbook(
+            [
+                ["杭州西湖4S店 客户导出 2026年10月"],
+                ["手机号", "客户姓名", "城市", "是否同意营销"],
+                [13812341234, "张三", "杭州", "是"],
+            ]
+        )
+        batch = run_import(network, ImportKind.CUSTOMERS, content, file_name="客户.xlsx")
+        assert (batch.status, batch.rows_create) == (ImportStatus.READY, 1)
+        assert batch.rows.get().row_number == 3  # as the spreadsheet numbers it
+
+    def test_a_formula_cell_is_refused_by_row_and_column(self, network):
+        content = self.workbook(
+            [["手机号", "客户姓名", "城市"], ["13812341234", '=HYPERLINK("http://x","张三")', "杭州"]]
+        )
+        batch = run_import(network, ImportKind.CUSTOMERS, content, file_name="c.xlsx")
+        assert errors_of(batch) == [
+            (
+                2,
+                "客户姓名",
+                """a formula (=HYPERLINK("http://x","张三")) is not a value: paste the values into the sheet.""",
+            )
+        ]
+
+    def test_a_workbook_that_unpacks_too_large_is_refused_whole(self, network, settings):
+        settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = 1000
+        content = self.workbook([["手机号", "客户姓名", "城市"], ["13812341234", "张三", "杭州"]])
+        batch = run_import(network, ImportKind.CUSTOMERS, content, file_name="c.xlsx")
+        assert batch.status == ImportStatus.INVALID
+        assert batch.file_errors[0].startswith("The workbook unpacks to")
+        assert not batch.rows.exists()
+
+    def test_error_downloads_neutralise_what_a_spreadsheet_would_run(self, network, client_for):
+        batch = run_import(network, ImportKind.CUSTOMERS, "手机号,客户姓名,=城市\n13812341234,张三,\n")
+        # The user maps the oddly named column by hand; the file's own header then names the
+        # column in the error, and exported it must stay text.
+        batch = import_batch_remap(batch=batch, user=network.dealer_user, columns={"city": "=城市"})
+        assert errors_of(batch) == [(2, "=城市", "this cell is empty.")]
+        response = client_for(network.dealer_user).get(f"/imports/{batch.pk}/", {"export": "csv"})
+        text = b"".join(response.streaming_content).decode("utf-8-sig")
+        assert text.splitlines()[1] == "2,'=城市,this cell is empty."
