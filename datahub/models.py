@@ -147,3 +147,143 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+# -- data quality ------------------------------------------------------------------------------
+# Computed nightly per dealer and month by ``datahub.quality.services``; the rules and their
+# definitions are documented in ``datahub/quality/rules.py``.
+
+
+class QualityDimension(models.TextChoices):
+    COMPLETENESS = "completeness", _("Completeness")
+    VALIDITY = "validity", _("Validity")
+    CONSISTENCY = "consistency", _("Consistency")
+    TIMELINESS = "timeliness", _("Timeliness")
+    INTEGRITY = "integrity", _("Integrity")
+
+
+class QualityRule(models.TextChoices):
+    """Every rule a data issue can break; its dimension is ``RULE_DIMENSIONS[rule]``."""
+
+    CUSTOMER_NO_COORDINATES = "customer_no_coordinates", _("Customer without coordinates")
+    VISIT_NO_SATISFACTION = "visit_no_satisfaction", _("Service visit without satisfaction")
+    LOAN_NO_BUY_RATE = "loan_no_buy_rate", _("Loan without the lender's buy rate")
+    LEAD_NO_FIRST_CONTACT = "lead_no_first_contact", _("Worked lead without its first contact time")
+    IMPORT_ROWS_REFUSED = "import_rows_refused", _("Import rows refused")
+    CUSTOMER_COORDINATES_OUTSIDE_CHINA = "customer_coordinates_outside_china", _("Customer located outside China")
+    SALE_DATED_AFTER_ENTRY = "sale_dated_after_entry", _("Sale dated after it was entered")
+    SALE_BEFORE_ARRIVAL = "sale_before_arrival", _("Sale dated before its unit arrived")
+    SALE_UNIT_NOT_SOLD = "sale_unit_not_sold", _("Sold unit not marked sold")
+    LOAN_SALE_WITHOUT_LOAN = "loan_sale_without_loan", _("Loan sale without a loan")
+    LEAD_SALE_OF_OTHER_DEALER = "lead_sale_of_other_dealer", _("Lead converted into another dealer's sale")
+    SALE_LATE = "sale_late", _("Sale not recorded on time")
+    IMPORT_LAG = "import_lag", _("Import arrived late")
+    SALE_BACKDATED = "sale_backdated", _("Back-dated sale")
+    SALE_MOVED_MONTH = "sale_moved_month", _("Sale moved across a month end")
+    SALE_EDITED_AFTER_CUTOFF = "sale_edited_after_cutoff", _("Sale edited after the reporting cut-off")
+    SALE_DELETED_REENTERED = "sale_deleted_reentered", _("Sale deleted and entered again")
+
+
+class DataQualityScore(models.Model):
+    """One dealer's data quality in one month: five 0-100 dimension scores, each with the
+    checks it passed out of those made, and the overall score (their plain mean, over the
+    dimensions with at least one check). ``source_lag_hours``: the median hours from the event
+    to its arrival in the hub, per import source (e.g. ``{"dms": 20.5, "crm": 61.0}``)."""
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    completeness = models.DecimalField(_("completeness"), max_digits=5, decimal_places=2, null=True)
+    completeness_passed = models.PositiveIntegerField(default=0)
+    completeness_checked = models.PositiveIntegerField(default=0)
+    validity = models.DecimalField(_("validity"), max_digits=5, decimal_places=2, null=True)
+    validity_passed = models.PositiveIntegerField(default=0)
+    validity_checked = models.PositiveIntegerField(default=0)
+    consistency = models.DecimalField(_("consistency"), max_digits=5, decimal_places=2, null=True)
+    consistency_passed = models.PositiveIntegerField(default=0)
+    consistency_checked = models.PositiveIntegerField(default=0)
+    timeliness = models.DecimalField(_("timeliness"), max_digits=5, decimal_places=2, null=True)
+    timeliness_passed = models.PositiveIntegerField(default=0)
+    timeliness_checked = models.PositiveIntegerField(default=0)
+    integrity = models.DecimalField(_("integrity"), max_digits=5, decimal_places=2, null=True)
+    integrity_passed = models.PositiveIntegerField(default=0)
+    integrity_checked = models.PositiveIntegerField(default=0)
+    overall = models.DecimalField(_("overall"), max_digits=5, decimal_places=2, null=True)
+    issues = models.PositiveIntegerField(_("issues"), default=0)
+    source_lag_hours = models.JSONField(_("median lag by source (hours)"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["-month", "dealer__code"]
+        verbose_name = _("data quality score")
+        verbose_name_plural = _("data quality scores")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "month"], name="data_quality_score_unique_month"),
+        ]
+        indexes = [models.Index(fields=["month", "overall"])]
+
+    def __str__(self) -> str:
+        return f"{self.dealer_id} {self.month:%Y-%m}"
+
+
+class DataIssue(models.Model):
+    """One record breaking one rule in one month. ``record_type`` is the record's model label
+    (``inventory.Sale``); a re-run finds the same (rule, record, month) and keeps the row."""
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    dimension = models.CharField(_("dimension"), max_length=16, choices=QualityDimension.choices)
+    rule = models.CharField(_("rule"), max_length=40, choices=QualityRule.choices)
+    record_type = models.CharField(_("record type"), max_length=64)
+    record_id = models.BigIntegerField(_("record id"))
+    detail = models.TextField(_("detail"), blank=True)
+    detected_at = models.DateTimeField(_("detected at"))
+
+    class Meta:
+        ordering = ["dimension", "rule", "record_id"]
+        verbose_name = _("data issue")
+        verbose_name_plural = _("data issues")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "record_type", "record_id", "month"], name="data_issue_unique_per_record_month"
+            ),
+        ]
+        indexes = [models.Index(fields=["dealer", "month", "dimension", "rule"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} · {self.record_type} #{self.record_id}"
+
+
+class DataQualityAlert(models.Model):
+    """A suspicious pattern in a dealer's month for the regional manager to look into: raised
+    once per (dealer, month, rule), kept when acknowledged."""
+
+    class Rule(models.TextChoices):
+        REPEATED_BACKDATING = "repeated_backdating", _("Several back-dated or moved sales")
+        DELETED_REENTERED = "deleted_reentered", _("Sale deleted and entered again")
+        SCORE_DROP = "score_drop", _("Sudden drop of the data-quality score")
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    rule = models.CharField(_("rule"), max_length=32, choices=Rule.choices)
+    message = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("raised at"))
+    acknowledged_by = models.ForeignKey(
+        "dealerops.User",
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("data-quality alert")
+        verbose_name_plural = _("data-quality alerts")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer", "month", "rule"], name="data_quality_alert_once_per_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} · {self.month:%Y-%m}"

@@ -13,3 +13,7 @@ def check_import(batch_id: int) -> int:
 @shared_task(acks_late=True)  # idempotent: writes only a batch still "importing", in one transaction
 def write_import(batch_id: int) -> int:
     return import_batch_write(batch_id=batch_id).pk
+
+
+# The data-quality task lives with its module; importing it here registers it with Celery.
+from datahub.quality.tasks import compute_data_quality  # noqa: E402, F401

@@ -175,6 +175,17 @@ RULES: dict[str, Rule] = {
             ("inventory.VehicleModelPriceEvent", None),
         )
     },
+    # Data quality: a dealer sees its own scores and issues (to correct them), a regional
+    # manager the region's, head office all. Alerts of suspicious patterns are for the
+    # managers only; the region's manager and head office acknowledge them.
+    "datahub.DataQualityScore": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
+    "datahub.DataIssue": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
+    "datahub.DataQualityAlert": Rule(
+        dealer="dealer",
+        region="dealer__region",
+        roles=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
+        writers=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
+    ),
 }
 
 

@@ -33,6 +33,12 @@ NIGHTLY_JOBS = [
         schedule=crontab(hour=3, minute=0),
         label=_("Score channel health (last month and this month to date)"),
     ),
+    NightlyJob(
+        name="datahub.compute_data_quality",
+        task="datahub.quality.tasks.compute_data_quality",
+        schedule=crontab(hour=3, minute=30),
+        label=_("Score data quality (last month, this month to date, months edited since yesterday)"),
+    ),
 ]
 
 

@@ -15,21 +15,21 @@ express without a round trip per family. Parameters (named, all computed by the 
 """
 
 from channels.models import HealthMetric
+from datahub.quality.definitions import timely_sale_sql
 
 # Metric 1, 2, 5 (divisor), 7 (divisor, leases) and 12: the month's retail sales. A sale is
 # timely when it was entered within 48 hours after the end of its sale day (a sale has a
-# date, not a time) and not changed after the reporting cut-off.
-SALES = """
+# date, not a time) and not changed after the reporting cut-off: the definition is shared with
+# the data-quality timeliness dimension (``datahub.quality.definitions``).
+SALES = f"""
 SELECT s.dealer_id,
        count(*) AS sold,
        count(*) FILTER (WHERE s.payment = 'lease') AS leased,
-       count(*) FILTER (
-         WHERE s.recorded_at < ((s.sold_on + 3)::timestamp AT TIME ZONE %(tz)s) AND s.updated_at < %(cutoff_ts)s
-       ) AS timely
+       count(*) FILTER (WHERE {timely_sale_sql("s")}) AS timely
 FROM inventory_sale s
 WHERE s.sold_on BETWEEN %(first)s AND %(last)s
 GROUP BY s.dealer_id
-"""
+"""  # noqa: S608 - a constant fragment; values are parameters
 
 # Metrics 8 and 9: each sale's price against its model's MSRP and guide-price floor.
 # Approximation: the model's current prices (the catalogue keeps no price in force per day).

@@ -1,0 +1,235 @@
+"""Computing data quality: one month for every dealer in one transaction, its alerts, and
+acknowledging an alert.
+
+A month is computed by the rule families of ``datahub.quality.rules`` (one statement each,
+network-wide) into a temporary table, then three set-based writes: the scores (upserted on
+(dealer, month)), the issues (upserted on (rule, record, month); those no longer found are
+deleted) and the alerts (raised once per (dealer, month, rule)). A re-run of a month with the
+same data rewrites the same numbers and keeps every issue's first detection time.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from channels.health.services import HealthPeriod
+from datahub.models import DataQualityAlert, QualityDimension
+from datahub.quality import rules
+from dealerops.access import can_write, scope
+from dealerops.jobs import tracked_run
+from dealerops.models import JobRun, User
+from dealerops.validation import today
+
+QUALITY_JOB = "datahub.compute_data_quality"
+DIMENSIONS = QualityDimension.values
+
+# The month's scores from the per-dimension counts: passed / checked, NULL without a check;
+# overall is the plain mean of the dimensions that have one.
+UPSERT_SCORES = f"""
+WITH counts AS ({rules.DIMENSION_COUNTS}),
+dealer_scores AS (
+  SELECT dealer_id,
+         {
+    ", ".join(
+        f"COALESCE(sum(checked) FILTER (WHERE dimension = '{d}'), 0) AS {d}_checked, "
+        f"COALESCE(sum(checked - failed) FILTER (WHERE dimension = '{d}'), 0) AS {d}_passed"
+        for d in DIMENSIONS
+    )
+}
+  FROM counts GROUP BY dealer_id
+),
+scored AS (
+  SELECT dealer_id, {", ".join(f"{d}_checked, {d}_passed" for d in DIMENSIONS)},
+         {", ".join(f"round(100.0 * {d}_passed / NULLIF({d}_checked, 0), 2) AS {d}" for d in DIMENSIONS)}
+  FROM dealer_scores
+)
+INSERT INTO datahub_dataqualityscore
+  (dealer_id, month, {", ".join(f"{d}, {d}_passed, {d}_checked" for d in DIMENSIONS)},
+   overall, issues, source_lag_hours, computed_at)
+SELECT s.dealer_id, %(month)s, {", ".join(f"s.{d}, s.{d}_passed, s.{d}_checked" for d in DIMENSIONS)},
+       (SELECT round(avg(v), 2) FROM unnest(ARRAY[{", ".join(f"s.{d}" for d in DIMENSIONS)}]) AS v),
+       (SELECT count(*) FROM dq_result r WHERE r.dealer_id = s.dealer_id AND r.issue),
+       '{{}}'::jsonb, %(now)s
+FROM scored s
+ON CONFLICT (dealer_id, month) DO UPDATE SET
+  {
+    ", ".join(
+        f"{d} = EXCLUDED.{d}, {d}_passed = EXCLUDED.{d}_passed, {d}_checked = EXCLUDED.{d}_checked" for d in DIMENSIONS
+    )
+},
+  overall = EXCLUDED.overall, issues = EXCLUDED.issues, source_lag_hours = EXCLUDED.source_lag_hours,
+  computed_at = EXCLUDED.computed_at
+"""  # noqa: S608 - only the constant dimension names are interpolated; values are parameters
+
+DROP_UNSCORED = """
+DELETE FROM datahub_dataqualityscore
+WHERE month = %(month)s AND dealer_id NOT IN (SELECT dealer_id FROM dq_result)
+"""
+
+DROP_GONE_ISSUES = """
+DELETE FROM datahub_dataissue i
+WHERE i.month = %(month)s AND NOT EXISTS (
+  SELECT 1 FROM dq_result r
+  WHERE r.issue AND r.rule = i.rule AND r.record_type = i.record_type AND r.record_id = i.record_id
+)
+"""
+
+UPSERT_ISSUES = """
+INSERT INTO datahub_dataissue (dealer_id, month, dimension, rule, record_type, record_id, detail, detected_at)
+SELECT DISTINCT ON (rule, record_type, record_id) dealer_id, %(month)s, dimension, rule, record_type, record_id,
+       detail, %(now)s
+FROM dq_result WHERE issue
+ORDER BY rule, record_type, record_id
+ON CONFLICT (rule, record_type, record_id, month) DO UPDATE SET
+  dealer_id = EXCLUDED.dealer_id, dimension = EXCLUDED.dimension, detail = EXCLUDED.detail
+"""
+
+SET_SOURCE_LAGS = """
+UPDATE datahub_dataqualityscore q SET source_lag_hours = lags.hours
+FROM (
+  SELECT dealer_id, jsonb_object_agg(source, hours) AS hours
+  FROM (SELECT dealer_id, source, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_hours)::numeric, 1) AS hours
+        FROM dq_lag GROUP BY dealer_id, source) per_source
+  GROUP BY dealer_id
+) lags
+WHERE q.month = %(month)s AND q.dealer_id = lags.dealer_id
+"""
+
+# Suspicious patterns, per dealer: figures the alerts are raised from.
+SUSPICIOUS = """
+SELECT q.dealer_id,
+       count(i.id) FILTER (WHERE i.rule IN ('sale_backdated', 'sale_moved_month')) AS backdated,
+       count(i.id) FILTER (WHERE i.rule = 'sale_deleted_reentered') AS reentered,
+       q.overall, previous.overall AS previous_overall
+FROM datahub_dataqualityscore q
+LEFT JOIN datahub_dataissue i ON i.dealer_id = q.dealer_id AND i.month = q.month
+LEFT JOIN datahub_dataqualityscore previous ON previous.dealer_id = q.dealer_id AND previous.month = %(previous_month)s
+WHERE q.month = %(month)s
+GROUP BY q.dealer_id, q.overall, previous.overall
+"""
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    dealers: int
+    issues: int
+    alerts: int
+
+
+def data_quality_compute(*, month: date, started_by_id: int | None = None) -> JobRun:
+    """Score every dealer's data quality for ``month`` (its first day) in one transaction; the
+    JobRun counts the dealers scored."""
+    with tracked_run(QUALITY_JOB, period=f"{month:%Y-%m}", started_by_id=started_by_id) as run:
+        run.rows = _month_compute(month=month, on=today()).dealers
+    return run
+
+
+def data_quality_nightly(*, as_of: date, started_by_id: int | None = None) -> list[JobRun]:
+    """The nightly job: last month, this month to date, and any earlier month of the past year
+    whose sales were written since yesterday (late edits are what integrity looks for)."""
+    this_month = as_of.replace(day=1)
+    months = {this_month - relativedelta(months=1), this_month}
+    months |= _months_touched_since(as_of - timedelta(days=1), earliest=this_month - relativedelta(months=12))
+    return [data_quality_compute(month=month, started_by_id=started_by_id) for month in sorted(months)]
+
+
+def _months_touched_since(day: date, *, earliest: date) -> set[date]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT date_trunc('month', sold_on)::date FROM inventory_saleevent
+            WHERE pgh_created_at >= %s AND sold_on >= %s
+            """,
+            [timezone.make_aware(datetime.combine(day, time.min)), earliest],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@transaction.atomic
+def _month_compute(*, month: date, on: date) -> QualityResult:
+    period = HealthPeriod.of(month, on=on)
+    now = timezone.now()
+    params = {
+        **period.params(),
+        "month": month,
+        "previous_month": month - relativedelta(months=1),
+        "now": now,
+        "backdate_days": settings.DATA_QUALITY_BACKDATE_DAYS,
+        "lag_limit_hours": settings.DATA_QUALITY_LAG_LIMIT_HOURS,
+        "loan_grace_days": settings.DATA_QUALITY_LOAN_GRACE_DAYS,
+    }
+    with connection.cursor() as cursor:
+        # One computation of a month at a time (the nightly job and a re-run from the page).
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.quality'), %s)", [month.toordinal()])
+        for table in ("dq_result", "dq_lag", "dq_sale_event"):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(rules.RESULT_TABLE)
+        for family in rules.FAMILIES:
+            cursor.execute(family, params)
+        cursor.execute(DROP_UNSCORED, params)
+        cursor.execute(UPSERT_SCORES, params)
+        dealers = cursor.rowcount
+        cursor.execute(SET_SOURCE_LAGS, params)
+        cursor.execute(DROP_GONE_ISSUES, params)
+        cursor.execute(UPSERT_ISSUES, params)
+        issues = cursor.rowcount
+        alerts = _raise_alerts(cursor, params, complete_month=(period.last + timedelta(days=1)).day == 1)
+    return QualityResult(dealers=dealers, issues=issues, alerts=alerts)
+
+
+def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
+    """Alerts for the month's suspicious patterns, raised once per (dealer, month, rule); the
+    messages are written in the portal's language."""
+    cursor.execute(SUSPICIOUS, params)
+    month, now = params["month"], params["now"]
+    alerts = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for dealer_id, backdated, reentered, overall, previous in cursor.fetchall():
+            if backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES:
+                message = _("%(n)s back-dated or moved sales in %(month)s.") % {
+                    "n": backdated,
+                    "month": f"{month:%Y-%m}",
+                }
+                alerts.append((dealer_id, DataQualityAlert.Rule.REPEATED_BACKDATING, message))
+            if reentered:
+                message = _("%(n)s sales deleted and entered again in %(month)s.") % {
+                    "n": reentered,
+                    "month": f"{month:%Y-%m}",
+                }
+                alerts.append((dealer_id, DataQualityAlert.Rule.DELETED_REENTERED, message))
+            drop = settings.DATA_QUALITY_ALERT_SCORE_DROP
+            if complete_month and overall is not None and previous is not None and previous - overall >= drop:
+                message = _("The data-quality score fell from %(before)s to %(after)s in %(month)s.") % {
+                    "before": previous,
+                    "after": overall,
+                    "month": f"{month:%Y-%m}",
+                }
+                alerts.append((dealer_id, DataQualityAlert.Rule.SCORE_DROP, message))
+    created = DataQualityAlert.objects.bulk_create(
+        [
+            DataQualityAlert(dealer_id=dealer_id, month=month, rule=rule, message=message, created_at=now)
+            for dealer_id, rule, message in alerts
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def data_quality_alert_acknowledge(*, alert_id: int, user: User) -> DataQualityAlert:
+    """Mark an alert of the user's scope as seen (once: a second acknowledgement changes nothing)."""
+    if not can_write(user, DataQualityAlert):
+        raise PermissionDenied
+    alert = scope(user, DataQualityAlert).get(pk=alert_id)  # DoesNotExist outside the scope
+    if alert.acknowledged_at is not None:
+        raise ValidationError(_("This alert was already acknowledged."))
+    DataQualityAlert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_by=user, acknowledged_at=timezone.now()
+    )
+    alert.refresh_from_db()
+    return alert
