@@ -1,0 +1,325 @@
+"""Data quality: each rule on a small hand-built month with the expected numbers written out,
+idempotent re-runs, alerts, scoping of the pages, and agreement with health metric 12.
+
+The month is October 2026, computed on 7 November (after its reporting cut-off, the end of
+5 November). Event times of the audit trail are set directly in the event table.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.utils import timezone
+
+from channels.models import HealthMetric
+from customers.models import Customer
+from datahub.models import DataIssue, DataQualityAlert, DataQualityScore, ImportBatch, ImportKind
+from datahub.quality import services
+from inventory.models import Payment, Sale, StockStatus, StockUnit
+from tests.channels.health import compute as compute_health
+from tests.channels.health import metric, sell
+from tests.datahub.test_import_service import confirm, run_import
+from tests.factories import (
+    CustomerFactory,
+    DealerFactory,
+    LeadFactory,
+    LoanFactory,
+    SaleFactory,
+    ServiceVisitFactory,
+    StockUnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+OCTOBER = dt.date(2026, 10, 1)
+NOVEMBER = dt.date(2026, 11, 1)
+COMPUTED_ON = dt.date(2026, 11, 7)
+SaleEvent = apps.get_model("inventory", "SaleEvent")
+
+
+def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """An instant on ``day``, Shanghai time."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def compute(monkeypatch, month: dt.date = OCTOBER, *, on: dt.date = COMPUTED_ON):
+    monkeypatch.setattr(services, "today", lambda: on)
+    return services.data_quality_compute(month=month)
+
+
+def score(dealer, month: dt.date = OCTOBER) -> DataQualityScore:
+    return DataQualityScore.objects.get(dealer=dealer, month=month)
+
+
+def counts(row: DataQualityScore, dimension: str) -> tuple[Decimal | None, int, int]:
+    return getattr(row, dimension), getattr(row, f"{dimension}_passed"), getattr(row, f"{dimension}_checked")
+
+
+def issues(dealer, dimension: str, month: dt.date = OCTOBER) -> list[tuple[str, int]]:
+    rows = DataIssue.objects.filter(dealer=dealer, month=month, dimension=dimension)
+    return sorted(rows.values_list("rule", "record_id"))
+
+
+def entered(sale: Sale, when: dt.datetime, label: str = "insert") -> None:
+    """Set when the audit trail saw the sale's insert (or other) event."""
+    SaleEvent.objects.filter(pgh_obj_id=sale.pk, pgh_label=label).update(pgh_created_at=when)
+
+
+def on_time(dealer, sold_on: dt.date, **fields) -> Sale:
+    """A sale entered (and last changed) on its sale day, in the record and in the audit trail."""
+    sale = sell(dealer, sold_on, recorded_at=at(sold_on), **fields)
+    Sale.objects.filter(pk=sale.pk).update(updated_at=at(sold_on))
+    entered(sale, at(sold_on))
+    entered(sale, at(sold_on), label="update")
+    return sale
+
+
+def checked_as_committed() -> None:
+    """Run the deferred triggers of the records written so far, as a commit would: a later
+    change to another table (a unit's arrival) is then not checked against them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@pytest.fixture
+def dealer():
+    return DealerFactory()
+
+
+def test_completeness_counts_the_expected_optional_fields(dealer, monkeypatch):
+    located = CustomerFactory(home_dealer=dealer, latitude=Decimal("30.27"), longitude=Decimal("120.15"))
+    unlocated = CustomerFactory(home_dealer=dealer)
+    Customer.objects.filter(pk__in=[located.pk, unlocated.pk]).update(created_at=at(dt.date(2026, 10, 3)))
+    rated = ServiceVisitFactory(dealer=dealer, visited_on=dt.date(2026, 10, 4), satisfaction=4)
+    unrated = ServiceVisitFactory(dealer=dealer, visited_on=dt.date(2026, 10, 5), satisfaction=None)
+    ServiceVisitFactory(dealer=dealer, visited_on=dt.date(2026, 9, 30), satisfaction=None)  # another month
+    with_rate = LoanFactory(sale=on_time(dealer, dt.date(2026, 10, 6), payment=Payment.LOAN), buy_rate=Decimal("0.03"))
+    without_rate = LoanFactory(sale=on_time(dealer, dt.date(2026, 10, 7), payment=Payment.LOAN), buy_rate=None)
+    contacted = LeadFactory(
+        dealer=dealer, created_at=at(dt.date(2026, 10, 8), 9), assigned_at=at(dt.date(2026, 10, 8)),
+        first_contact_at=at(dt.date(2026, 10, 8), 11), outcome="contacted",
+    )  # fmt: skip
+    uncontacted = LeadFactory(
+        dealer=dealer,
+        created_at=at(dt.date(2026, 10, 9), 9),
+        assigned_at=at(dt.date(2026, 10, 9)),
+        outcome="test_drive",
+    )
+    LeadFactory(dealer=dealer, created_at=at(dt.date(2026, 10, 9), 9), assigned_at=at(dt.date(2026, 10, 9)))  # open
+
+    compute(monkeypatch)
+
+    # 2 customers + 2 visits + 2 loans + 2 worked leads checked; one of each is missing its field.
+    assert counts(score(dealer), "completeness") == (Decimal("50.00"), 4, 8)
+    assert issues(dealer, "completeness") == sorted(
+        [
+            ("customer_no_coordinates", unlocated.pk),
+            ("visit_no_satisfaction", unrated.pk),
+            ("loan_no_buy_rate", without_rate.pk),
+            ("lead_no_first_contact", uncontacted.pk),
+        ]
+    )
+    assert located.pk and rated.pk and with_rate.pk and contacted.pk
+
+
+def test_validity_counts_refused_import_rows_and_records_breaking_format_rules(network, monkeypatch):
+    dealer = network.home_dealer
+    StockUnitFactory(vin="LFV2A21K8N3000001", dealer=dealer, arrived_on=dt.date(2026, 9, 10))
+    sales = (
+        "VIN,sold on,transaction price,payment,salesperson,customer phone,customer name,registered city\n"
+        "LFV2A21K8N3000001,2026-10-02,200000,cash,Li,13812341234,Zhang,Hangzhou\n"
+        "LFV2A21K8N3000009,2026-10-03,200000,cash,Li,13812341235,Wang,Hangzhou\n"  # unknown VIN
+        "LFV2A21K8N3000001X,2026-10-03,abc,cash,Li,13812341236,Zhao,Hangzhou\n"  # bad VIN and price
+    )
+    batch = run_import(network, ImportKind.SALES, sales)
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=at(dt.date(2026, 10, 4)))
+    swapped = CustomerFactory(home_dealer=dealer, latitude=Decimal("120.155070"), longitude=Decimal("30.274084"))
+    placed = CustomerFactory(home_dealer=dealer, latitude=Decimal("30.274084"), longitude=Decimal("120.155070"))
+    Customer.objects.filter(pk__in=[swapped.pk, placed.pk]).update(created_at=at(dt.date(2026, 10, 5)))
+    before_it_happened = sell(dealer, dt.date(2026, 10, 12), recorded_at=at(dt.date(2026, 10, 11)))
+    sell(dealer, dt.date(2026, 10, 12), recorded_at=at(dt.date(2026, 10, 12), 9))
+
+    compute(monkeypatch)
+
+    # 3 import rows (1 accepted) + 2 customers with coordinates (1 valid) + 2 sales (1 valid).
+    assert counts(score(dealer), "validity") == (Decimal("42.86"), 3, 7)
+    assert issues(dealer, "validity") == sorted(
+        [
+            ("customer_coordinates_outside_china", swapped.pk),
+            ("import_rows_refused", batch.pk),
+            ("sale_dated_after_entry", before_it_happened.pk),
+        ]
+    )
+    detail = DataIssue.objects.get(rule="import_rows_refused").detail
+    assert detail.startswith("2 of 3 rows refused")
+
+
+def test_consistency_checks_what_the_database_does_not_prevent(dealer, monkeypatch):
+    sound = on_time(dealer, dt.date(2026, 10, 3))
+    arrival_moved = on_time(dealer, dt.date(2026, 10, 4))
+    checked_as_committed()
+    StockUnit.objects.filter(pk=arrival_moved.stock_unit_id).update(arrived_on=dt.date(2026, 10, 6))
+    unit_left_in_stock = on_time(dealer, dt.date(2026, 10, 5))
+    StockUnit.objects.filter(pk=unit_left_in_stock.stock_unit_id).update(status=StockStatus.IN_STOCK)
+    loan_missing = on_time(dealer, dt.date(2026, 10, 10), payment=Payment.LOAN)
+    on_time(dealer, dt.date(2026, 10, 28), payment=Payment.LOAN)  # within the 7 days' grace: loan not yet due
+    other_dealer_sale = sell(DealerFactory(), dt.date(2026, 10, 9))
+    lead = LeadFactory(
+        dealer=dealer, created_at=at(dt.date(2026, 10, 1), 9), assigned_at=at(dt.date(2026, 10, 1)),
+        first_contact_at=at(dt.date(2026, 10, 1), 11), outcome="won", converted_sale=other_dealer_sale,
+    )  # fmt: skip
+
+    compute(monkeypatch)
+
+    # 5 sales + 1 converted lead checked; 3 sales and the lead fail one rule each.
+    assert counts(score(dealer), "consistency") == (Decimal("33.33"), 2, 6)
+    assert issues(dealer, "consistency") == sorted(
+        [
+            ("sale_before_arrival", arrival_moved.pk),
+            ("sale_unit_not_sold", unit_left_in_stock.pk),
+            ("loan_sale_without_loan", loan_missing.pk),
+            ("lead_sale_of_other_dealer", lead.pk),
+        ]
+    )
+    assert sound.pk
+
+
+def test_timeliness_is_metric_12_and_the_import_lag_is_measured_per_source(network, monkeypatch, settings):
+    settings.HEALTH_MIN_SAMPLES = dict.fromkeys(HealthMetric.values, 1)
+    dealer = network.home_dealer
+    # The four sales of the metric-12 test: on time, 30 minutes late, changed after the
+    # cut-off, changed on the cut-off day.
+    on_time_sale = sell(dealer, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 12), 23, 59))
+    late = sell(dealer, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 13), 0, 30))
+    changed_late = sell(dealer, dt.date(2026, 10, 20), recorded_at=at(dt.date(2026, 10, 20)))
+    changed_in_time = sell(dealer, dt.date(2026, 10, 31), recorded_at=at(dt.date(2026, 11, 2)))
+    for sale, changed in (
+        (on_time_sale, at(dt.date(2026, 10, 12), 23, 59)),
+        (late, at(dt.date(2026, 10, 13), 0, 30)),
+        (changed_late, at(dt.date(2026, 11, 6), 0, 1)),
+        (changed_in_time, at(dt.date(2026, 11, 5), 23, 59)),
+    ):
+        Sale.objects.filter(pk=sale.pk).update(updated_at=changed)
+    # A DMS file with a sale of 10 September uploaded on the 15th at 10:00: 106 hours after the
+    # end of the sale day.
+    StockUnitFactory(vin="LFV2A21K8N3000001", dealer=dealer, arrived_on=dt.date(2026, 9, 10))
+    sales = (
+        "VIN,sold on,transaction price,payment,salesperson,customer phone,customer name,registered city\n"
+        "LFV2A21K8N3000001,2026-09-10,200000,cash,Li,13812341234,Zhang,Hangzhou\n"
+    )
+    batch = confirm(network, run_import(network, ImportKind.SALES, sales))
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=at(dt.date(2026, 9, 15)))
+
+    compute_health(monkeypatch, on=COMPUTED_ON)
+    compute(monkeypatch)
+    compute(monkeypatch, month=dt.date(2026, 9, 1))
+
+    health = metric(dealer, "data_timeliness")
+    assert (health.value, health.sample) == (Decimal("0.5000"), 4)
+    assert counts(score(dealer), "timeliness") == (Decimal("50.00"), 2, 4)
+    assert score(dealer).timeliness == health.value * 100
+    assert issues(dealer, "timeliness") == sorted([("sale_late", late.pk), ("sale_late", changed_late.pk)])
+
+    september = score(dealer, dt.date(2026, 9, 1))
+    assert september.source_lag_hours == {"dms": 106.0}
+    assert ("import_lag", batch.pk) in issues(dealer, "timeliness", dt.date(2026, 9, 1))
+    # The lag is reported, not scored: September's one sale, imported late, is judged by metric 12.
+    assert september.timeliness_checked == 1
+
+
+def test_integrity_reads_the_audit_trail(dealer, monkeypatch):
+    backdated = sell(dealer, dt.date(2026, 10, 1), recorded_at=at(dt.date(2026, 10, 1)))
+    entered(backdated, at(dt.date(2026, 10, 10)))  # 9 days after the sale day, whatever recorded_at says
+    sound = on_time(dealer, dt.date(2026, 10, 20))
+    after_cutoff = sell(dealer, dt.date(2026, 10, 31), recorded_at=at(dt.date(2026, 10, 31)))
+    entered(after_cutoff, at(dt.date(2026, 11, 6), 0, 30))  # into a month already reported
+    moved = on_time(dealer, dt.date(2026, 11, 2))
+    Sale.objects.filter(pk=moved.pk).update(sold_on=dt.date(2026, 10, 30))
+    entered(moved, at(dt.date(2026, 11, 3)), label="update")
+    edited = on_time(dealer, dt.date(2026, 10, 15))
+    Sale.objects.filter(pk=edited.pk).update(salesperson="Li Na")
+    entered(edited, at(dt.date(2026, 11, 6), 12), label="update")
+    first = on_time(dealer, dt.date(2026, 10, 12))
+    unit = first.stock_unit
+    first.delete()
+    SaleEvent.objects.filter(pgh_obj_id=first.pk, pgh_label="delete").update(pgh_created_at=at(dt.date(2026, 10, 13)))
+    again = SaleFactory(dealer=dealer, stock_unit=unit, customer=first.customer, sold_on=dt.date(2026, 10, 14))
+    entered(again, at(dt.date(2026, 10, 14)))
+
+    compute(monkeypatch)
+
+    # Six sales of October now (the deleted one is gone); five carry an integrity issue.
+    assert counts(score(dealer), "integrity") == (Decimal("16.67"), 1, 6)
+    assert issues(dealer, "integrity") == sorted(
+        [
+            ("sale_backdated", backdated.pk),
+            ("sale_backdated", after_cutoff.pk),
+            ("sale_moved_month", moved.pk),
+            ("sale_edited_after_cutoff", edited.pk),
+            ("sale_deleted_reentered", again.pk),
+        ]
+    )
+    assert sound.pk
+    moved_issue = DataIssue.objects.get(rule="sale_moved_month", month=OCTOBER)
+    assert moved_issue.detail == "sale date 2026-11-02 -> 2026-10-30 on 2026-11-03 10:00"
+    # Three back-dated or moved sales and a re-entered one: two alerts for the regional manager.
+    assert sorted(DataQualityAlert.objects.filter(dealer=dealer).values_list("rule", flat=True)) == [
+        DataQualityAlert.Rule.DELETED_REENTERED,
+        DataQualityAlert.Rule.REPEATED_BACKDATING,
+    ]
+
+    compute(monkeypatch, month=NOVEMBER)
+    # The moved sale also counts in the month it left.
+    assert issues(dealer, "integrity", NOVEMBER) == [("sale_moved_month", moved.pk)]
+
+
+def test_a_rerun_rewrites_the_same_numbers_and_keeps_the_issues(dealer, monkeypatch):
+    late = sell(dealer, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 20)))
+    entered(late, at(dt.date(2026, 10, 20)))
+    loan = LoanFactory(sale=on_time(dealer, dt.date(2026, 10, 6), payment=Payment.LOAN), buy_rate=None)
+    compute(monkeypatch)
+    first_scores = DataQualityScore.objects.values().get()
+    first_issues = list(DataIssue.objects.order_by("id").values())
+    alerts = DataQualityAlert.objects.count()
+
+    run = compute(monkeypatch)
+
+    again = DataQualityScore.objects.values().get()
+    assert {k: v for k, v in again.items() if k != "computed_at"} == {
+        k: v for k, v in first_scores.items() if k != "computed_at"
+    }
+    assert list(DataIssue.objects.order_by("id").values()) == first_issues
+    assert DataQualityAlert.objects.count() == alerts
+    assert run.rows == 1
+
+    # A corrected record's issue goes on the next run.
+    loan.buy_rate = Decimal("0.031")
+    loan.save()
+    compute(monkeypatch)
+    assert not DataIssue.objects.filter(rule="loan_no_buy_rate").exists()
+    assert score(dealer).completeness == Decimal("100.00")
+
+
+def test_a_sudden_drop_of_the_score_raises_an_alert(dealer, monkeypatch):
+    on_time(dealer, dt.date(2026, 9, 10))
+    compute(monkeypatch, month=dt.date(2026, 9, 1))
+    for day in (3, 4, 5):
+        sale = sell(dealer, dt.date(2026, 10, day), recorded_at=at(dt.date(2026, 10, 20)))
+        entered(sale, at(dt.date(2026, 10, 20)))
+    compute(monkeypatch)
+
+    assert score(dealer, dt.date(2026, 9, 1)).overall == Decimal("100.00")
+    assert score(dealer).overall == Decimal("50.00")  # timeliness and integrity at 0, validity, consistency 100
+    alert = DataQualityAlert.objects.get(dealer=dealer, rule=DataQualityAlert.Rule.SCORE_DROP)
+    assert alert.month == OCTOBER and "100.00" in alert.message and "50.00" in alert.message
+
+
+def test_the_nightly_job_records_a_run_per_month(dealer, monkeypatch):
+    on_time(dealer, dt.date(2026, 10, 10))
+    monkeypatch.setattr(services, "today", lambda: COMPUTED_ON)
+    runs = services.data_quality_nightly(as_of=COMPUTED_ON)
+    assert [run.period for run in runs] == ["2026-10", "2026-11"]
+    assert all(run.status == "succeeded" for run in runs)
