@@ -224,6 +224,9 @@ class DataQualityScore(models.Model):
     def __str__(self) -> str:
         return f"{self.dealer_id} {self.month:%Y-%m}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("data_quality:dealer", args=[self.dealer_id]) + f"?month={self.month:%Y-%m}"
+
 
 class DataIssue(models.Model):
     """One record breaking one rule in one month. ``record_type`` is the record's model label

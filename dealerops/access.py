@@ -176,10 +176,10 @@ RULES: dict[str, Rule] = {
         )
     },
     # Data quality: a dealer sees its own scores and issues (to correct them), a regional
-    # manager the region's, head office all. Alerts of suspicious patterns are for the
+    # manager the region's, finance and head office all. Alerts of suspicious patterns are for the
     # managers only; the region's manager and head office acknowledge them.
-    "datahub.DataQualityScore": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
-    "datahub.DataIssue": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
+    "datahub.DataQualityScore": Rule(dealer="dealer", region="dealer__region", roles=ALL_ROLES),
+    "datahub.DataIssue": Rule(dealer="dealer", region="dealer__region", roles=ALL_ROLES),
     "datahub.DataQualityAlert": Rule(
         dealer="dealer",
         region="dealer__region",

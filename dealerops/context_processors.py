@@ -18,6 +18,7 @@ MENU = [
     (_("Lender statements"), "finance:statement-list", "finance.LenderStatement"),
     (_("Reports"), "finance:report-index", "finance.CommissionEntry"),
     (_("Imports"), "datahub:import-list", "datahub.ImportBatch"),
+    (_("Data quality"), "data_quality:ranking", "datahub.DataQualityScore"),
     (_("Operations"), "operations", "dealerops.JobRun"),
     # The audit trail's event tables are head office's alone.
     (_("Changes"), "audit-changes", "inventory.SaleEvent"),

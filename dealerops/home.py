@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer, DealerStatus
+from datahub.quality.selectors import alerts_context
 from dealerops.access import role_of, scope
 from dealerops.models import Role, User
 from finance import selectors as loan_selectors
@@ -89,6 +90,8 @@ def home_context(user: User, today: date) -> dict:
     context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:
         context["top_dealers"] = _dealers_this_month(user, this_month, today)
+    # Suspicious data patterns of the manager's dealers, to acknowledge from here.
+    context.update(alerts_context(user))
 
     if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
         months = [row.month for row in monthly]

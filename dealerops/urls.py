@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("finance.urls")),
     path("", include("datahub.urls")),
+    path("", include("datahub.quality.urls")),
     path("api/v1/", include("dealerops.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -292,3 +292,46 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     def rows(self, create, extracted, **kwargs):
         if create:
             ImportRow.objects.create(batch=self, row_number=2, action=RowAction.CREATE, natural_key="13812341234")
+
+
+class DataQualityScoreFactory(factory.django.DjangoModelFactory):
+    """A dealer's October 2026 data quality, as the nightly job would store it."""
+
+    class Meta:
+        model = "datahub.DataQualityScore"
+
+    dealer = factory.SubFactory(DealerFactory)
+    month = dt.date(2026, 10, 1)
+    timeliness = Decimal("75.00")
+    timeliness_passed = 3
+    timeliness_checked = 4
+    overall = Decimal("75.00")
+    issues = 1
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class DataIssueFactory(factory.django.DjangoModelFactory):
+    """A late sale of October 2026."""
+
+    class Meta:
+        model = "datahub.DataIssue"
+
+    dealer = factory.SubFactory(DealerFactory)
+    month = dt.date(2026, 10, 1)
+    dimension = "timeliness"
+    rule = "sale_late"
+    record_type = "inventory.Sale"
+    record_id = factory.Sequence(lambda n: n + 1)
+    detail = "entered late"
+    detected_at = factory.LazyFunction(timezone.now)
+
+
+class DataQualityAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "datahub.DataQualityAlert"
+
+    dealer = factory.SubFactory(DealerFactory)
+    month = dt.date(2026, 10, 1)
+    rule = "repeated_backdating"
+    message = "3 back-dated or moved sales in 2026-10."
+    created_at = factory.LazyFunction(timezone.now)

@@ -22,6 +22,9 @@ from dealerops.models import Role
 from tests.factories import (
     CommissionEntryFactory,
     CustomerFactory,
+    DataIssueFactory,
+    DataQualityAlertFactory,
+    DataQualityScoreFactory,
     HealthScoreFactory,
     ImportBatchFactory,
     InquiryFactory,
@@ -48,6 +51,8 @@ FOREIGN_MARKERS = {
     "finance.Loan": "LNFOREIGN0001",
     "finance.CommissionEntry": "Foreign adjustment Zhou",
     "datahub.ImportBatch": "foreign-dms-export-cd01.csv",
+    "datahub.DataIssue": "Foreign issue Zheng",
+    "datahub.DataQualityAlert": "Foreign alert Wu",
 }
 
 
@@ -135,6 +140,13 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
             loan=loan, **{"note": markers.get("finance.CommissionEntry", "Adjustment")}
         ),
         "datahub.ImportBatch": ImportBatchFactory(dealer=dealer, **named("datahub.ImportBatch", "file_name")),
+        "datahub.DataQualityScore": DataQualityScoreFactory(dealer=dealer),
+        "datahub.DataIssue": DataIssueFactory(
+            dealer=dealer, record_id=loan_sale.pk, **named("datahub.DataIssue", "detail")
+        ),
+        "datahub.DataQualityAlert": DataQualityAlertFactory(
+            dealer=dealer, **named("datahub.DataQualityAlert", "message")
+        ),
     }
 
 

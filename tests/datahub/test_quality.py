@@ -323,3 +323,86 @@ def test_the_nightly_job_records_a_run_per_month(dealer, monkeypatch):
     runs = services.data_quality_nightly(as_of=COMPUTED_ON)
     assert [run.period for run in runs] == ["2026-10", "2026-11"]
     assert all(run.status == "succeeded" for run in runs)
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scored(network, monkeypatch):
+    """October computed for the home dealer (one sale entered late, one on time) and the foreign dealer
+    (one sale on time), plus an alert for each."""
+    home_late = sell(network.home_dealer, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 20)))
+    entered(home_late, at(dt.date(2026, 10, 20)))
+    on_time(network.home_dealer, dt.date(2026, 10, 11))
+    on_time(network.foreign_dealer, dt.date(2026, 10, 12))
+    compute(monkeypatch)
+    for dealer in (network.home_dealer, network.foreign_dealer):
+        DataQualityAlert.objects.create(
+            dealer=dealer, month=OCTOBER, rule="score_drop", message=f"Drop at {dealer.name}", created_at=timezone.now()
+        )
+    return home_late
+
+
+def test_a_dealer_user_sees_only_their_own_dealer(network, scored, client_for):
+    client = client_for(network.dealer_user)
+    page = client.get("/data-quality/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert network.home_dealer.name in text and network.foreign_dealer.name not in text
+    assert "Drop at" not in text  # alerts are for the managers
+    export = client.get("/data-quality/", {"export": "csv"})
+    body = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert network.home_dealer.code in body and network.foreign_dealer.code not in body
+    assert client.get(f"/data-quality/dealers/{network.foreign_dealer.pk}/").status_code == 404
+
+    own = client.get(f"/data-quality/dealers/{network.home_dealer.pk}/", {"month": "2026-10"})
+    assert own.status_code == 200
+    assert f'href="/sales/{scored.pk}/"' in own.content.decode()  # the late sale, linked
+
+
+def test_the_ranking_sorts_by_any_dimension(network, scored, client_for):
+    client = client_for(network.head_office)
+    rows = client.get("/data-quality/", {"ordering": "timeliness"}).context["object_list"]
+    assert [row.dealer for row in rows] == [network.home_dealer, network.foreign_dealer]
+    assert [row.timeliness for row in rows] == [Decimal("50.00"), Decimal("100.00")]
+    rows = client.get("/data-quality/", {"ordering": "-timeliness"}).context["object_list"]
+    assert [row.dealer for row in rows] == [network.foreign_dealer, network.home_dealer]
+    workbook = client.get("/data-quality/", {"export": "xlsx"})
+    assert workbook.status_code == 200
+
+
+def test_the_dealer_page_filters_issues_by_dimension_and_rule(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    url = f"/data-quality/dealers/{network.home_dealer.pk}/"
+    everything = client.get(url).context["lines"]
+    assert sorted(line.issue.rule for line in everything) == ["sale_backdated", "sale_late"]
+    late = client.get(url, {"rule": "sale_late"}).context["lines"]
+    assert [line.issue.record_id for line in late] == [scored.pk]
+    integrity = client.get(url, {"dimension": "integrity"}).context["lines"]
+    assert [line.issue.rule for line in integrity] == ["sale_backdated"]
+
+
+def test_the_regional_manager_acknowledges_the_regions_alerts_from_the_home_page(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    home = client.get("/").content.decode()
+    assert f"Drop at {network.home_dealer.name}" in home
+    assert f"Drop at {network.foreign_dealer.name}" not in home
+    alert = DataQualityAlert.objects.get(dealer=network.home_dealer, rule="score_drop")
+    foreign = DataQualityAlert.objects.get(dealer=network.foreign_dealer, rule="score_drop")
+
+    assert client.post(f"/data-quality/alerts/{foreign.pk}/acknowledge/").status_code == 404
+    response = client.post(f"/data-quality/alerts/{alert.pk}/acknowledge/", {"next": "/"})
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == network.regional_manager and alert.acknowledged_at is not None
+    assert f"Drop at {network.home_dealer.name}" not in client.get("/").content.decode()
+
+
+def test_a_dealer_user_cannot_acknowledge_an_alert(network, scored, client_for):
+    alert = DataQualityAlert.objects.get(dealer=network.home_dealer, rule="score_drop")
+    response = client_for(network.dealer_user).post(f"/data-quality/alerts/{alert.pk}/acknowledge/")
+    assert response.status_code == 403
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
