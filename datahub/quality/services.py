@@ -29,47 +29,42 @@ from dealerops.validation import today
 QUALITY_JOB = "datahub.compute_data_quality"
 DIMENSIONS = QualityDimension.values
 
+# SQL fragments repeated for each dimension (constant names only).
+_PER_DIMENSION_COUNTS = ", ".join(
+    f"COALESCE(sum(checked) FILTER (WHERE dimension = '{d}'), 0) AS {d}_checked, "
+    f"COALESCE(sum(checked - failed) FILTER (WHERE dimension = '{d}'), 0) AS {d}_passed"
+    for d in DIMENSIONS
+)
+_COUNT_COLUMNS = ", ".join(f"{d}_checked, {d}_passed" for d in DIMENSIONS)
+_SCORES = ", ".join(f"round(100.0 * {d}_passed / NULLIF({d}_checked, 0), 2) AS {d}" for d in DIMENSIONS)
+_SCORE_COLUMNS = ", ".join(f"{d}, {d}_passed, {d}_checked" for d in DIMENSIONS)
+_SCORE_VALUES = ", ".join(f"s.{d}, s.{d}_passed, s.{d}_checked" for d in DIMENSIONS)
+_SCORE_ARRAY = ", ".join(f"s.{d}" for d in DIMENSIONS)
+_SCORE_UPDATES = ", ".join(
+    f"{d} = EXCLUDED.{d}, {d}_passed = EXCLUDED.{d}_passed, {d}_checked = EXCLUDED.{d}_checked" for d in DIMENSIONS
+)
+
 # The month's scores from the per-dimension counts: passed / checked, NULL without a check;
 # overall is the plain mean of the dimensions that have one.
 UPSERT_SCORES = f"""
 WITH counts AS ({rules.DIMENSION_COUNTS}),
-dealer_scores AS (
-  SELECT dealer_id,
-         {
-    ", ".join(
-        f"COALESCE(sum(checked) FILTER (WHERE dimension = '{d}'), 0) AS {d}_checked, "
-        f"COALESCE(sum(checked - failed) FILTER (WHERE dimension = '{d}'), 0) AS {d}_passed"
-        for d in DIMENSIONS
-    )
-}
-  FROM counts GROUP BY dealer_id
-),
-scored AS (
-  SELECT dealer_id, {", ".join(f"{d}_checked, {d}_passed" for d in DIMENSIONS)},
-         {", ".join(f"round(100.0 * {d}_passed / NULLIF({d}_checked, 0), 2) AS {d}" for d in DIMENSIONS)}
-  FROM dealer_scores
-)
+dealer_scores AS (SELECT dealer_id, {_PER_DIMENSION_COUNTS} FROM counts GROUP BY dealer_id),
+issue_counts AS (SELECT dealer_id, count(*) FILTER (WHERE issue) AS issues FROM dq_result GROUP BY dealer_id),
+scored AS (SELECT dealer_id, {_COUNT_COLUMNS}, {_SCORES} FROM dealer_scores)
 INSERT INTO datahub_dataqualityscore
-  (dealer_id, month, {", ".join(f"{d}, {d}_passed, {d}_checked" for d in DIMENSIONS)},
-   overall, issues, source_lag_hours, computed_at)
-SELECT s.dealer_id, %(month)s, {", ".join(f"s.{d}, s.{d}_passed, s.{d}_checked" for d in DIMENSIONS)},
-       (SELECT round(avg(v), 2) FROM unnest(ARRAY[{", ".join(f"s.{d}" for d in DIMENSIONS)}]) AS v),
-       (SELECT count(*) FROM dq_result r WHERE r.dealer_id = s.dealer_id AND r.issue),
-       '{{}}'::jsonb, %(now)s
-FROM scored s
-ON CONFLICT (dealer_id, month) DO UPDATE SET
-  {
-    ", ".join(
-        f"{d} = EXCLUDED.{d}, {d}_passed = EXCLUDED.{d}_passed, {d}_checked = EXCLUDED.{d}_checked" for d in DIMENSIONS
-    )
-},
+  (dealer_id, month, {_SCORE_COLUMNS}, overall, issues, source_lag_hours, computed_at)
+SELECT s.dealer_id, %(month)s, {_SCORE_VALUES},
+       (SELECT round(avg(v), 2) FROM unnest(ARRAY[{_SCORE_ARRAY}]) AS v),
+       ic.issues, '{{}}'::jsonb, %(now)s
+FROM scored s JOIN issue_counts ic USING (dealer_id)
+ON CONFLICT (dealer_id, month) DO UPDATE SET {_SCORE_UPDATES},
   overall = EXCLUDED.overall, issues = EXCLUDED.issues, source_lag_hours = EXCLUDED.source_lag_hours,
   computed_at = EXCLUDED.computed_at
 """  # noqa: S608 - only the constant dimension names are interpolated; values are parameters
 
 DROP_UNSCORED = """
-DELETE FROM datahub_dataqualityscore
-WHERE month = %(month)s AND dealer_id NOT IN (SELECT dealer_id FROM dq_result)
+DELETE FROM datahub_dataqualityscore q
+WHERE q.month = %(month)s AND NOT EXISTS (SELECT 1 FROM dq_result r WHERE r.dealer_id = q.dealer_id)
 """
 
 DROP_GONE_ISSUES = """
@@ -172,6 +167,7 @@ def _month_compute(*, month: date, on: date) -> QualityResult:
         cursor.execute(rules.RESULT_TABLE)
         for family in rules.FAMILIES:
             cursor.execute(family, params)
+        cursor.execute("ANALYZE dq_result")  # row counts for the aggregates below
         cursor.execute(DROP_UNSCORED, params)
         cursor.execute(UPSERT_SCORES, params)
         dealers = cursor.rowcount
