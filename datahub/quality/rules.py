@@ -49,8 +49,8 @@ Timeliness:
   metric 12 (``datahub.quality.definitions.TIMELY_SALE``): the dimension's score is exactly
   metric 12's value x 100;
 - ``import_lag`` (reported, not scored): an import of the month whose rows arrived a median of
-  more than ``lag_limit_hours`` after their event (end of the sale day, arrival day, visit
-  day, lead creation). The median lag per source (DMS, CRM, ...) is kept on the score.
+  more than ``lag_limit_hours`` after their event (end of the sale day, arrival day, loan
+  application day, visit day; a lead's creation). The median lag per source (DMS, CRM, ...) is kept on the score.
 
 Integrity (from the audit trail, ``inventory_saleevent``; event times are the database's, a
 dealer cannot set them as it can ``recorded_at``):
@@ -179,6 +179,10 @@ CROSS JOIN LATERAL (
   SELECT ((v.visited_on + 1)::timestamp AT TIME ZONE %(tz)s)
   FROM customers_servicevisit v
   WHERE b.kind = 'service_visits' AND v.dealer_id = b.dealer_id AND v.work_order = r.natural_key
+  UNION ALL
+  SELECT ((l.applied_on + 1)::timestamp AT TIME ZONE %(tz)s)
+  FROM finance_loan l
+  WHERE b.kind = 'loans' AND l.reference = r.natural_key
   UNION ALL
   SELECT l.created_at
   FROM channels_lead l

@@ -20,7 +20,7 @@ from datahub.quality import services
 from inventory.models import Payment, Sale, StockStatus, StockUnit
 from tests.channels.health import compute as compute_health
 from tests.channels.health import metric, sell
-from tests.datahub.test_import_service import confirm, run_import
+from tests.datahub.helpers import confirm, run_import
 from tests.factories import (
     CustomerFactory,
     DealerFactory,
