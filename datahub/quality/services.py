@@ -100,13 +100,15 @@ WHERE q.month = %(month)s AND q.dealer_id = lags.dealer_id
 SUSPICIOUS = """
 SELECT q.dealer_id,
        count(i.id) FILTER (WHERE i.rule IN ('sale_backdated', 'sale_moved_month')) AS backdated,
+       count(i.id) FILTER (WHERE i.rule = 'sale_moved_month') AS moved,
+       q.integrity_checked AS sales,
        count(i.id) FILTER (WHERE i.rule = 'sale_deleted_reentered') AS reentered,
        q.overall, previous.overall AS previous_overall
 FROM datahub_dataqualityscore q
 LEFT JOIN datahub_dataissue i ON i.dealer_id = q.dealer_id AND i.month = q.month
 LEFT JOIN datahub_dataqualityscore previous ON previous.dealer_id = q.dealer_id AND previous.month = %(previous_month)s
 WHERE q.month = %(month)s
-GROUP BY q.dealer_id, q.overall, previous.overall
+GROUP BY q.dealer_id, q.integrity_checked, q.overall, previous.overall
 """
 
 
@@ -186,12 +188,16 @@ def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
     month, now = params["month"], params["now"]
     alerts = []
     with translation.override(settings.LANGUAGE_CODE):
-        for dealer_id, backdated, reentered, overall, previous in cursor.fetchall():
-            if backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES:
-                message = _("%(n)s back-dated or moved sales in %(month)s.") % {
-                    "n": backdated,
-                    "month": f"{month:%Y-%m}",
-                }
+        for dealer_id, backdated, moved, sales, reentered, overall, previous in cursor.fetchall():
+            # Sales moved across a month end are deliberate; late entries are suspicious when
+            # they are a good share of the month (a few are everyday sloppiness).
+            if moved >= settings.DATA_QUALITY_ALERT_MOVED_SALES or (
+                backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES
+                and 100 * backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SHARE * sales
+            ):
+                message = _(
+                    "%(n)s of %(sales)s sales back-dated or moved in %(month)s, %(moved)s of them across a month end."
+                ) % {"n": backdated, "sales": sales, "moved": moved, "month": f"{month:%Y-%m}"}
                 alerts.append((dealer_id, DataQualityAlert.Rule.REPEATED_BACKDATING, message))
             if reentered:
                 message = _("%(n)s sales deleted and entered again in %(month)s.") % {

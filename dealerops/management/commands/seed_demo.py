@@ -11,6 +11,7 @@ from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensu
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
 from dealerops.synthetic.health import health_build
 from dealerops.synthetic.ledger import ledger_build
+from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.spec import NetworkSpec
 from finance.models import CommissionEntry
 
@@ -43,6 +44,9 @@ class Command(BaseCommand):
             health_started = time.perf_counter()
             rows = health_build(spec)
             self._show_step(Step("channel health scores", rows, time.perf_counter() - health_started, True))
+            quality_started = time.perf_counter()
+            rows = quality_build(spec)
+            self._show_step(Step("data-quality scores", rows, time.perf_counter() - quality_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
