@@ -276,6 +276,34 @@ def test_integrity_reads_the_audit_trail(dealer, monkeypatch):
     assert issues(dealer, "integrity", NOVEMBER) == [("sale_moved_month", moved.pk)]
 
 
+def test_a_sale_moved_by_a_re_import_is_caught_from_the_imports_audit_events(network, monkeypatch):
+    dealer = network.home_dealer
+    StockUnitFactory(vin="LFV2A21K8N3000001", dealer=dealer, arrived_on=dt.date(2026, 9, 10))
+    header = "VIN,sold on,transaction price,payment,salesperson,customer phone,customer name,registered city\n"
+    row = "LFV2A21K8N3000001,{day},200000,cash,Li,13812341234,Zhang,Hangzhou\n"
+    confirm(network, run_import(network, ImportKind.SALES, header + row.format(day="2026-10-30")))
+    moved = confirm(network, run_import(network, ImportKind.SALES, header + row.format(day="2026-11-02")))
+    assert moved.rows_update == 1
+
+    compute(monkeypatch)
+
+    sale = Sale.objects.get(stock_unit__vin="LFV2A21K8N3000001")
+    issue = DataIssue.objects.get(rule="sale_moved_month", month=OCTOBER)
+    assert (issue.dealer, issue.record_id) == (dealer, sale.pk)
+    assert issue.detail.startswith("sale date 2026-10-30 -> 2026-11-02 on ")
+
+
+def test_the_nightly_task_is_scheduled_and_runs_the_service(dealer, monkeypatch):
+    from datahub.quality.tasks import compute_data_quality
+    from dealerops.schedules import beat_schedule
+
+    assert beat_schedule()["datahub.compute_data_quality"]["task"] == compute_data_quality.name
+    monkeypatch.setattr(services, "today", lambda: COMPUTED_ON)
+    on_time(dealer, dt.date(2026, 10, 10))
+    run_ids = compute_data_quality(as_of="2026-11-07")
+    assert len(run_ids) == 2 and score(dealer).overall == Decimal("100.00")
+
+
 def test_a_rerun_rewrites_the_same_numbers_and_keeps_the_issues(dealer, monkeypatch):
     late = sell(dealer, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 20)))
     entered(late, at(dt.date(2026, 10, 20)))
