@@ -31,6 +31,7 @@ from channels.health.selectors import (
     score_field,
 )
 from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating
+from datahub.quality.selectors import alerts_context
 from dealerops.access import can_view, role_of, scope
 from dealerops.exports import export_format, tabular_response
 from dealerops.models import Role, User
@@ -132,6 +133,7 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = {**super().get_context_data(**kwargs), **self.health_context()}
+        context.update(alerts_context(self.request.user))  # the region's data-quality alerts
         table = context["table"]
         if table is not None:
             points = list(

@@ -428,6 +428,12 @@ def test_the_regional_manager_acknowledges_the_regions_alerts_from_the_home_page
     assert f"Drop at {network.home_dealer.name}" not in client.get("/").content.decode()
 
 
+def test_the_health_dashboard_shows_the_regions_open_alerts(network, scored, client_for):
+    page = client_for(network.regional_manager).get("/health/").content.decode()
+    assert f"Drop at {network.home_dealer.name}" in page
+    assert f"Drop at {network.foreign_dealer.name}" not in page
+
+
 def test_a_dealer_user_cannot_acknowledge_an_alert(network, scored, client_for):
     alert = DataQualityAlert.objects.get(dealer=network.home_dealer, rule="score_drop")
     response = client_for(network.dealer_user).post(f"/data-quality/alerts/{alert.pk}/acknowledge/")
