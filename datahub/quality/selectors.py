@@ -32,6 +32,7 @@ def issue_counts(issues: QuerySet[DataIssue]) -> list[dict]:
 @dataclass(frozen=True)
 class IssueLine:
     issue: DataIssue
+    label: str  # "sale #123"
     url: str | None  # the record's page, when it still exists, the user may see it and it has one
 
 
@@ -48,7 +49,21 @@ def issue_lines(user, issues: list[DataIssue]) -> list[IssueLine]:
         for record in scope(user, model).filter(pk__in=ids):
             with suppress(NoReverseMatch):  # a page not installed (yet)
                 urls[(label, record.pk)] = record.get_absolute_url()
-    return [IssueLine(issue, urls.get((issue.record_type, issue.record_id))) for issue in issues]
+    return [
+        IssueLine(
+            issue,
+            f"{_verbose_name(issue.record_type)} #{issue.record_id}",
+            urls.get((issue.record_type, issue.record_id)),
+        )
+        for issue in issues
+    ]
+
+
+def _verbose_name(label: str) -> str:
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except LookupError:
+        return label
 
 
 def alerts_context(user, alerts: QuerySet[DataQualityAlert] | None = None) -> dict:

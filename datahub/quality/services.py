@@ -195,22 +195,20 @@ def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
                 backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES
                 and 100 * backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SHARE * sales
             ):
-                message = _(
-                    "%(n)s of %(sales)s sales back-dated or moved in %(month)s, %(moved)s of them across a month end."
-                ) % {"n": backdated, "sales": sales, "moved": moved, "month": f"{month:%Y-%m}"}
+                message = _("%(n)s of %(sales)s sales back-dated or moved, %(moved)s of them across a month end.") % {
+                    "n": backdated,
+                    "sales": sales,
+                    "moved": moved,
+                }
                 alerts.append((dealer_id, DataQualityAlert.Rule.REPEATED_BACKDATING, message))
             if reentered:
-                message = _("%(n)s sales deleted and entered again in %(month)s.") % {
-                    "n": reentered,
-                    "month": f"{month:%Y-%m}",
-                }
+                message = _("Sales deleted and entered again: %(n)s.") % {"n": reentered}
                 alerts.append((dealer_id, DataQualityAlert.Rule.DELETED_REENTERED, message))
             drop = settings.DATA_QUALITY_ALERT_SCORE_DROP
             if complete_month and overall is not None and previous is not None and previous - overall >= drop:
-                message = _("The data-quality score fell from %(before)s to %(after)s in %(month)s.") % {
+                message = _("The overall score fell from %(before)s to %(after)s.") % {
                     "before": previous,
                     "after": overall,
-                    "month": f"{month:%Y-%m}",
                 }
                 alerts.append((dealer_id, DataQualityAlert.Rule.SCORE_DROP, message))
     created = DataQualityAlert.objects.bulk_create(
