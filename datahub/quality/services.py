@@ -132,18 +132,21 @@ def data_quality_nightly(*, as_of: date, started_by_id: int | None = None) -> li
     whose sales were written since yesterday (late edits are what integrity looks for)."""
     this_month = as_of.replace(day=1)
     months = {this_month - relativedelta(months=1), this_month}
-    months |= _months_touched_since(as_of - timedelta(days=1), earliest=this_month - relativedelta(months=12))
+    months |= _months_touched_since(
+        as_of - timedelta(days=1), earliest=this_month - relativedelta(months=12), latest=as_of
+    )
     return [data_quality_compute(month=month, started_by_id=started_by_id) for month in sorted(months)]
 
 
-def _months_touched_since(day: date, *, earliest: date) -> set[date]:
+def _months_touched_since(day: date, *, earliest: date, latest: date) -> set[date]:
+    """Months (from ``earliest`` to ``latest``'s) of the sales written from ``day`` on."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT DISTINCT date_trunc('month', sold_on)::date FROM inventory_saleevent
-            WHERE pgh_created_at >= %s AND sold_on >= %s
+            WHERE pgh_created_at >= %s AND sold_on BETWEEN %s AND %s
             """,
-            [timezone.make_aware(datetime.combine(day, time.min)), earliest],
+            [timezone.make_aware(datetime.combine(day, time.min)), earliest, latest],
         )
         return {row[0] for row in cursor.fetchall()}
 

@@ -440,3 +440,23 @@ def test_a_dealer_user_cannot_acknowledge_an_alert(network, scored, client_for):
     assert response.status_code == 403
     alert.refresh_from_db()
     assert alert.acknowledged_at is None
+
+
+def test_the_pages_read_a_fixed_number_of_queries_whatever_the_number_of_dealers(
+    network, scored, client_for, django_assert_max_num_queries, monkeypatch
+):
+    client = client_for(network.regional_manager)
+    dealer_url = f"/data-quality/dealers/{network.home_dealer.pk}/"
+    with django_assert_max_num_queries(20) as few:
+        client.get("/data-quality/")
+    with django_assert_max_num_queries(20) as few_issues:
+        client.get(dealer_url)
+    for _ in range(4):
+        other = DealerFactory(region=network.home_region)
+        sell(other, dt.date(2026, 10, 10), recorded_at=at(dt.date(2026, 10, 20)))
+        sell(network.home_dealer, dt.date(2026, 10, 12), recorded_at=at(dt.date(2026, 10, 20)))
+    compute(monkeypatch)
+    with django_assert_max_num_queries(len(few)):
+        client.get("/data-quality/")
+    with django_assert_max_num_queries(len(few_issues)):
+        client.get(dealer_url)
