@@ -48,9 +48,10 @@ Timeliness:
 - ``sale_late``: a sale of the month that is not timely in the sense of channel health's
   metric 12 (``datahub.quality.definitions.TIMELY_SALE``): the dimension's score is exactly
   metric 12's value x 100;
-- ``import_lag`` (reported, not scored): an import of the month whose rows arrived a median of
+- ``import_lag`` (reported, not scored): an import of the month whose new rows arrived a median of
   more than ``lag_limit_hours`` after their event (end of the sale day, arrival day, loan
-  application day, visit day; a lead's creation). The median lag per source (DMS, CRM, ...) is kept on the score.
+  application day, visit day; a lead's creation). The median lag per source (DMS, CRM, ...)
+  is kept on the score.
 
 Integrity (from the audit trail, ``inventory_saleevent``; event times are the database's, a
 dealer cannot set them as it can ``recorded_at``):
@@ -158,15 +159,16 @@ CROSS JOIN LATERAL (SELECT NOT {timely_sale_sql("s")} AS late) t
 WHERE s.sold_on BETWEEN %(first)s AND %(last)s
 """  # noqa: S608 - constant SQL; values are parameters
 
-# The DMS->CRM lag: each row an import of the month created or updated, hours from the end of
-# its event's day (or the lead's creation) to the upload. Rows are matched to their record by
+# The DMS->CRM lag: each row an import of the month created (the record's first arrival in the
+# hub; updates are corrections, not sync), hours from the end of its event's day (or the
+# lead's creation) to the upload. Rows are matched to their record by
 # the natural key the import wrote them under; customers have no event date and are left out.
 LAG_TABLE = """
 CREATE TEMP TABLE dq_lag ON COMMIT DROP AS
 SELECT b.dealer_id, b.id AS batch_id, b.source,
        GREATEST(0, extract(epoch FROM b.created_at - ev.event_at) / 3600) AS lag_hours
 FROM datahub_importbatch b
-JOIN datahub_importrow r ON r.batch_id = b.id AND r.action IN ('create', 'update')
+JOIN datahub_importrow r ON r.batch_id = b.id AND r.action = 'create'
 CROSS JOIN LATERAL (
   SELECT ((s.sold_on + 1)::timestamp AT TIME ZONE %(tz)s) AS event_at
   FROM inventory_stockunit u JOIN inventory_sale s ON s.stock_unit_id = u.id
