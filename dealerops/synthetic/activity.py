@@ -126,7 +126,6 @@ def _lead_columns(rng: np.random.Generator, batch: dict, first_id: int) -> dict[
         ),
         "outcome": col.words(LEAD_OUTCOMES, batch["outcome"]),
         "converted_sale_id": col.nullable(col.integers(sale + 1), sale >= 0),
-        "crm_reference": col.words([""], np.zeros(count, dtype=np.int64)),  # entered in the portal, not imported
     }
 
 
@@ -164,7 +163,6 @@ def service_visit_chunks(
             "kind": col.words(SERVICE_KINDS, kind),
             "amount": col.money(bill_fen),
             "satisfaction": col.nullable(col.integers(score), rng.random(count) < 0.9),
-            "work_order": col.words([""], np.zeros(count, dtype=np.int64)),
             "created_at": col.timestamps(created),
             "updated_at": col.timestamps(created),
         }
