@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import json_script
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +21,7 @@ from django.views.generic import TemplateView
 
 from channels.filtersets import HealthTableFilterSet
 from channels.health import charts
+from channels.health.cache import CACHE_SECONDS, HealthStamp, health_cache_key, health_stamp
 from channels.health.selectors import (
     HealthView,
     dealer_health,
@@ -86,7 +90,17 @@ class HealthPageMixin(ScopedMixin):
     model = HealthScore
     with_metrics = True
 
+    @cached_property
+    def stamp(self) -> HealthStamp:
+        return health_stamp(self.request.user)
+
     def health_context(self) -> dict[str, Any]:
+        scores, filterset, chosen_month = self.health_filters()
+        view, table = self.health_rows(scores, filterset, chosen_month)
+        return {**self.filter_context(filterset), "view": view, "table": table}
+
+    def health_filters(self) -> tuple[QuerySet[HealthScore], HealthTableFilterSet, date | None]:
+        """The scores the user may see, the bound filters and the month asked for."""
         scores = scope(self.request.user, HealthScore)
         filterset = HealthTableFilterSet(self.request.GET or None, queryset=scores, request=self.request)
         # An invalid filter shows its error next to the field; the valid ones still apply.
@@ -94,13 +108,22 @@ class HealthPageMixin(ScopedMixin):
         if filterset.is_bound:
             filterset.is_valid()  # cleans the form: the valid fields' values are then known
             chosen_month = filterset.form.cleaned_data.get("month")
+        return scores, filterset, chosen_month
+
+    def health_rows(
+        self, scores: QuerySet[HealthScore], filterset: HealthTableFilterSet, chosen_month: date | None
+    ) -> tuple[HealthView | None, QuerySet[HealthScore] | None]:
+        """The month shown and its filtered rows (None when nothing is scored)."""
         view = health_view(scores, chosen_month)
-        table = None
-        if view is not None:
-            filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
-            table = filterset.qs
-            if not self.request.GET.get("ordering"):
-                table = table.order_by("dealer__code")
+        if view is None:
+            return None, None
+        filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
+        table = filterset.qs
+        if not self.request.GET.get("ordering"):
+            table = table.order_by("dealer__code")
+        return view, table
+
+    def filter_context(self, filterset: HealthTableFilterSet) -> dict[str, Any]:
         query = self.request.GET.copy()
         for key in ("page", "export", "ordering", "view"):
             query.pop(key, None)
@@ -110,8 +133,6 @@ class HealthPageMixin(ScopedMixin):
             "query_without_page": without_page.urlencode(),
             "filter": filterset,
             "page_filters": [filterset.form[name] for name in PAGE_FILTERS if self.shows_filter(name)],
-            "view": view,
-            "table": table,
             "query": query.urlencode(),
             "is_dealer": role_of(self.request.user) == Role.DEALER_USER,
             "ratings": Rating.values,
@@ -121,34 +142,49 @@ class HealthPageMixin(ScopedMixin):
         role = role_of(self.request.user)
         if role == Role.DEALER_USER:
             return name == "month"
-        return name != "region" or role != Role.REGIONAL_MANAGER or self.request.user.regions.count() > 1
+        return name != "region" or role != Role.REGIONAL_MANAGER or len(self.stamp.region_ids) > 1
 
 
 class HealthDashboardView(HealthPageMixin, TemplateView):
-    """The regional health dashboard: a map of the dealers in view and their ratings."""
+    """The regional health dashboard: a map of the dealers in view and their ratings. The map
+    (as its script element), the counts and the month shown are cached until the scores change
+    (``channels.health.cache``); the filters are read on every request."""
 
     template_name = "channels/health_dashboard.html"
     with_metrics = False
 
     def get_context_data(self, **kwargs):
-        context = {**super().get_context_data(**kwargs), **self.health_context()}
-        table = context["table"]
-        if table is not None:
-            points = list(
-                table.values(
-                    "composite",
-                    "rating",
-                    "volume",
-                    name=F("dealer__name"),
-                    city=F("dealer__city"),
-                    latitude=F("dealer__latitude"),
-                    longitude=F("dealer__longitude"),
-                )
+        scores, filterset, chosen_month = self.health_filters()
+        context = {**super().get_context_data(**kwargs), **self.filter_context(filterset)}
+        key = health_cache_key(page="dashboard", user=self.request.user, query=self.request.GET, stamp=self.stamp)
+        figures = cache.get(key)
+        if figures is None:
+            figures = self.figures(*self.health_rows(scores, filterset, chosen_month))
+            cache.set(key, figures, CACHE_SECONDS)
+        return {**context, **figures}
+
+    @staticmethod
+    def figures(view: HealthView | None, table: QuerySet[HealthScore] | None) -> dict[str, Any]:
+        if table is None:
+            return {"view": view, "map_script": None, "counts": None, "dealers_shown": 0}
+        points = list(
+            table.values(
+                "composite",
+                "rating",
+                "volume",
+                name=F("dealer__name"),
+                city=F("dealer__city"),
+                latitude=F("dealer__latitude"),
+                longitude=F("dealer__longitude"),
             )
-            context["map"] = charts.health_map_figure(points)
-            context["counts"] = rating_counts(table)
-            context["dealers_shown"] = len(points)
-        return context
+        )
+        return {
+            "view": view,
+            # Encoded once here, not on every request: the figure is most of the page.
+            "map_script": json_script(charts.health_map_figure(points), "health-map-data"),
+            "counts": rating_counts(points),
+            "dealers_shown": len(points),
+        }
 
 
 class HealthTableView(HealthPageMixin, TemplateView):

@@ -12,9 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from channels.health.cache import health_stamp
 from channels.models import HealthScore
+from dealerops.models import Role
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
-from tests.factories import DealerFactory, HealthScoreFactory
+from tests.factories import DealerFactory, HealthScoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +77,15 @@ def test_the_map_is_drawn_from_local_topojson_without_country_borders(network, s
     assert sizes == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
 
 
+def map_sizes(response) -> dict[str, int]:
+    """Each dealer's marker size (units sold), by name."""
+    return {
+        text.split(" · ")[0]: size
+        for trace in figure(response, "health-map-data")["data"]
+        for text, size in zip(trace["text"], trace["marker"]["size"], strict=True)
+    }
+
+
 def test_the_dashboard_counts_dealers_by_rating(network, scored, client_for):
     response = client_for(network.regional_manager).get(DASHBOARD)
     counts = response.context["counts"]
@@ -101,6 +112,66 @@ def test_the_dashboard_says_so_when_nothing_is_scored(network, client_for):
     response = client_for(network.regional_manager).get(DASHBOARD)
     assert response.status_code == 200
     assert "No health scores yet" in response.content.decode()
+
+
+# -- the dashboard's cache ------------------------------------------------------------------------
+
+
+def test_cached_maps_stay_within_each_managers_regions(network, scored, client_for):
+    west_manager = UserFactory(username="west", role=Role.REGIONAL_MANAGER, regions=[network.foreign_region])
+    client = client_for(network.regional_manager)
+    computed = queries_for(client, DASHBOARD)
+    assert queries_for(client, DASHBOARD) < computed  # answered from the cache
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+
+    west = client_for(west_manager).get(DASHBOARD)
+    assert map_names(west) == {FOREIGN_NAME}
+    assert "Hangzhou" not in west.content.decode()
+    assert "Hangzhou Binjiang 4S" not in client_for(network.dealer_user).get(DASHBOARD).content.decode()
+    # the manager's regions are read on every request: a region given later shows at once
+    network.regional_manager.regions.add(network.foreign_region)
+    assert map_names(client_for(network.regional_manager).get(DASHBOARD)) == {
+        "Hangzhou Xihu 4S",
+        "Hangzhou Binjiang 4S",
+        FOREIGN_NAME,
+    }
+
+
+def test_a_recomputation_shows_on_the_cached_map(network, scored, client_for, monkeypatch):
+    client = client_for(network.regional_manager)
+    assert map_sizes(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
+    dealers = health_stamp(network.regional_manager).dealers
+    for day in range(3):
+        sell(network.home_dealer, OCTOBER + dt.timedelta(days=10 + day))
+    compute(monkeypatch)
+    assert health_stamp(network.regional_manager).dealers == dealers  # only the scores changed
+    response = client.get(DASHBOARD)
+    assert map_sizes(response) == {"Hangzhou Xihu 4S": 4, "Hangzhou Binjiang 4S": 2}
+    home = HealthScore.objects.get(dealer=network.home_dealer, month=OCTOBER)
+    assert response.context["counts"][home.rating or "unrated"] >= 1
+
+
+def test_dealer_edits_show_on_the_cached_map(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    neighbour = scored["HZ02"].dealer
+    neighbour.name = "Ningbo Yinzhou 4S"
+    neighbour.save()
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Ningbo Yinzhou 4S"}
+    neighbour.region = network.foreign_region
+    neighbour.save()
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S"}
+
+
+def test_the_cached_map_follows_the_filters_and_the_language(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    assert map_names(client.get(DASHBOARD, {"city": "ningbo"})) == {"Hangzhou Binjiang 4S"}
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    english = figure(client.get(DASHBOARD), "health-map-data")
+    client.cookies["django_language"] = "zh-hans"
+    chinese = figure(client.get(DASHBOARD), "health-map-data")
+    titles = [data["data"][0]["marker"]["colorbar"]["title"]["text"] for data in (english, chinese)]
+    assert titles == ["Composite", "综合分"]
 
 
 # -- the table ------------------------------------------------------------------------------------
