@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import json_script
@@ -189,7 +190,8 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
 
 class HealthTableView(HealthPageMixin, TemplateView):
     """Dealers x the 12 metric scores, sortable and filterable; ``?view=heatmap`` draws the same
-    rows as a heat map; ``?export=csv|xlsx`` downloads them."""
+    rows as a heat map; ``?export=csv|xlsx`` downloads them. A page's rows (rendered) or heat
+    map are cached until the scores change (``channels.health.cache``); exports are not."""
 
     template_name = "channels/health_table.html"
 
@@ -201,25 +203,50 @@ class HealthTableView(HealthPageMixin, TemplateView):
         return self.export(fmt, context["table"], context["view"])
 
     def get_context_data(self, **kwargs):
-        context = {**super().get_context_data(**kwargs), **self.health_context()}
-        table = context["table"]
+        scores, filterset, chosen_month = self.health_filters()
         heatmap = self.request.GET.get("view") == "heatmap"
-        context["heatmap"] = heatmap
-        context["metrics"] = HealthMetric.choices
+        context = {
+            **super().get_context_data(**kwargs),
+            **self.filter_context(filterset),
+            "heatmap": heatmap,
+            "metrics": HealthMetric.choices,
+        }
+        key = health_cache_key(page="table", user=self.request.user, query=self.request.GET, stamp=self.stamp)
+        shown = cache.get(key)
+        if shown is None:
+            shown = self.page_shown(*self.health_rows(scores, filterset, chosen_month), heatmap=heatmap)
+            cache.set(key, shown, CACHE_SECONDS)
+        context.update(shown)
+        if shown["view"] is not None:
+            # The rows are cached; the pagination links only need how many there are.
+            page = Paginator(range(shown["count"]), TABLE_PAGE_SIZE).page(shown["number"])
+            context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages())
+        return context
+
+    def page_shown(self, view: HealthView | None, table: QuerySet[HealthScore] | None, *, heatmap: bool) -> dict:
+        """The page of rows asked for, rendered once (as table rows or the heat map's script)."""
         if table is None:
-            return context
+            return {"view": view, "rows": [], "rows_html": "", "heatmap_script": None}
         page = Paginator(table, TABLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = [self.row(score) for score in page.object_list]
-        context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), rows=rows)
+        shown = {"view": view, "rows": rows, "count": page.paginator.count, "number": page.number}
         if heatmap:
-            context["heatmap_figure"] = charts.health_heatmap_figure(rows)
-        return context
+            figure = charts.health_heatmap_figure(rows)
+            return {**shown, "rows_html": "", "heatmap_script": json_script(figure, "health-heatmap-data")}
+        rows_html = render_to_string("channels/includes/health_table_rows.html", {"rows": rows, "view": view})
+        return {**shown, "rows_html": rows_html, "heatmap_script": None}
 
     @staticmethod
     def row(score: HealthScore) -> dict[str, Any]:
         return {
-            "score": score,
+            "dealer_id": score.dealer_id,
+            "code": score.dealer.code,
             "name": str(score.dealer.name),
+            "city": score.dealer.city,
+            "composite": score.composite,
+            "rating": score.rating,
+            "change": score.change,
+            "probation": score.probation,
             "scores": {metric: getattr(score, score_field(metric)) for metric in HealthMetric.values},
             "insufficient": {metric: getattr(score, insufficient_field(metric)) for metric in HealthMetric.values},
         }
