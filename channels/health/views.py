@@ -103,6 +103,10 @@ class HealthPageMixin(ScopedMixin):
     def health_filters(self) -> tuple[QuerySet[HealthScore], HealthTableFilterSet, date | None]:
         """The scores the user may see, the bound filters and the month asked for."""
         scores = scope(self.request.user, HealthScore)
+        if role_of(self.request.user) == Role.REGIONAL_MANAGER:
+            # Exactly the regions the cache key names (read with the stamp), even if the
+            # manager's regions change while this request runs.
+            scores = scores.filter(dealer__region__in=self.stamp.region_ids)
         filterset = HealthTableFilterSet(self.request.GET or None, queryset=scores, request=self.request)
         # An invalid filter shows its error next to the field; the valid ones still apply.
         chosen_month = None

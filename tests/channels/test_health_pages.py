@@ -138,6 +138,18 @@ def test_cached_maps_stay_within_each_managers_regions(network, scored, client_f
     }
 
 
+def test_a_map_shows_exactly_the_regions_its_cache_key_names(network, scored, client_for, monkeypatch):
+    # the manager is given a region while the request runs, after its key (and stamp) was read:
+    # what it caches under that key must not show the new region's dealers
+    stale = health_stamp(network.regional_manager)
+    network.regional_manager.regions.add(network.foreign_region)
+    monkeypatch.setattr(views, "health_stamp", lambda user: stale)
+    assert map_names(client_for(network.regional_manager).get(DASHBOARD)) == {
+        "Hangzhou Xihu 4S",
+        "Hangzhou Binjiang 4S",
+    }
+
+
 def test_a_recomputation_shows_on_the_cached_map(network, scored, client_for, monkeypatch):
     client = client_for(network.regional_manager)
     assert map_sizes(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
