@@ -7,8 +7,8 @@ everything that decides what they show, and nothing is ever invalidated by hand:
 - who asks: the role and its scope (a regional manager's region ids, read fresh on every
   request; a dealer user's dealer; everything for head office and finance), as in
   ``dealerops.access.scope``, so one user's figures are never served to a user who may see less;
-- what is asked: the page and its whole query string (filters, ordering, page), and the
-  language (the figures' labels are translated);
+- what is asked: the page and the parameters that change its figures (the filters, ordering,
+  page), and the language (the figures' labels are translated);
 - the data: a stamp of the health months (the job sets a month's ``computed_at`` each time it
   writes its scores and deletes the months of older weights) and of the dealers (their names,
   cities, positions and regions are on the pages; every edit bumps ``updated_at``).
@@ -18,6 +18,7 @@ their key.
 """
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -59,8 +60,9 @@ def health_stamp(user: User) -> HealthStamp:
     return HealthStamp(months=months, dealers=dealers, region_ids=tuple(int(pk) for pk in regions.split(",") if pk))
 
 
-def health_cache_key(*, page: str, user: User, query: QueryDict, stamp: HealthStamp) -> str:
-    """The cache key of ``page``'s figures for ``user`` asking ``query`` (see the module)."""
+def health_cache_key(*, page: str, user: User, query: QueryDict, names: Iterable[str], stamp: HealthStamp) -> str:
+    """The cache key of ``page``'s figures for ``user`` asking ``query`` (see the module), of
+    which only the parameters ``names`` change the figures (others would only fill the cache)."""
     role = role_of(user)
     if role == Role.REGIONAL_MANAGER:
         who = "regions=" + ",".join(str(pk) for pk in stamp.region_ids)
@@ -68,7 +70,7 @@ def health_cache_key(*, page: str, user: User, query: QueryDict, stamp: HealthSt
         who = f"dealer={user.dealer_id}"
     else:
         who = "all"
-    params = sorted((name, values) for name, values in query.lists())
+    params = [(name, query.getlist(name)) for name in sorted(set(names)) if name in query]
     parts = [page, str(role), who, get_language() or "", repr(params), stamp.months, stamp.dealers]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"health:{CACHE_VERSION}:{page}:{digest}"

@@ -161,7 +161,9 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         scores, filterset, chosen_month = self.health_filters()
         context = {**super().get_context_data(**kwargs), **self.filter_context(filterset)}
-        key = health_cache_key(page="dashboard", user=self.request.user, query=self.request.GET, stamp=self.stamp)
+        key = health_cache_key(
+            page="dashboard", user=self.request.user, query=self.request.GET, names=filterset.filters, stamp=self.stamp
+        )
         figures = cache.get(key)
         if figures is None:
             figures = self.figures(*self.health_rows(scores, filterset, chosen_month))
@@ -215,7 +217,13 @@ class HealthTableView(HealthPageMixin, TemplateView):
             "heatmap": heatmap,
             "metrics": HealthMetric.choices,
         }
-        key = health_cache_key(page="table", user=self.request.user, query=self.request.GET, stamp=self.stamp)
+        key = health_cache_key(
+            page="table",
+            user=self.request.user,
+            query=self.request.GET,
+            names=[*filterset.filters, "page", "view"],
+            stamp=self.stamp,
+        )
         shown = cache.get(key)
         if shown is None:
             shown = self.page_shown(*self.health_rows(scores, filterset, chosen_month), heatmap=heatmap)

@@ -180,6 +180,8 @@ def test_the_cached_map_follows_the_filters_and_the_language(network, scored, cl
     client = client_for(network.regional_manager)
     assert map_names(client.get(DASHBOARD, {"city": "ningbo"})) == {"Hangzhou Binjiang 4S"}
     assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    # parameters that change nothing share the entry (they would only fill the cache)
+    assert queries_for(client, DASHBOARD, {"utm_source": "mail"}) < queries_for(client, DASHBOARD, {"city": "x"})
     english = figure(client.get(DASHBOARD), "health-map-data")
     client.cookies["django_language"] = "zh-hans"
     chinese = figure(client.get(DASHBOARD), "health-map-data")
