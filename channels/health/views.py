@@ -164,10 +164,9 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
         key = health_cache_key(
             page="dashboard", user=self.request.user, query=self.request.GET, names=filterset.filters, stamp=self.stamp
         )
-        figures = cache.get(key)
-        if figures is None:
-            figures = self.figures(*self.health_rows(scores, filterset, chosen_month))
-            cache.set(key, figures, CACHE_SECONDS)
+        figures = cache.get_or_set(
+            key, lambda: self.figures(*self.health_rows(scores, filterset, chosen_month)), CACHE_SECONDS
+        )
         return {**context, **figures}
 
     @staticmethod
@@ -224,10 +223,11 @@ class HealthTableView(HealthPageMixin, TemplateView):
             names=[*filterset.filters, "page", "view"],
             stamp=self.stamp,
         )
-        shown = cache.get(key)
-        if shown is None:
-            shown = self.page_shown(*self.health_rows(scores, filterset, chosen_month), heatmap=heatmap)
-            cache.set(key, shown, CACHE_SECONDS)
+        shown = cache.get_or_set(
+            key,
+            lambda: self.page_shown(*self.health_rows(scores, filterset, chosen_month), heatmap=heatmap),
+            CACHE_SECONDS,
+        )
         context.update(shown)
         if shown["view"] is not None:
             # The rows are cached; the pagination links only need how many there are.
