@@ -7,6 +7,7 @@
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 
 from channels.models import Dealer, Region
 from dealerops.models import Role, User
@@ -33,6 +34,12 @@ class Network:
             Role.FINANCE: self.finance_user,
             Role.HEAD_OFFICE: self.head_office,
         }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache (the health pages cache their figures)."""
+    cache.clear()
 
 
 @pytest.fixture

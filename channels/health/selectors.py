@@ -7,9 +7,11 @@ read the whole peer group on purpose: the scores are ranked nationwide among dea
 same kind, so the comparison must be too. They return numbers only, never a dealer.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.aggregates import BoolOr
@@ -104,12 +106,13 @@ def health_table(scores: QuerySet[HealthScore], view: HealthView, *, metrics: bo
     )
 
 
-def rating_counts(table: QuerySet[HealthScore]) -> dict[str, int]:
-    """Dealers per rating (``""`` for no composite) over the rows of ``table``. One query."""
-    return table.order_by().aggregate(
-        **{rating: Count("pk", filter=Q(rating=rating)) for rating in Rating.values},
-        unrated=Count("pk", filter=Q(rating="")),
-    )
+def rating_counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Dealers per rating (``unrated`` for no composite) over ``rows`` of the table already read
+    (each with its ``rating``): no query of its own."""
+    counts = dict.fromkeys([*Rating.values, "unrated"], 0)
+    for row in rows:
+        counts[row["rating"] or "unrated"] += 1
+    return counts
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import json_script
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +22,7 @@ from django.views.generic import TemplateView
 
 from channels.filtersets import HealthTableFilterSet
 from channels.health import charts
+from channels.health.cache import CACHE_SECONDS, HealthStamp, health_cache_key, health_stamp
 from channels.health.selectors import (
     HealthView,
     dealer_health,
@@ -87,21 +92,44 @@ class HealthPageMixin(ScopedMixin):
     model = HealthScore
     with_metrics = True
 
+    @cached_property
+    def stamp(self) -> HealthStamp:
+        return health_stamp(self.request.user)
+
     def health_context(self) -> dict[str, Any]:
+        scores, filterset, chosen_month = self.health_filters()
+        view, table = self.health_rows(scores, filterset, chosen_month)
+        return {**self.filter_context(filterset), "view": view, "table": table}
+
+    def health_filters(self) -> tuple[QuerySet[HealthScore], HealthTableFilterSet, date | None]:
+        """The scores the user may see, the bound filters and the month asked for."""
         scores = scope(self.request.user, HealthScore)
+        if role_of(self.request.user) == Role.REGIONAL_MANAGER:
+            # Exactly the regions the cache key names (read with the stamp), even if the
+            # manager's regions change while this request runs.
+            scores = scores.filter(dealer__region__in=self.stamp.region_ids)
         filterset = HealthTableFilterSet(self.request.GET or None, queryset=scores, request=self.request)
         # An invalid filter shows its error next to the field; the valid ones still apply.
         chosen_month = None
         if filterset.is_bound:
             filterset.is_valid()  # cleans the form: the valid fields' values are then known
             chosen_month = filterset.form.cleaned_data.get("month")
+        return scores, filterset, chosen_month
+
+    def health_rows(
+        self, scores: QuerySet[HealthScore], filterset: HealthTableFilterSet, chosen_month: date | None
+    ) -> tuple[HealthView | None, QuerySet[HealthScore] | None]:
+        """The month shown and its filtered rows (None when nothing is scored)."""
         view = health_view(scores, chosen_month)
-        table = None
-        if view is not None:
-            filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
-            table = filterset.qs
-            if not self.request.GET.get("ordering"):
-                table = table.order_by("dealer__code")
+        if view is None:
+            return None, None
+        filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
+        table = filterset.qs
+        if not self.request.GET.get("ordering"):
+            table = table.order_by("dealer__code")
+        return view, table
+
+    def filter_context(self, filterset: HealthTableFilterSet) -> dict[str, Any]:
         query = self.request.GET.copy()
         for key in ("page", "export", "ordering", "view"):
             query.pop(key, None)
@@ -111,8 +139,6 @@ class HealthPageMixin(ScopedMixin):
             "query_without_page": without_page.urlencode(),
             "filter": filterset,
             "page_filters": [filterset.form[name] for name in PAGE_FILTERS if self.shows_filter(name)],
-            "view": view,
-            "table": table,
             "query": query.urlencode(),
             "is_dealer": role_of(self.request.user) == Role.DEALER_USER,
             "ratings": Rating.values,
@@ -122,40 +148,57 @@ class HealthPageMixin(ScopedMixin):
         role = role_of(self.request.user)
         if role == Role.DEALER_USER:
             return name == "month"
-        return name != "region" or role != Role.REGIONAL_MANAGER or self.request.user.regions.count() > 1
+        return name != "region" or role != Role.REGIONAL_MANAGER or len(self.stamp.region_ids) > 1
 
 
 class HealthDashboardView(HealthPageMixin, TemplateView):
-    """The regional health dashboard: a map of the dealers in view and their ratings."""
+    """The regional health dashboard: a map of the dealers in view and their ratings. The map
+    (as its script element), the counts and the month shown are cached until the scores change
+    (``channels.health.cache``); the filters are read on every request."""
 
     template_name = "channels/health_dashboard.html"
     with_metrics = False
 
     def get_context_data(self, **kwargs):
-        context = {**super().get_context_data(**kwargs), **self.health_context()}
-        context.update(alerts_context(self.request.user))  # the region's data-quality alerts
-        table = context["table"]
-        if table is not None:
-            points = list(
-                table.values(
-                    "composite",
-                    "rating",
-                    "volume",
-                    name=F("dealer__name"),
-                    city=F("dealer__city"),
-                    latitude=F("dealer__latitude"),
-                    longitude=F("dealer__longitude"),
-                )
+        scores, filterset, chosen_month = self.health_filters()
+        context = {**super().get_context_data(**kwargs), **self.filter_context(filterset)}
+        key = health_cache_key(
+            page="dashboard", user=self.request.user, query=self.request.GET, names=filterset.filters, stamp=self.stamp
+        )
+        figures = cache.get_or_set(
+            key, lambda: self.figures(*self.health_rows(scores, filterset, chosen_month)), CACHE_SECONDS
+        )
+        # Alerts are acknowledged one by one: read on every request, not cached with the map.
+        return {**context, **figures, **alerts_context(self.request.user)}
+
+    @staticmethod
+    def figures(view: HealthView | None, table: QuerySet[HealthScore] | None) -> dict[str, Any]:
+        if table is None:
+            return {"view": view, "map_script": None, "counts": None, "dealers_shown": 0}
+        points = list(
+            table.values(
+                "composite",
+                "rating",
+                "volume",
+                name=F("dealer__name"),
+                city=F("dealer__city"),
+                latitude=F("dealer__latitude"),
+                longitude=F("dealer__longitude"),
             )
-            context["map"] = charts.health_map_figure(points)
-            context["counts"] = rating_counts(table)
-            context["dealers_shown"] = len(points)
-        return context
+        )
+        return {
+            "view": view,
+            # Encoded once here, not on every request: the figure is most of the page.
+            "map_script": json_script(charts.health_map_figure(points), "health-map-data"),
+            "counts": rating_counts(points),
+            "dealers_shown": len(points),
+        }
 
 
 class HealthTableView(HealthPageMixin, TemplateView):
     """Dealers x the 12 metric scores, sortable and filterable; ``?view=heatmap`` draws the same
-    rows as a heat map; ``?export=csv|xlsx`` downloads them."""
+    rows as a heat map; ``?export=csv|xlsx`` downloads them. A page's rows (rendered) or heat
+    map are cached until the scores change (``channels.health.cache``); exports are not."""
 
     template_name = "channels/health_table.html"
 
@@ -167,25 +210,57 @@ class HealthTableView(HealthPageMixin, TemplateView):
         return self.export(fmt, context["table"], context["view"])
 
     def get_context_data(self, **kwargs):
-        context = {**super().get_context_data(**kwargs), **self.health_context()}
-        table = context["table"]
+        scores, filterset, chosen_month = self.health_filters()
         heatmap = self.request.GET.get("view") == "heatmap"
-        context["heatmap"] = heatmap
-        context["metrics"] = HealthMetric.choices
+        context = {
+            **super().get_context_data(**kwargs),
+            **self.filter_context(filterset),
+            "heatmap": heatmap,
+            "metrics": HealthMetric.choices,
+        }
+        key = health_cache_key(
+            page="table",
+            user=self.request.user,
+            query=self.request.GET,
+            names=[*filterset.filters, "page", "view"],
+            stamp=self.stamp,
+        )
+        shown = cache.get_or_set(
+            key,
+            lambda: self.page_shown(*self.health_rows(scores, filterset, chosen_month), heatmap=heatmap),
+            CACHE_SECONDS,
+        )
+        context.update(shown)
+        if shown["view"] is not None:
+            # The rows are cached; the pagination links only need how many there are.
+            page = Paginator(range(shown["count"]), TABLE_PAGE_SIZE).page(shown["number"])
+            context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages())
+        return context
+
+    def page_shown(self, view: HealthView | None, table: QuerySet[HealthScore] | None, *, heatmap: bool) -> dict:
+        """The page of rows asked for, rendered once (as table rows or the heat map's script)."""
         if table is None:
-            return context
+            return {"view": view, "rows": [], "rows_html": "", "heatmap_script": None}
         page = Paginator(table, TABLE_PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = [self.row(score) for score in page.object_list]
-        context.update(page_obj=page, paginator=page.paginator, is_paginated=page.has_other_pages(), rows=rows)
+        shown = {"view": view, "rows": rows, "count": page.paginator.count, "number": page.number}
         if heatmap:
-            context["heatmap_figure"] = charts.health_heatmap_figure(rows)
-        return context
+            figure = charts.health_heatmap_figure(rows)
+            return {**shown, "rows_html": "", "heatmap_script": json_script(figure, "health-heatmap-data")}
+        rows_html = render_to_string("channels/includes/health_table_rows.html", {"rows": rows, "view": view})
+        return {**shown, "rows_html": rows_html, "heatmap_script": None}
 
     @staticmethod
     def row(score: HealthScore) -> dict[str, Any]:
         return {
-            "score": score,
+            "dealer_id": score.dealer_id,
+            "code": score.dealer.code,
             "name": str(score.dealer.name),
+            "city": score.dealer.city,
+            "composite": score.composite,
+            "rating": score.rating,
+            "change": score.change,
+            "probation": score.probation,
             "scores": {metric: getattr(score, score_field(metric)) for metric in HealthMetric.values},
             "insufficient": {metric: getattr(score, insufficient_field(metric)) for metric in HealthMetric.values},
         }

@@ -181,6 +181,16 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The health pages cache what they compute from the nightly job's scores (channels/health/
+# cache.py; the keys change when the scores do). With CACHE_URL (redis://host:6379/1) every
+# server process shares one cache; without it each process keeps its own in memory.
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dealerops"}
+}
+
 # Celery: eager in-process without a broker; Redis broker + worker + beat with one.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -12,9 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
+from channels.health import views
+from channels.health.cache import health_stamp
 from channels.models import HealthScore
+from dealerops.models import Role
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
-from tests.factories import DealerFactory, HealthScoreFactory
+from tests.factories import DealerFactory, HealthScoreFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +78,15 @@ def test_the_map_is_drawn_from_local_topojson_without_country_borders(network, s
     assert sizes == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
 
 
+def map_sizes(response) -> dict[str, int]:
+    """Each dealer's marker size (units sold), by name."""
+    return {
+        text.split(" · ")[0]: size
+        for trace in figure(response, "health-map-data")["data"]
+        for text, size in zip(trace["text"], trace["marker"]["size"], strict=True)
+    }
+
+
 def test_the_dashboard_counts_dealers_by_rating(network, scored, client_for):
     response = client_for(network.regional_manager).get(DASHBOARD)
     counts = response.context["counts"]
@@ -103,12 +115,86 @@ def test_the_dashboard_says_so_when_nothing_is_scored(network, client_for):
     assert "No health scores yet" in response.content.decode()
 
 
+# -- the dashboard's cache ------------------------------------------------------------------------
+
+
+def test_cached_maps_stay_within_each_managers_regions(network, scored, client_for):
+    west_manager = UserFactory(username="west", role=Role.REGIONAL_MANAGER, regions=[network.foreign_region])
+    client = client_for(network.regional_manager)
+    computed = queries_for(client, DASHBOARD)
+    assert queries_for(client, DASHBOARD) < computed  # answered from the cache
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+
+    west = client_for(west_manager).get(DASHBOARD)
+    assert map_names(west) == {FOREIGN_NAME}
+    assert "Hangzhou" not in west.content.decode()
+    assert "Hangzhou Binjiang 4S" not in client_for(network.dealer_user).get(DASHBOARD).content.decode()
+    # the manager's regions are read on every request: a region given later shows at once
+    network.regional_manager.regions.add(network.foreign_region)
+    assert map_names(client_for(network.regional_manager).get(DASHBOARD)) == {
+        "Hangzhou Xihu 4S",
+        "Hangzhou Binjiang 4S",
+        FOREIGN_NAME,
+    }
+
+
+def test_a_map_shows_exactly_the_regions_its_cache_key_names(network, scored, client_for, monkeypatch):
+    # the manager is given a region while the request runs, after its key (and stamp) was read:
+    # what it caches under that key must not show the new region's dealers
+    stale = health_stamp(network.regional_manager)
+    network.regional_manager.regions.add(network.foreign_region)
+    monkeypatch.setattr(views, "health_stamp", lambda user: stale)
+    assert map_names(client_for(network.regional_manager).get(DASHBOARD)) == {
+        "Hangzhou Xihu 4S",
+        "Hangzhou Binjiang 4S",
+    }
+
+
+def test_a_recomputation_shows_on_the_cached_map(network, scored, client_for, monkeypatch):
+    client = client_for(network.regional_manager)
+    assert map_sizes(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S": 1, "Hangzhou Binjiang 4S": 2}
+    dealers = health_stamp(network.regional_manager).dealers
+    for day in range(3):
+        sell(network.home_dealer, OCTOBER + dt.timedelta(days=10 + day))
+    compute(monkeypatch)
+    assert health_stamp(network.regional_manager).dealers == dealers  # only the scores changed
+    response = client.get(DASHBOARD)
+    assert map_sizes(response) == {"Hangzhou Xihu 4S": 4, "Hangzhou Binjiang 4S": 2}
+    home = HealthScore.objects.get(dealer=network.home_dealer, month=OCTOBER)
+    assert response.context["counts"][home.rating or "unrated"] >= 1
+
+
+def test_dealer_edits_show_on_the_cached_map(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    neighbour = scored["HZ02"].dealer
+    neighbour.name = "Ningbo Yinzhou 4S"
+    neighbour.save()
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Ningbo Yinzhou 4S"}
+    neighbour.region = network.foreign_region
+    neighbour.save()
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S"}
+
+
+def test_the_cached_map_follows_the_filters_and_the_language(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    assert map_names(client.get(DASHBOARD, {"city": "ningbo"})) == {"Hangzhou Binjiang 4S"}
+    assert map_names(client.get(DASHBOARD)) == {"Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"}
+    # parameters that change nothing share the entry (they would only fill the cache)
+    assert queries_for(client, DASHBOARD, {"utm_source": "mail"}) < queries_for(client, DASHBOARD, {"city": "x"})
+    english = figure(client.get(DASHBOARD), "health-map-data")
+    client.cookies["django_language"] = "zh-hans"
+    chinese = figure(client.get(DASHBOARD), "health-map-data")
+    titles = [data["data"][0]["marker"]["colorbar"]["title"]["text"] for data in (english, chinese)]
+    assert titles == ["Composite", "综合分"]
+
+
 # -- the table ------------------------------------------------------------------------------------
 
 
 def table_codes(response) -> list[str]:
     assert response.status_code == 200
-    return [row["score"].dealer.code for row in response.context["rows"]]
+    return [row["code"] for row in response.context["rows"]]
 
 
 def test_the_table_shows_score_rating_and_change_since_last_month(network, scored, client_for):
@@ -116,10 +202,10 @@ def test_the_table_shows_score_rating_and_change_since_last_month(network, score
     assert table_codes(response) == ["HZ01", "HZ02"]
     home = scored["HZ01"]
     row = response.context["rows"][0]
-    assert (row["score"].composite, row["score"].rating) == (home.composite, home.rating)
-    assert row["score"].change == home.composite - Decimal("60.00")
-    assert row["score"].change == Decimal("-43.33")
-    assert response.context["rows"][1]["score"].change is None  # not scored in September
+    assert (row["composite"], row["rating"]) == (home.composite, home.rating)
+    assert row["change"] == home.composite - Decimal("60.00")
+    assert row["change"] == Decimal("-43.33")
+    assert response.context["rows"][1]["change"] is None  # not scored in September
     html = response.content.decode()
     assert "-43.33" in html
     # lead conversion: no leads at all, shown as insufficient data
@@ -154,7 +240,7 @@ def test_the_table_filters_by_rating_kind_city_and_month(network, scored, client
     assert table_codes(client.get(TABLE, {"rating": "A", "month": "2026-09"})) == []
     assert table_codes(client.get(TABLE, {"kind": "secondary"})) == []
     september = client.get(TABLE, {"month": "2026-09"})
-    assert table_codes(september) == ["HZ01"] and september.context["rows"][0]["score"].composite == Decimal("60.00")
+    assert table_codes(september) == ["HZ01"] and september.context["rows"][0]["composite"] == Decimal("60.00")
     assert "No dealers match these filters." in client.get(TABLE, {"kind": "secondary"}).content.decode()
 
 
@@ -174,6 +260,53 @@ def test_a_foreign_region_filter_shows_nothing_to_a_regional_manager(network, sc
     html = response.content.decode()
     assert FOREIGN_NAME not in html
     assert FOREIGN_NAME not in client_for(network.regional_manager).get(DASHBOARD, {"city": "Chengdu"}).content.decode()
+
+
+def tbody(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<tbody>") : html.index("</tbody>")]
+
+
+def test_cached_table_pages_stay_within_each_managers_regions(network, scored, client_for):
+    west_manager = UserFactory(username="west", role=Role.REGIONAL_MANAGER, regions=[network.foreign_region])
+    client = client_for(network.regional_manager)
+    with CaptureQueriesContext(connection) as computing:
+        computed = client.get(TABLE)
+    with CaptureQueriesContext(connection) as reading:
+        cached = client.get(TABLE)
+    assert len(reading) < len(computing)
+    assert table_codes(cached) == ["HZ01", "HZ02"] and tbody(cached) == tbody(computed)
+    assert FOREIGN_NAME not in tbody(cached)
+
+    client = client_for(west_manager)
+    assert table_codes(client.get(TABLE)) == ["CD01"]
+    assert figure(client.get(TABLE, {"view": "heatmap"}), "health-heatmap-data")["data"][0]["y"] == [FOREIGN_NAME]
+    client = client_for(network.regional_manager)
+    heat = figure(client.get(TABLE, {"view": "heatmap"}), "health-heatmap-data")["data"][0]
+    assert heat["y"] == ["Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"]
+
+
+def test_a_recomputation_shows_in_the_cached_table(network, scored, client_for, monkeypatch):
+    client = client_for(network.regional_manager)
+    before = client.get(TABLE).context["rows"][0]
+    for day in range(3):
+        sell(network.home_dealer, OCTOBER + dt.timedelta(days=10 + day))
+    compute(monkeypatch)
+    home = HealthScore.objects.get(dealer=network.home_dealer, month=OCTOBER)
+    assert home.composite != before["composite"]
+    after = client.get(TABLE)
+    assert after.context["rows"][0]["composite"] == home.composite
+    assert f'<td class="num">{home.composite}</td>' in tbody(after)
+
+
+def test_cached_table_pages_keep_their_pagination(network, scored, client_for, monkeypatch):
+    monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 1)
+    client = client_for(network.regional_manager)
+    for _computed_then_cached in range(2):
+        second = client.get(TABLE, {"page": 2})
+        assert table_codes(second) == ["HZ02"] and "Page 2 of 2" in second.content.decode()
+        assert table_codes(client.get(TABLE, {"page": 99})) == ["HZ02"]  # past the end: the last page
+        assert table_codes(client.get(TABLE)) == ["HZ01"]
 
 
 # -- exports ----------------------------------------------------------------------------------------
