@@ -263,7 +263,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
             earlier = first_row_of.setdefault(row.natural_key, number)
             if earlier != number:
                 row.error(
-                    spec.column(spec.key_field()),
+                    spec.column(spec.natural_key),
                     _("%(key)s is already on row %(row)s.") % {"key": row.natural_key, "row": earlier},
                 )
         checked.append(row)

@@ -54,11 +54,12 @@ class CheckedRow:
 
 
 class ImportSpec(ABC):
-    """One kind of file. Subclasses declare ``fields`` and implement ``key``, ``resolve``
-    and ``write``; ``column`` gives the header text to name in a row's error."""
+    """One kind of file. Subclasses declare ``fields`` and ``natural_key`` and implement
+    ``resolve`` and ``write``; ``column`` gives the header text to name in a row's error."""
 
     kind: ClassVar[ImportKind]
     fields: ClassVar[tuple[Field, ...]]
+    natural_key: ClassVar[str]  # the field a row is upserted by
     # Models whose audit events ``write`` records itself through ``self.history`` (set-based,
     # see dealerops.bulk_history); any other model written keeps its per-row triggers.
     audited_in_bulk: ClassVar[tuple[type[Model], ...]] = ()
@@ -72,15 +73,9 @@ class ImportSpec(ABC):
     def column(self, name: str) -> str:
         return self.headers.get(name) or str(next(f.label for f in self.fields if f.name == name))
 
-    @abstractmethod
     def key(self, values: dict[str, Any]) -> str:
         """The natural key a row is upserted by, as text (duplicates within a file are refused)."""
-        ...
-
-    @abstractmethod
-    def key_field(self) -> str:
-        """The field whose column a duplicate key is reported in."""
-        ...
+        return str(values[self.natural_key])
 
     @abstractmethod
     def resolve(self, rows: list[CheckedRow]) -> None:

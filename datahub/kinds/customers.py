@@ -57,6 +57,7 @@ CUSTOMER_FIELDS = ("name", "phone", "city", "marketing_consent", "latitude", "lo
 
 class CustomerImport(ImportSpec):
     kind = ImportKind.CUSTOMERS
+    natural_key = "phone"
     audited_in_bulk = (Customer,)
     fields = (
         PHONE,
@@ -78,12 +79,6 @@ class CustomerImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["phone"]
-
-    def key_field(self) -> str:
-        return "phone"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         existing = {

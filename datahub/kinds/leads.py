@@ -63,6 +63,7 @@ KEPT = {
 
 class LeadImport(ImportSpec):
     kind = ImportKind.LEADS
+    natural_key = "crm_reference"
     audited_in_bulk = (Lead,)
     fields = (
         Field(
@@ -124,12 +125,6 @@ class LeadImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["crm_reference"]
-
-    def key_field(self) -> str:
-        return "crm_reference"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         models = dict(VehicleModel.objects.values_list("code", "id"))

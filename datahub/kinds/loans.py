@@ -94,6 +94,7 @@ OPTIONAL_COLUMNS = ("buy_rate", "disbursed_on", "closed_on")
 
 class LoanImport(ImportSpec):
     kind = ImportKind.LOANS
+    natural_key = "reference"
     audited_in_bulk = (Loan,)
     fields = (
         Field(
@@ -168,12 +169,6 @@ class LoanImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["reference"]
-
-    def key_field(self) -> str:
-        return "reference"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         lenders: dict[str, dict[str, Any]] = {}

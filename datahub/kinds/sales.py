@@ -41,6 +41,7 @@ SALE_FIELDS = ("sold_on", "transaction_price", "payment", "salesperson", "custom
 
 class SaleImport(ImportSpec):
     kind = ImportKind.SALES
+    natural_key = "vin"
     audited_in_bulk = (Sale, Customer, StockUnit)
     fields = (
         VIN,
@@ -87,12 +88,6 @@ class SaleImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["vin"]
-
-    def key_field(self) -> str:
-        return "vin"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         units = units_by_vin([row.values["vin"] for row in rows])

@@ -32,6 +32,7 @@ ARRIVABLE = (StockStatus.ORDERED, StockStatus.IN_TRANSIT)
 
 class StockArrivalImport(ImportSpec):
     kind = ImportKind.STOCK_ARRIVALS
+    natural_key = "vin"
     audited_in_bulk = (StockUnit,)
     fields = (
         VIN,
@@ -45,12 +46,6 @@ class StockArrivalImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["vin"]
-
-    def key_field(self) -> str:
-        return "vin"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         models = dict(VehicleModel.objects.values_list("code", "id"))

@@ -54,6 +54,7 @@ VISIT_FIELDS = ("customer_id", "visited_on", "kind", "amount", "satisfaction")
 
 class ServiceVisitImport(ImportSpec):
     kind = ImportKind.SERVICE_VISITS
+    natural_key = "work_order"
     audited_in_bulk = (ServiceVisit, Customer)
     fields = (
         Field(
@@ -108,12 +109,6 @@ class ServiceVisitImport(ImportSpec):
             required=False,
         ),
     )
-
-    def key(self, values: dict[str, Any]) -> str:
-        return values["work_order"]
-
-    def key_field(self) -> str:
-        return "work_order"
 
     def resolve(self, rows: list[CheckedRow]) -> None:
         visits = {
