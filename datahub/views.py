@@ -30,7 +30,7 @@ from datahub.services import (
     import_batch_upload,
     import_request_too_large,
 )
-from dealerops.access import can_write, scope
+from dealerops.access import can_view, can_write, scope
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
@@ -159,6 +159,7 @@ class ImportBatchDetailView(ScopedDetailView):
         spec = SPECS.get(batch.kind)
         context.update(
             action=action,
+            rows_visible=can_view(user, ImportRow),
             actions=[
                 (RowAction.CREATE, RowAction.CREATE.label, batch.rows_create),
                 (RowAction.UPDATE, RowAction.UPDATE.label, batch.rows_update),

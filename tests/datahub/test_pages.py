@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import load_workbook
+from rest_framework.test import APIClient
 
 from customers.models import Customer
 from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportStatus, SourceKind
@@ -154,6 +155,21 @@ def test_a_regional_manager_reads_the_regions_imports_but_cannot_confirm(network
     assert client.post(f"/imports/{own.pk}/confirm/").status_code == 403
     own.refresh_from_db()
     assert own.status == ImportStatus.READY
+
+
+def test_a_regional_manager_sees_the_counts_but_no_customer_phone_numbers(network, client_for):
+    upload(client_for(network.dealer_user), BAD)
+    batch = latest()
+    client = client_for(network.regional_manager)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "13812341234" not in page and "12345" not in page
+    assert "shown to the dealer and to head office" in page
+    assert 'data-count="error">1<' in page
+    download = b"".join(client.get(f"/imports/{batch.pk}/", {"export": "csv"}).streaming_content).decode("utf-8-sig")
+    assert download.splitlines() == ["Row,Column,Message"]
+    api = APIClient()
+    api.force_authenticate(network.regional_manager)
+    assert api.get(f"/api/v1/imports/{batch.pk}/rows/").json()["results"] == []
 
 
 def test_finance_staff_have_no_import_pages(network, client_for):
