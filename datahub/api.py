@@ -84,6 +84,8 @@ class ImportBatchViewSet(ScopedViewSet):
         body = ImportMappingSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         batch = import_batch_remap(batch=batch, user=request.user, columns=body.validated_data["columns"])
+        import_check_start(batch)
+        batch.refresh_from_db()
         return Response(self.shown(batch))
 
     @extend_schema(request=None, responses=ImportBatchSerializer)

@@ -113,13 +113,15 @@ def import_batch_check(*, batch_id: int) -> ImportBatch:
 
 
 def import_batch_remap(*, batch: ImportBatch, user: User, columns: dict[str, str]) -> ImportBatch:
-    """Use another column mapping (field -> header text) and check the file again."""
+    """Use another column mapping (field -> header text); the caller starts the new check
+    (``datahub.dispatch.import_check_start``: a large file is checked in the background)."""
     _ensure_open(batch, user)
     spec = SPECS[batch.kind]
     known = {field.name for field in spec.fields}
     mapping = {field: header for field, header in columns.items() if field in known and header}
     ImportBatch.objects.filter(pk=batch.pk).update(columns=mapping, status=ImportStatus.VALIDATING)
-    return import_batch_check(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch
 
 
 def column_mapping_save(*, batch: ImportBatch, user: User) -> ColumnMapping:

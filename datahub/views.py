@@ -241,8 +241,8 @@ class ImportRemapView(ImportActionView):
         form = ColumnMappingForm(self.request.POST, batch=batch)
         if not form.is_valid():
             raise ValidationError(_("Choose a column for every field marked *."))
-        import_batch_remap(batch=batch, user=self.request.user, columns=form.columns())
-        messages.success(self.request, _("The file was checked again with these columns."))
+        import_check_start(import_batch_remap(batch=batch, user=self.request.user, columns=form.columns()))
+        messages.success(self.request, _("The file is checked again with these columns."))
 
 
 class ImportMappingSaveView(ImportActionView):

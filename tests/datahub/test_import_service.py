@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Customer
 from datahub.models import ImportKind, ImportStatus, RowAction, SourceKind
-from datahub.services import import_batch_confirm, import_batch_remap, import_batch_upload
+from datahub.services import import_batch_check, import_batch_confirm, import_batch_remap, import_batch_upload
 from inventory.models import Sale, StockStatus, StockUnit
 from tests.datahub.helpers import confirm, errors_of, run_import
 from tests.factories import StockUnitFactory, VehicleModelFactory
@@ -225,7 +225,8 @@ class TestSpreadsheetFiles:
         batch = run_import(network, ImportKind.CUSTOMERS, "手机号,客户姓名,=城市\n13812341234,张三,\n")
         # The user maps the oddly named column by hand; the file's own header then names the
         # column in the error, and exported it must stay text.
-        batch = import_batch_remap(batch=batch, user=network.dealer_user, columns={"city": "=城市"})
+        import_batch_remap(batch=batch, user=network.dealer_user, columns={"city": "=城市"})
+        batch = import_batch_check(batch_id=batch.pk)
         assert errors_of(batch) == [(2, "=城市", "this cell is empty.")]
         response = client_for(network.dealer_user).get(f"/imports/{batch.pk}/", {"export": "csv"})
         text = b"".join(response.streaming_content).decode("utf-8-sig")

@@ -219,6 +219,11 @@ def test_a_large_file_is_checked_and_written_by_the_tasks(network, client_for, d
     assert len(callbacks) == 1  # check_import enqueued after the commit (eager in tests)
     batch = latest()
     assert batch.status == ImportStatus.READY
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # a new mapping: checked again, in a task
+        client.post(f"/imports/{batch.pk}/mapping/", {"phone": "手机号", "name": "客户姓名", "city": "城市"})
+    assert len(callbacks) == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         client.post(f"/imports/{batch.pk}/confirm/")
     assert len(callbacks) == 1
