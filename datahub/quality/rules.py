@@ -259,9 +259,10 @@ INTEGRITY = f"""
         'sold ' || s.sold_on || ', first entered '
           || COALESCE(to_char(i.entered AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'), '-')
  FROM inventory_sale s
- LEFT JOIN LATERAL (
-   SELECT min(e.pgh_created_at) AS entered FROM dq_sale_event e WHERE e.pgh_obj_id = s.id AND e.pgh_label = 'insert'
- ) i ON true
+ LEFT JOIN (
+   SELECT e.pgh_obj_id, min(e.pgh_created_at) AS entered FROM dq_sale_event e WHERE e.pgh_label = 'insert'
+   GROUP BY e.pgh_obj_id
+ ) i ON i.pgh_obj_id = s.id  -- one aggregate, hash-joined: a lateral per sale scanned the (unindexed) table each time
  CROSS JOIN LATERAL (
    SELECT COALESCE(
      i.entered >= ((s.sold_on + 1 + %(backdate_days)s)::timestamp AT TIME ZONE %(tz)s) OR i.entered >= %(cutoff_ts)s,
