@@ -678,3 +678,16 @@ def test_the_pages_read_a_fixed_number_of_queries_whatever_the_number_of_dealers
         client.get("/data-quality/")
     with django_assert_max_num_queries(len(few_issues)):
         client.get(dealer_url)
+
+
+def test_the_nightly_job_recomputes_the_month_of_a_late_loan_edit(dealer, monkeypatch):
+    loan = disbursed(dealer, dt.date(2026, 8, 5), sale=on_time(dealer, dt.date(2026, 8, 1), payment=Payment.LOAN))
+    Loan.objects.filter(pk=loan.pk).update(credit_grade="A")
+    stamp(LoanEvent, loan.pk, at(dt.date(2026, 11, 6), 12))  # yesterday, seen from the night of the 7th
+    checked_as_committed()
+    monkeypatch.setattr(services, "today", lambda: COMPUTED_ON)
+
+    runs = services.data_quality_nightly(as_of=COMPUTED_ON)
+
+    assert [run.period for run in runs] == ["2026-08", "2026-10", "2026-11"]
+    assert issues(dealer, "integrity", dt.date(2026, 8, 1)) == [("loan_edited_after_close", loan.pk)]
