@@ -182,6 +182,12 @@ class QualityRule(models.TextChoices):
     SALE_MOVED_MONTH = "sale_moved_month", _("Sale moved across a month end")
     SALE_EDITED_AFTER_CUTOFF = "sale_edited_after_cutoff", _("Sale edited after the reporting cut-off")
     SALE_DELETED_REENTERED = "sale_deleted_reentered", _("Sale deleted and entered again")
+    LOAN_EDITED_AFTER_CLOSE = "loan_edited_after_close", _("Loan edited after its month closed")
+    LOAN_MOVED_MONTH = "loan_moved_month", _("Loan disbursement moved across a month end")
+    LOAN_DELETED_REENTERED = "loan_deleted_reentered", _("Loan deleted and entered again")
+    STOCK_ARRIVAL_MOVED_MONTH = "stock_arrival_moved_month", _("Arrival moved across a month end after the cut-off")
+    STOCK_UNIT_DELETED_REENTERED = "stock_unit_deleted_reentered", _("Stock unit deleted and entered again")
+    CUSTOMER_DELETED_REENTERED = "customer_deleted_reentered", _("Customer deleted and entered again")
 
 
 class DataQualityScore(models.Model):
@@ -262,7 +268,8 @@ class DataQualityAlert(models.Model):
 
     class Rule(models.TextChoices):
         REPEATED_BACKDATING = "repeated_backdating", _("Several back-dated or moved sales")
-        DELETED_REENTERED = "deleted_reentered", _("Sale deleted and entered again")
+        DELETED_REENTERED = "deleted_reentered", _("Records deleted and entered again")
+        EDITED_AFTER_CLOSE = "edited_after_close", _("Several records changed after their month closed")
         SCORE_DROP = "score_drop", _("Sudden drop of the data-quality score")
 
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")

@@ -8,7 +8,8 @@ for an import), ``failed`` (how many of them failed) and ``issue`` (whether the 
 once per dimension (failing if any of its rules fails) and an import counts its rows.
 
 The month's records: sales sold in it, customers created in it, service visits made in it,
-loans on its sales (not rejected), leads assigned in it, imports uploaded in it. Parameters
+loans on its sales (not rejected; for integrity, loans disbursed in it), stock units arrived
+in it (integrity), leads assigned in it, imports uploaded in it. Parameters
 are ``HealthPeriod.params()`` (``first``, ``last``, ``start_ts``, ``end_ts``, ``cutoff_ts``,
 ``tz``) plus ``backdate_days``, ``lag_limit_hours``, ``loan_grace_days``.
 
@@ -53,8 +54,8 @@ Timeliness:
   application day, visit day; a lead's creation). The median lag per source (DMS, CRM, ...)
   is kept on the score.
 
-Integrity (from the audit trail, ``inventory_saleevent``; event times are the database's, a
-dealer cannot set them as it can ``recorded_at``):
+Integrity (from the audit trail, pghistory's event tables; event times are the database's, a
+dealer cannot set them as it can ``recorded_at``). Sales (``inventory_saleevent``):
 - ``sale_backdated``: a sale of the month first entered (its insert event) more than
   ``backdate_days`` days after the end of its sale day, or after the month's reporting cut-off;
 - ``sale_moved_month``: an update that changed the sale date to another month; counted in the
@@ -63,7 +64,39 @@ dealer cannot set them as it can ``recorded_at``):
   belonged to the month before the update;
 - ``sale_deleted_reentered``: a sale deleted, then a sale for the same stock unit entered
   again (the new sale is the record; counted in the months of both sale dates).
-The dimension checks every sale of the month plus the sales flagged for it.
+
+Loans (``finance_loanevent``; a loan's month is the month of its disbursement date):
+- ``loan_edited_after_close``: an update, once the loan's month had closed, of a loan disbursed
+  in the month before the update, that changed one of the figures its commission is computed
+  from or that name it (``LOAN_FIGURES``: reference, sale, dealer, lender, principal, down
+  payment, rates, term, credit grade, application and disbursement dates). The month closes at
+  its reporting cut-off (``cutoff_ts``, as for sales), or earlier when finance staff closed its
+  ``finance.CommissionPeriod`` before that: the earlier of the two, so an edit once flagged stays
+  flagged whenever the period is closed. Status changes (paid off early, defaulted, matured)
+  and their closing date are the loan's lifecycle, not edits; recording the disbursement
+  itself (an update from no disbursement date) is not an edit of a disbursed loan either;
+- ``loan_moved_month``: an update that changed the disbursement date to another month; counted
+  in the month it left and the month it entered (the commission's booking month moves);
+- ``loan_deleted_reentered``: a loan deleted, then a loan entered again under the same
+  reference (the new loan is the record; counted in the months of both disbursement dates).
+
+Stock units (``inventory_stockunitevent``; a unit's month is the month of its arrival):
+- ``stock_arrival_moved_month``: an update, after the month's reporting cut-off, that moved the
+  arrival date out of the month or into it (the month's stock coefficient and aged stock were
+  reported on the old date); counted in both months, each judged by its own cut-off;
+- ``stock_unit_deleted_reentered``: a unit deleted, then a unit entered again with the same VIN
+  (resets its stock age); counted in the months of both arrival dates (the order date for a
+  unit that had not arrived).
+
+Customers (``customers_customerevent``):
+- ``customer_deleted_reentered``: a customer entered (its insert event in the month) for the
+  same dealer and phone as a customer deleted before: the classic way to reset a customer's
+  history (purchases, complaints, retention).
+
+The dimension's denominator, per dealer: every record of the month counts once, failing if any
+of its rules fails: the sales sold in the month, the loans disbursed in it, the stock units
+arrived in it and the customers created in it, plus any record flagged for the month outside
+those (e.g. a sale or loan moved out of it, a deleted record's successor dated in it).
 """
 
 from datahub.quality.definitions import late_sale_reason_sql, timely_sale_sql
@@ -226,9 +259,10 @@ INTEGRITY = f"""
         'sold ' || s.sold_on || ', first entered '
           || COALESCE(to_char(i.entered AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI'), '-')
  FROM inventory_sale s
- LEFT JOIN LATERAL (
-   SELECT min(e.pgh_created_at) AS entered FROM dq_sale_event e WHERE e.pgh_obj_id = s.id AND e.pgh_label = 'insert'
- ) i ON true
+ LEFT JOIN (
+   SELECT e.pgh_obj_id, min(e.pgh_created_at) AS entered FROM dq_sale_event e WHERE e.pgh_label = 'insert'
+   GROUP BY e.pgh_obj_id
+ ) i ON i.pgh_obj_id = s.id  -- one aggregate, hash-joined: a lateral per sale scanned the (unindexed) table each time
  CROSS JOIN LATERAL (
    SELECT COALESCE(
      i.entered >= ((s.sold_on + 1 + %(backdate_days)s)::timestamp AT TIME ZONE %(tz)s) OR i.entered >= %(cutoff_ts)s,
@@ -269,7 +303,156 @@ UNION ALL
  ORDER BY again.pgh_obj_id, gone.pgh_id DESC)
 """  # noqa: S608 - constant SQL; values are parameters
 
-FAMILIES = [COMPLETENESS, VALIDITY, CONSISTENCY, TIMELINESS, LAG_TABLE, IMPORT_LAG, SALE_EVENTS, INTEGRITY]
+# The loan fields a commission is computed from (and that name the loan): an update changing
+# one of them is an edit; the lifecycle (status, closing date) moves on by design.
+LOAN_FIGURES = (
+    "reference", "sale_id", "dealer_id", "lender_id", "principal", "down_payment", "annual_rate", "buy_rate",
+    "term_months", "credit_grade", "applied_on", "disbursed_on",
+)  # fmt: skip
+_LOAN_CHANGED = ", ".join(
+    f"CASE WHEN e.{name} IS DISTINCT FROM lag(e.{name}) OVER w THEN '{name}' END" for name in LOAN_FIGURES
+)
+
+# The audit trail of the loans disbursed in the month at some point: each event with the
+# disbursement date of the version before it and the figures it changed.
+LOAN_EVENTS = f"""
+CREATE TEMP TABLE dq_loan_event ON COMMIT DROP AS
+SELECT e.pgh_id, e.pgh_obj_id, e.pgh_label, e.pgh_created_at, e.dealer_id, e.reference, e.disbursed_on,
+       lag(e.disbursed_on) OVER w AS previous_disbursed_on, concat_ws(', ', {_LOAN_CHANGED}) AS changed
+FROM finance_loanevent e
+WHERE e.pgh_obj_id IN (
+  SELECT pgh_obj_id FROM finance_loanevent WHERE disbursed_on BETWEEN %(first)s AND %(last)s
+)
+WINDOW w AS (PARTITION BY e.pgh_obj_id ORDER BY e.pgh_id)
+"""  # noqa: S608 - only constant field names are interpolated
+
+# When the month closed for its loans: the reporting cut-off, or the closing of its commission
+# period by finance staff when that came first.
+_LOANS_CLOSED = """
+SELECT LEAST(%(cutoff_ts)s, p.closed_at) AS closed_at,
+       CASE WHEN p.closed_at < %(cutoff_ts)s
+            THEN 'the commission period closed on ' || to_char(p.closed_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+            ELSE 'the reporting cut-off' END AS closed_by
+FROM (SELECT %(first)s::date AS month) m
+LEFT JOIN finance_commissionperiod p ON p.month = m.month AND p.status = 'closed'
+"""
+
+LOAN_INTEGRITY = f"""
+{INSERT}
+(SELECT COALESCE(x.dealer_id, l.dealer_id), 'integrity', 'loan_edited_after_close', 'finance.Loan',
+        COALESCE(x.pgh_obj_id, l.id), 1, (x.pgh_obj_id IS NOT NULL)::int, x.pgh_obj_id IS NOT NULL,
+        COALESCE(x.detail, '')
+ FROM (SELECT id, dealer_id FROM finance_loan WHERE disbursed_on BETWEEN %(first)s AND %(last)s) l
+ FULL JOIN (
+   SELECT e.pgh_obj_id, (array_agg(e.dealer_id ORDER BY e.pgh_id DESC))[1] AS dealer_id,
+          count(*) || ' edit(s) after ' || min(c.closed_by) || ', last on '
+            || to_char(max(e.pgh_created_at) AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+            || ' (' || (array_agg(e.changed ORDER BY e.pgh_id DESC))[1] || ')' AS detail
+   FROM dq_loan_event e CROSS JOIN ({_LOANS_CLOSED}) c
+   WHERE e.pgh_label = 'update' AND e.changed <> '' AND e.pgh_created_at >= c.closed_at
+     AND e.previous_disbursed_on BETWEEN %(first)s AND %(last)s
+   GROUP BY e.pgh_obj_id
+ ) x ON x.pgh_obj_id = l.id)
+UNION ALL
+(SELECT DISTINCT ON (e.pgh_obj_id) e.dealer_id, 'integrity', 'loan_moved_month', 'finance.Loan', e.pgh_obj_id,
+        1, 1, true,
+        e.reference || ': disbursement date ' || e.previous_disbursed_on || ' -> ' || e.disbursed_on || ' on '
+          || to_char(e.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+ FROM dq_loan_event e
+ WHERE e.pgh_label = 'update' AND date_trunc('month', e.previous_disbursed_on) <> date_trunc('month', e.disbursed_on)
+   AND (e.previous_disbursed_on BETWEEN %(first)s AND %(last)s OR e.disbursed_on BETWEEN %(first)s AND %(last)s)
+ ORDER BY e.pgh_obj_id, e.pgh_id DESC)
+UNION ALL
+(SELECT DISTINCT ON (again.pgh_obj_id) again.dealer_id, 'integrity', 'loan_deleted_reentered', 'finance.Loan',
+        again.pgh_obj_id, 1, 1, true,
+        again.reference || ': loan #' || gone.pgh_obj_id || ' (disbursed ' || COALESCE(gone.disbursed_on::text, '-')
+          || ') deleted on ' || to_char(gone.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+          || ', entered again on ' || to_char(again.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+ FROM finance_loanevent gone
+ JOIN finance_loanevent again
+   ON again.reference = gone.reference AND again.pgh_label = 'insert' AND again.pgh_id > gone.pgh_id
+      AND again.pgh_obj_id <> gone.pgh_obj_id
+ LEFT JOIN finance_loan now ON now.id = again.pgh_obj_id
+ WHERE gone.pgh_label = 'delete'
+   AND (gone.disbursed_on BETWEEN %(first)s AND %(last)s
+        OR COALESCE(now.disbursed_on, again.disbursed_on) BETWEEN %(first)s AND %(last)s)
+ ORDER BY again.pgh_obj_id, gone.pgh_id DESC)
+"""  # noqa: S608 - constant SQL; values are parameters
+
+# The audit trail of the stock units that arrived in the month at some point, each event with
+# the arrival date of the version before it.
+STOCK_EVENTS = """
+CREATE TEMP TABLE dq_stock_event ON COMMIT DROP AS
+SELECT e.pgh_id, e.pgh_obj_id, e.pgh_label, e.pgh_created_at, e.dealer_id, e.vin, e.arrived_on,
+       lag(e.arrived_on) OVER (PARTITION BY e.pgh_obj_id ORDER BY e.pgh_id) AS previous_arrived_on
+FROM inventory_stockunitevent e
+WHERE e.pgh_obj_id IN (SELECT pgh_obj_id FROM inventory_stockunitevent WHERE arrived_on BETWEEN %(first)s AND %(last)s)
+"""
+
+STOCK_INTEGRITY = f"""
+{INSERT}
+(SELECT COALESCE(x.dealer_id, u.dealer_id), 'integrity', 'stock_arrival_moved_month', 'inventory.StockUnit',
+        COALESCE(x.pgh_obj_id, u.id), 1, (x.pgh_obj_id IS NOT NULL)::int, x.pgh_obj_id IS NOT NULL,
+        COALESCE(x.detail, '')
+ FROM (SELECT id, dealer_id FROM inventory_stockunit WHERE arrived_on BETWEEN %(first)s AND %(last)s) u
+ FULL JOIN (
+   SELECT DISTINCT ON (e.pgh_obj_id) e.pgh_obj_id, e.dealer_id,
+          e.vin || ': arrival date ' || e.previous_arrived_on || ' -> ' || e.arrived_on || ' on '
+            || to_char(e.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI') AS detail
+   FROM dq_stock_event e
+   WHERE e.pgh_label = 'update' AND e.pgh_created_at >= %(cutoff_ts)s
+     AND date_trunc('month', e.previous_arrived_on) <> date_trunc('month', e.arrived_on)
+     AND (e.previous_arrived_on BETWEEN %(first)s AND %(last)s OR e.arrived_on BETWEEN %(first)s AND %(last)s)
+   ORDER BY e.pgh_obj_id, e.pgh_id DESC
+ ) x ON x.pgh_obj_id = u.id)
+UNION ALL
+(SELECT DISTINCT ON (again.pgh_obj_id) again.dealer_id, 'integrity', 'stock_unit_deleted_reentered',
+        'inventory.StockUnit', again.pgh_obj_id, 1, 1, true,
+        again.vin || ': unit #' || gone.pgh_obj_id || ' (arrived ' || COALESCE(gone.arrived_on::text, '-')
+          || ') deleted on ' || to_char(gone.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+          || ', entered again (arrived ' || COALESCE(COALESCE(now.arrived_on, again.arrived_on)::text, '-') || ') on '
+          || to_char(again.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI')
+ FROM inventory_stockunitevent gone
+ JOIN inventory_stockunitevent again
+   ON again.vin = gone.vin AND again.pgh_label = 'insert' AND again.pgh_id > gone.pgh_id
+      AND again.pgh_obj_id <> gone.pgh_obj_id
+ LEFT JOIN inventory_stockunit now ON now.id = again.pgh_obj_id
+ WHERE gone.pgh_label = 'delete'
+   AND (COALESCE(gone.arrived_on, gone.ordered_on) BETWEEN %(first)s AND %(last)s
+        OR COALESCE(now.arrived_on, again.arrived_on, now.ordered_on, again.ordered_on) BETWEEN %(first)s AND %(last)s)
+ ORDER BY again.pgh_obj_id, gone.pgh_id DESC)
+"""  # noqa: S608 - constant SQL; values are parameters
+
+CUSTOMER_INTEGRITY = f"""
+{INSERT}
+SELECT COALESCE(x.dealer_id, c.home_dealer_id), 'integrity', 'customer_deleted_reentered', 'customers.Customer',
+       COALESCE(x.pgh_obj_id, c.id), 1, (x.pgh_obj_id IS NOT NULL)::int, x.pgh_obj_id IS NOT NULL,
+       COALESCE(x.detail, '')
+FROM (
+  SELECT id, home_dealer_id FROM customers_customer WHERE created_at >= %(start_ts)s AND created_at < %(end_ts)s
+) c
+FULL JOIN (
+  SELECT DISTINCT ON (again.pgh_obj_id) again.pgh_obj_id, again.home_dealer_id AS dealer_id,
+         'customer #' || gone.pgh_obj_id || ' (created '
+           || to_char(gone.created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD') || ') deleted on '
+           || to_char(gone.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI') || ', entered again on '
+           || to_char(again.pgh_created_at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI') AS detail
+  FROM customers_customerevent again
+  JOIN customers_customerevent gone
+    ON gone.home_dealer_id = again.home_dealer_id AND gone.phone = again.phone AND gone.pgh_label = 'delete'
+       AND gone.pgh_id < again.pgh_id AND gone.pgh_obj_id <> again.pgh_obj_id
+  WHERE again.pgh_label = 'insert' AND again.pgh_created_at >= %(start_ts)s AND again.pgh_created_at < %(end_ts)s
+  ORDER BY again.pgh_obj_id, gone.pgh_id DESC
+) x ON x.pgh_obj_id = c.id
+"""  # noqa: S608 - constant SQL; values are parameters
+
+FAMILIES = [
+    COMPLETENESS, VALIDITY, CONSISTENCY, TIMELINESS, LAG_TABLE, IMPORT_LAG,
+    SALE_EVENTS, INTEGRITY, LOAN_EVENTS, LOAN_INTEGRITY, STOCK_EVENTS, STOCK_INTEGRITY, CUSTOMER_INTEGRITY,
+]  # fmt: skip
+
+# The temporary tables the families create (dropped first, should a run in this session have left them).
+TEMP_TABLES = ("dq_result", "dq_lag", "dq_sale_event", "dq_loan_event", "dq_stock_event")
 
 # Per dealer and dimension: a record counts once (failing if any of its rules fails), an
 # import counts its rows.

@@ -96,19 +96,43 @@ FROM (
 WHERE q.month = %(month)s AND q.dealer_id = lags.dealer_id
 """
 
-# Suspicious patterns, per dealer: figures the alerts are raised from.
+# Suspicious patterns, per dealer: figures the alerts are raised from. ``sales``: the sales the
+# integrity dimension checked (its denominator also counts loans, stock units and customers).
 SUSPICIOUS = """
+WITH sales AS (
+  SELECT dealer_id, count(DISTINCT record_id) AS sales FROM dq_result
+  WHERE dimension = 'integrity' AND record_type = 'inventory.Sale' GROUP BY dealer_id
+)
 SELECT q.dealer_id,
        count(i.id) FILTER (WHERE i.rule IN ('sale_backdated', 'sale_moved_month')) AS backdated,
        count(i.id) FILTER (WHERE i.rule = 'sale_moved_month') AS moved,
-       q.integrity_checked AS sales,
-       count(i.id) FILTER (WHERE i.rule = 'sale_deleted_reentered') AS reentered,
+       COALESCE(min(sales.sales), 0) AS sales,
+       count(i.id) FILTER (WHERE i.rule = 'sale_deleted_reentered') AS sales_reentered,
+       count(i.id) FILTER (WHERE i.rule = 'loan_deleted_reentered') AS loans_reentered,
+       count(i.id) FILTER (WHERE i.rule = 'stock_unit_deleted_reentered') AS units_reentered,
+       count(i.id) FILTER (WHERE i.rule = 'customer_deleted_reentered') AS customers_reentered,
+       count(i.id) FILTER (WHERE i.rule = 'sale_edited_after_cutoff') AS sales_edited,
+       count(i.id) FILTER (WHERE i.rule = 'loan_edited_after_close') AS loans_edited,
+       count(i.id) FILTER (WHERE i.rule = 'stock_arrival_moved_month') AS arrivals_moved,
        q.overall, previous.overall AS previous_overall
 FROM datahub_dataqualityscore q
+LEFT JOIN sales ON sales.dealer_id = q.dealer_id
 LEFT JOIN datahub_dataissue i ON i.dealer_id = q.dealer_id AND i.month = q.month
 LEFT JOIN datahub_dataqualityscore previous ON previous.dealer_id = q.dealer_id AND previous.month = %(previous_month)s
 WHERE q.month = %(month)s
-GROUP BY q.dealer_id, q.integrity_checked, q.overall, previous.overall
+GROUP BY q.dealer_id, q.overall, previous.overall
+"""
+
+# Records whose audited months changed since a day, by the date that places them in a month.
+MONTHS_TOUCHED = """
+SELECT date_trunc('month', sold_on)::date FROM inventory_saleevent
+WHERE pgh_created_at >= %(since)s AND sold_on BETWEEN %(earliest)s AND %(latest)s
+UNION
+SELECT date_trunc('month', disbursed_on)::date FROM finance_loanevent
+WHERE pgh_created_at >= %(since)s AND disbursed_on BETWEEN %(earliest)s AND %(latest)s
+UNION
+SELECT date_trunc('month', arrived_on)::date FROM inventory_stockunitevent
+WHERE pgh_created_at >= %(since)s AND arrived_on BETWEEN %(earliest)s AND %(latest)s
 """
 
 
@@ -129,7 +153,8 @@ def data_quality_compute(*, month: date, started_by_id: int | None = None) -> Jo
 
 def data_quality_nightly(*, as_of: date, started_by_id: int | None = None) -> list[JobRun]:
     """The nightly job: last month, this month to date, and any earlier month of the past year
-    whose sales were written since yesterday (late edits are what integrity looks for)."""
+    whose sales, loans or stock units were written since yesterday (late edits are what
+    integrity looks for; customers are judged in the month they are entered)."""
     this_month = as_of.replace(day=1)
     months = {this_month - relativedelta(months=1), this_month}
     months |= _months_touched_since(
@@ -139,15 +164,11 @@ def data_quality_nightly(*, as_of: date, started_by_id: int | None = None) -> li
 
 
 def _months_touched_since(day: date, *, earliest: date, latest: date) -> set[date]:
-    """Months (from ``earliest`` to ``latest``'s) of the sales written from ``day`` on."""
+    """Months (from ``earliest`` to ``latest``'s) of the sales, loans (disbursement) and stock
+    units (arrival) written from ``day`` on."""
+    since = timezone.make_aware(datetime.combine(day, time.min))
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT DISTINCT date_trunc('month', sold_on)::date FROM inventory_saleevent
-            WHERE pgh_created_at >= %s AND sold_on BETWEEN %s AND %s
-            """,
-            [timezone.make_aware(datetime.combine(day, time.min)), earliest, latest],
-        )
+        cursor.execute(MONTHS_TOUCHED, {"since": since, "earliest": earliest, "latest": latest})
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -167,7 +188,7 @@ def _month_compute(*, month: date, on: date) -> QualityResult:
     with connection.cursor() as cursor:
         # One computation of a month at a time (the nightly job and a re-run from the page).
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.quality'), %s)", [month.toordinal()])
-        for table in ("dq_result", "dq_lag", "dq_sale_event"):
+        for table in rules.TEMP_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(rules.RESULT_TABLE)
         for family in rules.FAMILIES:
@@ -188,25 +209,47 @@ def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
     """Alerts for the month's suspicious patterns, raised once per (dealer, month, rule); the
     messages are written in the portal's language."""
     cursor.execute(SUSPICIOUS, params)
+    columns = [column.name for column in cursor.description]
     month, now = params["month"], params["now"]
     alerts = []
     with translation.override(settings.LANGUAGE_CODE):
-        for dealer_id, backdated, moved, sales, reentered, overall, previous in cursor.fetchall():
+        for f in (dict(zip(columns, values, strict=True)) for values in cursor.fetchall()):
+            dealer_id = f["dealer_id"]
             # Sales moved across a month end are deliberate; late entries are suspicious when
-            # they are a good share of the month (a few are everyday sloppiness).
-            if moved >= settings.DATA_QUALITY_ALERT_MOVED_SALES or (
-                backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES
-                and 100 * backdated >= settings.DATA_QUALITY_ALERT_BACKDATED_SHARE * sales
+            # they are a good share of the month's sales (a few are everyday sloppiness).
+            if f["moved"] >= settings.DATA_QUALITY_ALERT_MOVED_SALES or (
+                f["backdated"] >= settings.DATA_QUALITY_ALERT_BACKDATED_SALES
+                and 100 * f["backdated"] >= settings.DATA_QUALITY_ALERT_BACKDATED_SHARE * f["sales"]
             ):
                 message = _("%(n)s of %(sales)s sales back-dated or moved, %(moved)s of them across a month end.") % {
-                    "n": backdated,
-                    "sales": sales,
-                    "moved": moved,
+                    "n": f["backdated"],
+                    "sales": f["sales"],
+                    "moved": f["moved"],
                 }
                 alerts.append((dealer_id, DataQualityAlert.Rule.REPEATED_BACKDATING, message))
-            if reentered:
-                message = _("Sales deleted and entered again: %(n)s.") % {"n": reentered}
+            # Deleting a record and entering it again erases its history: always worth a look.
+            reentered = {kind: f[f"{kind}_reentered"] for kind in ("sales", "loans", "units", "customers")}
+            if any(reentered.values()):
+                message = (
+                    _(
+                        "Deleted and entered again: %(sales)s sales, %(loans)s loans, %(units)s stock units, "
+                        "%(customers)s customers."
+                    )
+                    % reentered
+                )
                 alerts.append((dealer_id, DataQualityAlert.Rule.DELETED_REENTERED, message))
+            # One late correction happens; several rewrite figures already reported or booked.
+            edited = {"sales": f["sales_edited"], "loans": f["loans_edited"], "arrivals": f["arrivals_moved"]}
+            if sum(edited.values()) >= settings.DATA_QUALITY_ALERT_CLOSED_EDITS:
+                message = (
+                    _(
+                        "Changed after their month closed: %(sales)s sales, %(loans)s loans, "
+                        "%(arrivals)s stock arrival dates."
+                    )
+                    % edited
+                )
+                alerts.append((dealer_id, DataQualityAlert.Rule.EDITED_AFTER_CLOSE, message))
+            overall, previous = f["overall"], f["previous_overall"]
             drop = settings.DATA_QUALITY_ALERT_SCORE_DROP
             if complete_month and overall is not None and previous is not None and previous - overall >= drop:
                 message = _("The overall score fell from %(before)s to %(after)s.") % {

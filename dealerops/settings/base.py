@@ -241,7 +241,8 @@ HEALTH_MIN_SAMPLES = {
 # more than this many hours after their events is late; a loan sale needs its loan recorded
 # within this many days. Alerts: this many sales moved across a month end, or this many
 # back-dated or moved sales making at least this share (%) of the month's sales; a fall of the
-# overall score by this many points from the month before.
+# overall score by this many points from the month before; this many records (sales, loans,
+# stock arrivals) changed after their month closed.
 DATA_QUALITY_BACKDATE_DAYS = env_int("DATA_QUALITY_BACKDATE_DAYS", 7)
 DATA_QUALITY_LAG_LIMIT_HOURS = env_int("DATA_QUALITY_LAG_LIMIT_HOURS", 48)
 DATA_QUALITY_LOAN_GRACE_DAYS = env_int("DATA_QUALITY_LOAN_GRACE_DAYS", 7)
@@ -249,3 +250,4 @@ DATA_QUALITY_ALERT_MOVED_SALES = env_int("DATA_QUALITY_ALERT_MOVED_SALES", 3)
 DATA_QUALITY_ALERT_BACKDATED_SALES = env_int("DATA_QUALITY_ALERT_BACKDATED_SALES", 3)
 DATA_QUALITY_ALERT_BACKDATED_SHARE = env_int("DATA_QUALITY_ALERT_BACKDATED_SHARE", 20)
 DATA_QUALITY_ALERT_SCORE_DROP = env_int("DATA_QUALITY_ALERT_SCORE_DROP", 20)
+DATA_QUALITY_ALERT_CLOSED_EDITS = env_int("DATA_QUALITY_ALERT_CLOSED_EDITS", 3)

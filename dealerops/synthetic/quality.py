@@ -1,8 +1,8 @@
 """The data-quality side of a generated network: a few tampering patterns on dealers of the
 first region (written through the ORM, so the audit triggers record them as a dealer's edits
 would be), then every dealer's data quality for the recent months, as the nightly job would
-have left them. The generated sales are loaded with the triggers off, so their entry events
-are written here first, dated when each sale was recorded."""
+have left them. The generated sales, loans, stock units and customers are loaded with the
+triggers off, so their entry events are written here first, dated when each was entered."""
 
 from datetime import date, timedelta
 
@@ -11,9 +11,11 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 from django.db.models import Count, F, Value
 from django.db.models.functions import Concat
+from psycopg import sql
 
 from channels.models import Dealer, DealerKind, Region
 from datahub.quality.services import data_quality_compute
+from dealerops.audit import AUDITED
 from dealerops.synthetic.spec import NetworkSpec
 from inventory.models import Payment, Sale
 
@@ -22,11 +24,11 @@ MOVED_SALES = 3  # enough for the "several back-dated or moved sales" alert
 
 
 def quality_build(spec: NetworkSpec, *, months: int = QUALITY_MONTHS) -> int:
-    """Give the generated sales their entry events, tamper with a few sales, then score the
+    """Give the generated records their entry events, tamper with a few sales, then score the
     last ``months`` months (at most the network's); returns the dealers scored, summed over
     the months."""
     this_month = spec.end_date.replace(day=1)
-    _record_entries()
+    record_entries()
     if spec.months >= 3:
         _tamper(last_complete=this_month - relativedelta(months=1))
     count = min(months, spec.months)
@@ -35,23 +37,38 @@ def quality_build(spec: NetworkSpec, *, months: int = QUALITY_MONTHS) -> int:
     )
 
 
-# The insert event a trigger would have written when each sale was entered (at its
-# ``recorded_at``), for the sales loaded without triggers: integrity compares later edits
-# with these, and a sale entered days after it was made shows as back-dated.
-RECORD_ENTRIES = """
-INSERT INTO inventory_saleevent
-  (pgh_created_at, pgh_label, pgh_obj_id, id, stock_unit_id, dealer_id, customer_id, salesperson, sold_on,
-   transaction_price, payment, registered_city, recorded_at, updated_at)
-SELECT s.recorded_at, 'insert', s.id, s.id, s.stock_unit_id, s.dealer_id, s.customer_id, s.salesperson, s.sold_on,
-       s.transaction_price, s.payment, s.registered_city, s.recorded_at, s.updated_at
-FROM inventory_sale s
-WHERE NOT EXISTS (SELECT 1 FROM inventory_saleevent e WHERE e.pgh_obj_id = s.id)
-"""
+# When each audited record was entered, for the insert event a trigger would have written:
+# integrity compares later edits with these, and a sale entered days after it was made shows as
+# back-dated.
+ENTRY_TIMES = {
+    "inventory.Sale": "recorded_at",
+    "finance.Loan": "created_at",
+    "inventory.StockUnit": "created_at",
+    "customers.Customer": "created_at",
+}
 
 
-def _record_entries() -> None:
+def record_entries() -> None:
+    """The insert events of the records loaded with the triggers off (those without any
+    event), dated when each was entered: one ``INSERT ... SELECT`` per audited table."""
     with connection.cursor() as cursor:
-        cursor.execute(RECORD_ENTRIES)
+        for label, entered_at in ENTRY_TIMES.items():
+            audited = AUDITED[label]
+            event = audited.event_model._meta
+            columns = [f.column for f in event.concrete_fields if not f.column.startswith("pgh_")]
+            cursor.execute(
+                sql.SQL(
+                    "INSERT INTO {event} (pgh_created_at, pgh_label, pgh_obj_id, {columns}) "
+                    "SELECT t.{entered_at}, 'insert', t.id, {values} FROM {table} t "
+                    "WHERE NOT EXISTS (SELECT 1 FROM {event} e WHERE e.pgh_obj_id = t.id)"
+                ).format(
+                    event=sql.Identifier(event.db_table),
+                    columns=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
+                    entered_at=sql.Identifier(entered_at),
+                    values=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(column)) for column in columns),
+                    table=sql.Identifier(audited.model._meta.db_table),
+                )
+            )
 
 
 @transaction.atomic

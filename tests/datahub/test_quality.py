@@ -17,6 +17,7 @@ from channels.models import HealthMetric
 from customers.models import Customer
 from datahub.models import DataIssue, DataQualityAlert, DataQualityScore, ImportBatch, ImportKind
 from datahub.quality import services
+from finance.models import CommissionPeriod, Loan, LoanStatus, PeriodStatus
 from inventory.models import Payment, Sale, StockStatus, StockUnit
 from tests.channels.health import compute as compute_health
 from tests.channels.health import metric, sell
@@ -37,6 +38,9 @@ OCTOBER = dt.date(2026, 10, 1)
 NOVEMBER = dt.date(2026, 11, 1)
 COMPUTED_ON = dt.date(2026, 11, 7)
 SaleEvent = apps.get_model("inventory", "SaleEvent")
+StockUnitEvent = apps.get_model("inventory", "StockUnitEvent")
+LoanEvent = apps.get_model("finance", "LoanEvent")
+CustomerEvent = apps.get_model("customers", "CustomerEvent")
 
 
 def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -68,11 +72,14 @@ def entered(sale: Sale, when: dt.datetime, label: str = "insert") -> None:
 
 
 def on_time(dealer, sold_on: dt.date, **fields) -> Sale:
-    """A sale entered (and last changed) on its sale day, in the record and in the audit trail."""
+    """A sale entered (and last changed) on its sale day, in the record and in the audit trail;
+    its unit's audit events are dated on its arrival day."""
     sale = sell(dealer, sold_on, recorded_at=at(sold_on), **fields)
     Sale.objects.filter(pk=sale.pk).update(updated_at=at(sold_on))
     entered(sale, at(sold_on))
     entered(sale, at(sold_on), label="update")
+    unit = sale.stock_unit
+    StockUnitEvent.objects.filter(pgh_obj_id=unit.pk).update(pgh_created_at=at(unit.arrived_on))
     return sale
 
 
@@ -243,16 +250,17 @@ def test_integrity_reads_the_audit_trail(dealer, monkeypatch):
     Sale.objects.filter(pk=edited.pk).update(salesperson="Li Na")
     entered(edited, at(dt.date(2026, 11, 6), 12), label="update")
     first = on_time(dealer, dt.date(2026, 10, 12))
-    unit = first.stock_unit
+    unit, first_pk = first.stock_unit, first.pk
     first.delete()
-    SaleEvent.objects.filter(pgh_obj_id=first.pk, pgh_label="delete").update(pgh_created_at=at(dt.date(2026, 10, 13)))
+    SaleEvent.objects.filter(pgh_obj_id=first_pk, pgh_label="delete").update(pgh_created_at=at(dt.date(2026, 10, 13)))
     again = SaleFactory(dealer=dealer, stock_unit=unit, customer=first.customer, sold_on=dt.date(2026, 10, 14))
     entered(again, at(dt.date(2026, 10, 14)))
 
     compute(monkeypatch)
 
-    # Six sales of October now (the deleted one is gone); five carry an integrity issue.
-    assert counts(score(dealer), "integrity") == (Decimal("16.67"), 1, 6)
+    # Six sales of October now (the deleted one is gone); five carry an integrity issue. The
+    # units of five of them arrived in October (ten days before the sale) and are sound.
+    assert counts(score(dealer), "integrity") == (Decimal("54.55"), 6, 11)
     assert issues(dealer, "integrity") == sorted(
         [
             ("sale_backdated", backdated.pk),
@@ -274,6 +282,216 @@ def test_integrity_reads_the_audit_trail(dealer, monkeypatch):
     compute(monkeypatch, month=NOVEMBER)
     # The moved sale also counts in the month it left.
     assert issues(dealer, "integrity", NOVEMBER) == [("sale_moved_month", moved.pk)]
+
+
+def stamp(event_model, pk: int, when: dt.datetime) -> None:
+    """Date the latest audit event of record ``pk`` (the write just made) at ``when``."""
+    latest = event_model.objects.filter(pgh_obj_id=pk).order_by("-pgh_id").values("pgh_id")[:1]
+    event_model.objects.filter(pgh_id__in=latest).update(pgh_created_at=when)
+
+
+def disbursed(dealer, disbursed_on: dt.date, **fields) -> Loan:
+    """A loan disbursed on ``disbursed_on`` on a September sale (so only the loan is October's),
+    entered on its disbursement day."""
+    sale = fields.pop("sale", None) or on_time(dealer, dt.date(2026, 9, 25), payment=Payment.LOAN)
+    loan = LoanFactory(sale=sale, disbursed_on=disbursed_on, **fields)
+    stamp(LoanEvent, loan.pk, at(disbursed_on))
+    return loan
+
+
+def snapshot(dealer, month: dt.date = OCTOBER) -> tuple[dict, list[dict]]:
+    """The month's score (less its computation time) and issues, to compare two runs."""
+    row = DataQualityScore.objects.filter(dealer=dealer, month=month).values().get()
+    row.pop("computed_at")
+    return row, list(DataIssue.objects.filter(dealer=dealer, month=month).order_by("id").values())
+
+
+def test_integrity_of_loans_edits_after_the_month_closed_moves_and_re_entries(network, monkeypatch, client_for):
+    dealer = network.home_dealer
+    sound = disbursed(dealer, dt.date(2026, 10, 2))
+    # Paid off after the cut-off: the loan's lifecycle, not an edit.
+    Loan.objects.filter(pk=sound.pk).update(status=LoanStatus.PAID_OFF_EARLY, closed_on=dt.date(2026, 11, 20))
+    stamp(LoanEvent, sound.pk, at(dt.date(2026, 11, 20)))
+    regraded = disbursed(dealer, dt.date(2026, 10, 5))
+    Loan.objects.filter(pk=regraded.pk).update(credit_grade="A")
+    stamp(LoanEvent, regraded.pk, at(dt.date(2026, 11, 6), 12))  # after the cut-off (end of 5 November)
+    rerated = disbursed(dealer, dt.date(2026, 10, 6), buy_rate=Decimal("0.030000"))
+    Loan.objects.filter(pk=rerated.pk).update(buy_rate=Decimal("0.025000"))
+    stamp(LoanEvent, rerated.pk, at(dt.date(2026, 11, 4)))  # before the cut-off
+    moved = disbursed(dealer, dt.date(2026, 10, 30))
+    Loan.objects.filter(pk=moved.pk).update(disbursed_on=dt.date(2026, 11, 2))
+    stamp(LoanEvent, moved.pk, at(dt.date(2026, 11, 2)))
+    first = disbursed(dealer, dt.date(2026, 10, 8), reference="LN-REENTERED")
+    sale, first_pk = first.sale, first.pk
+    first.delete()
+    stamp(LoanEvent, first_pk, at(dt.date(2026, 10, 9)))
+    again = disbursed(dealer, dt.date(2026, 10, 8), reference="LN-REENTERED", sale=sale)
+    stamp(LoanEvent, again.pk, at(dt.date(2026, 10, 10)))
+    checked_as_committed()
+
+    compute(monkeypatch)
+
+    # Loans disbursed in October: sound, regraded, rerated, again, plus the moved one flagged for
+    # October; three carry an issue (the sales are September's, the customers November's).
+    assert counts(score(dealer), "integrity") == (Decimal("40.00"), 2, 5)
+    assert issues(dealer, "integrity") == sorted(
+        [
+            ("loan_edited_after_close", regraded.pk),
+            ("loan_moved_month", moved.pk),
+            ("loan_deleted_reentered", again.pk),
+        ]
+    )
+    assert DataIssue.objects.get(rule="loan_edited_after_close").detail == (
+        "1 edit(s) after the reporting cut-off, last on 2026-11-06 12:00 (credit_grade)"
+    )
+    assert DataIssue.objects.get(rule="loan_moved_month", month=OCTOBER).detail == (
+        f"{moved.reference}: disbursement date 2026-10-30 -> 2026-11-02 on 2026-11-02 10:00"
+    )
+    assert DataIssue.objects.get(rule="loan_deleted_reentered").detail == (
+        f"LN-REENTERED: loan #{first_pk} (disbursed 2026-10-08) deleted on 2026-10-09 10:00, "
+        "entered again on 2026-10-10 10:00"
+    )
+    alert = DataQualityAlert.objects.get(dealer=dealer, rule=DataQualityAlert.Rule.DELETED_REENTERED)
+    assert alert.message == "Deleted and entered again: 0 sales, 1 loans, 0 stock units, 0 customers."
+    first_run = snapshot(dealer)
+    compute(monkeypatch)
+    assert snapshot(dealer) == first_run  # idempotent: same numbers, same issues, same detection times
+
+    # Finance closes October's commission period on 3 November, before the cut-off: the
+    # re-rating of the 4th now falls after the close too.
+    CommissionPeriod.objects.create(month=OCTOBER, status=PeriodStatus.CLOSED, closed_at=at(dt.date(2026, 11, 3), 9))
+    compute(monkeypatch)
+    assert counts(score(dealer), "integrity") == (Decimal("20.00"), 1, 5)
+    edited = DataIssue.objects.filter(rule="loan_edited_after_close").order_by("record_id")
+    assert [(issue.record_id, issue.detail) for issue in edited] == [
+        (regraded.pk, "1 edit(s) after the commission period closed on 2026-11-03 09:00, last on 2026-11-06 12:00 "
+         "(credit_grade)"),
+        (rerated.pk, "1 edit(s) after the commission period closed on 2026-11-03 09:00, last on 2026-11-04 10:00 "
+         "(buy_rate)"),
+    ]  # fmt: skip
+
+    # The moved loan also counts in the month it entered (November, scored to the 7th).
+    compute(monkeypatch, month=NOVEMBER)
+    assert counts(score(dealer, NOVEMBER), "integrity") == (Decimal("0.00"), 0, 1)
+    assert issues(dealer, "integrity", NOVEMBER) == [("loan_moved_month", moved.pk)]
+
+    # The dealer page filters by the new rules and links the loan.
+    page = client_for(network.regional_manager).get(
+        f"/data-quality/dealers/{dealer.pk}/", {"month": "2026-10", "rule": "loan_deleted_reentered"}
+    )
+    [line] = page.context["lines"]
+    assert (line.issue.record_id, line.url) == (again.pk, again.get_absolute_url())
+    assert "Loan deleted and entered again" in page.content.decode()
+
+
+def test_integrity_of_stock_units_arrivals_moved_after_the_cut_off_and_re_entries(dealer, monkeypatch):
+    def arrived(arrived_on: dt.date, **fields) -> StockUnit:
+        unit = StockUnitFactory(dealer=dealer, arrived_on=arrived_on, **fields)
+        stamp(StockUnitEvent, unit.pk, at(arrived_on))
+        return unit
+
+    def move(unit: StockUnit, arrived_on: dt.date, when: dt.datetime) -> None:
+        StockUnit.objects.filter(pk=unit.pk).update(arrived_on=arrived_on)
+        stamp(StockUnitEvent, unit.pk, when)
+
+    sound = arrived(dt.date(2026, 10, 3))
+    moved_late = arrived(dt.date(2026, 10, 31))
+    move(moved_late, dt.date(2026, 11, 1), at(dt.date(2026, 11, 6), 12))  # after October's cut-off
+    moved_in_time = arrived(dt.date(2026, 10, 30))
+    move(moved_in_time, dt.date(2026, 11, 2), at(dt.date(2026, 11, 3)))  # before it
+    moved_within = arrived(dt.date(2026, 10, 10))
+    move(moved_within, dt.date(2026, 10, 12), at(dt.date(2026, 11, 6), 12))  # same month
+    first = arrived(dt.date(2026, 10, 5), vin="LFV2A21K8N3000077")
+    first_pk = first.pk
+    first.delete()
+    stamp(StockUnitEvent, first_pk, at(dt.date(2026, 10, 20)))
+    again = arrived(dt.date(2026, 10, 21), vin="LFV2A21K8N3000077")  # its stock age starts again
+
+    compute(monkeypatch)
+
+    # Units arrived in October: sound, moved within, again, plus the one moved out after the
+    # cut-off; two carry an issue.
+    assert counts(score(dealer), "integrity") == (Decimal("50.00"), 2, 4)
+    assert issues(dealer, "integrity") == sorted(
+        [("stock_arrival_moved_month", moved_late.pk), ("stock_unit_deleted_reentered", again.pk)]
+    )
+    assert DataIssue.objects.get(rule="stock_arrival_moved_month").detail == (
+        f"{moved_late.vin}: arrival date 2026-10-31 -> 2026-11-01 on 2026-11-06 12:00"
+    )
+    assert DataIssue.objects.get(rule="stock_unit_deleted_reentered").detail == (
+        f"LFV2A21K8N3000077: unit #{first_pk} (arrived 2026-10-05) deleted on 2026-10-20 10:00, "
+        "entered again (arrived 2026-10-21) on 2026-10-21 10:00"
+    )
+    alert = DataQualityAlert.objects.get(dealer=dealer, rule=DataQualityAlert.Rule.DELETED_REENTERED)
+    assert alert.message == "Deleted and entered again: 0 sales, 0 loans, 1 stock units, 0 customers."
+    first_run = snapshot(dealer)
+    compute(monkeypatch)
+    assert snapshot(dealer) == first_run
+
+    # November (scored to the 7th, its cut-off ahead): both units moved into it count, unflagged.
+    compute(monkeypatch, month=NOVEMBER)
+    assert counts(score(dealer, NOVEMBER), "integrity") == (Decimal("100.00"), 2, 2)
+    assert sound.pk
+
+
+def test_integrity_of_customers_deleted_and_entered_again(dealer, monkeypatch):
+    def customer(created: dt.datetime, **fields) -> Customer:
+        record = CustomerFactory(**{"home_dealer": dealer, **fields})
+        Customer.objects.filter(pk=record.pk).update(created_at=created)
+        CustomerEvent.objects.filter(pgh_obj_id=record.pk).update(pgh_created_at=created)  # insert and update
+        return record
+
+    sound = customer(at(dt.date(2026, 10, 3)))
+    first = customer(at(dt.date(2026, 9, 1)), phone="13900000001")
+    first_pk = first.pk
+    first.delete()
+    stamp(CustomerEvent, first_pk, at(dt.date(2026, 10, 10)))
+    again = customer(at(dt.date(2026, 10, 11)), phone="13900000001")
+    # The same phone deleted at another dealer: not this dealer's history.
+    elsewhere = customer(at(dt.date(2026, 9, 1)), phone="13900000002", home_dealer=DealerFactory())
+    elsewhere_pk = elsewhere.pk
+    elsewhere.delete()
+    stamp(CustomerEvent, elsewhere_pk, at(dt.date(2026, 10, 12)))
+    new_here = customer(at(dt.date(2026, 10, 13)), phone="13900000002")
+
+    compute(monkeypatch)
+
+    # Customers created in October: sound, again, new_here; one re-entered.
+    assert counts(score(dealer), "integrity") == (Decimal("66.67"), 2, 3)
+    assert issues(dealer, "integrity") == [("customer_deleted_reentered", again.pk)]
+    assert DataIssue.objects.get(rule="customer_deleted_reentered").detail == (
+        f"customer #{first_pk} (created 2026-09-01) deleted on 2026-10-10 10:00, entered again on 2026-10-11 10:00"
+    )
+    assert (
+        "1390000" not in DataIssue.objects.get(rule="customer_deleted_reentered").detail
+    )  # no phone: managers read it
+    alert = DataQualityAlert.objects.get(dealer=dealer, rule=DataQualityAlert.Rule.DELETED_REENTERED)
+    assert alert.message == "Deleted and entered again: 0 sales, 0 loans, 0 stock units, 1 customers."
+    first_run = snapshot(dealer)
+    compute(monkeypatch)
+    assert snapshot(dealer) == first_run
+    assert sound.pk and new_here.pk
+
+
+def test_several_records_changed_after_their_month_closed_raise_an_alert(dealer, monkeypatch, settings):
+    settings.DATA_QUALITY_ALERT_CLOSED_EDITS = 3
+    edited = on_time(dealer, dt.date(2026, 10, 15))
+    Sale.objects.filter(pk=edited.pk).update(salesperson="Li Na")
+    entered(edited, at(dt.date(2026, 11, 6), 12), label="update")
+    loan = disbursed(dealer, dt.date(2026, 10, 5))
+    Loan.objects.filter(pk=loan.pk).update(term_months=24)
+    stamp(LoanEvent, loan.pk, at(dt.date(2026, 11, 6), 12))
+    checked_as_committed()
+    compute(monkeypatch)
+    assert not DataQualityAlert.objects.filter(rule=DataQualityAlert.Rule.EDITED_AFTER_CLOSE).exists()
+
+    unit = StockUnitFactory(dealer=dealer, arrived_on=dt.date(2026, 10, 31))
+    StockUnit.objects.filter(pk=unit.pk).update(arrived_on=dt.date(2026, 11, 1))
+    stamp(StockUnitEvent, unit.pk, at(dt.date(2026, 11, 8)))
+    compute(monkeypatch, on=dt.date(2026, 11, 9))
+
+    alert = DataQualityAlert.objects.get(dealer=dealer, rule=DataQualityAlert.Rule.EDITED_AFTER_CLOSE)
+    assert alert.message == "Changed after their month closed: 1 sales, 1 loans, 1 stock arrival dates."
 
 
 def test_a_sale_moved_by_a_re_import_is_caught_from_the_imports_audit_events(network, monkeypatch):
@@ -460,3 +678,16 @@ def test_the_pages_read_a_fixed_number_of_queries_whatever_the_number_of_dealers
         client.get("/data-quality/")
     with django_assert_max_num_queries(len(few_issues)):
         client.get(dealer_url)
+
+
+def test_the_nightly_job_recomputes_the_month_of_a_late_loan_edit(dealer, monkeypatch):
+    loan = disbursed(dealer, dt.date(2026, 8, 5), sale=on_time(dealer, dt.date(2026, 8, 1), payment=Payment.LOAN))
+    Loan.objects.filter(pk=loan.pk).update(credit_grade="A")
+    stamp(LoanEvent, loan.pk, at(dt.date(2026, 11, 6), 12))  # yesterday, seen from the night of the 7th
+    checked_as_committed()
+    monkeypatch.setattr(services, "today", lambda: COMPUTED_ON)
+
+    runs = services.data_quality_nightly(as_of=COMPUTED_ON)
+
+    assert [run.period for run in runs] == ["2026-08", "2026-10", "2026-11"]
+    assert issues(dealer, "integrity", dt.date(2026, 8, 1)) == [("loan_edited_after_close", loan.pk)]
