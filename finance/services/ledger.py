@@ -56,7 +56,7 @@ ENSURE_PERIODS_OF = """
 WITH bounds AS (
   SELECT LEAST(
            (SELECT min(month) FROM finance_commissionperiod),
-           (SELECT date_trunc('month', min(disbursed_on))::date FROM finance_loan l {candidates}
+           (SELECT date_trunc('month', min(disbursed_on))::date FROM {loans}
              WHERE disbursed_on <= %(as_of)s AND status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured'))
          ) AS first_month
 )
@@ -69,7 +69,7 @@ SELECT (max(month) + interval '1 month')::date, 'open' FROM finance_commissionpe
 HAVING max(month) IS NOT NULL
 ON CONFLICT (month) DO NOTHING
 """
-ENSURE_PERIODS = ENSURE_PERIODS_OF.format(candidates="")
+ENSURE_PERIODS = ENSURE_PERIODS_OF.format(loans="finance_loan l")
 
 # Where an event of a month is booked: its own period while open, else the first open period
 # after it (a late event for a closed month). Events before the ledger's first period go to
@@ -103,7 +103,7 @@ due AS (
   SELECT l.id AS loan_id, l.dealer_id, l.lender_id, l.principal, l.annual_rate, l.buy_rate, l.term_months,
          l.credit_grade, l.disbursed_on, p.id AS policy_id, p.basis, p.cap_per_loan, p.max_markup,
          COALESCE(t.ratio, p.ratio) AS ratio, COALESCE(t.amount, p.amount) AS fixed_amount
-  FROM finance_loan l {{candidates}}
+  FROM {{loans}}
   JOIN finance_commissionpolicy p
     ON p.lender_id = l.lender_id AND l.disbursed_on >= p.effective_from
    AND (p.effective_to IS NULL OR l.disbursed_on <= p.effective_to)
@@ -161,7 +161,7 @@ due AS (
   SELECT a.id AS accrual_id, a.loan_id, a.dealer_id, a.lender_id, a.policy_id, a.amount AS accrued, a.basis,
          l.principal, l.annual_rate, l.buy_rate, l.term_months, l.credit_grade, l.closed_on,
          l.closed_on - l.disbursed_on AS days_on_book, s.share
-  FROM finance_loan l {{candidates}}
+  FROM {{loans}}
   JOIN finance_commissionentry a ON a.loan_id = l.id AND a.kind = 'accrual'
   JOIN LATERAL (
     SELECT s.share FROM finance_clawbackstep s
@@ -211,14 +211,17 @@ JOIN finance_loan l ON l.lender_id = t.lender_id AND l.disbursed_on >= t.disburs
  AND (t.disbursed_to IS NULL OR l.disbursed_on <= t.disbursed_to)
 WHERE l.status IN ({DISBURSED_STATUSES_SQL})
 """  # noqa: S608 - constants only
-CANDIDATES = f"JOIN {BATCH} b ON b.loan_id = l.id"
+# The loans a posting statement reads: all of them, or the batch's, each fetched by its key (the
+# fence, OFFSET 0, keeps the planner from hashing the whole loan table against the batch).
+ALL_LOANS = "finance_loan l"
+QUEUED_LOANS = f"{BATCH} b CROSS JOIN LATERAL (SELECT * FROM finance_loan WHERE id = b.loan_id OFFSET 0) l"  # noqa: S608
 
 # What a run leaves for later: loans whose disbursement or early closure falls after its date
 # and is not posted yet (a re-run for a past day, or a loan disbursed today). Queued again, so
 # every loan with something still to post is a candidate, whichever run comes next.
 REQUEUE_LATER_EVENTS = f"""
 INSERT INTO finance_postingcandidate (loan_id)
-SELECT l.id FROM finance_loan l {{candidates}}
+SELECT l.id FROM {{loans}}
 WHERE (l.status IN ({DISBURSED_STATUSES_SQL}) AND l.disbursed_on > %(as_of)s
        AND NOT EXISTS (SELECT 1 FROM finance_commissionentry e WHERE e.loan_id = l.id AND e.kind = 'accrual'))
    OR (l.status IN ({CLAWBACK_STATUSES_SQL}) AND l.closed_on > %(as_of)s
@@ -239,20 +242,18 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None, full: boo
         full = full or bulk or _needs_full_posting(as_of)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [POSTING_WORK_MEM])
-            candidates = "" if full else CANDIDATES
+            loans = ALL_LOANS if full else QUEUED_LOANS
             _take_candidates(cursor, full=full)
-            cursor.execute(ENSURE_PERIODS_OF.format(candidates=candidates), params)
+            cursor.execute(ENSURE_PERIODS_OF.format(loans=loans), params)
             upkeep = index_and_key_upkeep_after(LEDGER, unique_indexes=True) if bulk else nullcontext()
             with upkeep:
-                accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], candidates=candidates)
+                accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], loans=loans)
                 cursor.execute(accrual_sql, params)
                 accruals, accrued = cursor.fetchone()
-                clawback_sql = CLAWBACKS.format(
-                    on_conflict="" if bulk else ON_CONFLICT["clawback"], candidates=candidates
-                )
+                clawback_sql = CLAWBACKS.format(on_conflict="" if bulk else ON_CONFLICT["clawback"], loans=loans)
                 cursor.execute(clawback_sql, params)
                 clawbacks, clawed_back = cursor.fetchone()
-            cursor.execute(REQUEUE_LATER_EVENTS.format(candidates=candidates), params)
+            cursor.execute(REQUEUE_LATER_EVENTS.format(loans=loans), params)
             if not full:
                 cursor.execute(f"DROP TABLE {BATCH}")
         run.rows = accruals + clawbacks
