@@ -250,6 +250,10 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None, full: boo
                 accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], loans=loans)
                 cursor.execute(accrual_sql, params)
                 accruals, accrued = cursor.fetchone()
+                if bulk:
+                    # The planner has no figures for the accruals just loaded (and no index on
+                    # them): guessing a handful, it would rescan the whole ledger per closed loan.
+                    cursor.execute(f"ANALYZE {LEDGER}")
                 clawback_sql = CLAWBACKS.format(on_conflict="" if bulk else ON_CONFLICT["clawback"], loans=loans)
                 cursor.execute(clawback_sql, params)
                 clawbacks, clawed_back = cursor.fetchone()
