@@ -288,7 +288,7 @@ def _is_first_large_posting(as_of: date) -> bool:
 def _needs_full_posting(as_of: date) -> bool:
     """The first posting reads every loan (loans loaded before the queue's triggers, or with
     them bypassed, were never queued), and so does a re-run for a day before the last
-    successful posting's: a correction, where reading everything costs little."""
+    successful posting's: a correction, rare enough to afford reading every loan once."""
     if not CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL).exists():
         return True
     last = (
