@@ -17,7 +17,11 @@ def mature_loans(as_of: str | None = None, started_by_id: int | None = None) -> 
 
 
 @shared_task(acks_late=True)  # idempotent: the ledger's unique keys refuse a second posting
-def post_commissions(as_of: str | None = None, started_by_id: int | None = None) -> int:
-    """Nightly: post the commission accruals and clawbacks due by ``as_of`` (ISO date)."""
-    run = commissions_post(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id)
+def post_commissions(as_of: str | None = None, started_by_id: int | None = None, full: bool = False) -> int:
+    """Nightly: post the commission accruals and clawbacks due by ``as_of`` (ISO date).
+    ``full`` reads every loan instead of the ones queued since the last run (after loans were
+    written with the database's triggers bypassed, say)."""
+    run = commissions_post(
+        as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id, full=full
+    )
     return run.pk

@@ -10,11 +10,15 @@ from finance.models.commissions import (
     CommissionTier,
     EntryKind,
     PeriodStatus,
+    PostingCandidate,
     TermBand,
 )
 from finance.models.loans import (
+    CLAWBACK_STATUSES,
+    CLAWBACK_STATUSES_SQL,
     CLOSED_STATUSES,
     DISBURSED_STATUSES,
+    DISBURSED_STATUSES_SQL,
     ENTRY_STATUS_CHOICES,
     LOAN_TRANSITIONS,
     MAX_TERM_MONTHS,
@@ -30,8 +34,11 @@ from finance.models.loans import (
 from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
 
 __all__ = [
+    "CLAWBACK_STATUSES",
+    "CLAWBACK_STATUSES_SQL",
     "CLOSED_STATUSES",
     "DISBURSED_STATUSES",
+    "DISBURSED_STATUSES_SQL",
     "ENTRY_STATUS_CHOICES",
     "LOAN_TRANSITIONS",
     "MAX_TERM_MONTHS",
@@ -54,6 +61,7 @@ __all__ = [
     "LoanStatus",
     "MatchStatus",
     "PeriodStatus",
+    "PostingCandidate",
     "StatementLine",
     "TermBand",
 ]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -160,6 +161,37 @@ class CommissionPolicy(TimeStamped):
                     """
                 ),
             ),
+            # Loans disbursed earlier may be due an accrual once a version covers them: queue the
+            # days a version newly covers for the nightly posting (PostingCandidate). Its rates
+            # only change amounts, computed at posting; a shorter range makes nothing due.
+            pgtrigger.Trigger(
+                name="policy_queues_its_loans_for_posting",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=pgtrigger.Func(
+                    """
+                    IF TG_OP = 'INSERT' THEN
+                      INSERT INTO finance_postingcandidate (lender_id, disbursed_from, disbursed_to)
+                      VALUES (NEW.lender_id, NEW.effective_from, NEW.effective_to);
+                    ELSIF (OLD.lender_id, OLD.basis, OLD.min_principal)
+                          IS DISTINCT FROM (NEW.lender_id, NEW.basis, NEW.min_principal) THEN
+                      INSERT INTO finance_postingcandidate (lender_id, disbursed_from, disbursed_to)
+                      VALUES (NEW.lender_id, NEW.effective_from, NEW.effective_to);
+                    ELSE
+                      IF NEW.effective_from < OLD.effective_from THEN
+                        INSERT INTO finance_postingcandidate (lender_id, disbursed_from, disbursed_to)
+                        VALUES (NEW.lender_id, NEW.effective_from, OLD.effective_from - 1);
+                      END IF;
+                      IF OLD.effective_to IS NOT NULL
+                         AND (NEW.effective_to IS NULL OR NEW.effective_to > OLD.effective_to) THEN
+                        INSERT INTO finance_postingcandidate (lender_id, disbursed_from, disbursed_to)
+                        VALUES (NEW.lender_id, OLD.effective_to + 1, NEW.effective_to);
+                      END IF;
+                    END IF;
+                    RETURN NULL;
+                    """
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +260,22 @@ class ClawbackStep(models.Model):
                 name="clawback_share_0_to_100_percent",
                 condition=Q(share__gt=0, share__lte=1, within_days__gte=1),
                 violation_error_message=_("A clawback share lies above 0 and up to 100 %, over at least one day."),
+            ),
+        ]
+        triggers = [
+            # A new or changed window may make clawbacks due on loans the policy already paid.
+            pgtrigger.Trigger(
+                name="clawback_step_queues_its_loans_for_posting",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=pgtrigger.Func(
+                    """
+                    INSERT INTO finance_postingcandidate (lender_id, disbursed_from, disbursed_to)
+                    SELECT lender_id, effective_from, effective_to FROM finance_commissionpolicy
+                    WHERE id = NEW.policy_id;
+                    RETURN NULL;
+                    """
+                ),
             ),
         ]
 
@@ -461,3 +509,54 @@ class CommissionEntry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("finance:entry-detail", args=[self.pk])
+
+
+class PostingCandidate(models.Model):
+    """What the next nightly posting must look at: a loan, or a lender's loans disbursed in a
+    date range (a policy version or clawback step that now covers them). Triggers write one
+    whenever a loan, a policy version or a clawback step changes in a way that can make an
+    accrual or a clawback due (a loan is queued by a trigger on its table, so the data hub's
+    bulk imports queue theirs too); the posting deletes the ones it sees, in its own
+    transaction, and reads only those loans instead of anti-joining every loan with the
+    ledger. Writers only ever insert here (duplicates are fine), so they never wait for a
+    posting, nor it for them. No foreign keys: a queued loan may be deleted meanwhile."""
+
+    loan = models.ForeignKey(
+        Loan,
+        verbose_name=_("loan"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    lender = models.ForeignKey(
+        Lender,
+        verbose_name=_("lender"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    disbursed_from = models.DateField(_("disbursed from"), null=True, blank=True)
+    disbursed_to = models.DateField(_("disbursed up to"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("posting candidate")
+        verbose_name_plural = _("posting candidates")
+        constraints = [
+            models.CheckConstraint(
+                name="candidate_is_a_loan_or_a_range",
+                condition=Q(loan__isnull=False, lender__isnull=True, disbursed_from__isnull=True)
+                | Q(loan__isnull=True, lender__isnull=False, disbursed_from__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.loan_id is not None:
+            return f"loan {self.loan_id}"
+        return f"lender {self.lender_id} {self.disbursed_from}..{self.disbursed_to or ''}"

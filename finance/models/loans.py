@@ -58,6 +58,10 @@ ENTRY_STATUS_CHOICES = [
 ]
 DISBURSED_STATUSES = [LoanStatus.DISBURSED, LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
 CLOSED_STATUSES = [LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED, LoanStatus.MATURED]
+# The closures that can claw a commission back (a matured loan keeps its commission).
+CLAWBACK_STATUSES = [LoanStatus.PAID_OFF_EARLY, LoanStatus.DEFAULTED]
+DISBURSED_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in DISBURSED_STATUSES)
+CLAWBACK_STATUSES_SQL = ", ".join(f"'{status.value}'" for status in CLAWBACK_STATUSES)
 # The only moves a loan's status may make; anything else (defaulted -> disbursed, say) is refused.
 LOAN_TRANSITIONS = [
     (LoanStatus.APPLIED, LoanStatus.APPROVED),
@@ -75,6 +79,17 @@ RATE_VALIDATORS = [MinValueValidator(Decimal("0.000001")), MaxValueValidator(Dec
 # China's auto-loan rules cap a car loan at five years.
 MIN_TERM_MONTHS = 6
 MAX_TERM_MONTHS = 60
+
+
+def _posting_view(row: str) -> str:
+    """What the commission posting reads of a loan ``row``: whether it is disbursed, when, whether
+    and when it closed in a way that claws back, and the figures an accrual is computed from.
+    A change to any of it may make an accrual or a clawback due (maturing a loan does not)."""
+    return (
+        f"({row}.status IN ({DISBURSED_STATUSES_SQL}), {row}.disbursed_on, {row}.status IN ({CLAWBACK_STATUSES_SQL}),"
+        f" CASE WHEN {row}.status IN ({CLAWBACK_STATUSES_SQL}) THEN {row}.closed_on END, {row}.lender_id,"
+        f" {row}.dealer_id, {row}.principal, {row}.annual_rate, {row}.buy_rate, {row}.term_months, {row}.credit_grade)"
+    )
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("loan"))
@@ -166,6 +181,38 @@ class Loan(TimeStamped):
             ),
         ]
         triggers = [
+            # Queue disbursed loans for the nightly commission posting (finance.PostingCandidate):
+            # one INSERT ... SELECT per statement, so bulk imports pay once, not per row.
+            pgtrigger.Trigger(
+                name="loan_queued_for_posting_on_insert",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_loans"),
+                func=pgtrigger.Func(
+                    f"""
+                    INSERT INTO finance_postingcandidate (loan_id)
+                    SELECT id FROM new_loans WHERE status IN ({DISBURSED_STATUSES_SQL});
+                    RETURN NULL;
+                    """  # noqa: S608 - only the status constants are interpolated
+                ),
+            ),
+            pgtrigger.Trigger(
+                name="loan_queued_for_posting_on_update",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_loans", new="new_loans"),
+                func=pgtrigger.Func(
+                    f"""
+                    INSERT INTO finance_postingcandidate (loan_id)
+                    SELECT n.id FROM new_loans n JOIN old_loans o ON o.id = n.id
+                    WHERE n.status IN ({DISBURSED_STATUSES_SQL})
+                      AND {_posting_view("o")} IS DISTINCT FROM {_posting_view("n")};
+                    RETURN NULL;
+                    """  # noqa: S608 - only column names and the status constants are interpolated
+                ),
+            ),
             pgtrigger.FSM(
                 name="loan_status_moves_forward",
                 field="status",

@@ -7,6 +7,12 @@ no loan passes through Python. The partial unique keys on the ledger plus ``ON C
 NOTHING`` make a re-run, or a run after a crash, post nothing twice. The first posting of a
 large network rebuilds the ledger's indexes and foreign keys after the rows are in rather than
 maintaining them row by row (``dealerops.bulk``).
+
+A nightly run reads only the loans queued for it (``PostingCandidate``: triggers queue a loan
+whenever it changes in a way that can make an accrual or a clawback due, and the loans a new
+policy version or clawback window covers) rather than anti-joining every loan with the ledger.
+The whole network is read instead ("full") on the first posting, on a re-run for a date
+before the last posting's, and when asked.
 """
 
 from contextlib import nullcontext
@@ -24,10 +30,12 @@ from django.utils.translation import gettext as _
 from channels.models import Dealer
 from dealerops.bulk import index_and_key_upkeep_after
 from dealerops.jobs import tracked_run
-from dealerops.models import JobRun, User
+from dealerops.models import JobRun, JobStatus, User
 from dealerops.validation import ensure_not_future, today
 from finance.models import (
+    CLAWBACK_STATUSES_SQL,
     DISBURSED_STATUSES,
+    DISBURSED_STATUSES_SQL,
     AdjustmentReason,
     CommissionEntry,
     CommissionPeriod,
@@ -42,12 +50,13 @@ POST_JOB = "finance.post_commissions"
 LEDGER = CommissionEntry._meta.db_table
 
 # Every month from the earliest event still to post (or the ledger's first period) to the
-# run's month, and the month after the last closed period, exist as periods.
-ENSURE_PERIODS = """
+# run's month, and the month after the last closed period, exist as periods. A nightly run
+# looks at its candidates' months only: every other loan's month got its period when posted.
+ENSURE_PERIODS_OF = """
 WITH bounds AS (
   SELECT LEAST(
            (SELECT min(month) FROM finance_commissionperiod),
-           (SELECT date_trunc('month', min(disbursed_on))::date FROM finance_loan
+           (SELECT date_trunc('month', min(disbursed_on))::date FROM {loans}
              WHERE disbursed_on <= %(as_of)s AND status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured'))
          ) AS first_month
 )
@@ -60,6 +69,7 @@ SELECT (max(month) + interval '1 month')::date, 'open' FROM finance_commissionpe
 HAVING max(month) IS NOT NULL
 ON CONFLICT (month) DO NOTHING
 """
+ENSURE_PERIODS = ENSURE_PERIODS_OF.format(loans="finance_loan l")
 
 # Where an event of a month is booked: its own period while open, else the first open period
 # after it (a late event for a closed month). Events before the ledger's first period go to
@@ -93,7 +103,7 @@ due AS (
   SELECT l.id AS loan_id, l.dealer_id, l.lender_id, l.principal, l.annual_rate, l.buy_rate, l.term_months,
          l.credit_grade, l.disbursed_on, p.id AS policy_id, p.basis, p.cap_per_loan, p.max_markup,
          COALESCE(t.ratio, p.ratio) AS ratio, COALESCE(t.amount, p.amount) AS fixed_amount
-  FROM finance_loan l
+  FROM {{loans}}
   JOIN finance_commissionpolicy p
     ON p.lender_id = l.lender_id AND l.disbursed_on >= p.effective_from
    AND (p.effective_to IS NULL OR l.disbursed_on <= p.effective_to)
@@ -151,7 +161,7 @@ due AS (
   SELECT a.id AS accrual_id, a.loan_id, a.dealer_id, a.lender_id, a.policy_id, a.amount AS accrued, a.basis,
          l.principal, l.annual_rate, l.buy_rate, l.term_months, l.credit_grade, l.closed_on,
          l.closed_on - l.disbursed_on AS days_on_book, s.share
-  FROM finance_loan l
+  FROM {{loans}}
   JOIN finance_commissionentry a ON a.loan_id = l.id AND a.kind = 'accrual'
   JOIN LATERAL (
     SELECT s.share FROM finance_clawbackstep s
@@ -179,30 +189,91 @@ RETURNING amount
 """  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
 
 
-# The nightly anti-join of every disbursed loan against the ledger's accruals hashes a few
-# million loan ids: in memory rather than in batches on disk.
+# The full posting's anti-join of every disbursed loan against the ledger's accruals hashes a
+# few million loan ids: in memory rather than in batches on disk.
 POSTING_WORK_MEM = "128MB"
 
+# The queue a nightly run takes: every candidate this transaction sees is deleted (rows queued
+# by writers not yet committed stay for the next run; their loans' changes are not seen here
+# either) and expanded to the loans it names. Every later statement of the run sees at least
+# the changes that queued them. Candidates are only ever inserted by writers, so the DELETE
+# neither waits for them nor makes them wait.
+BATCH = "posting_batch"
+TAKE_CANDIDATES = f"""
+WITH taken AS (
+  DELETE FROM finance_postingcandidate RETURNING loan_id, lender_id, disbursed_from, disbursed_to
+)
+INSERT INTO {BATCH} (loan_id)
+SELECT loan_id FROM taken WHERE loan_id IS NOT NULL
+UNION
+SELECT l.id FROM taken t
+JOIN finance_loan l ON l.lender_id = t.lender_id AND l.disbursed_on >= t.disbursed_from
+ AND (t.disbursed_to IS NULL OR l.disbursed_on <= t.disbursed_to)
+WHERE l.status IN ({DISBURSED_STATUSES_SQL})
+"""  # noqa: S608 - constants only
+# The loans a posting statement reads: all of them, or the batch's, each fetched by its key (the
+# fence, OFFSET 0, keeps the planner from hashing the whole loan table against the batch).
+ALL_LOANS = "finance_loan l"
+QUEUED_LOANS = f"{BATCH} b CROSS JOIN LATERAL (SELECT * FROM finance_loan WHERE id = b.loan_id OFFSET 0) l"  # noqa: S608
 
-def commissions_post(*, as_of: date, started_by_id: int | None = None) -> JobRun:
-    """Post every accrual and clawback due by ``as_of``; safe to run again for any day."""
+# What a run leaves for later: loans whose disbursement or early closure falls after its date
+# and is not posted yet (a re-run for a past day, or a loan disbursed today). Queued again, so
+# every loan with something still to post is a candidate, whichever run comes next.
+REQUEUE_LATER_EVENTS = f"""
+INSERT INTO finance_postingcandidate (loan_id)
+SELECT l.id FROM {{loans}}
+WHERE (l.status IN ({DISBURSED_STATUSES_SQL}) AND l.disbursed_on > %(as_of)s
+       AND NOT EXISTS (SELECT 1 FROM finance_commissionentry e WHERE e.loan_id = l.id AND e.kind = 'accrual'))
+   OR (l.status IN ({CLAWBACK_STATUSES_SQL}) AND l.closed_on > %(as_of)s
+       AND NOT EXISTS (SELECT 1 FROM finance_commissionentry e WHERE e.loan_id = l.id AND e.kind = 'clawback'))
+"""  # noqa: S608 - constants only
+
+
+def commissions_post(*, as_of: date, started_by_id: int | None = None, full: bool = False) -> JobRun:
+    """Post every accrual and clawback due by ``as_of``; safe to run again for any day.
+    ``full`` reads every loan rather than the queued candidates (which it empties too): the
+    first posting and a re-run for an earlier day than the last posting's do so anyway."""
     with tracked_run(POST_JOB, period=as_of.isoformat(), started_by_id=started_by_id) as run, transaction.atomic():
-        # Closing a period waits for a posting in progress (and the other way round).
+        # Closing a period waits for a posting in progress (and the other way round); so does
+        # another posting, which would take the same candidates.
         list(CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).values_list("pk"))
         params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
         bulk = _is_first_large_posting(as_of)
+        full = full or bulk or _needs_full_posting(as_of)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [POSTING_WORK_MEM])
-            cursor.execute(ENSURE_PERIODS, params)
+            loans = ALL_LOANS if full else QUEUED_LOANS
+            _take_candidates(cursor, full=full)
+            cursor.execute(ENSURE_PERIODS_OF.format(loans=loans), params)
             upkeep = index_and_key_upkeep_after(LEDGER, unique_indexes=True) if bulk else nullcontext()
             with upkeep:
-                cursor.execute(ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"]), params)
+                accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], loans=loans)
+                cursor.execute(accrual_sql, params)
                 accruals, accrued = cursor.fetchone()
-                cursor.execute(CLAWBACKS.format(on_conflict="" if bulk else ON_CONFLICT["clawback"]), params)
+                if bulk:
+                    # The planner has no figures for the accruals just loaded (and no index on
+                    # them): guessing a handful, it would rescan the whole ledger per closed loan.
+                    cursor.execute(f"ANALYZE {LEDGER}")
+                clawback_sql = CLAWBACKS.format(on_conflict="" if bulk else ON_CONFLICT["clawback"], loans=loans)
+                cursor.execute(clawback_sql, params)
                 clawbacks, clawed_back = cursor.fetchone()
+            cursor.execute(REQUEUE_LATER_EVENTS.format(loans=loans), params)
+            if not full:
+                cursor.execute(f"DROP TABLE {BATCH}")
         run.rows = accruals + clawbacks
         run.amount = accrued + clawed_back
     return run
+
+
+def _take_candidates(cursor, *, full: bool) -> None:
+    """Empty the queue; for a nightly run, into the temporary table of the loans to read."""
+    if full:
+        cursor.execute("DELETE FROM finance_postingcandidate")
+        return
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{BATCH}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {BATCH} (loan_id bigint PRIMARY KEY) ON COMMIT DROP")
+    cursor.execute(TAKE_CANDIDATES)
+    cursor.execute(f"ANALYZE {BATCH}")  # the planner's row count, for the joins below
 
 
 def _is_first_large_posting(as_of: date) -> bool:
@@ -212,6 +283,21 @@ def _is_first_large_posting(as_of: date) -> bool:
         return False
     disbursed = Loan.objects.filter(status__in=DISBURSED_STATUSES, disbursed_on__lte=as_of)
     return disbursed.count() >= settings.COMMISSION_BULK_POSTING_MIN_LOANS
+
+
+def _needs_full_posting(as_of: date) -> bool:
+    """The first posting reads every loan (loans loaded before the queue's triggers, or with
+    them bypassed, were never queued), and so does a re-run for a day before the last
+    successful posting's: a correction, rare enough to afford reading every loan once."""
+    if not CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL).exists():
+        return True
+    last = (
+        JobRun.objects.filter(job=POST_JOB, status=JobStatus.SUCCEEDED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return last is not None and as_of.isoformat() < last
 
 
 @dataclass(frozen=True)

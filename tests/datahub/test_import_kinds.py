@@ -15,7 +15,10 @@ from datahub.kinds.leads import LeadImport
 from datahub.kinds.loans import LoanImport
 from datahub.kinds.visits import ServiceVisitImport
 from datahub.models import ImportKind, ImportStatus, RowAction
-from finance.models import Loan, LoanStatus
+from finance.models import CommissionBasis, CommissionEntry, EntryKind, Lender, Loan, LoanStatus, PostingCandidate
+from finance.services import ledger
+from finance.services.ledger import commissions_post
+from finance.services.policies import PolicyTerms, policy_version_create
 from inventory.models import Payment
 from tests.datahub.helpers import confirm, errors_of, run_import
 from tests.factories import (
@@ -28,6 +31,7 @@ from tests.factories import (
     VehicleModelFactory,
 )
 
+D = Decimal
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VIN_A = "LFV2A21K8N3000001"
 VIN_B = "LFV2A21K8N3000002"
@@ -151,6 +155,45 @@ class TestLoanImport:
             ("insert", first.pk),
             ("update", batch.pk),
         ]
+
+    def test_imported_loans_are_posted_by_the_next_nightly_commission_run(self, network, loan_sales):
+        icbc = Lender.objects.get(code="ICBC")
+        terms = PolicyTerms(
+            basis=CommissionBasis.RATE_BASED,
+            effective_from=dt.date(2026, 1, 1),
+            ratio=D("0.01"),
+            clawback={365: D("1")},
+        )
+        policy_version_create(lender=icbc, terms=terms)
+        earlier = sale(network, VIN_D, "200000.00", sold_on=dt.date(2026, 1, 2))
+        LoanFactory(sale=earlier, lender=icbc, disbursed_on=dt.date(2026, 1, 5))
+        assert commissions_post(as_of=dt.date(2026, 1, 10)).rows == 1  # the first posting reads every loan
+
+        first = confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        assert first.status == ImportStatus.IMPORTED, first.error
+        # The import's bulk upsert queued its disbursed loans (its history triggers were off).
+        imported = Loan.objects.filter(reference__in=["HT-2026-001", "HT-2026-002"])
+        assert set(PostingCandidate.objects.values_list("loan_id", flat=True)) == {loan.pk for loan in imported}
+        assert not ledger._needs_full_posting(dt.date(2026, 10, 31))  # a nightly run: only the queued loans
+
+        nightly = commissions_post(as_of=dt.date(2026, 10, 31))
+
+        posted = {
+            (entry.loan.reference, entry.kind): entry.amount
+            for entry in CommissionEntry.objects.filter(job_run=nightly).select_related("loan")
+        }
+        assert posted == {
+            ("HT-2026-001", EntryKind.ACCRUAL): D("85.17"),  # 172,060.00 x 4.95 % x 1 %
+            ("HT-2026-002", EntryKind.ACCRUAL): D("58.20"),  # 150,000.00 x 3.88 % x 1 %
+            ("HT-2026-002", EntryKind.CLAWBACK): D("-58.20"),  # paid off early after 248 days
+        }
+        assert not PostingCandidate.objects.exists()
+
+        # A later import defaults the first loan: its clawback follows the next night.
+        defaulted = LOANS.replace("已放款,2026-01-15,2026-01-22,", "逾期违约,2026-01-15,2026-01-22,2026-10-31")
+        assert confirm(network, run_import(network, ImportKind.LOANS, defaulted)).status == ImportStatus.IMPORTED
+        clawback = commissions_post(as_of=dt.date(2026, 11, 1))
+        assert (clawback.rows, clawback.amount) == (1, D("-85.17"))
 
     def test_columns_the_file_lacks_keep_the_loans_values(self, network, loan_sales):
         confirm(network, run_import(network, ImportKind.LOANS, LOANS))

@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from dealerops.models import JobRun, JobStatus
 from finance.models import (
+    ClawbackStep,
     CommissionBasis,
     CommissionEntry,
     CommissionPeriod,
@@ -17,9 +18,11 @@ from finance.models import (
     Loan,
     LoanStatus,
     PeriodStatus,
+    PostingCandidate,
 )
 from finance.services import ledger
 from finance.services.ledger import commissions_post, period_close
+from finance.services.loans import loan_status_change
 from finance.services.policies import PolicyTerms, TierTerms, policy_version_create
 from finance.tasks import post_commissions
 from inventory.models import Payment, Sale, StockStatus, StockUnit
@@ -355,3 +358,107 @@ def test_the_nightly_task_posts_for_a_given_day_and_records_its_run(dealer, lend
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM finance_commissionentry WHERE job_run_id = %s", [run_id])
         assert cursor.fetchone()[0] == 1
+
+
+# -- the nightly run reads the queued loans only --------------------------------------------------
+
+
+@pytest.fixture
+def posted_once(dealer, lender):
+    """A ledger with an accrual in it, so the next run is a nightly one (the first reads every loan)."""
+    policy(lender, clawback={90: D("1")})
+    make_loan(dealer, lender, disbursed=dt.date(2025, 2, 1))
+    assert commissions_post(as_of=dt.date(2025, 2, 28)).rows == 1
+
+
+def queued_loans() -> set[int]:
+    return set(PostingCandidate.objects.exclude(loan=None).values_list("loan_id", flat=True))
+
+
+def test_a_nightly_run_posts_the_loans_disbursed_or_closed_since_and_empties_the_queue(dealer, lender, posted_once):
+    applied = make_loan(dealer, lender, status=LoanStatus.APPROVED, disbursed_on=None)
+    accrued = Loan.objects.get(disbursed_on=dt.date(2025, 2, 1))
+    assert queued_loans() == set()  # neither is due yet
+    loan_status_change(loan=applied, status=LoanStatus.DISBURSED, on=dt.date(2025, 3, 10))
+    loan_status_change(loan=accrued, status=LoanStatus.PAID_OFF_EARLY, on=dt.date(2025, 3, 12))
+    assert queued_loans() == {applied.pk, accrued.pk}
+    assert not ledger._needs_full_posting(dt.date(2025, 3, 31))
+
+    run = commissions_post(as_of=dt.date(2025, 3, 31))
+
+    assert (run.rows, run.amount) == (2, D("0.00"))  # 150.00 accrued, 150.00 clawed back
+    assert (accrual_of(applied).amount, accrual_of(applied).event_on) == (D("150.00"), dt.date(2025, 3, 10))
+    assert CommissionEntry.objects.get(loan=accrued, kind=EntryKind.CLAWBACK).amount == D("-150.00")
+    assert not PostingCandidate.objects.exists()
+    assert commissions_post(as_of=dt.date(2025, 3, 31)).rows == 0
+
+
+def test_a_nightly_run_posts_loans_disbursed_before_a_policy_created_later(dealer, posted_once):
+    other = LenderFactory(code="CCB", name="CCB Auto")
+    early = make_loan(dealer, other, disbursed=dt.date(2025, 2, 10))
+    assert commissions_post(as_of=dt.date(2025, 2, 28)).rows == 0  # no policy covers it yet
+    assert not PostingCandidate.objects.exists()
+
+    policy(other, start=dt.date(2025, 1, 1), ratio=D("0.020000"))
+    run = commissions_post(as_of=dt.date(2025, 3, 1))
+
+    assert (run.rows, accrual_of(early).amount) == (1, D("300.00"))
+
+
+def test_a_policy_version_whose_end_moves_later_pays_the_days_it_now_covers(dealer, lender, posted_once):
+    other = LenderFactory(code="CCB", name="CCB Auto")
+    ended = policy(other, start=dt.date(2025, 1, 1), effective_to=dt.date(2025, 1, 31))
+    february = make_loan(dealer, other, disbursed=dt.date(2025, 2, 10))
+    assert commissions_post(as_of=dt.date(2025, 2, 28)).rows == 0
+
+    ended.effective_to = dt.date(2025, 2, 28)
+    ended.save(update_fields=["effective_to"])
+    assert commissions_post(as_of=dt.date(2025, 3, 1)).rows == 1
+    assert accrual_of(february).policy == ended
+
+
+def test_a_clawback_window_added_to_a_used_policy_claws_back_at_the_next_run(dealer, posted_once):
+    other = LenderFactory(code="CCB", name="CCB Auto")
+    used = policy(other, start=dt.date(2025, 1, 1))
+    closed = make_loan(
+        dealer, other, disbursed=dt.date(2025, 2, 10), status=LoanStatus.PAID_OFF_EARLY, closed_on=dt.date(2025, 2, 20)
+    )
+    assert commissions_post(as_of=dt.date(2025, 2, 28)).rows == 1  # the accrual; no window yet
+
+    ClawbackStep.objects.create(policy=used, within_days=30, share=D("0.5"))
+    run = commissions_post(as_of=dt.date(2025, 3, 1))
+
+    assert (run.rows, run.amount) == (1, D("-75.00"))
+    assert CommissionEntry.objects.get(loan=closed, kind=EntryKind.CLAWBACK).original == accrual_of(closed)
+
+
+def test_a_loan_disbursed_after_the_runs_day_stays_queued_for_a_later_run(dealer, lender, posted_once):
+    later = make_loan(dealer, lender, disbursed=dt.date(2025, 3, 20))
+
+    assert commissions_post(as_of=dt.date(2025, 3, 10)).rows == 0
+    assert queued_loans() == {later.pk}
+    assert commissions_post(as_of=dt.date(2025, 3, 20)).rows == 1
+    assert accrual_of(later).amount == D("150.00")
+
+
+def test_maturing_a_loan_queues_nothing(dealer, lender, posted_once):
+    accrued = Loan.objects.get(disbursed_on=dt.date(2025, 2, 1))
+    Loan.objects.filter(pk=accrued.pk).update(status=LoanStatus.MATURED, closed_on=dt.date(2028, 2, 1))
+
+    assert not PostingCandidate.objects.exists()
+
+
+def test_a_full_run_and_a_re_run_for_an_earlier_day_read_every_loan(dealer, lender, posted_once):
+    # Loans written with the triggers bypassed (a bulk load in replica mode) are never queued.
+    march = make_loan(dealer, lender, disbursed=dt.date(2025, 3, 5))
+    april = make_loan(dealer, lender, disbursed=dt.date(2025, 4, 5))
+    PostingCandidate.objects.all().delete()
+    assert commissions_post(as_of=dt.date(2025, 3, 31)).rows == 0  # a nightly run does not see them
+
+    assert commissions_post(as_of=dt.date(2025, 3, 10)).rows == 1  # an earlier day: reads every loan
+    assert accrual_of(march).amount == D("150.00")
+    assert queued_loans() == {april.pk}  # due after that day: queued for the run that reaches it
+    PostingCandidate.objects.all().delete()
+    run_id = post_commissions.delay(as_of="2025-04-30", full=True).get()  # the task's "full" mode
+    assert JobRun.objects.get(pk=run_id).rows == 1
+    assert accrual_of(april).amount == D("150.00")
