@@ -230,7 +230,10 @@ def main() -> None:
         )  # fmt: skip
 
     print_table(
-        [(label, f"{seconds:.2f}", f"{floor_s:.2f}", f"{size:,}", at) for _n, label, seconds, floor_s, size, at in figures],
+        [
+            (label, f"{seconds:.2f}", f"{floor_s:.2f}", f"{size:,}", at)
+            for _n, label, seconds, floor_s, size, at in figures
+        ],
         ("step", "seconds", "floor seconds", "bytes / rows", "load"),
     )
     for key, _label, seconds, floor_seconds, _size, at in figures:

@@ -38,8 +38,7 @@ from finance.reports import (
     payables_by_lender,
     penetration_by,
     penetration_totals,
-    risk_by,
-    risk_totals,
+    risk_report,
 )
 from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals
 from finance.serializers import (
@@ -306,14 +305,12 @@ class CommissionReportViewSet(viewsets.ViewSet):
         it, and the exposure (amortised principal outstanding) of the loans live on the as-of day."""
         filters = self.filters("region", "dealer", "lender")
         loans, entries = self.scoped(Loan), filters.entries(self.scoped(CommissionEntry))
+        risk = risk_report(loans=loans, entries=entries, filters=filters, label=str(_("Total")))
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
             "as_of": filters.as_of,
-            "total": risk_totals(loans=loans, entries=entries, filters=filters, label=str(_("Total"))),
-            **{
-                f"by_{dimension}": risk_by(dimension, loans=loans, entries=entries, filters=filters)
-                for dimension in RISK_DIMENSIONS
-            },
+            "total": risk.totals,
+            **{f"by_{dimension}": risk.tables[dimension] for dimension in RISK_DIMENSIONS},
         }
         return Response(RiskReportSerializer(report).data)

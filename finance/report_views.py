@@ -28,14 +28,14 @@ from finance.reports import (
     RISK_DIMENSIONS,
     LedgerTotals,
     PenetrationRow,
+    RiskReport,
     RiskRow,
     ledger_rows,
     monthly_net_by_lender,
     payables_by_lender,
     penetration_by,
     penetration_totals,
-    risk_by,
-    risk_totals,
+    risk_report,
 )
 from finance.selectors import ledger_totals
 from inventory.models import Sale
@@ -337,19 +337,18 @@ class RiskReportView(ReportView):
     slug = "loan-risk"
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
 
-    def table(self, dimension: str) -> list[RiskRow]:
-        return risk_by(dimension, loans=self.scoped(Loan), entries=self.entries(), filters=self.filters)
-
-    def totals(self) -> RiskRow:
-        return risk_totals(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
+    def report(self) -> RiskReport:
+        """Every table and the totals, from one pass over the loans."""
+        return risk_report(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tables = [(RISK_TITLES[dimension], dimension, self.table(dimension)) for dimension in RISK_DIMENSIONS]
-        by_lender, by_band = tables[0][2], tables[2][2]
+        report = self.report()
+        tables = [(RISK_TITLES[dimension], dimension, report.tables[dimension]) for dimension in RISK_DIMENSIONS]
+        by_lender, by_band = report.tables["lender"], report.tables["term_band"]
         context.update(
             tables=tables,
-            totals=self.totals(),
+            totals=report.totals,
             rates_figure=charts.risk_rates_figure(by_lender, title=str(_("Default and early-payoff rates by lender")))
             if by_lender
             else None,
@@ -363,9 +362,9 @@ class RiskReportView(ReportView):
         headers = [RISK_TITLES[dimension], *RISK_HEADERS]
 
         def rows():
-            for row in self.table(dimension):
+            report = self.report()
+            for row in report.tables[dimension]:
                 yield [row.label, *risk_cells(row)]
-            totals = self.totals()
-            yield [totals.label, *risk_cells(totals)]
+            yield [report.totals.label, *risk_cells(report.totals)]
 
         return headers, rows()

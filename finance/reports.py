@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -400,82 +402,125 @@ def _live(filters: ReportFilters) -> Q:
     return Q(disbursed_on__lte=filters.as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=filters.as_of))
 
 
-def _risk_loan_figures(filters: ReportFilters) -> dict:
-    cohort, live = _cohort(filters), _live(filters)
-    closed_by = Q(closed_on__lte=filters.as_of)
-    return {
-        "loans": Count("pk", filter=cohort),
-        "defaulted": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
-        "paid_off_early": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
-        "live_loans": Count("pk", filter=live),
-        "exposure": Sum(amortised_balance(filters.as_of), filter=live, default=ZERO),
-    }
-
-
 def _risk_loans(loans: QuerySet[Loan], filters: ReportFilters) -> QuerySet[Loan]:
     """The loans the risk view reads: the range's cohort and those live on the as-of day."""
     return filters.loans(loans).filter(status__in=DISBURSED_STATUSES).filter(_cohort(filters) | _live(filters))
 
 
-def risk_by(
-    dimension: str, *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters
-) -> list[RiskRow]:
-    """The risk figures per lender, credit grade or term band. ``loans`` is scoped, ``entries``
-    scoped and filtered to the range; the two aggregates meet on the group key."""
-    if dimension not in RISK_DIMENSIONS:
-        raise ValueError(f"unknown risk dimension {dimension!r}")
-    loan_rows = _risk_loans(loans, filters)
-    clawbacks = entries.filter(kind=EntryKind.CLAWBACK)
-    if dimension == "lender":
-        key, label = F("lender"), F("lender__name")
-    elif dimension == "credit_grade":
-        key = label = F("credit_grade")
-    else:
-        key = label = term_band("term_months")
-    figures = {
-        row["key"]: row
-        for row in loan_rows.annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(**_risk_loan_figures(filters))
-        .order_by("key")
-    }
-    clawed = {
-        row["key"]: row
-        for row in clawbacks.annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(total=Sum("amount"))
-        .order_by("key")
-    }
+def _grouping_sets(queryset: QuerySet, select: str) -> list[dict]:
+    """``select`` (aggregates over the columns of ``queryset``, a ``values()`` query) per lender,
+    per credit grade, per term band and in all, in one pass: GROUPING SETS, which the ORM
+    cannot write. ``grouping`` tells the sets apart (RISK_GROUPING)."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The interpolated parts are this module's constants and the ORM's own SQL; values are parameters.
+        query = (
+            f"SELECT g_lender, g_lender_name, g_grade, g_band, GROUPING(g_lender, g_grade, g_band), {select}"  # noqa: S608
+            f" FROM ({sql}) AS grouped GROUP BY GROUPING SETS ((g_lender, g_lender_name), (g_grade), (g_band), ())"
+        )
+        cursor.execute(query, params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+# GROUPING(g_lender, g_grade, g_band) of each set: a bit for each column the set leaves out.
+RISK_GROUPING = {0b011: "lender", 0b101: "credit_grade", 0b110: "term_band", 0b111: "total"}
+RISK_KEYS = {
+    "g_lender": F("lender"),
+    "g_lender_name": F("lender__name"),
+    "g_grade": F("credit_grade"),
+    "g_band": term_band("term_months"),
+}
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _risk_groups(rows: list[dict]) -> dict[str, dict]:
+    """Rows of ``_grouping_sets`` by dimension ("total" too), then by the group's key and label."""
+    groups: dict[str, dict] = {dimension: {} for dimension in RISK_GROUPING.values()}
+    for row in rows:
+        dimension = RISK_GROUPING[row["grouping"]]
+        if dimension == "lender":
+            key, label = row["g_lender"], row["g_lender_name"]
+        elif dimension == "credit_grade":
+            key = label = row["g_grade"]
+        elif dimension == "term_band":
+            key = label = row["g_band"]
+        else:
+            key = label = ""
+        groups[dimension][key] = {**row, "label": label}
+    return groups
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    tables: dict[str, list[RiskRow]]  # by RISK_DIMENSIONS
+    totals: RiskRow
+
+
+def risk_report(
+    *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters, label: str
+) -> RiskReport:
+    """The risk figures per lender, credit grade and term band, and their totals. ``loans`` is
+    scoped, ``entries`` scoped and filtered to the range. One pass over the loans (each loan's
+    flags and amortised balance worked out once, every table and the total grouped at once)
+    and one over the range's clawbacks; the two meet on the group key."""
+    cohort, live = _cohort(filters), _live(filters)
+    closed_by = Q(closed_on__lte=filters.as_of)
+    loan_rows = (
+        _risk_loans(loans, filters)
+        .annotate(
+            **RISK_KEYS,
+            r_cohort=_flag(cohort),
+            r_defaulted=_flag(cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
+            r_early=_flag(cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
+            r_live=_flag(live),
+            # Only a live loan's balance is worked out (CASE stops before the powers).
+            r_balance=Case(When(live, then=amortised_balance(filters.as_of)), default=None),
+        )
+        .values(*RISK_KEYS, "r_cohort", "r_defaulted", "r_early", "r_live", "r_balance")
+    )
+    figures = _risk_groups(
+        _grouping_sets(
+            loan_rows,
+            "count(*) FILTER (WHERE r_cohort) AS loans, count(*) FILTER (WHERE r_defaulted) AS defaulted,"
+            " count(*) FILTER (WHERE r_early) AS paid_off_early, count(*) FILTER (WHERE r_live) AS live_loans,"
+            " sum(r_balance) AS exposure",
+        )
+    )
+    clawback_rows = entries.filter(kind=EntryKind.CLAWBACK).annotate(**RISK_KEYS).values(*RISK_KEYS, "amount")
+    clawed = _risk_groups(_grouping_sets(clawback_rows, "sum(amount) AS total"))
     band_labels = {band.value: str(band.label) for band in TermBand}
     band_order = [band.value for band in TermBand]
 
-    def label_of(group) -> str:
-        return str((figures.get(group) or clawed[group])["label"])
-
-    def order(group) -> tuple:
-        # Term bands in their natural order; lenders and grades by name.
-        return (band_order.index(group) if dimension == "term_band" else 0, label_of(group))
-
-    result = []
-    for group in sorted(set(figures) | set(clawed), key=order):
-        row = figures.get(group, {})
-        result.append(
-            RiskRow(
-                key=str(group),
-                label=band_labels.get(label_of(group), label_of(group)),
-                loans=row.get("loans", 0),
-                defaulted=row.get("defaulted", 0),
-                paid_off_early=row.get("paid_off_early", 0),
-                clawed_back=clawed[group]["total"] if group in clawed else ZERO,
-                live_loans=row.get("live_loans", 0),
-                exposure=row.get("exposure", ZERO),
-            )
+    def risk_row(dimension: str, group, label: str) -> RiskRow:
+        row = figures[dimension].get(group, {})
+        total = clawed[dimension].get(group, {}).get("total")
+        return RiskRow(
+            key=str(group),
+            label=label,
+            loans=row.get("loans") or 0,
+            defaulted=row.get("defaulted") or 0,
+            paid_off_early=row.get("paid_off_early") or 0,
+            clawed_back=ZERO if total is None else total,
+            live_loans=row.get("live_loans") or 0,
+            exposure=row.get("exposure") or ZERO,
         )
-    return result
 
+    tables = {}
+    for dimension in RISK_DIMENSIONS:
 
-def risk_totals(
-    *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters, label: str
-) -> RiskRow:
-    figures = _risk_loans(loans, filters).aggregate(**_risk_loan_figures(filters))
-    return RiskRow(key="", label=label, clawed_back=ledger_totals(entries).clawed_back, **figures)
+        def label_of(group, dimension=dimension) -> str:
+            return str((figures[dimension].get(group) or clawed[dimension][group])["label"])
+
+        def order(group, dimension=dimension) -> tuple:
+            # Term bands in their natural order; lenders and grades by name.
+            return (band_order.index(group) if dimension == "term_band" else 0, label_of(group))
+
+        tables[dimension] = [
+            risk_row(dimension, group, band_labels.get(label_of(group), label_of(group)))
+            for group in sorted(set(figures[dimension]) | set(clawed[dimension]), key=order)
+        ]
+    return RiskReport(tables=tables, totals=risk_row("total", "", label))
