@@ -36,8 +36,7 @@ from finance.reports import (
     ReportFilters,
     ledger_rows,
     payables_by_lender,
-    penetration_by,
-    penetration_totals,
+    penetration_report,
     risk_report,
 )
 from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals
@@ -281,20 +280,21 @@ class CommissionReportViewSet(viewsets.ViewSet):
     def penetration(self, request):
         """Loan sales / all sales and net commission / loans disbursed, by region and dealer."""
         filters = self.filters("region", "dealer")
-        figures = {
-            "sales": filters.sales(self.scoped(Sale)),
-            "loans": filters.disbursed(self.scoped(Loan)),
-            "entries": filters.entries(self.scoped(CommissionEntry)),
-        }
+        penetration = penetration_report(
+            # A dealer user's region would hold its own figures only: it gets its dealer row.
+            regions=filters.regions(self.scoped(Region)) if role_of(request.user) != Role.DEALER_USER else None,
+            dealers=filters.dealers(self.scoped(Dealer)),
+            sales=filters.sales(self.scoped(Sale)),
+            loans=filters.disbursed(self.scoped(Loan)),
+            entries=filters.entries(self.scoped(CommissionEntry)),
+            name=str(_("Total")),
+        )
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
-            "total": penetration_totals(**figures, name=str(_("Total"))),
-            # A dealer user's region would hold its own figures only: it gets its dealer row.
-            "regions": list(penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **figures))
-            if role_of(request.user) != Role.DEALER_USER
-            else [],
-            "dealers": list(penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **figures)),
+            "total": penetration.totals,
+            "regions": penetration.regions,
+            "dealers": penetration.dealers,
         }
         return Response(PenetrationReportSerializer(report).data)
 

@@ -19,7 +19,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     DecimalField,
     Expression,
     F,
@@ -34,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Round
 
 from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan, LoanStatus, TermBand
-from finance.selectors import KIND_SUMS, ZERO, LedgerTotals, ledger_totals
+from finance.selectors import KIND_SUMS, ZERO, LedgerTotals
 from inventory.models import Payment, Sale
 
 T = TypeVar("T")
@@ -132,6 +131,25 @@ class LazyRows(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return (self.make(row) for row in self.values.iterator(chunk_size=2000))
+
+
+def _grouping_sets(
+    queryset: QuerySet, *, keys: tuple[str, ...], sets: str, select: str, params: list | None = None
+) -> list[dict]:
+    """``select`` (aggregates over the columns of ``queryset``, a ``values()`` query) for each of
+    ``sets`` in one pass: GROUPING SETS, which the ORM cannot write. Each row has ``keys`` and
+    ``grouping``, GROUPING(keys): a bit for each key its set leaves out, the first key highest."""
+    sql, inner_params = queryset.order_by().query.sql_with_params()
+    columns = ", ".join(keys)
+    with connection.cursor() as cursor:
+        # The interpolated parts are this module's constants and the ORM's own SQL; values are parameters.
+        query = (
+            f"SELECT {columns}, GROUPING({columns}) AS grouping, {select} FROM ({sql}) AS grouped"  # noqa: S608
+            f" GROUP BY GROUPING SETS ({sets})"
+        )
+        cursor.execute(query, [*(params or []), *inner_params])
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _totals(row: dict) -> LedgerTotals:
@@ -237,63 +255,83 @@ class PenetrationRow:
         return (self.net_commission / self.loans).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def penetration_by(
-    groups: QuerySet,
+@dataclass(frozen=True)
+class PenetrationReport:
+    regions: list[PenetrationRow]
+    dealers: list[PenetrationRow]
+    totals: PenetrationRow
+
+
+# GROUPING(g_region, g_dealer) of each set.
+PENETRATION_GROUPING = {0b01: "region", 0b10: "dealer", 0b11: "total"}
+
+
+def penetration_report(
     *,
-    link: str,
+    regions: QuerySet | None,
+    dealers: QuerySet,
     sales: QuerySet[Sale],
     loans: QuerySet[Loan],
     entries: QuerySet[CommissionEntry],
-) -> list[PenetrationRow]:
-    """Penetration and commission per loan for each of ``groups`` (dealers with
-    ``link="dealer"``, regions with ``link="dealer__region"``) that sold, lent or earned
-    anything; most sales first.
+    name: str,
+) -> PenetrationReport:
+    """Penetration and commission per loan for each of ``regions`` (None: no region table) and
+    ``dealers`` that sold, lent or earned anything (most sales first), and in all.
 
-    One grouped pass over each table (a hash aggregate each), met on the group's id: at
-    national scale that beats a correlated subquery per dealer, which reads every dealer's
-    rows through the index once per figure."""
-    sold = {
-        row[link]: row
-        for row in sales.values(link)
-        .annotate(sold=Count("pk"), sold_on_loan=Count("pk", filter=Q(payment=Payment.LOAN)))
-        .order_by()
-    }
-    lent = dict(loans.values(link).annotate(n=Count("pk")).order_by().values_list(link, "n"))
-    earned = dict(
-        entries.filter(kind__in=NET_KINDS)
-        .values(link)
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list(link, "total")
+    One grouped pass over each table (sales, loans, entries) gives every region, every dealer
+    and the total at once (GROUPING SETS); the tables meet on the group's id."""
+    figures: dict[str, dict] = {group: {} for group in PENETRATION_GROUPING.values()}
+    passes = (
+        (sales, "count(*) AS sales, count(*) FILTER (WHERE payment = %s) AS loan_sales", [Payment.LOAN]),
+        (loans, "count(*) AS loans", []),
+        (entries.filter(kind__in=NET_KINDS), "sum(amount) AS net_commission", []),
     )
-    active = set(sold) | set(lent) | {key for key, total in earned.items() if total}
-    rows = [
-        PenetrationRow(
-            key=pk,
+    for queryset, select, params in passes:
+        values = queryset.annotate(g_region=F("dealer__region"), g_dealer=F("dealer"))
+        fields = (
+            "g_region",
+            "g_dealer",
+            *(("payment",) if params else ()),
+            *(("amount",) if "amount" in select else ()),
+        )
+        for row in _grouping_sets(
+            values.values(*fields),
+            keys=("g_region", "g_dealer"),
+            sets="(g_region), (g_dealer), ()",
+            select=select,
+            params=params,
+        ):
+            group = PENETRATION_GROUPING[row["grouping"]]
+            key = {"region": row["g_region"], "dealer": row["g_dealer"], "total": None}[group]
+            figures[group].setdefault(key, {}).update(row)
+
+    def penetration_row(group: str, key, code: str, name: str) -> PenetrationRow:
+        row = figures[group].get(key, {})
+        return PenetrationRow(
+            key=key,
             code=code,
             name=name,
-            sales=sold.get(pk, {}).get("sold", 0),
-            loan_sales=sold.get(pk, {}).get("sold_on_loan", 0),
-            loans=lent.get(pk, 0),
-            net_commission=earned.get(pk) or ZERO,
+            sales=row.get("sales") or 0,
+            loan_sales=row.get("loan_sales") or 0,
+            loans=row.get("loans") or 0,
+            net_commission=row.get("net_commission") or ZERO,
         )
-        for pk, code, name in groups.filter(pk__in=active).values_list("pk", "code", "name")
-    ]
-    return sorted(rows, key=lambda row: (-row.sales, row.code))
 
+    def table(group: str, groups: QuerySet) -> list[PenetrationRow]:
+        found = figures[group]
+        active = {
+            key for key, row in found.items() if row.get("sales") or row.get("loans") or row.get("net_commission")
+        }
+        rows = [
+            penetration_row(group, pk, code, name)
+            for pk, code, name in groups.filter(pk__in=active).values_list("pk", "code", "name")
+        ]
+        return sorted(rows, key=lambda row: (-row.sales, row.code))
 
-def penetration_totals(
-    *, sales: QuerySet[Sale], loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], name: str
-) -> PenetrationRow:
-    counted = sales.aggregate(sales=Count("pk"), loan_sales=Count("pk", filter=Q(payment=Payment.LOAN)))
-    return PenetrationRow(
-        key=None,
-        code="",
-        name=name,
-        sales=counted["sales"],
-        loan_sales=counted["loan_sales"],
-        loans=loans.count(),
-        net_commission=ledger_totals(entries).net,
+    return PenetrationReport(
+        regions=table("region", regions) if regions is not None else [],
+        dealers=table("dealer", dealers),
+        totals=penetration_row("total", None, "", name),
     )
 
 
@@ -407,23 +445,9 @@ def _risk_loans(loans: QuerySet[Loan], filters: ReportFilters) -> QuerySet[Loan]
     return filters.loans(loans).filter(status__in=DISBURSED_STATUSES).filter(_cohort(filters) | _live(filters))
 
 
-def _grouping_sets(queryset: QuerySet, select: str) -> list[dict]:
-    """``select`` (aggregates over the columns of ``queryset``, a ``values()`` query) per lender,
-    per credit grade, per term band and in all, in one pass: GROUPING SETS, which the ORM
-    cannot write. ``grouping`` tells the sets apart (RISK_GROUPING)."""
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        # The interpolated parts are this module's constants and the ORM's own SQL; values are parameters.
-        query = (
-            f"SELECT g_lender, g_lender_name, g_grade, g_band, GROUPING(g_lender, g_grade, g_band), {select}"  # noqa: S608
-            f" FROM ({sql}) AS grouped GROUP BY GROUPING SETS ((g_lender, g_lender_name), (g_grade), (g_band), ())"
-        )
-        cursor.execute(query, params)
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-# GROUPING(g_lender, g_grade, g_band) of each set: a bit for each column the set leaves out.
+# The risk tables' groups; GROUPING(g_lender, g_grade, g_band) tells them apart.
+RISK_GROUP_KEYS = ("g_lender", "g_grade", "g_band")
+RISK_SETS = "(g_lender, g_lender_name), (g_grade), (g_band), ()"
 RISK_GROUPING = {0b011: "lender", 0b101: "credit_grade", 0b110: "term_band", 0b111: "total"}
 RISK_KEYS = {
     "g_lender": F("lender"),
@@ -485,13 +509,20 @@ def risk_report(
     figures = _risk_groups(
         _grouping_sets(
             loan_rows,
-            "count(*) FILTER (WHERE r_cohort) AS loans, count(*) FILTER (WHERE r_defaulted) AS defaulted,"
-            " count(*) FILTER (WHERE r_early) AS paid_off_early, count(*) FILTER (WHERE r_live) AS live_loans,"
+            keys=RISK_GROUP_KEYS,
+            sets=RISK_SETS,
+            select="g_lender_name, count(*) FILTER (WHERE r_cohort) AS loans,"
+            " count(*) FILTER (WHERE r_defaulted) AS defaulted, count(*) FILTER (WHERE r_early) AS paid_off_early,"
+            " count(*) FILTER (WHERE r_live) AS live_loans,"
             " sum(r_balance) AS exposure",
         )
     )
     clawback_rows = entries.filter(kind=EntryKind.CLAWBACK).annotate(**RISK_KEYS).values(*RISK_KEYS, "amount")
-    clawed = _risk_groups(_grouping_sets(clawback_rows, "sum(amount) AS total"))
+    clawed = _risk_groups(
+        _grouping_sets(
+            clawback_rows, keys=RISK_GROUP_KEYS, sets=RISK_SETS, select="g_lender_name, sum(amount) AS total"
+        )
+    )
     band_labels = {band.value: str(band.label) for band in TermBand}
     band_order = [band.value for band in TermBand]
 
