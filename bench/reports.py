@@ -62,44 +62,52 @@ FLOOR = {
     # sales, loans disbursed and net commission by region, by dealer and in all
     "penetration": [
         """
-        SELECT d.region_id, s.dealer_id, count(*), count(*) FILTER (WHERE s.payment = 'loan'),
-               GROUPING(d.region_id, s.dealer_id)
-        FROM inventory_sale s JOIN channels_dealer d ON d.id = s.dealer_id
-        WHERE s.sold_on BETWEEN %(first)s AND %(last_day)s
+        SELECT d.region_id, s.dealer_id, sum(s.n)::bigint, sum(s.on_loan)::bigint, GROUPING(d.region_id, s.dealer_id)
+        FROM (SELECT dealer_id, count(*) AS n, count(*) FILTER (WHERE payment = 'loan') AS on_loan
+              FROM inventory_sale WHERE sold_on BETWEEN %(first)s AND %(last_day)s GROUP BY 1) s
+        JOIN channels_dealer d ON d.id = s.dealer_id
         GROUP BY GROUPING SETS ((d.region_id), (s.dealer_id), ())""",
         """
-        SELECT d.region_id, l.dealer_id, count(*), GROUPING(d.region_id, l.dealer_id)
-        FROM finance_loan l JOIN channels_dealer d ON d.id = l.dealer_id
-        WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured')
-          AND l.disbursed_on BETWEEN %(first)s AND %(last_day)s
+        SELECT d.region_id, l.dealer_id, sum(l.n)::bigint, GROUPING(d.region_id, l.dealer_id)
+        FROM (SELECT dealer_id, count(*) AS n FROM finance_loan
+              WHERE status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured')
+                AND disbursed_on BETWEEN %(first)s AND %(last_day)s GROUP BY 1) l
+        JOIN channels_dealer d ON d.id = l.dealer_id
         GROUP BY GROUPING SETS ((d.region_id), (l.dealer_id), ())""",
         f"""
-        SELECT d.region_id, e.dealer_id, sum(e.amount), GROUPING(d.region_id, e.dealer_id)
-        FROM finance_commissionentry e JOIN channels_dealer d ON d.id = e.dealer_id
-        WHERE {IN_RANGE} AND e.kind IN ('accrual', 'clawback', 'adjustment')
+        SELECT d.region_id, e.dealer_id, sum(e.net), GROUPING(d.region_id, e.dealer_id)
+        FROM (SELECT e.dealer_id, sum(e.amount) AS net FROM finance_commissionentry e
+              WHERE {IN_RANGE} AND e.kind IN ('accrual', 'clawback', 'adjustment') GROUP BY 1) e
+        JOIN channels_dealer d ON d.id = e.dealer_id
         GROUP BY GROUPING SETS ((d.region_id), (e.dealer_id), ())""",
     ],
-    # one pass over the loans and one over the clawbacks, every dimension and the total at once
+    # one pass over the loans (figures per lender, grade and band in parallel, then summed per
+    # table and in all) and one over the clawbacks
     "risk": [
         f"""
         SELECT lender_id, credit_grade, band, GROUPING(lender_id, credit_grade, band),
-          count(*) FILTER (WHERE cohort),
-          count(*) FILTER (WHERE cohort AND closed_on <= %(as_of)s AND status = 'defaulted'),
-          count(*) FILTER (WHERE cohort AND closed_on <= %(as_of)s AND status = 'paid_off_early'),
-          count(*) FILTER (WHERE live),
-          COALESCE(sum(round(principal * (power(1 + annual_rate / 12, term_months)
-                     - power(1 + annual_rate / 12, paid)) / (power(1 + annual_rate / 12, term_months) - 1), 2))
-                   FILTER (WHERE live), 0)
+          sum(loans)::bigint, sum(defaulted)::bigint, sum(early)::bigint, sum(live_loans)::bigint,
+          COALESCE(sum(exposure), 0)
         FROM (
-          SELECT l.*, {BAND.format(t="l.term_months")} AS band,
-                 l.disbursed_on BETWEEN %(first)s AND %(last_day)s AS cohort,
-                 (l.disbursed_on <= %(as_of)s AND (l.closed_on IS NULL OR l.closed_on > %(as_of)s)) AS live,
-                 LEAST(l.term_months, (EXTRACT(YEAR FROM age(%(as_of)s, l.disbursed_on)) * 12
-                       + EXTRACT(MONTH FROM age(%(as_of)s, l.disbursed_on)))::integer) AS paid
-          FROM finance_loan l
-          WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured')
-            AND (l.disbursed_on BETWEEN %(first)s AND %(last_day)s
-                 OR (l.disbursed_on <= %(as_of)s AND (l.closed_on IS NULL OR l.closed_on > %(as_of)s)))) l
+          SELECT lender_id, credit_grade, band,
+            count(*) FILTER (WHERE cohort) AS loans,
+            count(*) FILTER (WHERE cohort AND closed_on <= %(as_of)s AND status = 'defaulted') AS defaulted,
+            count(*) FILTER (WHERE cohort AND closed_on <= %(as_of)s AND status = 'paid_off_early') AS early,
+            count(*) FILTER (WHERE live) AS live_loans,
+            sum(round(principal * (power(1 + annual_rate / 12, term_months)
+                  - power(1 + annual_rate / 12, paid)) / (power(1 + annual_rate / 12, term_months) - 1), 2))
+              FILTER (WHERE live) AS exposure
+          FROM (
+            SELECT l.*, {BAND.format(t="l.term_months")} AS band,
+                   l.disbursed_on BETWEEN %(first)s AND %(last_day)s AS cohort,
+                   (l.disbursed_on <= %(as_of)s AND (l.closed_on IS NULL OR l.closed_on > %(as_of)s)) AS live,
+                   LEAST(l.term_months, (EXTRACT(YEAR FROM age(%(as_of)s, l.disbursed_on)) * 12
+                         + EXTRACT(MONTH FROM age(%(as_of)s, l.disbursed_on)))::integer) AS paid
+            FROM finance_loan l
+            WHERE l.status IN ('disbursed', 'paid_off_early', 'defaulted', 'matured')
+              AND (l.disbursed_on BETWEEN %(first)s AND %(last_day)s
+                   OR (l.disbursed_on <= %(as_of)s AND (l.closed_on IS NULL OR l.closed_on > %(as_of)s)))) l
+          GROUP BY 1, 2, 3) fine
         GROUP BY GROUPING SETS ((lender_id), (credit_grade), (band), ())""",
         f"""
         SELECT e.lender_id, e.credit_grade, {BAND.format(t="e.term_months")} AS band,
