@@ -36,10 +36,8 @@ from finance.reports import (
     ReportFilters,
     ledger_rows,
     payables_by_lender,
-    penetration_by,
-    penetration_totals,
-    risk_by,
-    risk_totals,
+    penetration_report,
+    risk_report,
 )
 from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals
 from finance.serializers import (
@@ -282,20 +280,21 @@ class CommissionReportViewSet(viewsets.ViewSet):
     def penetration(self, request):
         """Loan sales / all sales and net commission / loans disbursed, by region and dealer."""
         filters = self.filters("region", "dealer")
-        figures = {
-            "sales": filters.sales(self.scoped(Sale)),
-            "loans": filters.disbursed(self.scoped(Loan)),
-            "entries": filters.entries(self.scoped(CommissionEntry)),
-        }
+        penetration = penetration_report(
+            # A dealer user's region would hold its own figures only: it gets its dealer row.
+            regions=filters.regions(self.scoped(Region)) if role_of(request.user) != Role.DEALER_USER else None,
+            dealers=filters.dealers(self.scoped(Dealer)),
+            sales=filters.sales(self.scoped(Sale)),
+            loans=filters.disbursed(self.scoped(Loan)),
+            entries=filters.entries(self.scoped(CommissionEntry)),
+            name=str(_("Total")),
+        )
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
-            "total": penetration_totals(**figures, name=str(_("Total"))),
-            # A dealer user's region would hold its own figures only: it gets its dealer row.
-            "regions": list(penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **figures))
-            if role_of(request.user) != Role.DEALER_USER
-            else [],
-            "dealers": list(penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **figures)),
+            "total": penetration.totals,
+            "regions": penetration.regions,
+            "dealers": penetration.dealers,
         }
         return Response(PenetrationReportSerializer(report).data)
 
@@ -306,14 +305,12 @@ class CommissionReportViewSet(viewsets.ViewSet):
         it, and the exposure (amortised principal outstanding) of the loans live on the as-of day."""
         filters = self.filters("region", "dealer", "lender")
         loans, entries = self.scoped(Loan), filters.entries(self.scoped(CommissionEntry))
+        risk = risk_report(loans=loans, entries=entries, filters=filters, label=str(_("Total")))
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
             "as_of": filters.as_of,
-            "total": risk_totals(loans=loans, entries=entries, filters=filters, label=str(_("Total"))),
-            **{
-                f"by_{dimension}": risk_by(dimension, loans=loans, entries=entries, filters=filters)
-                for dimension in RISK_DIMENSIONS
-            },
+            "total": risk.totals,
+            **{f"by_{dimension}": risk.tables[dimension] for dimension in RISK_DIMENSIONS},
         }
         return Response(RiskReportSerializer(report).data)

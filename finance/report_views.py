@@ -27,15 +27,15 @@ from finance.report_forms import ReportFilterForm
 from finance.reports import (
     RISK_DIMENSIONS,
     LedgerTotals,
+    PenetrationReport,
     PenetrationRow,
+    RiskReport,
     RiskRow,
     ledger_rows,
     monthly_net_by_lender,
     payables_by_lender,
-    penetration_by,
-    penetration_totals,
-    risk_by,
-    risk_totals,
+    penetration_report,
+    risk_report,
 )
 from finance.selectors import ledger_totals
 from inventory.models import Sale
@@ -287,19 +287,17 @@ class PenetrationReportView(ReportView):
     title = _("Finance penetration and commission per loan")
     slug = "finance-penetration"
 
-    def figures(self) -> dict:
+    def report(self) -> PenetrationReport:
+        """Both tables and the totals, from one grouped pass over sales, loans and entries."""
         filters = self.filters
-        return {
-            "sales": filters.sales(self.scoped(Sale)),
-            "loans": filters.disbursed(self.scoped(Loan)),
-            "entries": self.entries(),
-        }
-
-    def grouped(self, table: str):
-        filters = self.filters
-        if table == "region":
-            return penetration_by(filters.regions(self.scoped(Region)), link="dealer__region", **self.figures())
-        return penetration_by(filters.dealers(self.scoped(Dealer)), link="dealer", **self.figures())
+        return penetration_report(
+            regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
+            dealers=filters.dealers(self.scoped(Dealer)),
+            sales=filters.sales(self.scoped(Sale)),
+            loans=filters.disbursed(self.scoped(Loan)),
+            entries=self.entries(),
+            name=str(_("Total")),
+        )
 
     def by_region(self) -> bool:
         # A dealer user's "region" would hold its own figures only: it gets the dealer table.
@@ -307,10 +305,11 @@ class PenetrationReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        regions = list(self.grouped("region")) if self.by_region() else []
-        self.paginate(self.grouped("dealer"), context)
+        report = self.report()
+        regions = report.regions
+        self.paginate(report.dealers, context)
         context.update(
-            totals=penetration_totals(**self.figures(), name=str(_("Total"))),
+            totals=report.totals,
             regions=regions,
             figure=charts.penetration_figure(regions or list(context["rows"])),
         )
@@ -321,10 +320,10 @@ class PenetrationReportView(ReportView):
         headers = [_("Code"), _("Region") if table == "region" else _("Dealer"), *PENETRATION_HEADERS]
 
         def rows():
-            for row in self.grouped(table):
+            report = self.report()
+            for row in report.regions if table == "region" else report.dealers:
                 yield [row.code, row.name, *penetration_cells(row)]
-            totals = penetration_totals(**self.figures(), name=str(_("Total")))
-            yield [totals.name, "", *penetration_cells(totals)]
+            yield [report.totals.name, "", *penetration_cells(report.totals)]
 
         return headers, rows()
 
@@ -337,19 +336,18 @@ class RiskReportView(ReportView):
     slug = "loan-risk"
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
 
-    def table(self, dimension: str) -> list[RiskRow]:
-        return risk_by(dimension, loans=self.scoped(Loan), entries=self.entries(), filters=self.filters)
-
-    def totals(self) -> RiskRow:
-        return risk_totals(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
+    def report(self) -> RiskReport:
+        """Every table and the totals, from one pass over the loans."""
+        return risk_report(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        tables = [(RISK_TITLES[dimension], dimension, self.table(dimension)) for dimension in RISK_DIMENSIONS]
-        by_lender, by_band = tables[0][2], tables[2][2]
+        report = self.report()
+        tables = [(RISK_TITLES[dimension], dimension, report.tables[dimension]) for dimension in RISK_DIMENSIONS]
+        by_lender, by_band = report.tables["lender"], report.tables["term_band"]
         context.update(
             tables=tables,
-            totals=self.totals(),
+            totals=report.totals,
             rates_figure=charts.risk_rates_figure(by_lender, title=str(_("Default and early-payoff rates by lender")))
             if by_lender
             else None,
@@ -363,9 +361,9 @@ class RiskReportView(ReportView):
         headers = [RISK_TITLES[dimension], *RISK_HEADERS]
 
         def rows():
-            for row in self.table(dimension):
+            report = self.report()
+            for row in report.tables[dimension]:
                 yield [row.label, *risk_cells(row)]
-            totals = self.totals()
-            yield [totals.label, *risk_cells(totals)]
+            yield [report.totals.label, *risk_cells(report.totals)]
 
         return headers, rows()

@@ -3,7 +3,8 @@ penetration with commission per loan, and the risk view.
 
 Every function aggregates querysets the caller has already scoped with
 ``dealerops.access.scope`` (and narrowed with ``ReportFilters``): one SQL statement per table
-or figure, no ledger row, sale or loan passes through Python. Long tables come back as
+or figure (one pass over a table for all of a report's groupings, with GROUPING SETS, where a
+report shows several), no ledger row, sale or loan passes through Python. Long tables come back as
 ``LazyRows`` so a page slices them and an export streams them.
 """
 
@@ -14,6 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -31,8 +33,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Round
 
+from channels.models import Dealer
 from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan, LoanStatus, TermBand
-from finance.selectors import KIND_SUMS, ZERO, LedgerTotals, ledger_totals
+from finance.selectors import KIND_SUMS, ZERO, LedgerTotals
 from inventory.models import Payment, Sale
 
 T = TypeVar("T")
@@ -130,6 +133,24 @@ class LazyRows(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return (self.make(row) for row in self.values.iterator(chunk_size=2000))
+
+
+def _grouping_sets(queryset: QuerySet, *, keys: tuple[str, ...], sets: str, select: str, join: str = "") -> list[dict]:
+    """``select`` (aggregates over the columns of ``queryset``, a ``values()`` query) for each of
+    ``sets`` in one pass: GROUPING SETS, which the ORM cannot write. Each row has ``keys`` and
+    ``grouping``, GROUPING(keys): a bit for each key its set leaves out, the first key highest.
+    ``join`` joins a table to ``grouped`` (the query's rows) for keys of its own."""
+    sql, inner_params = queryset.order_by().query.sql_with_params()
+    columns = ", ".join(keys)
+    with connection.cursor() as cursor:
+        # The interpolated parts are this module's constants and the ORM's own SQL; values are parameters.
+        query = (
+            f"SELECT {columns}, GROUPING({columns}) AS grouping, {select} FROM ({sql}) AS grouped {join}"  # noqa: S608
+            f" GROUP BY GROUPING SETS ({sets})"
+        )
+        cursor.execute(query, inner_params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _totals(row: dict) -> LedgerTotals:
@@ -235,63 +256,84 @@ class PenetrationRow:
         return (self.net_commission / self.loans).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def penetration_by(
-    groups: QuerySet,
+@dataclass(frozen=True)
+class PenetrationReport:
+    regions: list[PenetrationRow]
+    dealers: list[PenetrationRow]
+    totals: PenetrationRow
+
+
+# GROUPING(d.region_id, g_dealer) of each set.
+PENETRATION_GROUPING = {0b01: "region", 0b10: "dealer", 0b11: "total"}
+
+
+def penetration_report(
     *,
-    link: str,
+    regions: QuerySet | None,
+    dealers: QuerySet,
     sales: QuerySet[Sale],
     loans: QuerySet[Loan],
     entries: QuerySet[CommissionEntry],
-) -> list[PenetrationRow]:
-    """Penetration and commission per loan for each of ``groups`` (dealers with
-    ``link="dealer"``, regions with ``link="dealer__region"``) that sold, lent or earned
-    anything; most sales first.
+    name: str,
+) -> PenetrationReport:
+    """Penetration and commission per loan for each of ``regions`` (None: no region table) and
+    ``dealers`` that sold, lent or earned anything (most sales first), and in all.
 
-    One grouped pass over each table (a hash aggregate each), met on the group's id: at
-    national scale that beats a correlated subquery per dealer, which reads every dealer's
-    rows through the index once per figure."""
-    sold = {
-        row[link]: row
-        for row in sales.values(link)
-        .annotate(sold=Count("pk"), sold_on_loan=Count("pk", filter=Q(payment=Payment.LOAN)))
-        .order_by()
-    }
-    lent = dict(loans.values(link).annotate(n=Count("pk")).order_by().values_list(link, "n"))
-    earned = dict(
-        entries.filter(kind__in=NET_KINDS)
-        .values(link)
-        .annotate(total=Sum("amount"))
-        .order_by()
-        .values_list(link, "total")
+    One grouped pass over each table (sales, loans, entries) gives every region, every dealer
+    and the total at once; the tables meet on the group's id."""
+    figures: dict[str, dict] = {group: {} for group in PENETRATION_GROUPING.values()}
+    # Each table's figures per dealer (a plain GROUP BY, which PostgreSQL runs in parallel:
+    # GROUPING SETS over the table's rows would not), then summed by region (the dealers
+    # joined after the grouping, not to every row) and in all.
+    passes = (
+        (
+            sales,
+            {"sales": Count("pk"), "loan_sales": Count("pk", filter=Q(payment=Payment.LOAN))},
+            "sum(sales)::bigint AS sales, sum(loan_sales)::bigint AS loan_sales",
+        ),
+        (loans, {"loans": Count("pk")}, "sum(loans)::bigint AS loans"),
+        (entries.filter(kind__in=NET_KINDS), {"net": Sum("amount")}, "sum(net) AS net_commission"),
     )
-    active = set(sold) | set(lent) | {key for key, total in earned.items() if total}
-    rows = [
-        PenetrationRow(
-            key=pk,
+    for queryset, per_dealer, select in passes:
+        dealer_rows = queryset.annotate(g_dealer=F("dealer")).values("g_dealer").annotate(**per_dealer)
+        for row in _grouping_sets(
+            dealer_rows,
+            keys=("d.region_id", "g_dealer"),
+            sets="(d.region_id), (g_dealer), ()",
+            select=select,
+            join=f"JOIN {Dealer._meta.db_table} d ON d.id = grouped.g_dealer",
+        ):
+            group = PENETRATION_GROUPING[row["grouping"]]
+            key = {"region": row["region_id"], "dealer": row["g_dealer"], "total": None}[group]
+            figures[group].setdefault(key, {}).update(row)
+
+    def penetration_row(group: str, key, code: str, name: str) -> PenetrationRow:
+        row = figures[group].get(key, {})
+        return PenetrationRow(
+            key=key,
             code=code,
             name=name,
-            sales=sold.get(pk, {}).get("sold", 0),
-            loan_sales=sold.get(pk, {}).get("sold_on_loan", 0),
-            loans=lent.get(pk, 0),
-            net_commission=earned.get(pk) or ZERO,
+            sales=row.get("sales") or 0,
+            loan_sales=row.get("loan_sales") or 0,
+            loans=row.get("loans") or 0,
+            net_commission=row.get("net_commission") or ZERO,
         )
-        for pk, code, name in groups.filter(pk__in=active).values_list("pk", "code", "name")
-    ]
-    return sorted(rows, key=lambda row: (-row.sales, row.code))
 
+    def table(group: str, groups: QuerySet) -> list[PenetrationRow]:
+        found = figures[group]
+        active = {
+            key for key, row in found.items() if row.get("sales") or row.get("loans") or row.get("net_commission")
+        }
+        rows = [
+            penetration_row(group, pk, code, name)
+            for pk, code, name in groups.filter(pk__in=active).values_list("pk", "code", "name")
+        ]
+        return sorted(rows, key=lambda row: (-row.sales, row.code))
 
-def penetration_totals(
-    *, sales: QuerySet[Sale], loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], name: str
-) -> PenetrationRow:
-    counted = sales.aggregate(sales=Count("pk"), loan_sales=Count("pk", filter=Q(payment=Payment.LOAN)))
-    return PenetrationRow(
-        key=None,
-        code="",
-        name=name,
-        sales=counted["sales"],
-        loan_sales=counted["loan_sales"],
-        loans=loans.count(),
-        net_commission=ledger_totals(entries).net,
+    return PenetrationReport(
+        regions=table("region", regions) if regions is not None else [],
+        dealers=table("dealer", dealers),
+        totals=penetration_row("total", None, "", name),
     )
 
 
@@ -400,82 +442,117 @@ def _live(filters: ReportFilters) -> Q:
     return Q(disbursed_on__lte=filters.as_of) & (Q(closed_on__isnull=True) | Q(closed_on__gt=filters.as_of))
 
 
-def _risk_loan_figures(filters: ReportFilters) -> dict:
-    cohort, live = _cohort(filters), _live(filters)
-    closed_by = Q(closed_on__lte=filters.as_of)
-    return {
-        "loans": Count("pk", filter=cohort),
-        "defaulted": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
-        "paid_off_early": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
-        "live_loans": Count("pk", filter=live),
-        "exposure": Sum(amortised_balance(filters.as_of), filter=live, default=ZERO),
-    }
-
-
 def _risk_loans(loans: QuerySet[Loan], filters: ReportFilters) -> QuerySet[Loan]:
     """The loans the risk view reads: the range's cohort and those live on the as-of day."""
     return filters.loans(loans).filter(status__in=DISBURSED_STATUSES).filter(_cohort(filters) | _live(filters))
 
 
-def risk_by(
-    dimension: str, *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters
-) -> list[RiskRow]:
-    """The risk figures per lender, credit grade or term band. ``loans`` is scoped, ``entries``
-    scoped and filtered to the range; the two aggregates meet on the group key."""
-    if dimension not in RISK_DIMENSIONS:
-        raise ValueError(f"unknown risk dimension {dimension!r}")
-    loan_rows = _risk_loans(loans, filters)
-    clawbacks = entries.filter(kind=EntryKind.CLAWBACK)
-    if dimension == "lender":
-        key, label = F("lender"), F("lender__name")
-    elif dimension == "credit_grade":
-        key = label = F("credit_grade")
-    else:
-        key = label = term_band("term_months")
-    figures = {
-        row["key"]: row
-        for row in loan_rows.annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(**_risk_loan_figures(filters))
-        .order_by("key")
-    }
-    clawed = {
-        row["key"]: row
-        for row in clawbacks.annotate(key=key, label=label)
-        .values("key", "label")
-        .annotate(total=Sum("amount"))
-        .order_by("key")
-    }
+# The risk tables' groups; GROUPING(g_lender, g_grade, g_band) tells them apart.
+RISK_GROUP_KEYS = ("g_lender", "g_grade", "g_band")
+RISK_SETS = "(g_lender, g_lender_name), (g_grade), (g_band), ()"
+RISK_GROUPING = {0b011: "lender", 0b101: "credit_grade", 0b110: "term_band", 0b111: "total"}
+RISK_KEYS = {
+    "g_lender": F("lender"),
+    "g_lender_name": F("lender__name"),
+    "g_grade": F("credit_grade"),
+    "g_band": term_band("term_months"),
+}
+
+
+def _risk_groups(rows: list[dict]) -> dict[str, dict]:
+    """Rows of ``_grouping_sets`` by dimension ("total" too), then by the group's key and label."""
+    groups: dict[str, dict] = {dimension: {} for dimension in RISK_GROUPING.values()}
+    for row in rows:
+        dimension = RISK_GROUPING[row["grouping"]]
+        if dimension == "lender":
+            key, label = row["g_lender"], row["g_lender_name"]
+        elif dimension == "credit_grade":
+            key = label = row["g_grade"]
+        elif dimension == "term_band":
+            key = label = row["g_band"]
+        else:
+            key = label = ""
+        groups[dimension][key] = {**row, "label": label}
+    return groups
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    tables: dict[str, list[RiskRow]]  # by RISK_DIMENSIONS
+    totals: RiskRow
+
+
+def risk_report(
+    *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters, label: str
+) -> RiskReport:
+    """The risk figures per lender, credit grade and term band, and their totals. ``loans`` is
+    scoped, ``entries`` scoped and filtered to the range. One pass over the loans (each loan's
+    amortised balance worked out once for every table and the total) and one over the range's
+    clawbacks; the two meet on the group key."""
+    cohort, live = _cohort(filters), _live(filters)
+    closed_by = Q(closed_on__lte=filters.as_of)
+    # Each loan's figures are worked out once, summed per lender, grade and band (a plain
+    # GROUP BY, which PostgreSQL runs in parallel: GROUPING SETS over 2 million loans would
+    # not), and those sums summed again per table and in all.
+    fine = (
+        _risk_loans(loans, filters)
+        .annotate(**RISK_KEYS)
+        .values(*RISK_KEYS)
+        .annotate(
+            loans=Count("pk", filter=cohort),
+            defaulted=Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
+            paid_off_early=Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
+            live_loans=Count("pk", filter=live),
+            exposure=Sum(amortised_balance(filters.as_of), filter=live),
+        )
+    )
+    figures = _risk_groups(
+        _grouping_sets(
+            fine,
+            keys=RISK_GROUP_KEYS,
+            sets=RISK_SETS,
+            select="g_lender_name, sum(loans)::bigint AS loans, sum(defaulted)::bigint AS defaulted,"
+            " sum(paid_off_early)::bigint AS paid_off_early, sum(live_loans)::bigint AS live_loans,"
+            " sum(exposure) AS exposure",
+        )
+    )
+    clawback_rows = (
+        entries.filter(kind=EntryKind.CLAWBACK).annotate(**RISK_KEYS).values(*RISK_KEYS).annotate(clawed=Sum("amount"))
+    )
+    clawed = _risk_groups(
+        _grouping_sets(
+            clawback_rows, keys=RISK_GROUP_KEYS, sets=RISK_SETS, select="g_lender_name, sum(clawed) AS total"
+        )
+    )
     band_labels = {band.value: str(band.label) for band in TermBand}
     band_order = [band.value for band in TermBand]
 
-    def label_of(group) -> str:
-        return str((figures.get(group) or clawed[group])["label"])
-
-    def order(group) -> tuple:
-        # Term bands in their natural order; lenders and grades by name.
-        return (band_order.index(group) if dimension == "term_band" else 0, label_of(group))
-
-    result = []
-    for group in sorted(set(figures) | set(clawed), key=order):
-        row = figures.get(group, {})
-        result.append(
-            RiskRow(
-                key=str(group),
-                label=band_labels.get(label_of(group), label_of(group)),
-                loans=row.get("loans", 0),
-                defaulted=row.get("defaulted", 0),
-                paid_off_early=row.get("paid_off_early", 0),
-                clawed_back=clawed[group]["total"] if group in clawed else ZERO,
-                live_loans=row.get("live_loans", 0),
-                exposure=row.get("exposure", ZERO),
-            )
+    def risk_row(dimension: str, group, label: str) -> RiskRow:
+        row = figures[dimension].get(group, {})
+        total = clawed[dimension].get(group, {}).get("total")
+        return RiskRow(
+            key=str(group),
+            label=label,
+            loans=row.get("loans") or 0,
+            defaulted=row.get("defaulted") or 0,
+            paid_off_early=row.get("paid_off_early") or 0,
+            clawed_back=ZERO if total is None else total,
+            live_loans=row.get("live_loans") or 0,
+            exposure=row.get("exposure") or ZERO,
         )
-    return result
 
+    tables = {}
+    for dimension in RISK_DIMENSIONS:
 
-def risk_totals(
-    *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters, label: str
-) -> RiskRow:
-    figures = _risk_loans(loans, filters).aggregate(**_risk_loan_figures(filters))
-    return RiskRow(key="", label=label, clawed_back=ledger_totals(entries).clawed_back, **figures)
+        def label_of(group, dimension=dimension) -> str:
+            return str((figures[dimension].get(group) or clawed[dimension][group])["label"])
+
+        def order(group, dimension=dimension) -> tuple:
+            # Term bands in their natural order; lenders and grades by name.
+            return (band_order.index(group) if dimension == "term_band" else 0, label_of(group))
+
+        tables[dimension] = [
+            risk_row(dimension, group, band_labels.get(label_of(group), label_of(group)))
+            for group in sorted(set(figures[dimension]) | set(clawed[dimension]), key=order)
+        ]
+    return RiskReport(tables=tables, totals=risk_row("total", "", label))
