@@ -233,6 +233,7 @@ class ImportActionView(ScopedMixin, SingleObjectMixin, View):
         return redirect(batch)
 
     def act(self, batch: ImportBatch) -> None:
+        """The action's one service call; each subclass names its own."""
         raise NotImplementedError
 
 
