@@ -1,6 +1,7 @@
 """Customers, upserted by (dealer, phone)."""
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -107,21 +108,27 @@ def _given(row: CheckedRow, given: list[str]) -> dict[str, Any]:
     return {name: row.values.get(name, False if name == "marketing_consent" else None) for name in given}
 
 
-def customers_create(spec: ImportSpec, people: dict[str, tuple[str, str]]) -> dict[str, int]:
-    """Create the dealer's customers ``phone -> (name, city)`` named by rows of another kind
-    (a sale, a visit); their ids by phone."""
-    phones = list(people)
+def customers_create_for(spec: ImportSpec, rows: list[CheckedRow], city: Callable[[CheckedRow], str]) -> None:
+    """Create the customers that rows of another kind (a sale, a visit) name by a phone the
+    dealer does not know yet, once per phone, from the row's customer name and ``city(row)``;
+    every such row then has its ``customer_id``."""
+    people = {row.values["customer_phone"]: row for row in rows if row.values["customer_id"] is None}
+    if not people:
+        return
     ids = bulk_upsert(
         Customer,
         [
-            {"home_dealer_id": spec.dealer.pk, "phone": phone, "name": name, "city": city}
-            for phone, (name, city) in people.items()
+            {"home_dealer_id": spec.dealer.pk, "phone": phone, "name": row.values["customer_name"], "city": city(row)}
+            for phone, row in people.items()
         ],
         unique=["home_dealer_id", "phone"],
         update=["name"],
     )
     spec.history.record(Customer, "insert", ids)
-    return dict(zip(phones, ids, strict=True))
+    created = dict(zip(people, ids, strict=True))
+    for row in rows:
+        if row.values["customer_id"] is None:
+            row.values["customer_id"] = created[row.values["customer_phone"]]
 
 
 def customers_by_phone(dealer_id: int, phones: list[str]) -> dict[str, int]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
-from datahub.kinds.customers import customers_create, read_city, read_name, read_phone
+from datahub.kinds.customers import customers_by_phone, customers_create_for, read_city, read_name, read_phone
 from datahub.kinds.stock import VIN, mark_sold, units_by_vin
 from datahub.models import ImportKind, RowAction
 from dealerops.bulk import bulk_upsert
@@ -103,11 +103,7 @@ class SaleImport(ImportSpec):
             .values_list("sale_id")
             .annotate(total=Sum(F("principal") + F("down_payment")))
         )
-        customers = dict(
-            Customer.objects.filter(
-                home_dealer=self.dealer, phone__any=[row.values["customer_phone"] for row in rows]
-            ).values_list("phone", "id")
-        )
+        customers = customers_by_phone(self.dealer.pk, [row.values["customer_phone"] for row in rows])
         for row in rows:
             values = row.values
             self.refuse_future(row, "sold_on", "recorded_at")
@@ -147,16 +143,7 @@ class SaleImport(ImportSpec):
             self.decide(row, sale, SALE_FIELDS)
 
     def write(self, rows: list[CheckedRow]) -> None:
-        new_customers = {
-            row.values["customer_phone"]: (row.values["customer_name"], row.values["registered_city"])
-            for row in rows
-            if row.values["customer_id"] is None
-        }
-        if new_customers:
-            created = customers_create(self, new_customers)
-            for row in rows:
-                if row.values["customer_id"] is None:
-                    row.values["customer_id"] = created[row.values["customer_phone"]]
+        customers_create_for(self, rows, city=lambda row: row.values["registered_city"])
         now = timezone.now()
         ids = bulk_upsert(
             Sale,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.models import Customer, ServiceKind, ServiceVisit
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
-from datahub.kinds.customers import customers_by_phone, customers_create, read_city, read_name, read_phone
+from datahub.kinds.customers import customers_by_phone, customers_create_for, read_city, read_name, read_phone
 from datahub.models import ImportKind
 from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_amount, cell_date, cell_integer, cell_text
@@ -135,19 +135,7 @@ class ServiceVisitImport(ImportSpec):
 
     def write(self, rows: list[CheckedRow]) -> None:
         # The workshop's city when the file gives none: customers mostly live near it.
-        new_customers = {
-            row.values["customer_phone"]: (
-                row.values["customer_name"],
-                row.values.get("customer_city") or self.dealer.city,
-            )
-            for row in rows
-            if row.values["customer_id"] is None
-        }
-        if new_customers:
-            created = customers_create(self, new_customers)
-            for row in rows:
-                if row.values["customer_id"] is None:
-                    row.values["customer_id"] = created[row.values["customer_phone"]]
+        customers_create_for(self, rows, city=lambda row: row.values.get("customer_city") or self.dealer.city)
         ids = bulk_upsert(
             ServiceVisit,
             [
