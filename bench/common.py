@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,19 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def last_sale_and_complete_month():
+    """The day of the dataset's last sale and the first day of the last complete month before
+    it (the month the benchmarks score); exits when the database holds no sales."""
+    from django.db.models import Max
+
+    from inventory.models import Sale
+
+    last_sale = Sale.objects.aggregate(last=Max("sold_on"))["last"]
+    if last_sale is None:
+        sys.exit("No sales here: run bench/generate.py --scale S on this database first.")
+    return last_sale, (last_sale.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def peak_mb() -> float:

@@ -30,10 +30,9 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import timedelta
 from pathlib import Path
 
-from common import ROOT, print_table, result_line, setup_django, timed
+from common import ROOT, last_sale_and_complete_month, print_table, result_line, setup_django, timed
 
 MANAGER = "bench-dashboard-manager"
 # wrk prints the latency percentiles this script reads, in microseconds.
@@ -146,20 +145,16 @@ def main() -> None:
     setup_django()
 
     from django.core.management import call_command
-    from django.db.models import Count, Max
+    from django.db.models import Count
     from django.test import Client, override_settings
 
     from channels.health.services import health_month_compute
     from channels.models import HealthScore, Region
     from dealerops.models import Role, User
-    from inventory.models import Sale
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    last_sale = Sale.objects.aggregate(last=Max("sold_on"))["last"]
-    if last_sale is None:
-        raise SystemExit("No sales here: run bench/generate.py --scale S on this database first.")
-    month = (last_sale.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_sale, month = last_sale_and_complete_month()
     scoring_seconds = None
     if not HealthScore.objects.filter(month=month).exists():
         with timed() as scoring:

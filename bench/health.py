@@ -16,7 +16,7 @@ import time
 from datetime import datetime, timedelta
 from datetime import time as clock
 
-from common import print_table, result_line, setup_django, timed
+from common import last_sale_and_complete_month, print_table, result_line, setup_django, timed
 
 # One hand-written query per family; ``%(...)s`` are the month's bounds.
 FLOOR = {
@@ -80,18 +80,13 @@ def main() -> None:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Max
     from django.utils import timezone
 
     from channels.health.services import health_month_compute
     from channels.models import Dealer, HealthMetricScore, HealthMonth
-    from inventory.models import Sale
 
     call_command("migrate", interactive=False, verbosity=0)
-    last_sale = Sale.objects.aggregate(last=Max("sold_on"))["last"]
-    if last_sale is None:
-        raise SystemExit("No sales here: run bench/generate.py --scale S on this database first.")
-    month = (last_sale.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_sale, month = last_sale_and_complete_month()
     last = last_sale.replace(day=1) - timedelta(days=1)
 
     def start_of(day):

@@ -20,9 +20,8 @@ its last day moved to the next day.
 
 import argparse
 import time
-from datetime import timedelta
 
-from common import print_table, result_line, setup_django, timed
+from common import last_sale_and_complete_month, print_table, result_line, setup_django, timed
 
 TAMPER = [
     "UPDATE inventory_sale SET salesperson = salesperson || '*' WHERE sold_on BETWEEN %(first)s AND %(last)s "
@@ -50,7 +49,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
-    from django.db.models import Count, Max
+    from django.db.models import Count
 
     from channels.health.services import HealthPeriod
     from channels.models import Dealer
@@ -58,13 +57,9 @@ def main() -> None:
     from datahub.quality import rules
     from datahub.quality.services import data_quality_compute
     from dealerops.synthetic.quality import record_entries
-    from inventory.models import Sale
 
     call_command("migrate", interactive=False, verbosity=0)
-    last_sale = Sale.objects.aggregate(last=Max("sold_on"))["last"]
-    if last_sale is None:
-        raise SystemExit("No sales here: run bench/generate.py --scale S on this database first.")
-    month = (last_sale.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_sale, month = last_sale_and_complete_month()
     period = HealthPeriod.of(month, on=last_sale)
     params = {
         **period.params(),
