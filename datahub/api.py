@@ -18,9 +18,10 @@ from datahub.serializers import (
     ImportRowSerializer,
     ImportUploadSerializer,
 )
-from datahub.services import import_batch_confirm, import_batch_remap, import_request_too_large
+from datahub.services import import_batch_confirm, import_batch_remap
 from dealerops.access import scope
 from dealerops.api import ScopedViewSet
+from dealerops.tabular import upload_too_large
 
 
 class ImportBatchViewSet(ScopedViewSet):
@@ -40,7 +41,7 @@ class ImportBatchViewSet(ScopedViewSet):
     @extend_schema(request=ImportUploadSerializer, responses={201: ImportBatchSerializer})
     def create(self, request, *args, **kwargs):
         """Upload and check a file; a refused upload answers 400 naming its fields."""
-        if import_request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+        if upload_too_large(request, file_limit=settings.IMPORT_MAX_BYTES):
             return Response(
                 {
                     "file": [

@@ -92,12 +92,6 @@ def import_batch_upload(
     )
 
 
-def import_request_too_large(content_length: int) -> bool:
-    """Whether an upload's whole request body is past the import limit (with room for the
-    form's other fields), so a page or the API can refuse it before reading or spooling it."""
-    return content_length > settings.IMPORT_MAX_BYTES + 64 * 1024
-
-
 def runs_in_background(batch: ImportBatch) -> bool:
     """Large files are checked and written by a Celery task; the page shows progress."""
     return len(batch.content) >= settings.IMPORT_BACKGROUND_MIN_BYTES

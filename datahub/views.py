@@ -28,12 +28,12 @@ from datahub.services import (
     import_batch_confirm,
     import_batch_remap,
     import_batch_upload,
-    import_request_too_large,
 )
 from dealerops.access import can_view, can_write, scope
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
+from dealerops.tabular import upload_too_large
 
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 MAPPABLE = (ImportStatus.READY, ImportStatus.INVALID)
@@ -79,7 +79,7 @@ class ImportUploadView(ScopedMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
-        if import_request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+        if upload_too_large(request, file_limit=settings.IMPORT_MAX_BYTES):
             refusal = _("The file is larger than %(limit)s KB, the limit for an import.") % {
                 "limit": settings.IMPORT_MAX_BYTES // 1024
             }

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 MAX_LISTED_ERRORS = 100  # enough to fix a file; a wholly wrong file would otherwise list every cell
@@ -80,6 +81,12 @@ class CellErrors:
 
 def file_error(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
+
+
+def upload_too_large(request: HttpRequest, *, file_limit: int) -> bool:
+    """Whether an upload's whole request body is past ``file_limit`` (with room for the form's
+    other fields), so a page or the API can refuse it before it is read or spooled to disk."""
+    return int(request.META.get("CONTENT_LENGTH") or 0) > file_limit + 64 * 1024
 
 
 def spreadsheet_rows(*, content: bytes, file_name: str, max_bytes: int, max_unpacked_bytes: int) -> Rows:

@@ -12,6 +12,7 @@ from channels.models import Dealer, Region
 from dealerops.access import role_of, scope
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
 from dealerops.models import Role
+from dealerops.tabular import upload_too_large
 from dealerops.validation import today
 from finance.filtersets import (
     CommissionEntryFilterSet,
@@ -61,7 +62,6 @@ from finance.serializers import (
 )
 from finance.services.loans import loan_status_change
 from finance.services.reconciliation import lender_statement_receipts_post
-from finance.services.statement_files import request_too_large
 from inventory.models import Sale
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
@@ -165,7 +165,7 @@ class LenderStatementViewSet(ScopedViewSet):
     @extend_schema(request=LenderStatementUploadSerializer, responses={201: LenderStatementResultSerializer})
     def create(self, request, *args, **kwargs):
         """Upload a statement; a malformed file answers 400 with every error by row and column."""
-        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+        if upload_too_large(request, file_limit=settings.LENDER_STATEMENT_MAX_BYTES):
             return Response(
                 {
                     "file": [

@@ -17,6 +17,7 @@ from dealerops.entry_views import EntryView
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column, format_yuan
+from dealerops.tabular import upload_too_large
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,
@@ -39,7 +40,6 @@ from finance.services.ledger import adjustment_post, period_close
 from finance.services.loans import loan_status_change
 from finance.services.policies import policy_version_create
 from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
-from finance.services.statement_files import request_too_large
 
 
 class LoanListView(ScopedListView):
@@ -354,7 +354,7 @@ class LenderStatementUploadView(ScopedMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
-        if request_too_large(int(request.META.get("CONTENT_LENGTH") or 0)):
+        if upload_too_large(request, file_limit=settings.LENDER_STATEMENT_MAX_BYTES):
             refusal = _("The file is larger than %(limit)s KB, the limit for a statement.") % {
                 "limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024
             }

@@ -64,12 +64,6 @@ class ParsedLine:
     amount: Decimal
 
 
-def request_too_large(content_length: int) -> bool:
-    """Whether an upload's whole request body is past the statement limit (with room for the
-    form's other fields), so it can be refused before it is read or spooled to disk."""
-    return content_length > settings.LENDER_STATEMENT_MAX_BYTES + 64 * 1024
-
-
 def statement_lines_parse(*, content: bytes, file_name: str) -> list[ParsedLine]:
     """All lines of a statement file, or a ValidationError naming every bad cell."""
     if len(content) > settings.LENDER_STATEMENT_MAX_BYTES:
