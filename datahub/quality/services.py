@@ -8,7 +8,6 @@ deleted) and the alerts (raised once per (dealer, month, rule)). A re-run of a m
 same data rewrites the same numbers and keeps every issue's first detection time.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -136,18 +135,11 @@ WHERE pgh_created_at >= %(since)s AND arrived_on BETWEEN %(earliest)s AND %(late
 """
 
 
-@dataclass(frozen=True)
-class QualityResult:
-    dealers: int
-    issues: int
-    alerts: int
-
-
 def data_quality_compute(*, month: date, started_by_id: int | None = None) -> JobRun:
     """Score every dealer's data quality for ``month`` (its first day) in one transaction; the
     JobRun counts the dealers scored."""
     with tracked_run(QUALITY_JOB, period=f"{month:%Y-%m}", started_by_id=started_by_id) as run:
-        run.rows = _month_compute(month=month, on=today()).dealers
+        run.rows = _month_compute(month=month, on=today())
     return run
 
 
@@ -173,7 +165,8 @@ def _months_touched_since(day: date, *, earliest: date, latest: date) -> set[dat
 
 
 @transaction.atomic
-def _month_compute(*, month: date, on: date) -> QualityResult:
+def _month_compute(*, month: date, on: date) -> int:
+    """The month's scores, issues and alerts; the number of dealers scored."""
     period = HealthPeriod.of(month, on=on)
     now = timezone.now()
     params = {
@@ -200,12 +193,11 @@ def _month_compute(*, month: date, on: date) -> QualityResult:
         cursor.execute(SET_SOURCE_LAGS, params)
         cursor.execute(DROP_GONE_ISSUES, params)
         cursor.execute(UPSERT_ISSUES, params)
-        issues = cursor.rowcount
-        alerts = _raise_alerts(cursor, params, complete_month=(period.last + timedelta(days=1)).day == 1)
-    return QualityResult(dealers=dealers, issues=issues, alerts=alerts)
+        _raise_alerts(cursor, params, complete_month=(period.last + timedelta(days=1)).day == 1)
+    return dealers
 
 
-def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
+def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> None:
     """Alerts for the month's suspicious patterns, raised once per (dealer, month, rule); the
     messages are written in the portal's language."""
     cursor.execute(SUSPICIOUS, params)
@@ -257,14 +249,13 @@ def _raise_alerts(cursor, params: dict, *, complete_month: bool) -> int:
                     "after": overall,
                 }
                 alerts.append((dealer_id, DataQualityAlert.Rule.SCORE_DROP, message))
-    created = DataQualityAlert.objects.bulk_create(
+    DataQualityAlert.objects.bulk_create(
         [
             DataQualityAlert(dealer_id=dealer_id, month=month, rule=rule, message=message, created_at=now)
             for dealer_id, rule, message in alerts
         ],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # raised once: a re-run does not raise it again
     )
-    return len(created)
 
 
 def data_quality_alert_acknowledge(*, alert_id: int, user: User) -> DataQualityAlert:
