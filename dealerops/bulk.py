@@ -2,8 +2,8 @@
 
 Inserting millions of rows into a table with foreign keys and secondary indexes costs a key
 lookup (and a row lock on the referenced row) per foreign key and an index insertion per
-index, for every row. ``index_and_key_upkeep_after`` drops them (all but the primary key, and
-unique indexes only when asked) for the load and rebuilds them once the rows are in: one sort
+index, for every row. ``index_and_key_upkeep_after`` drops them (unique indexes and the
+primary key only when asked) for the load and rebuilds them once the rows are in: one sort
 per index and one anti-join per foreign key. Nothing is given up: the same definitions come
 back (read from the catalogue, so they cannot drift from the migrations), every key is
 validated against every row, and all of it happens inside the caller's transaction, so a
@@ -32,16 +32,22 @@ FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
 WHERE i.indrelid = %(table)s::regclass AND NOT i.indisprimary AND (%(unique)s OR NOT i.indisunique)
   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
 """
+PRIMARY_KEY = """
+SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'
+"""
 # Index builds sort in memory up to this much; the session's default (64 MB) spills to disk.
 INDEX_BUILD_MEMORY = "256MB"
 
 
 @contextmanager
-def index_and_key_upkeep_after(table: str, *, unique_indexes: bool = False) -> Iterator[None]:
+def index_and_key_upkeep_after(
+    table: str, *, unique_indexes: bool = False, primary_key: bool = False
+) -> Iterator[None]:
     """Drop ``table``'s foreign keys and secondary indexes for the body, then rebuild and
     validate them. Unique indexes (not constraints) go too with ``unique_indexes``: the body
     then cannot use ON CONFLICT, and rebuilding them checks the load's uniqueness at once.
-    Must run inside a transaction (``transaction.atomic``)."""
+    The primary key goes too with ``primary_key`` (only another table's key referencing it
+    stops that). Must run inside a transaction (``transaction.atomic``)."""
     if not connection.in_atomic_block:
         raise RuntimeError("index_and_key_upkeep_after needs a transaction to roll back to")
     quoted = connection.ops.quote_name(table)
@@ -53,7 +59,11 @@ def index_and_key_upkeep_after(table: str, *, unique_indexes: bool = False) -> I
         keys = cursor.fetchall()
         cursor.execute(SECONDARY_INDEXES, {"table": table, "unique": unique_indexes})
         indexes = cursor.fetchall()
-        for name, _definition in keys:
+        primary = []
+        if primary_key:
+            cursor.execute(PRIMARY_KEY, [table])
+            primary = cursor.fetchall()
+        for name, _definition in keys + primary:
             cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
@@ -61,6 +71,8 @@ def index_and_key_upkeep_after(table: str, *, unique_indexes: bool = False) -> I
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [INDEX_BUILD_MEMORY])
+        for name, definition in primary:
+            cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
         for _name, definition in indexes:
             cursor.execute(definition)
         for name, definition in keys:

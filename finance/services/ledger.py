@@ -134,6 +134,7 @@ priced AS (
              - {AMORTISED_INTEREST.format(n="term_months", p="principal", y="buy_rate")})
          END, 2) AS uncapped
   FROM due
+  OFFSET 0  -- a fence: computed once per loan, not once for each of its four uses below
 ),
 posted AS (
 INSERT INTO finance_commissionentry
@@ -190,7 +191,9 @@ RETURNING amount
 
 
 # The full posting's anti-join of every disbursed loan against the ledger's accruals hashes a
-# few million loan ids: in memory rather than in batches on disk.
+# few million loan ids: in memory rather than in batches on disk. Merge joins are off: the
+# planner underestimates the loans a policy version's date range covers and would sort
+# millions of priced loans on disk to merge them with a few dozen posting periods.
 POSTING_WORK_MEM = "128MB"
 
 # The queue a nightly run takes: every candidate this transaction sees is deleted (rows queued
@@ -242,10 +245,13 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None, full: boo
         full = full or bulk or _needs_full_posting(as_of)
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('work_mem', %s, true)", [POSTING_WORK_MEM])
+            cursor.execute("SELECT set_config('enable_mergejoin', 'off', true)")
             loans = ALL_LOANS if full else QUEUED_LOANS
             _take_candidates(cursor, full=full)
             cursor.execute(ENSURE_PERIODS_OF.format(loans=loans), params)
-            upkeep = index_and_key_upkeep_after(LEDGER, unique_indexes=True) if bulk else nullcontext()
+            # A bulk load rebuilds every index and key of the ledger after it, the primary key too.
+            keys = {"unique_indexes": True, "primary_key": True}
+            upkeep = index_and_key_upkeep_after(LEDGER, **keys) if bulk else nullcontext()
             with upkeep:
                 accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], loans=loans)
                 cursor.execute(accrual_sql, params)

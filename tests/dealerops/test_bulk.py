@@ -128,3 +128,27 @@ def test_a_second_accrual_for_a_loan_fails_a_bulk_load_when_the_unique_keys_are_
         )
 
     assert CommissionEntry.objects.filter(kind=EntryKind.ACCRUAL).count() == 2  # as posted, no duplicate
+
+
+def test_a_duplicate_id_fails_a_bulk_load_when_the_primary_key_is_rebuilt(posting_network):
+    commissions_post(as_of=AS_OF)
+    before = catalogue(LEDGER)
+    inserted = False
+
+    with (
+        pytest.raises(IntegrityError, match="pkey"),
+        transaction.atomic(),
+        index_and_key_upkeep_after(LEDGER, unique_indexes=True, primary_key=True),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(  # an adjustment that reuses an entry's id, which the dropped primary key no longer stops
+            f"INSERT INTO {LEDGER} (id, kind, period_id, event_on, dealer_id, lender_id, amount, basis, credit_grade,"  # noqa: S608
+            " capped, reason, note, statement_reference, created_at)"
+            " SELECT id, 'adjustment', period_id, event_on, dealer_id, lender_id, 1, '', '', false, 'other', 'x', '',"
+            f" now() FROM {LEDGER} LIMIT 1"
+        )
+        inserted = True
+
+    assert inserted  # refused when the key came back, not by the insert
+    assert CommissionEntry.objects.count() == 3
+    assert catalogue(LEDGER) == before
