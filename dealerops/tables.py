@@ -118,7 +118,9 @@ class _ExportReader:
         field = _field_at(model, self.lookups[0])
         if field is not None and field.is_relation and not column.export:
             raise ImproperlyConfigured(f"column {column.accessor!r} names a related object: set its export lookups")
-        self.labels = dict(field.flatchoices) if column.kind == "choice" and field is not None else None
+        # Translated once per export, not once per cell.
+        choices = field.flatchoices if column.kind == "choice" and field is not None else None
+        self.labels = {value: str(label) for value, label in choices} if choices is not None else None
         self.mask_phone = column.kind == "phone" and not can_see_phone(user)
 
     def cell(self, values: tuple) -> Any:
