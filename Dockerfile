@@ -11,12 +11,14 @@ COPY inventory inventory
 COPY customers customers
 COPY pricing pricing
 COPY finance finance
+COPY datahub datahub
 COPY templates templates
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 # Editable, so BASE_DIR stays /app (templates/, locale) rather than site-packages.
 RUN pip install --no-cache-dir -e . \
  && SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused python manage.py collectstatic --noinput \
  && useradd --create-home --uid 1000 dealerops
 USER dealerops
 EXPOSE 8000
-CMD ["gunicorn", "dealerops.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads and timeout: gunicorn.conf.py.
+CMD ["gunicorn", "dealerops.wsgi"]
