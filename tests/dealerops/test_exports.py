@@ -5,6 +5,7 @@ UI language, and phones stay masked for roles that may not see them."""
 import csv
 import datetime as dt
 import io
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
@@ -23,6 +24,17 @@ def workbook_rows(response) -> list[list]:
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def written_cells(*values, sheet_title: str = "Report"):
+    """The cells of one exported row, read back as a spreadsheet would."""
+    headers = [f"Column {number}" for number in range(len(values))]
+    response = tabular_response(
+        fmt="xlsx", filename="report", headers=headers, rows=iter([values]), sheet_title=sheet_title
+    )
+    with closing(response):
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return sheet, list(sheet.iter_rows(min_row=2, max_row=2, max_col=len(values)))[0]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -111,3 +123,42 @@ def test_a_lazy_report_streams_as_csv_and_writes_dates_and_empty_cells():
     assert response.streaming
     assert response["Content-Disposition"] == 'attachment; filename="report.csv"'
     assert csv_rows(response)[1] == ["2026-10-01", "", "-41779.34", "'+1 call", "3"]
+
+
+def test_formula_looking_text_comes_back_from_the_xlsx_as_text_with_an_apostrophe():
+    _sheet, (formula, at_sign, link) = written_cells('=HYPERLINK("http://evil")', "@SUM(A1)", "http://example.com")
+
+    assert (formula.value, formula.data_type) == ('\'=HYPERLINK("http://evil")', "s")
+    assert (at_sign.value, at_sign.data_type) == ("'@SUM(A1)", "s")
+    assert (link.value, link.data_type, link.hyperlink) == ("http://example.com", "s", None)
+
+
+def test_decimals_come_back_from_the_xlsx_as_numbers_showing_their_stored_decimals():
+    _sheet, (money, rate, whole, count) = written_cells(Decimal("-41779.30"), Decimal("0.012500"), Decimal("300"), 7)
+
+    assert (money.value, money.data_type, money.number_format) == (-41779.3, "n", "#,##0.00")
+    assert (rate.value, rate.number_format) == (0.0125, "#,##0.000000")
+    assert (whole.value, whole.number_format) == (300, "#,##0")
+    assert (count.value, count.number_format) == (7, "General")
+
+
+def test_xlsx_dates_are_real_dates_and_datetimes_the_portals_local_time():
+    _sheet, (day, moment, blank, empty, flag) = written_cells(
+        dt.date(2026, 10, 31), dt.datetime(2026, 11, 2, 16, 30, tzinfo=dt.UTC), None, "", True
+    )
+
+    assert (day.value, day.is_date, day.number_format) == (dt.datetime(2026, 10, 31), True, "yyyy-mm-dd")
+    # Asia/Shanghai, eight hours ahead of UTC: the next day.
+    assert (moment.value, moment.is_date, moment.number_format) == (
+        dt.datetime(2026, 11, 3, 0, 30),
+        True,
+        "yyyy-mm-dd hh:mm:ss",
+    )
+    assert blank.value is None and empty.value is None
+    assert flag.value is True
+
+
+def test_the_sheet_title_drops_what_excel_refuses():
+    sheet, _cells = written_cells(1, sheet_title="'Q3: [draft]/final'")
+
+    assert sheet.title == "Q3   draft  final"
