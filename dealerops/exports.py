@@ -24,10 +24,19 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # Text a spreadsheet would run as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_CHARS = 64 * 1024
-# Excel's own limit on a sheet title.
+# Excel's own limits: a sheet title's length, a sheet's rows (the header's included).
 MAX_SHEET_TITLE = 31
+XLSX_MAX_ROWS = 1_048_576
 XLSX_DATE_FORMAT = "yyyy-mm-dd"
 XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+class ExportTooLarge(Exception):
+    """More rows than an Excel sheet holds; ``max_rows`` counts the rows besides the header."""
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(f"more than {max_rows} rows for one Excel sheet")
+        self.max_rows = max_rows
 
 
 def export_format(request: HttpRequest) -> str | None:
@@ -47,7 +56,9 @@ def neutralise(value: Any) -> Any:
 def tabular_response(
     *, fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], sheet_title: str = ""
 ) -> HttpResponse:
-    """``rows`` (plain values in ``headers`` order, possibly a lazy iterator) as a CSV or XLSX download."""
+    """``rows`` (plain values in ``headers`` order, possibly a lazy iterator) as a CSV or XLSX download.
+
+    XLSX past Excel's row limit raises ExportTooLarge, which ExportTooLargeMiddleware shows as a page."""
     if fmt == "csv":
         return _csv_response(filename, headers, rows)
     if fmt == "xlsx":
@@ -121,6 +132,8 @@ def _write_xlsx(
         sheet.write_string(0, column, str(header))
     try:
         for number, row in enumerate(rows, start=1):
+            if number >= XLSX_MAX_ROWS:
+                raise ExportTooLarge(XLSX_MAX_ROWS - 1)
             for column, value in enumerate(row):
                 _xlsx_cell(sheet, number, column, value, formats)
     except BaseException:

@@ -5,6 +5,7 @@ UI language, and phones stay masked for roles that may not see them."""
 import csv
 import datetime as dt
 import io
+import tempfile
 from contextlib import closing
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ import pytest
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
+from dealerops import exports
 from dealerops.exports import export_format, tabular_response
 from finance.models import CommissionPeriod
 from tests.factories import CustomerFactory, SaleFactory, VehicleModelFactory
@@ -162,3 +164,27 @@ def test_the_sheet_title_drops_what_excel_refuses():
     sheet, _cells = written_cells(1, sheet_title="'Q3: [draft]/final'")
 
     assert sheet.title == "Q3   draft  final"
+
+
+def test_an_xlsx_export_holds_as_many_rows_as_the_sheet_limit(monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the header and two rows
+
+    with closing(tabular_response(fmt="xlsx", filename="report", headers=["N"], rows=iter([[1], [2]]))) as response:
+        assert workbook_rows(response) == [["N"], [1], [2]]
+
+
+def test_an_xlsx_export_past_the_sheet_row_limit_gets_a_page_that_says_so(network, client_for, monkeypatch, tmp_path):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the header and two rows
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    SaleFactory.create_batch(3, dealer=network.home_dealer, payment="cash")
+
+    response = client_for(network.dealer_user).get("/sales/", {"payment": "cash", "export": "xlsx"})
+
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "This export has more rows than an Excel sheet holds (2 besides the header)." in page
+    assert "Narrow the filters or export CSV." in page
+    assert 'href="/sales/?payment=cash&amp;export=csv"' in page
+    assert list(tmp_path.iterdir()) == []  # XlsxWriter's row file went with the refused export
