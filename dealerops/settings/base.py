@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records who made each audited change (pghistory context).
     "pghistory.middleware.HistoryMiddleware",
+    # An XLSX export past Excel's row limit: a page that says so instead of a server error.
+    "dealerops.middleware.ExportTooLargeMiddleware",
 ]
 
 ROOT_URLCONF = "dealerops.urls"

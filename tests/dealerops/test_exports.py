@@ -5,12 +5,15 @@ UI language, and phones stay masked for roles that may not see them."""
 import csv
 import datetime as dt
 import io
+import tempfile
+from contextlib import closing
 from decimal import Decimal
 
 import pytest
 from django.test import RequestFactory
 from openpyxl import load_workbook
 
+from dealerops import exports
 from dealerops.exports import export_format, tabular_response
 from finance.models import CommissionPeriod
 from tests.factories import CustomerFactory, SaleFactory, VehicleModelFactory
@@ -23,6 +26,17 @@ def workbook_rows(response) -> list[list]:
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def written_cells(*values, sheet_title: str = "Report"):
+    """The cells of one exported row, read back as a spreadsheet would."""
+    headers = [f"Column {number}" for number in range(len(values))]
+    response = tabular_response(
+        fmt="xlsx", filename="report", headers=headers, rows=iter([values]), sheet_title=sheet_title
+    )
+    with closing(response):
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    return sheet, list(sheet.iter_rows(min_row=2, max_row=2, max_col=len(values)))[0]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -111,3 +125,66 @@ def test_a_lazy_report_streams_as_csv_and_writes_dates_and_empty_cells():
     assert response.streaming
     assert response["Content-Disposition"] == 'attachment; filename="report.csv"'
     assert csv_rows(response)[1] == ["2026-10-01", "", "-41779.34", "'+1 call", "3"]
+
+
+def test_formula_looking_text_comes_back_from_the_xlsx_as_text_with_an_apostrophe():
+    _sheet, (formula, at_sign, link) = written_cells('=HYPERLINK("http://evil")', "@SUM(A1)", "http://example.com")
+
+    assert (formula.value, formula.data_type) == ('\'=HYPERLINK("http://evil")', "s")
+    assert (at_sign.value, at_sign.data_type) == ("'@SUM(A1)", "s")
+    assert (link.value, link.data_type, link.hyperlink) == ("http://example.com", "s", None)
+
+
+def test_decimals_come_back_from_the_xlsx_as_numbers_showing_their_stored_decimals():
+    _sheet, (money, rate, whole, count) = written_cells(Decimal("-41779.30"), Decimal("0.012500"), Decimal("300"), 7)
+
+    assert (money.value, money.data_type, money.number_format) == (-41779.3, "n", "#,##0.00")
+    assert (rate.value, rate.number_format) == (0.0125, "#,##0.000000")
+    assert (whole.value, whole.number_format) == (300, "#,##0")
+    assert (count.value, count.number_format) == (7, "General")
+
+
+def test_xlsx_dates_are_real_dates_and_datetimes_the_portals_local_time():
+    _sheet, (day, moment, blank, empty, flag) = written_cells(
+        dt.date(2026, 10, 31), dt.datetime(2026, 11, 2, 16, 30, tzinfo=dt.UTC), None, "", True
+    )
+
+    assert (day.value, day.is_date, day.number_format) == (dt.datetime(2026, 10, 31), True, "yyyy-mm-dd")
+    # Asia/Shanghai, eight hours ahead of UTC: the next day.
+    assert (moment.value, moment.is_date, moment.number_format) == (
+        dt.datetime(2026, 11, 3, 0, 30),
+        True,
+        "yyyy-mm-dd hh:mm:ss",
+    )
+    assert blank.value is None and empty.value is None
+    assert flag.value is True
+
+
+def test_the_sheet_title_drops_what_excel_refuses():
+    sheet, _cells = written_cells(1, sheet_title="'Q3: [draft]/final'")
+
+    assert sheet.title == "Q3   draft  final"
+
+
+def test_an_xlsx_export_holds_as_many_rows_as_the_sheet_limit(monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the header and two rows
+
+    with closing(tabular_response(fmt="xlsx", filename="report", headers=["N"], rows=iter([[1], [2]]))) as response:
+        assert workbook_rows(response) == [["N"], [1], [2]]
+
+
+def test_an_xlsx_export_past_the_sheet_row_limit_gets_a_page_that_says_so(network, client_for, monkeypatch, tmp_path):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)  # the header and two rows
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    SaleFactory.create_batch(3, dealer=network.home_dealer, payment="cash")
+
+    response = client_for(network.dealer_user).get("/sales/", {"payment": "cash", "export": "xlsx"})
+
+    assert response.status_code == 400
+    assert "Content-Disposition" not in response
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "This export has more rows than an Excel sheet holds (2 besides the header)." in page
+    assert "Narrow the filters or export CSV." in page
+    assert 'href="/sales/?payment=cash&amp;export=csv"' in page
+    assert list(tmp_path.iterdir()) == []  # XlsxWriter's row file went with the refused export
