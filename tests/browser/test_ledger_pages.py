@@ -162,3 +162,28 @@ def test_the_ledger_forms_fit_a_phone(network, ledger, make_page, live_server, p
     assert no_horizontal_overflow(watch.page)
     shoot(watch.page, "phone" + path.replace("/", "-").rstrip("-"))
     assert watch.errors == []
+
+
+def test_an_xlsx_export_past_excels_row_limit_says_so_and_offers_the_same_rows_as_csv(
+    network, ledger, make_page, live_server, monkeypatch
+):
+    monkeypatch.setattr("dealerops.exports.XLSX_MAX_ROWS", 3)  # the header and two rows; the ledger has three
+    watch = make_page()
+    log_in(watch, live_server.url, "finance", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/commissions/?kind=accrual")
+
+    with page.expect_response(re.compile(r"export=xlsx")) as refused:
+        page.click("a:text-is('Export XLSX')")
+    assert refused.value.status == 400
+    assert page.locator("h1").inner_text() == "Export too large"
+    assert "more rows than an Excel sheet holds (2 besides the header)" in page.locator("[role=alert]").inner_text()
+    shoot(page, "5-export-too-large")
+
+    with page.expect_download() as download:
+        page.click("main a:text-is('Export CSV')")
+    lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 4  # the header and the three accruals, filter kept
+    assert all("Accrual" in line for line in lines[1:])
+    page.click("a:text-is('Back to the page')")
+    page.wait_for_url(f"{live_server.url}/commissions/?kind=accrual")
