@@ -16,6 +16,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 
+from dealerops import exports
 from dealerops.access import can_see_phone
 from dealerops.exports import tabular_response
 
@@ -101,6 +102,11 @@ def export_rows(rows: QuerySet, columns: Sequence[Column], user) -> Iterator[lis
 
 
 def export_response(fmt: str, filename: str, columns: Sequence[Column], rows: QuerySet, user) -> HttpResponse:
+    if fmt == "xlsx":
+        # Refused before writing a million rows, not after: counting stops at the limit.
+        limit = exports.XLSX_MAX_ROWS
+        if rows[:limit].count() >= limit:
+            raise exports.ExportTooLarge(limit - 1)
     return tabular_response(
         fmt=fmt,
         filename=filename,

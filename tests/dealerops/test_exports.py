@@ -188,3 +188,14 @@ def test_an_xlsx_export_past_the_sheet_row_limit_gets_a_page_that_says_so(networ
     assert "Narrow the filters or export CSV." in page
     assert 'href="/sales/?payment=cash&amp;export=csv"' in page
     assert list(tmp_path.iterdir()) == []  # XlsxWriter's row file went with the refused export
+
+
+def test_a_list_too_large_for_a_sheet_is_refused_before_a_row_is_written(network, client_for, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    monkeypatch.setattr(exports, "_write_xlsx", lambda *args: pytest.fail("the workbook was started"))
+    SaleFactory.create_batch(3, dealer=network.home_dealer, payment="cash")
+
+    response = client_for(network.dealer_user).get("/sales/", {"payment": "cash", "export": "xlsx"})
+
+    assert response.status_code == 400
+    assert "(2 besides the header)" in response.content.decode()
