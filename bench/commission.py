@@ -8,8 +8,8 @@ Times, on the loans bench/generate.py left (its --scale S sizes the incremental 
    the floor: the same work by hand-written SQL in the same run. One INSERT ... SELECT of the
    same rows (every column the posting writes, the same amounts) into a table of the
    ledger's shape, then the ledger's primary key, unique keys, indexes and foreign keys built
-   on it; the totals must tie. The "bare" floor is that INSERT alone, into a table with the
-   ledger's columns and no keys or indexes;
+   on it; the totals must tie. The "bare" floor is that INSERT alone (the table has the
+   ledger's columns and check constraints then, no keys or indexes);
 2. an incremental nightly run after 10,000 x S loans were disbursed and 1,000 x S paid off early;
 3. the CSV and XLSX exports of one month of the ledger through the page's own export code,
    against COPY ... TO STDOUT of the same rows.
