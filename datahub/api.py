@@ -1,6 +1,5 @@
 """/api/v1/imports/: the same services, scope and FilterSet as the import pages."""
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,10 +17,9 @@ from datahub.serializers import (
     ImportRowSerializer,
     ImportUploadSerializer,
 )
-from datahub.services import import_batch_confirm, import_batch_remap
+from datahub.services import import_batch_confirm, import_batch_remap, import_upload_refusal
 from dealerops.access import scope
 from dealerops.api import ScopedViewSet
-from dealerops.tabular import upload_too_large
 
 
 class ImportBatchViewSet(ScopedViewSet):
@@ -41,16 +39,8 @@ class ImportBatchViewSet(ScopedViewSet):
     @extend_schema(request=ImportUploadSerializer, responses={201: ImportBatchSerializer})
     def create(self, request, *args, **kwargs):
         """Upload and check a file; a refused upload answers 400 naming its fields."""
-        if upload_too_large(request, file_limit=settings.IMPORT_MAX_BYTES):
-            return Response(
-                {
-                    "file": [
-                        _("The file is larger than %(limit)s KB, the limit for an import.")
-                        % {"limit": settings.IMPORT_MAX_BYTES // 1024}
-                    ]
-                },
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        if refusal := import_upload_refusal(request):
+            return Response({"file": [refusal]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         upload = ImportUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         with transaction.atomic():

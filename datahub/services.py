@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ from dealerops.access import writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
 from dealerops.models import User
-from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows
+from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows, upload_refusal
 
 HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
 PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
@@ -45,6 +46,15 @@ class CheckResult:
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
+
+
+def import_upload_refusal(request: HttpRequest) -> str | None:
+    """Why an import upload is refused before it is read (too large), for the page and the API."""
+    return upload_refusal(
+        request,
+        file_limit=settings.IMPORT_MAX_BYTES,
+        message=_("The file is larger than %(limit)s KB, the limit for an import."),
+    )
 
 
 def import_batch_upload(

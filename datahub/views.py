@@ -5,7 +5,6 @@ Thin: every write is one call of ``datahub.services``; every read goes through
 
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -28,12 +27,12 @@ from datahub.services import (
     import_batch_confirm,
     import_batch_remap,
     import_batch_upload,
+    import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
-from dealerops.tabular import upload_too_large
 
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 MAPPABLE = (ImportStatus.READY, ImportStatus.INVALID)
@@ -79,10 +78,7 @@ class ImportUploadView(ScopedMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
-        if upload_too_large(request, file_limit=settings.IMPORT_MAX_BYTES):
-            refusal = _("The file is larger than %(limit)s KB, the limit for an import.") % {
-                "limit": settings.IMPORT_MAX_BYTES // 1024
-            }
+        if refusal := import_upload_refusal(request):
             return self.render_to_response(self.get_context_data(refusal=refusal), status=413)
         return super().post(request, *args, **kwargs)
 

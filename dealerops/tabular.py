@@ -83,10 +83,13 @@ def file_error(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
-def upload_too_large(request: HttpRequest, *, file_limit: int) -> bool:
-    """Whether an upload's whole request body is past ``file_limit`` (with room for the form's
-    other fields), so a page or the API can refuse it before it is read or spooled to disk."""
-    return int(request.META.get("CONTENT_LENGTH") or 0) > file_limit + 64 * 1024
+def upload_refusal(request: HttpRequest, *, file_limit: int, message: str) -> str | None:
+    """``message`` (which names the limit as ``%(limit)s`` KB) when an upload's whole request
+    body is past ``file_limit`` (with room for the form's other fields), so a page or the API
+    can refuse it before it is read or spooled to disk; None when it is within the limit."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) <= file_limit + 64 * 1024:
+        return None
+    return message % {"limit": file_limit // 1024}
 
 
 def spreadsheet_rows(*, content: bytes, file_name: str, max_bytes: int, max_unpacked_bytes: int) -> Rows:

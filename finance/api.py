@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +11,6 @@ from channels.models import Dealer, Region
 from dealerops.access import role_of, scope
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
 from dealerops.models import Role
-from dealerops.tabular import upload_too_large
 from dealerops.validation import today
 from finance.filtersets import (
     CommissionEntryFilterSet,
@@ -62,6 +60,7 @@ from finance.serializers import (
 )
 from finance.services.loans import loan_status_change
 from finance.services.reconciliation import lender_statement_receipts_post
+from finance.services.statement_files import statement_upload_refusal
 from inventory.models import Sale
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
@@ -165,16 +164,8 @@ class LenderStatementViewSet(ScopedViewSet):
     @extend_schema(request=LenderStatementUploadSerializer, responses={201: LenderStatementResultSerializer})
     def create(self, request, *args, **kwargs):
         """Upload a statement; a malformed file answers 400 with every error by row and column."""
-        if upload_too_large(request, file_limit=settings.LENDER_STATEMENT_MAX_BYTES):
-            return Response(
-                {
-                    "file": [
-                        _("The file is larger than %(limit)s KB, the limit for a statement.")
-                        % {"limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024}
-                    ]
-                },
-                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            )
+        if refusal := statement_upload_refusal(request):
+            return Response({"file": [refusal]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         upload = LenderStatementUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         statement = upload.save()

@@ -1,6 +1,5 @@
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,7 +16,6 @@ from dealerops.entry_views import EntryView
 from dealerops.exports import export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column, format_yuan
-from dealerops.tabular import upload_too_large
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,
@@ -40,6 +38,7 @@ from finance.services.ledger import adjustment_post, period_close
 from finance.services.loans import loan_status_change
 from finance.services.policies import policy_version_create
 from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
+from finance.services.statement_files import statement_upload_refusal
 
 
 class LoanListView(ScopedListView):
@@ -354,10 +353,7 @@ class LenderStatementUploadView(ScopedMixin, FormView):
 
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
-        if upload_too_large(request, file_limit=settings.LENDER_STATEMENT_MAX_BYTES):
-            refusal = _("The file is larger than %(limit)s KB, the limit for a statement.") % {
-                "limit": settings.LENDER_STATEMENT_MAX_BYTES // 1024
-            }
+        if refusal := statement_upload_refusal(request):
             return self.render_to_response(self.get_context_data(refusal=refusal), status=413)
         return super().post(request, *args, **kwargs)
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +33,7 @@ from dealerops.tabular import (
     is_blank_row,
     normalise_header,
     spreadsheet_rows,
+    upload_refusal,
 )
 
 FIELDS = {
@@ -62,6 +64,15 @@ class ParsedLine:
     loan_reference: str
     month: date
     amount: Decimal
+
+
+def statement_upload_refusal(request: HttpRequest) -> str | None:
+    """Why a statement upload is refused before it is read (too large), for the page and the API."""
+    return upload_refusal(
+        request,
+        file_limit=settings.LENDER_STATEMENT_MAX_BYTES,
+        message=_("The file is larger than %(limit)s KB, the limit for a statement."),
+    )
 
 
 def statement_lines_parse(*, content: bytes, file_name: str) -> list[ParsedLine]:
