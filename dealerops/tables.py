@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
-from dealerops.exports import tabular_response
 
 EXPORT_CHUNK = 5000
 
@@ -107,7 +106,7 @@ def export_response(fmt: str, filename: str, columns: Sequence[Column], rows: Qu
         limit = exports.XLSX_MAX_ROWS
         if rows[:limit].count() >= limit:
             raise exports.ExportTooLarge(limit - 1)
-    return tabular_response(
+    return exports.tabular_response(
         fmt=fmt,
         filename=filename,
         headers=[str(column.label) for column in columns],

@@ -249,9 +249,9 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None, full: boo
             loans = ALL_LOANS if full else QUEUED_LOANS
             _take_candidates(cursor, full=full)
             cursor.execute(ENSURE_PERIODS_OF.format(loans=loans), params)
-            # A bulk load rebuilds every index and key of the ledger after it, the primary key too.
-            keys = {"unique_indexes": True, "primary_key": True}
-            upkeep = index_and_key_upkeep_after(LEDGER, **keys) if bulk else nullcontext()
+            upkeep = nullcontext()
+            if bulk:  # every index and key of the ledger rebuilt after the load, the primary key too
+                upkeep = index_and_key_upkeep_after(LEDGER, unique_indexes=True, primary_key=True)
             with upkeep:
                 accrual_sql = ACCRUALS.format(on_conflict="" if bulk else ON_CONFLICT["accrual"], loans=loans)
                 cursor.execute(accrual_sql, params)
