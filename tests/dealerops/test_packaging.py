@@ -38,7 +38,13 @@ def test_gunicorn_reads_its_settings_and_gives_a_long_export_time_to_finish():
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "dealerops.settings.local"},
+        # A database URL that is never connected to: loading the app must not start the
+        # embedded server (on a new machine that first creates a system user).
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "dealerops.settings.local",
+            "DATABASE_URL": "postgres://unused@127.0.0.1:9/unused",
+        },
     )
 
     assert checked.returncode == 0, checked.stderr
