@@ -8,7 +8,6 @@ ledger exports without building a model instance per row.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
+from dealerops.formats import format_count, format_number, format_percent, format_yuan
 
 EXPORT_CHUNK = 5000
 
@@ -50,7 +50,7 @@ class Column:
 
 
 def display(column: Column, row: Model, user) -> str:
-    """A cell as the page shows it (money with thousands separators, phones masked)."""
+    """A cell as the page shows it (figures as ``dealerops.formats`` writes them, phones masked)."""
     value = column.raw(row)
     if value is None or value == "":
         return "–"
@@ -59,7 +59,8 @@ def display(column: Column, row: Model, user) -> str:
     if column.kind == "rate":
         return format_percent(value)
     if column.kind == "number":
-        return f"{value:,}"
+        # A count as a whole number, a measure (a score) to the fixed two decimals.
+        return format_count(value) if isinstance(value, int) else format_number(value)
     if column.kind == "phone":
         return value if can_see_phone(user) else row_masked_phone(value)
     if isinstance(value, datetime):
@@ -69,16 +70,6 @@ def display(column: Column, row: Model, user) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def format_yuan(value: Decimal) -> str:
-    """¥1,234.50, and -¥41,779.34 for a negative amount."""
-    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
-
-
-def format_percent(value: Decimal) -> str:
-    """A rate or share stored as a fraction: 0.0075 -> "0.75 %"."""
-    return f"{value * 100:.2f} %"
 
 
 def row_masked_phone(phone: str) -> str:

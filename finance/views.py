@@ -14,8 +14,9 @@ from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.exports import export_format, tabular_response
+from dealerops.formats import format_yuan
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
-from dealerops.tables import Column, format_yuan
+from dealerops.tables import Column
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,

@@ -1,7 +1,8 @@
 from django import template
 from django.utils.html import format_html
 
-from dealerops.tables import Column, display, format_percent, format_yuan
+from dealerops import formats
+from dealerops.tables import Column, display
 
 register = template.Library()
 
@@ -31,15 +32,37 @@ def sort_mark(context, column: Column) -> str:
     return {column.order: " ▲", f"-{column.order}": " ▼"}.get(current, "")
 
 
+# Every figure a template prints goes through one of these (``dealerops.formats``): a raw
+# ``{{ value }}`` of a Decimal or float prints whatever precision the database returned.
+
+
 @register.filter
 def yuan(value) -> str:
-    return "–" if value in (None, "") else format_yuan(value)
+    return formats.format_yuan(value)
 
 
 @register.filter
-def percent(value) -> str:
+def percent(value, places: int = 2) -> str:
     """0.0075 -> "0.75 %" (rates and shares are stored as fractions)."""
-    return "–" if value in (None, "") else format_percent(value)
+    return formats.format_percent(value, int(places))
+
+
+@register.filter
+def count(value) -> str:
+    """12345 -> "12,345"."""
+    return formats.format_count(value)
+
+
+@register.filter
+def number(value, places: int = formats.SCORE_PLACES) -> str:
+    """A score or measure to a fixed precision: 49.6099999… -> "49.61"; ``number:1`` -> "49.6"."""
+    return formats.format_number(value, int(places))
+
+
+@register.filter
+def signed(value) -> str:
+    """A change with its sign: "+3.20", "-1.05"."""
+    return formats.format_signed(value)
 
 
 @register.filter
