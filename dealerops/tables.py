@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
-from dealerops.formats import format_count, format_number, format_percent, format_yuan
+from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
 
 EXPORT_CHUNK = 5000
 
@@ -32,6 +32,8 @@ class Column:
     # ORM lookups an export reads, joined by a space; by default the accessor itself. Set it
     # where the accessor ends on a related object (e.g. a period, exported as its month).
     export: tuple[str, ...] = ()
+    # What a cell without a value says, where "–" would hide why (e.g. "insufficient data").
+    empty: Any = None
 
     @property
     def numeric(self) -> bool:
@@ -53,7 +55,7 @@ def display(column: Column, row: Model, user) -> str:
     """A cell as the page shows it (figures as ``dealerops.formats`` writes them, phones masked)."""
     value = column.raw(row)
     if value is None or value == "":
-        return "–"
+        return MISSING if column.empty is None else str(column.empty)
     if column.kind == "money":
         return format_yuan(value)
     if column.kind == "rate":
@@ -118,13 +120,14 @@ class _ExportReader:
         choices = field.flatchoices if column.kind == "choice" and field is not None else None
         self.labels = {value: str(label) for value, label in choices} if choices is not None else None
         self.mask_phone = column.kind == "phone" and not can_see_phone(user)
+        self.empty = None if column.empty is None else str(column.empty)
 
     def cell(self, values: tuple) -> Any:
         if len(values) > 1:
             return " ".join(str(value) for value in values if value not in (None, ""))
         value = values[0]
         if value is None:
-            return None
+            return self.empty
         if self.labels is not None:
             return str(self.labels.get(value, value))
         if self.mask_phone:
