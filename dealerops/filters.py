@@ -3,6 +3,7 @@
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ModelChoiceFilter, OrderingFilter
+from django_filters.constants import EMPTY_VALUES
 
 from dealerops.access import scope
 
@@ -48,3 +49,12 @@ class NullsLastOrderingFilter(OrderingFilter):
         descending = param.startswith("-")
         field = super().get_ordering_value(param).lstrip("-")
         return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """Sorts as asked, then by primary key: rows that tie keep one order from page to page."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.order_by(*(self.get_ordering_value(param) for param in value), "-pk")

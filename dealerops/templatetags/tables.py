@@ -20,7 +20,7 @@ def cell(context, column: Column, row):
 def sort_link(context, column: Column) -> str:
     """Query string that sorts by ``column``, toggling direction, keeping the other filters."""
     query = context["request"].GET.copy()
-    current = query.get("ordering", "")
+    current = query.get("ordering") or context.get("default_ordering", "")
     query["ordering"] = f"-{column.order}" if current == column.order else column.order
     query.pop("page", None)
     return "?" + query.urlencode()
@@ -28,7 +28,7 @@ def sort_link(context, column: Column) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_mark(context, column: Column) -> str:
-    current = context["request"].GET.get("ordering", "")
+    current = context["request"].GET.get("ordering") or context.get("default_ordering", "")
     return {column.order: " ▲", f"-{column.order}": " ▼"}.get(current, "")
 
 
