@@ -2,6 +2,7 @@
 separators, money on charts in 元 / 万元 / 亿元 rather than plotly's SI suffixes."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -81,3 +82,77 @@ def test_the_chinese_units_are_wan_and_yi(settings):
 
     with translation.override("zh-hans"):
         assert [formats.money_unit([D(v)])[1] for v in ("1", "20000", "300000000")] == ["元", "万元", "亿元"]
+
+
+# -- no page prints an unrounded figure ----------------------------------------------------------
+
+LONG_DECIMAL = re.compile(r"\d\.\d{5,}")
+
+
+def visible(html: str) -> str:
+    """The page's text without scripts (figures carry plotting coordinates) or tag attributes."""
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.S)
+    return re.sub(r"<[^>]*>", " ", html)
+
+
+@pytest.fixture
+def busy_network(network, monkeypatch):
+    """October 2026 with sales, loans on the ledger, health and data-quality scores."""
+    from channels.health import services as health_services
+    from datahub.quality import services as quality_services
+    from finance.services.ledger import commissions_post
+    from finance.services.policies import PolicyTerms, policy_version_create
+    from tests.channels.health import sell
+    from tests.factories import DealerFactory, LenderFactory
+    from tests.finance.test_commission_posting import make_loan
+
+    lender = LenderFactory(code="ICBC", name="ICBC Auto")
+    policy_version_create(
+        lender=lender, terms=PolicyTerms(basis="rate_based", effective_from=dt.date(2026, 1, 1), ratio=D("0.0133"))
+    )
+    neighbour = DealerFactory(code="HZ02", name="Hangzhou Binjiang 4S", region=network.home_region)
+    # Three peers selling 1, 2 and 3 units: medians such as 33.33 that a float cannot hold.
+    for units, dealer in enumerate((network.home_dealer, neighbour, network.foreign_dealer), start=1):
+        for day in range(units):
+            sell(dealer, dt.date(2026, 10, 3 + day), transaction_price=D("123456.78"))
+    for dealer in (network.home_dealer, network.foreign_dealer):
+        make_loan(dealer, lender, principal="187654.32", rate="0.047700", disbursed=dt.date(2026, 10, 12))
+    commissions_post(as_of=dt.date(2026, 11, 3))
+    monkeypatch.setattr(health_services, "today", lambda: dt.date(2026, 11, 3))
+    health_services.health_month_compute(month=dt.date(2026, 10, 1))
+    monkeypatch.setattr(quality_services, "today", lambda: dt.date(2026, 11, 3))
+    quality_services.data_quality_compute(month=dt.date(2026, 10, 1))
+    return network
+
+
+@pytest.mark.django_db
+def test_no_page_prints_a_long_unrounded_number(busy_network, client_for):
+    dealer = busy_network.home_dealer
+    pages = [
+        "/",
+        f"/dealers/{dealer.pk}/",
+        f"/dealers/{dealer.pk}/health/",
+        f"/data-quality/dealers/{dealer.pk}/",
+        "/health/",
+        "/health/scores/",
+        "/data-quality/",
+        "/commissions/",
+        "/commissions/periods/",
+        "/commissions/reports/ledger/?first_month=2026-01&last_month=2026-12",
+        "/commissions/reports/payables/",
+        "/commissions/reports/penetration/?first_month=2026-01&last_month=2026-12",
+        "/commissions/reports/risk/?first_month=2026-01&last_month=2026-12",
+        "/loans/",
+        "/sales/",
+    ]
+    checked = 0
+    for user in busy_network.users().values():
+        client = client_for(user)
+        for url in pages:
+            response = client.get(url)
+            if response.status_code != 200:
+                continue  # pages the role may not open
+            checked += 1
+            found = LONG_DECIMAL.findall(visible(response.content.decode()))
+            assert not found, (user.username, url, found)
+    assert checked >= 30
