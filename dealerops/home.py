@@ -42,7 +42,7 @@ def _same_days_a_year_before(first: date, last: date) -> tuple[date, date]:
 
 
 def _days(first: date, last: date) -> str:
-    return f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return f"{first:%m-%d}" if first == last else f"{first:%m-%d} – {last:%m-%d}"
 
 
 def _change(now: int, before: int) -> str:
@@ -79,12 +79,8 @@ def home_context(user: User, today: date) -> dict:
         Kpi(
             _("Change on the same days last year"),
             _change(current.units, year_before_units),
-            _("%(now)s against %(before)s (then: %(units)s)")
-            % {
-                "now": _days(this_month, today),
-                "before": _days(*year_before),
-                "units": format_count(year_before_units),
-            },
+            _("%(days)s against the same days of %(year)s: %(units)s")
+            % {"days": _days(this_month, today), "year": year_before[0].year, "units": format_count(year_before_units)},
         ),
         Kpi(_("Loan or lease share last month"), format_ratio(previous.financed_units, previous.units)),
     ]

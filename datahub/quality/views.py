@@ -22,6 +22,7 @@ from datahub.quality.services import data_quality_alert_acknowledge
 from dealerops.access import scope
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
+from dealerops.validation import today
 
 ISSUES_PAGE_SIZE = 50
 
@@ -60,7 +61,7 @@ class QualityRankingView(ScopedListView):
     def get_queryset(self) -> QuerySet[DataQualityScore]:
         scores = super().get_queryset()
         if not self.request.GET.get("month"):
-            month = latest_month(scores)
+            month = latest_month(scores, today=today())
             scores = scores.filter(month=month) if month else scores
         return scores
 
@@ -76,7 +77,7 @@ class QualityRankingView(ScopedListView):
         """Who the ranking leaves out and why: the dealers in view (the region and dealer
         filters) without a score for the month shown, and the scores without enough evidence
         for an overall figure (ranked last)."""
-        month = filters.get("month") or latest_month(scope(self.request.user, DataQualityScore))
+        month = filters.get("month") or latest_month(scope(self.request.user, DataQualityScore), today=today())
         if month is None:
             return None
         dealers = scope(self.request.user, Dealer)
@@ -95,6 +96,7 @@ class QualityRankingView(ScopedListView):
             "missing": missing.count(),
             "missing_listed": list(missing[:MISSING_LISTED]),
             "minimum": MIN_MEASURABLE_DIMENSIONS,
+            "in_progress": month >= today().replace(day=1),
         }
 
 
@@ -109,7 +111,7 @@ class DealerQualityView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, dealer = self.request.user, self.object
         scores = scope(user, DataQualityScore).filter(dealer=dealer)
-        month = parse_month(self.request.GET.get("month")) or latest_month(scores)
+        month = parse_month(self.request.GET.get("month")) or latest_month(scores, today=today())
         score = scores.filter(month=month).first() if month else None
         issues = scope(user, DataIssue).filter(dealer=dealer, month=month).order_by("dimension", "rule", "record_id")
         filterset = DataIssueFilterSet(self.request.GET, queryset=issues, request=self.request)
@@ -129,6 +131,7 @@ class DealerQualityView(ScopedDetailView):
             else [],
             measured=sum(getattr(score, value) is not None for value in QualityDimension.values) if score else 0,
             minimum=MIN_MEASURABLE_DIMENSIONS,
+            in_progress=bool(month and month >= today().replace(day=1)),
             filter=filterset,
             counts=issue_counts(issues),
             lines=issue_lines(user, list(page.object_list)),

@@ -25,6 +25,7 @@ from tests.channels.health import metric, sell
 from tests.datahub.helpers import confirm, run_import
 from tests.factories import (
     CustomerFactory,
+    DataQualityScoreFactory,
     DealerFactory,
     LeadFactory,
     LoanFactory,
@@ -739,3 +740,19 @@ def test_the_dealer_page_says_why_there_is_no_overall_score(network, monkeypatch
     overall = re.search(r'id="overall">(.*?)</div><div class="muted">(.*?)</div>', html, re.S)
     assert "insufficient data" in overall.group(1)
     assert "Only 1 of 5 dimensions had checks this month; an overall score needs at least 3." in overall.group(2)
+
+
+def test_the_quality_pages_open_on_the_last_complete_month_and_mark_one_in_progress(network, monkeypatch, client_for):
+    from datahub.quality import views as quality_views
+
+    monkeypatch.setattr(quality_views, "today", lambda: dt.date(2026, 12, 2))
+    for month in (OCTOBER, dt.date(2026, 12, 1)):
+        DataQualityScoreFactory(dealer=network.home_dealer, month=month)
+    client = client_for(network.regional_manager)
+    ranking = client.get("/data-quality/")
+    assert [row.month for row in ranking.context["object_list"]] == [OCTOBER]
+    assert "badge provisional" not in ranking.content.decode()
+    assert "badge provisional" in client.get("/data-quality/", {"month": "2026-12"}).content.decode()
+    page = f"/data-quality/dealers/{network.home_dealer.pk}/"
+    assert client.get(page).context["month"] == OCTOBER
+    assert "badge provisional" in client.get(page, {"month": "2026-12"}).content.decode()
