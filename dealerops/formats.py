@@ -95,8 +95,7 @@ def money_unit(values: Iterable[int | float | Decimal | None]) -> tuple[Decimal,
 COUNT_AXIS = {"tickformat": ",d", "hoverformat": ",d"}
 SCORE_AXIS = {"tickformat": ",d", "hoverformat": ",.2f"}
 PERCENT_AXIS = {"tickformat": ",.1~f", "hoverformat": ",.2f", "ticksuffix": " %"}
-
-
+# Drawn in the unit ``money_unit`` picks (its label is the axis title; hover texts add it).
 MONEY_AXIS = {"tickformat": ",.2~f", "hoverformat": ",.2f", "exponentformat": "none"}
 
 
