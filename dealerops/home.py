@@ -123,18 +123,22 @@ def home_context(user: User, today: date) -> dict:
     # Suspicious data patterns of the manager's dealers, to acknowledge from here.
     context.update(alerts_context(user))
 
+    # The last bar is the month so far: say so, or it reads as a collapse.
+    to_date = " · " + _("this month to %(day)s") % {"day": f"{today:%m-%d}"}
     if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
         months = [row.month for row in monthly]
         by_region = sales_selectors.monthly_sales_by_group(
             sales, group="dealer__region__name", first_month=first_month, last_day=today
         )
         context["figure"] = charts.stacked_monthly_figure(
-            by_region, months, title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS}
+            by_region,
+            months,
+            title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
         )
     else:
         context["figure"] = charts.monthly_sales_figure(
             monthly,
-            title=_("Units sold per month, last %(n)s months") % {"n": CHART_MONTHS},
+            title=_("Units sold per month, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
             monthly_target=monthly_target,
         )
     return context

@@ -68,6 +68,7 @@ class TestHomeNumbers:
 
     def test_the_chart_covers_24_months_ending_with_this_month(self, sales):
         figure = home_context(sales.dealer_user, TODAY)["figure"]
+        assert figure["layout"]["title"]["text"].endswith(" · this month to 11-20")  # the last bar is partial
         bars = figure["data"][0]
         assert len(bars["x"]) == 24
         assert bars["x"][0].startswith("2024-12-01") and bars["x"][-1].startswith("2026-11-01")
