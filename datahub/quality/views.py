@@ -69,7 +69,9 @@ class QualityRankingView(ScopedListView):
         context = super().get_context_data(**kwargs)
         context.update(alerts_context(self.request.user))
         filterset = context["filter"]
-        if filterset.is_valid():
+        if not filterset.is_bound:  # no filters: the default month, the whole scope
+            context["coverage"] = self.coverage(filterset.qs, {})
+        elif filterset.is_valid():
             context["coverage"] = self.coverage(filterset.qs, filterset.form.cleaned_data)
         return context
 
