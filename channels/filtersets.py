@@ -1,10 +1,9 @@
 import django_filters
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
 from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import NullsLastOrderingFilter, ScopedModelChoiceFilter, SearchFilter
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -80,15 +79,6 @@ class HealthScoreFilterSet(django_filters.FilterSet):
     class Meta:
         model = HealthScore
         fields = ["month", "region", "dealer", "rating", "kind", "city", "probation", "weights_version"]
-
-
-class NullsLastOrderingFilter(django_filters.OrderingFilter):
-    """Sorts dealers with no value (no composite, insufficient data) last either way."""
-
-    def get_ordering_value(self, param: str):
-        descending = param.startswith("-")
-        field = super().get_ordering_value(param).lstrip("-")
-        return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
 
 
 class HealthTableFilterSet(HealthScoreFilterSet):

@@ -193,8 +193,10 @@ class QualityRule(models.TextChoices):
 class DataQualityScore(models.Model):
     """One dealer's data quality in one month: five 0-100 dimension scores, each with the
     checks it passed out of those made, and the overall score (their plain mean, over the
-    dimensions with at least one check). ``source_lag_hours``: the median hours from the event
-    to its arrival in the hub, per import source (e.g. ``{"dms": 20.5, "crm": 61.0}``)."""
+    dimensions with at least one check; empty, "insufficient data", when fewer than
+    ``datahub.quality.definitions.MIN_MEASURABLE_DIMENSIONS`` have one). ``source_lag_hours``:
+    the median hours from the event to its arrival in the hub, per import source
+    (e.g. ``{"dms": 20.5, "crm": 61.0}``)."""
 
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))

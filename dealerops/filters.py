@@ -1,8 +1,9 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_filters import CharFilter, ModelChoiceFilter
+from django_filters import CharFilter, ModelChoiceFilter, OrderingFilter
+from django_filters.constants import EMPTY_VALUES
 
 from dealerops.access import scope
 
@@ -39,3 +40,21 @@ def scoped_choices(model):
 class ScopedModelChoiceFilter(ModelChoiceFilter):
     def __init__(self, *, model, **kwargs):
         super().__init__(queryset=scoped_choices(model), **kwargs)
+
+
+class NullsLastOrderingFilter(OrderingFilter):
+    """Sorts rows with no value (no composite, insufficient data) last either way."""
+
+    def get_ordering_value(self, param: str):
+        descending = param.startswith("-")
+        field = super().get_ordering_value(param).lstrip("-")
+        return F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+
+
+class StableOrderingFilter(OrderingFilter):
+    """Sorts as asked, then by primary key: rows that tie keep one order from page to page."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.order_by(*(self.get_ordering_value(param) for param in value), "-pk")

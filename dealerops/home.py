@@ -4,9 +4,9 @@ Every figure reads through ``dealerops.access.scope``, so one code path serves a
 the role only changes the headline and which extra panel is shown.
 """
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from channels.models import Dealer, DealerStatus
 from datahub.quality.selectors import alerts_context
 from dealerops.access import role_of, scope
+from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
 from finance import selectors as loan_selectors
 from finance.models import Loan
@@ -31,12 +32,22 @@ class Kpi:
     hint: str = ""
 
 
-def _percent(part: int | Decimal, whole: int | Decimal) -> str:
-    return f"{100 * part / whole:.1f} %" if whole else "–"
+def _same_days_a_year_before(first: date, last: date) -> tuple[date, date]:
+    """The same stretch of days one year earlier (29 February becomes the 28th)."""
+
+    def before(day: date) -> date:
+        return day.replace(year=day.year - 1, day=min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
+
+    return before(first), before(last)
 
 
-def _yuan(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
+def _days(first: date, last: date) -> str:
+    return f"{first:%m-%d}" if first == last else f"{first:%m-%d} – {last:%m-%d}"
+
+
+def _change(now: int, before: int) -> str:
+    """``now`` against ``before`` as a signed percentage ("–" with nothing to compare with)."""
+    return "–" if not before else ("+" if now > before else "") + format_ratio(now - before, before)
 
 
 def _scope_title(user: User, role: str) -> str:
@@ -56,55 +67,78 @@ def home_context(user: User, today: date) -> dict:
     last_month = sales_selectors.month_start(today, 1)
     monthly = sales_selectors.monthly_sales(sales, first_month=first_month, last_day=today)
     current, previous = monthly[-1], monthly[-2]
-    same_month_last_year = monthly[-13]
+    # The month so far against the same days of the month a year before, never against the
+    # whole of it (2 days of December against all of last December reads as a collapse).
+    year_before = _same_days_a_year_before(this_month, today)
+    year_before_units = sales_selectors.units_sold(sales, first_day=year_before[0], last_day=year_before[1])
+    days_in_month = calendar.monthrange(today.year, today.month)[1]
 
     kpis = [
-        Kpi(_("Units sold this month"), f"{current.units:,}", _("since %(day)s") % {"day": this_month}),
-        Kpi(_("Units sold last month"), f"{previous.units:,}"),
+        Kpi(_("Units sold this month"), format_count(current.units), _("since %(day)s") % {"day": this_month}),
+        Kpi(_("Units sold last month"), format_count(previous.units)),
         Kpi(
-            _("Change on the same month last year"),
-            _percent(current.units - same_month_last_year.units, same_month_last_year.units),
+            _("Change on the same days last year"),
+            _change(current.units, year_before_units),
+            _("%(days)s against the same days of %(year)s: %(units)s")
+            % {"days": _days(this_month, today), "year": year_before[0].year, "units": format_count(year_before_units)},
         ),
-        Kpi(_("Loan or lease share last month"), _percent(previous.financed_units, previous.units)),
+        Kpi(_("Loan or lease share last month"), format_ratio(previous.financed_units, previous.units)),
     ]
     context: dict = {"role": role, "scope_title": _scope_title(user, role), "kpis": kpis, "panels": []}
 
     monthly_target = None
     if role == Role.DEALER_USER:
         monthly_target = user.dealer.monthly_sales_target
-        kpis.insert(1, Kpi(_("Target achieved this month"), _percent(current.units, monthly_target)))
+        kpis.insert(
+            1,
+            Kpi(
+                _("Target achieved this month"),
+                format_ratio(current.units, monthly_target),
+                # The month's whole target against the month so far: say how much of it has gone.
+                _("so far: day %(day)s of %(days)s") % {"day": today.day, "days": days_in_month},
+            ),
+        )
     if role in (Role.DEALER_USER, Role.REGIONAL_MANAGER, Role.HEAD_OFFICE):
         stock = sales_selectors.stock_summary(scope(user, StockUnit), today=today)
         kpis += [
-            Kpi(_("Units in stock"), f"{stock.in_stock:,}", _("%(n)s ordered or in transit") % {"n": stock.in_transit}),
-            Kpi(_("In stock over 90 days"), f"{stock.aged_over_90_days:,}"),
+            Kpi(
+                _("Units in stock"),
+                format_count(stock.in_stock),
+                _("%(n)s ordered or in transit") % {"n": format_count(stock.in_transit)},
+            ),
+            Kpi(_("In stock over 90 days"), format_count(stock.aged_over_90_days)),
         ]
     if role == Role.FINANCE:
         count, principal = loan_selectors.disbursement_totals(scope(user, Loan), this_month, today)
         kpis += [
-            Kpi(_("Loans disbursed this month"), f"{count:,}"),
-            Kpi(_("Principal disbursed this month"), _yuan(principal)),
+            Kpi(_("Loans disbursed this month"), format_count(count), _("since %(day)s") % {"day": this_month}),
+            Kpi(_("Principal disbursed this month"), format_yuan(principal), _("since %(day)s") % {"day": this_month}),
         ]
         context["lender_volumes"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, today)
     # Managers watch their dealers' health from the home page.
     context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:
         context["top_dealers"] = _dealers_this_month(user, this_month, today)
+        context["month_so_far"] = {"first": this_month, "last": today, "day": today.day, "days": days_in_month}
     # Suspicious data patterns of the manager's dealers, to acknowledge from here.
     context.update(alerts_context(user))
 
+    # The last bar is the month so far: say so, or it reads as a collapse.
+    to_date = " · " + _("this month to %(day)s") % {"day": f"{today:%m-%d}"}
     if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
         months = [row.month for row in monthly]
         by_region = sales_selectors.monthly_sales_by_group(
             sales, group="dealer__region__name", first_month=first_month, last_day=today
         )
         context["figure"] = charts.stacked_monthly_figure(
-            by_region, months, title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS}
+            by_region,
+            months,
+            title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
         )
     else:
         context["figure"] = charts.monthly_sales_figure(
             monthly,
-            title=_("Units sold per month, last %(n)s months") % {"n": CHART_MONTHS},
+            title=_("Units sold per month, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
             monthly_target=monthly_target,
         )
     return context
@@ -120,5 +154,5 @@ def _dealers_this_month(user: User, first_day: date, today: date, limit: int = 1
         .order_by("-units", "code")[:limit]
     )
     for dealer in dealers:
-        dealer.achievement = _percent(dealer.units, dealer.monthly_sales_target)
+        dealer.achievement = format_ratio(dealer.units, dealer.monthly_sales_target)
     return list(dealers)

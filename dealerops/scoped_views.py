@@ -44,6 +44,8 @@ class ScopedListView(ScopedMixin, FilterView):
     title = ""
     create_url_name: str | None = None  # the entry form, offered to users who may write
     create_label = _("New")
+    # The ?ordering= value the base queryset's own order matches, marked on its column.
+    default_ordering = ""
 
     def get(self, request, *args, **kwargs):
         fmt = export_format(request)
@@ -73,6 +75,7 @@ class ScopedListView(ScopedMixin, FilterView):
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
             export_query=export_query.urlencode(),
             create_label=self.create_label,
+            default_ordering=self.default_ordering,
             create_url=reverse(self.create_url_name)
             if self.create_url_name and can_write(self.request.user, self.model)
             else None,

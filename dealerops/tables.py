@@ -8,7 +8,6 @@ ledger exports without building a model instance per row.
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
+from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
 
 EXPORT_CHUNK = 5000
 
@@ -32,6 +32,8 @@ class Column:
     # ORM lookups an export reads, joined by a space; by default the accessor itself. Set it
     # where the accessor ends on a related object (e.g. a period, exported as its month).
     export: tuple[str, ...] = ()
+    # What a cell without a value says, where "–" would hide why (e.g. "insufficient data").
+    empty: Any = None
 
     @property
     def numeric(self) -> bool:
@@ -50,16 +52,17 @@ class Column:
 
 
 def display(column: Column, row: Model, user) -> str:
-    """A cell as the page shows it (money with thousands separators, phones masked)."""
+    """A cell as the page shows it (figures as ``dealerops.formats`` writes them, phones masked)."""
     value = column.raw(row)
     if value is None or value == "":
-        return "–"
+        return MISSING if column.empty is None else str(column.empty)
     if column.kind == "money":
         return format_yuan(value)
     if column.kind == "rate":
         return format_percent(value)
     if column.kind == "number":
-        return f"{value:,}"
+        # A count as a whole number, a measure (a score) to the fixed two decimals.
+        return format_count(value) if isinstance(value, int) else format_number(value)
     if column.kind == "phone":
         return value if can_see_phone(user) else row_masked_phone(value)
     if isinstance(value, datetime):
@@ -69,16 +72,6 @@ def display(column: Column, row: Model, user) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def format_yuan(value: Decimal) -> str:
-    """¥1,234.50, and -¥41,779.34 for a negative amount."""
-    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"
-
-
-def format_percent(value: Decimal) -> str:
-    """A rate or share stored as a fraction: 0.0075 -> "0.75 %"."""
-    return f"{value * 100:.2f} %"
 
 
 def row_masked_phone(phone: str) -> str:
@@ -127,13 +120,14 @@ class _ExportReader:
         choices = field.flatchoices if column.kind == "choice" and field is not None else None
         self.labels = {value: str(label) for value, label in choices} if choices is not None else None
         self.mask_phone = column.kind == "phone" and not can_see_phone(user)
+        self.empty = None if column.empty is None else str(column.empty)
 
     def cell(self, values: tuple) -> Any:
         if len(values) > 1:
             return " ".join(str(value) for value in values if value not in (None, ""))
         value = values[0]
         if value is None:
-            return None
+            return self.empty
         if self.labels is not None:
             return str(self.labels.get(value, value))
         if self.mask_phone:

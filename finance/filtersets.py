@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer, Region
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import ScopedModelChoiceFilter, SearchFilter, StableOrderingFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
 
@@ -83,7 +83,7 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id"))
     )
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count, Q, QuerySet, Sum
 
+from dealerops.formats import format_percent
 from finance.models import (
     DISBURSED_STATUSES,
     CommissionEntry,
@@ -26,7 +27,7 @@ class LenderVolume:
 
     @property
     def average_rate_percent(self) -> str:
-        return "–" if self.average_rate is None else f"{self.average_rate * 100:.2f} %"
+        return format_percent(self.average_rate)
 
 
 def disbursed_between(loans: QuerySet[Loan], first_day: date, last_day: date) -> QuerySet[Loan]:

@@ -14,8 +14,9 @@ from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.exports import export_format, tabular_response
+from dealerops.formats import format_yuan
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
-from dealerops.tables import Column, format_yuan
+from dealerops.tables import Column
 from finance.filtersets import (
     CommissionEntryFilterSet,
     CommissionPeriodFilterSet,
@@ -117,6 +118,7 @@ class CommissionEntryListView(ScopedListView):
     title = _("Commission ledger")
     create_url_name = "finance:adjustment-create"
     create_label = _("New adjustment")
+    default_ordering = "-event_on"
     columns = [
         Column(_("Entry"), "pk", link=True, order="id"),
         Column(_("Period"), "period", kind="month", order="period", export=("period__month",)),
@@ -134,7 +136,8 @@ class CommissionEntryListView(ScopedListView):
     ]
 
     def base_queryset(self):
-        return CommissionEntry.objects.select_related("period", "dealer", "lender", "loan")
+        # Newest event first (the id breaks ties, so pages never shuffle); ?ordering= sorts otherwise.
+        return CommissionEntry.objects.select_related("period", "dealer", "lender", "loan").order_by("-event_on", "-id")
 
     def get_summary(self, rows):
         totals = ledger_totals(rows)

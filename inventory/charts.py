@@ -7,6 +7,7 @@ from datetime import date
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from dealerops.formats import COUNT_AXIS
 from inventory.selectors import MonthlySales
 
 BRAND_RED = "#b3121a"
@@ -19,7 +20,8 @@ def _layout(title: str, y_title: str) -> dict:
         "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
         "height": 360,
         "xaxis": {"type": "date", "tickformat": "%Y-%m", "dtick": "M3"},
-        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero"},
+        # Whole units with separators (plotly's default ticks abbreviate: 1.2k).
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", **COUNT_AXIS},
         "legend": {"orientation": "h", "y": -0.15},
         "plot_bgcolor": "#fff",
         "paper_bgcolor": "#fff",

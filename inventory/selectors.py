@@ -54,6 +54,11 @@ def monthly_sales(sales: QuerySet[Sale], *, first_month: date, last_day: date) -
     return result
 
 
+def units_sold(sales: QuerySet[Sale], *, first_day: date, last_day: date) -> int:
+    """Units sold from ``first_day`` to ``last_day``, both included. One query."""
+    return sales.filter(sold_on__gte=first_day, sold_on__lte=last_day).count()
+
+
 def monthly_sales_by_group(
     sales: QuerySet[Sale], *, group: str, first_month: date, last_day: date
 ) -> dict[str, dict[date, int]]:

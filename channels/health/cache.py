@@ -9,6 +9,8 @@ everything that decides what they show, and nothing is ever invalidated by hand:
   ``dealerops.access.scope``, so one user's figures are never served to a user who may see less;
 - what is asked: the page and the parameters that change its figures (the filters, ordering,
   page), and the language (the figures' labels are translated);
+- the day: without a month asked, a page shows the latest complete month, and whether a
+  month's scores are provisional is read against today;
 - the data: a stamp of the health months (the job sets a month's ``computed_at`` each time it
   writes its scores and deletes the months of older weights) and of the dealers (their names,
   cities, positions and regions are on the pages; every edit bumps ``updated_at``).
@@ -28,9 +30,10 @@ from django.utils.translation import get_language
 from channels.models import Dealer, HealthMonth
 from dealerops.access import role_of
 from dealerops.models import Role, User
+from dealerops.validation import today
 
 # Raise when the shape of a cached value changes, so a deploy never reads the old shape.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 # The keys change with the data; the timeout only bounds how long an unused entry stays.
 CACHE_SECONDS = 24 * 3600
 
@@ -71,6 +74,6 @@ def health_cache_key(*, page: str, user: User, query: QueryDict, names: Iterable
     else:
         who = "all"
     params = [(name, query.getlist(name)) for name in sorted(set(names)) if name in query]
-    parts = [page, str(role), who, get_language() or "", repr(params), stamp.months, stamp.dealers]
+    parts = [page, str(role), who, get_language() or "", repr(params), str(today()), stamp.months, stamp.dealers]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return f"health:{CACHE_VERSION}:{page}:{digest}"

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from channels.health.selectors import TrendPoint
 from channels.models import HealthMetric
+from dealerops.formats import MISSING, SCORE_AXIS, format_count, format_number
 
 # Red (poor) through amber to green (healthy), fixed to the 0-100 score scale.
 SCORE_COLOURS = [[0.0, "#b3121a"], [0.55, "#f0b429"], [0.7, "#d9d96a"], [0.85, "#4caf50"], [1.0, "#1b7f3b"]]
@@ -82,7 +83,11 @@ def health_map_figure(rows: Sequence[dict[str, Any]]) -> dict:
                 "lon": [_number(row["longitude"]) for row in points],
                 "lat": [_number(row["latitude"]) for row in points],
                 "text": [f"{row['name']} · {row['city']}" for row in points],
-                "customdata": [[_number(row["composite"]), row["rating"] or "–", row["volume"] or 0] for row in points],
+                # Written as the pages write them (a score to two decimals, units with separators).
+                "customdata": [
+                    [format_number(row["composite"]), row["rating"] or MISSING, format_count(row["volume"] or 0)]
+                    for row in points
+                ],
                 "hovertemplate": hover.format(composite=_("Composite"), rating=_("Rating"), units=_("Units sold"))
                 + "<extra></extra>",
                 "name": _("Scored") if scored else _("No composite"),
@@ -130,7 +135,7 @@ def health_heatmap_figure(rows: Sequence[dict[str, Any]]) -> dict:
             x=labels,
             y=[row["name"] for row in rows],
             text=[[insufficient if row["insufficient"].get(metric) else "" for metric in metrics] for row in rows],
-            hovertemplate="%{y}<br>%{x}: %{z}%{text}<extra></extra>",
+            hovertemplate="%{y}<br>%{x}: %{z}%{text}<extra></extra>",  # scores are stored to 2 decimals
             colorscale=SCORE_COLOURS,
             zmin=0,
             zmax=100,
@@ -175,7 +180,7 @@ def dealer_trend_figure(points: Sequence[TrendPoint]) -> dict:
         paper_bgcolor="#fff",
         plot_bgcolor="#fff",
         xaxis={"type": "date", "tickformat": "%Y-%m", "dtick": "M1"},
-        yaxis={"range": [0, 100], "title": {"text": _("Score")}},
+        yaxis={"range": [0, 100], "title": {"text": _("Score")}, **SCORE_AXIS},
         legend={"orientation": "h", "y": -0.2},
         hovermode="x unified",
     )

@@ -27,7 +27,8 @@ from django.db.models import (
     Subquery,
 )
 
-from channels.models import Dealer, HealthMetric, HealthMetricScore, HealthScore, Rating
+from channels.health.services import HealthPeriod
+from channels.models import Dealer, HealthMetric, HealthMetricScore, HealthMonth, HealthScore, Rating
 
 # The metric whose sample is the dealer's units sold in the month: the map sizes points by it.
 VOLUME_METRIC = HealthMetric.DATA_TIMELINESS
@@ -52,21 +53,63 @@ def insufficient_field(metric: str) -> str:
 
 @dataclass(frozen=True)
 class HealthView:
-    """The month shown and the weights version its scores were computed with."""
+    """The month shown and the weights version its scores were computed with; whether those
+    scores are still provisional (the month in progress, or not yet scored after its reporting
+    cut-off) with the day their data reach and the cut-off; and the scored months before and
+    after it (None when there is none: the pages link only to months that have scores)."""
 
     month: date
     weights_id: int
     weights_version: int
+    provisional: bool = False
+    data_up_to: date | None = None
+    cutoff: date | None = None
+    previous_month: date | None = None
+    next_month: date | None = None
 
 
-def health_view(scores: QuerySet[HealthScore], month: date | None) -> HealthView | None:
-    """``month`` (or the latest month with scores in ``scores``) under the newest weights version
-    that scored it; None when there is nothing to show. One query."""
-    rows = scores.filter(month=month) if month else scores
-    row = rows.order_by("-month", "-weights__version").values("month", "weights_id", "weights__version").first()
+def health_view(scores: QuerySet[HealthScore], month: date | None, *, today: date) -> HealthView | None:
+    """``month`` under the newest weights version that scored it; without a month, the latest
+    complete month with scores in ``scores`` (a month in progress scores only the metrics that
+    have data so far: it is shown by default only when no complete month is scored). None when
+    there is nothing to show. Two queries."""
+    months = scored_months(scores)
+    if not months:
+        return None
+    if month is None:
+        complete = [scored for scored in months if scored < today.replace(day=1)]
+        month = complete[-1] if complete else months[-1]
+    row = (
+        scores.filter(month=month)
+        .order_by("-weights__version")
+        .values("month", "weights_id", "weights__version")
+        .first()
+    )
     if row is None:
         return None
-    return HealthView(month=row["month"], weights_id=row["weights_id"], weights_version=row["weights__version"])
+    state = HealthMonth.objects.filter(month=month, weights_id=row["weights_id"]).values("final", "period_end").first()
+    return HealthView(
+        month=month,
+        weights_id=row["weights_id"],
+        weights_version=row["weights__version"],
+        # No month record (scores loaded by hand): as provisional as a month in progress.
+        provisional=not (state and state["final"]),
+        data_up_to=state["period_end"] if state else None,
+        cutoff=HealthPeriod.of(month, on=month).cutoff,
+        **neighbour_months(months, month),
+    )
+
+
+def scored_months(scores: QuerySet[HealthScore]) -> list[date]:
+    """The months with scores in ``scores``, oldest first. One query."""
+    return list(scores.order_by("month").values_list("month", flat=True).distinct())
+
+
+def neighbour_months(months: list[date], month: date) -> dict[str, date | None]:
+    """The scored months just before and after ``month`` (``previous_month``, ``next_month``)."""
+    earlier = [scored for scored in months if scored < month]
+    later = [scored for scored in months if scored > month]
+    return {"previous_month": earlier[-1] if earlier else None, "next_month": later[0] if later else None}
 
 
 def health_table(scores: QuerySet[HealthScore], view: HealthView, *, metrics: bool = True) -> QuerySet[HealthScore]:
@@ -129,12 +172,14 @@ class MetricLine:
     peer_median_score: Decimal | None
 
 
-def dealer_health(dealer: Dealer, month: date | None) -> HealthScore | None:
-    """The dealer's score of ``month`` (or its latest) under the newest weights that scored it."""
-    scores = HealthScore.objects.filter(dealer=dealer).select_related("weights")
-    if month:
-        scores = scores.filter(month=month)
-    return scores.order_by("-month", "-weights__version").first()
+def dealer_health(dealer: Dealer, view: HealthView) -> HealthScore | None:
+    """The dealer's score of ``view``'s month and weights (``health_view`` over the dealer's
+    scores picks them)."""
+    return (
+        HealthScore.objects.filter(dealer=dealer, month=view.month, weights_id=view.weights_id)
+        .select_related("weights")
+        .first()
+    )
 
 
 def metric_lines(score: HealthScore) -> list[MetricLine]:

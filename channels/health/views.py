@@ -39,8 +39,10 @@ from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating
 from datahub.quality.selectors import alerts_context
 from dealerops.access import can_view, role_of, scope
 from dealerops.exports import export_format, tabular_response
+from dealerops.formats import format_number
 from dealerops.models import Role, User
 from dealerops.scoped_views import ScopedDetailView, ScopedMixin
+from dealerops.validation import today
 from inventory.models import Sale, StockUnit
 
 TABLE_PAGE_SIZE = 50
@@ -83,7 +85,7 @@ def format_raw(metric: str, value: Decimal | None) -> str:
     if value is None:
         return "–"
     factor, unit = UNITS[metric]
-    return f"{value * factor:,.2f} {unit}" if factor != 1 or unit else f"{value:,.2f}"
+    return f"{format_number(value * factor)} {unit}".rstrip()
 
 
 class HealthPageMixin(ScopedMixin):
@@ -120,13 +122,14 @@ class HealthPageMixin(ScopedMixin):
         self, scores: QuerySet[HealthScore], filterset: HealthTableFilterSet, chosen_month: date | None
     ) -> tuple[HealthView | None, QuerySet[HealthScore] | None]:
         """The month shown and its filtered rows (None when nothing is scored)."""
-        view = health_view(scores, chosen_month)
+        view = health_view(scores, chosen_month, today=today())
         if view is None:
             return None, None
         filterset.queryset = health_table(scores, view, metrics=self.with_metrics)
         table = filterset.qs
         if not self.request.GET.get("ordering"):
-            table = table.order_by("dealer__code")
+            # Best first, as the rating reads; dealers without a composite last.
+            table = table.order_by(F("composite").desc(nulls_last=True), "dealer__code")
         return view, table
 
     def filter_context(self, filterset: HealthTableFilterSet) -> dict[str, Any]:
@@ -135,8 +138,13 @@ class HealthPageMixin(ScopedMixin):
             query.pop(key, None)
         without_page = self.request.GET.copy()
         without_page.pop("page", None)
+        # The month links keep the filters, the sort and the view; only the month changes.
+        other_months = without_page.copy()
+        for key in ("export", "month"):
+            other_months.pop(key, None)
         return {
             "query_without_page": without_page.urlencode(),
+            "month_query": other_months.urlencode(),
             "filter": filterset,
             "page_filters": [filterset.form[name] for name in PAGE_FILTERS if self.shows_filter(name)],
             "query": query.urlencode(),
@@ -322,8 +330,9 @@ class DealerHealthView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         dealer = self.object
         month = parse_month(self.request.GET.get("month"))
-        score = dealer_health(dealer, month)
-        context.update(score=score, month_asked=month)
+        view = health_view(HealthScore.objects.filter(dealer=dealer), month, today=today())
+        score = dealer_health(dealer, view) if view else None
+        context.update(score=score, month_asked=month, view=view)
         if score is None:
             return context
         lines = metric_lines(score)
@@ -341,8 +350,6 @@ class DealerHealthView(ScopedDetailView):
             ],
             percentile=peer_percentile(score),
             trend=charts.dealer_trend_figure(dealer_trend(dealer, score.month)),
-            previous_month=score.month - relativedelta(months=1),
-            next_month=score.month + relativedelta(months=1),
         )
         return context
 

@@ -1,4 +1,5 @@
-"""Definitions shared by data quality and channel health, so the two cannot disagree.
+"""Definitions shared by data quality and channel health, so the two cannot disagree, and the
+evidence a data-quality score needs.
 
 Channel health's metric 12 (data timeliness) and the data-quality timeliness dimension both
 count a sale as *timely* with ``timely_sale_sql``; they read the same month bounds
@@ -27,3 +28,10 @@ def timely_sale_sql(alias: str = "s") -> str:
 
 def late_sale_reason_sql(alias: str = "s") -> str:
     return LATE_SALE_REASON.format(s=alias)
+
+
+# A dealer's overall data-quality score is the mean of its measurable dimensions (those with at
+# least one check). Built on fewer than this many of the five, it would look perfect on a
+# handful of checks (one dimension at 100 read as 100.00 overall): it is left empty instead,
+# shown as insufficient data and ranked last.
+MIN_MEASURABLE_DIMENSIONS = 3

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, Region
 from datahub.models import DataIssue, DataQualityScore, QualityDimension, QualityRule
-from dealerops.filters import ScopedModelChoiceFilter
+from dealerops.filters import NullsLastOrderingFilter, ScopedModelChoiceFilter
 
 DIMENSION_ORDERING = tuple((name, name) for name in QualityDimension.values)
 
@@ -14,7 +14,8 @@ class DataQualityScoreFilterSet(django_filters.FilterSet):
     )
     region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
-    ordering = django_filters.OrderingFilter(
+    # A score without enough evidence (no overall) ranks last whichever way it is sorted.
+    ordering = NullsLastOrderingFilter(
         fields=(("overall", "overall"), *DIMENSION_ORDERING, ("issues", "issues"), ("dealer__code", "dealer"))
     )
 

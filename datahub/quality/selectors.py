@@ -13,9 +13,14 @@ from datahub.models import DataIssue, DataQualityAlert, DataQualityScore, Qualit
 from dealerops.access import can_view, can_write, scope
 
 
-def latest_month(scores: QuerySet[DataQualityScore]) -> date | None:
-    """The newest month with scores in ``scores``. One query."""
-    return scores.order_by("-month").values_list("month", flat=True).first()
+def latest_month(scores: QuerySet[DataQualityScore], *, today: date) -> date | None:
+    """The month a page shows by default: the newest complete month with scores in ``scores``
+    (the month in progress has only its first days checked), or the month in progress when
+    it is the only one. One query."""
+    months = scores.order_by("-month").values_list("month", flat=True).distinct()[:2]
+    months = list(months)
+    complete = [month for month in months if month < today.replace(day=1)]
+    return complete[0] if complete else (months[0] if months else None)
 
 
 def open_alerts(alerts: QuerySet[DataQualityAlert], limit: int = 20) -> QuerySet[DataQualityAlert]:

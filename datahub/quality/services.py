@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from channels.health.services import HealthPeriod
 from datahub.models import DataQualityAlert, QualityDimension
 from datahub.quality import rules
+from datahub.quality.definitions import MIN_MEASURABLE_DIMENSIONS
 from dealerops.access import can_write, scope
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
@@ -44,7 +45,8 @@ _SCORE_UPDATES = ", ".join(
 )
 
 # The month's scores from the per-dimension counts: passed / checked, NULL without a check;
-# overall is the plain mean of the dimensions that have one.
+# overall is the plain mean of the dimensions that have one, NULL (insufficient evidence) when
+# fewer than MIN_MEASURABLE_DIMENSIONS have.
 UPSERT_SCORES = f"""
 WITH counts AS ({rules.DIMENSION_COUNTS}),
 dealer_scores AS (SELECT dealer_id, {_PER_DIMENSION_COUNTS} FROM counts GROUP BY dealer_id),
@@ -53,13 +55,14 @@ scored AS (SELECT dealer_id, {_COUNT_COLUMNS}, {_SCORES} FROM dealer_scores)
 INSERT INTO datahub_dataqualityscore
   (dealer_id, month, {_SCORE_COLUMNS}, overall, issues, source_lag_hours, computed_at)
 SELECT s.dealer_id, %(month)s, {_SCORE_VALUES},
-       (SELECT round(avg(v), 2) FROM unnest(ARRAY[{_SCORE_ARRAY}]) AS v),
+       (SELECT CASE WHEN count(v) >= {MIN_MEASURABLE_DIMENSIONS} THEN round(avg(v), 2) END
+        FROM unnest(ARRAY[{_SCORE_ARRAY}]) AS v),
        ic.issues, '{{}}'::jsonb, %(now)s
 FROM scored s JOIN issue_counts ic USING (dealer_id)
 ON CONFLICT (dealer_id, month) DO UPDATE SET {_SCORE_UPDATES},
   overall = EXCLUDED.overall, issues = EXCLUDED.issues, source_lag_hours = EXCLUDED.source_lag_hours,
   computed_at = EXCLUDED.computed_at
-"""  # noqa: S608 - only the constant dimension names are interpolated; values are parameters
+"""  # noqa: S608 - only constants (dimension names, the minimum) are interpolated; values are parameters
 
 DROP_UNSCORED = """
 DELETE FROM datahub_dataqualityscore q

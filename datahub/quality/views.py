@@ -4,7 +4,7 @@ Every read goes through ``dealerops.access.scope``."""
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,18 +15,24 @@ from django.views import View
 from channels.health.views import parse_month
 from channels.models import Dealer
 from datahub.models import DataIssue, DataQualityAlert, DataQualityScore, QualityDimension
+from datahub.quality.definitions import MIN_MEASURABLE_DIMENSIONS
 from datahub.quality.filtersets import DataIssueFilterSet, DataQualityScoreFilterSet
 from datahub.quality.selectors import alerts_context, issue_counts, issue_lines, latest_month
 from datahub.quality.services import data_quality_alert_acknowledge
 from dealerops.access import scope
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
+from dealerops.validation import today
 
 ISSUES_PAGE_SIZE = 50
 
 
-def score_column(dimension: str, label) -> Column:
-    return Column(label, dimension, "number", order=dimension)
+INSUFFICIENT = gettext_lazy("insufficient data")
+MISSING_LISTED = 50  # dealers without a score named on the ranking page (the count says how many)
+
+
+def score_column(dimension: str, label, empty=None) -> Column:
+    return Column(label, dimension, "number", order=dimension, empty=empty)
 
 
 class QualityRankingView(ScopedListView):
@@ -42,7 +48,7 @@ class QualityRankingView(ScopedListView):
         Column(gettext_lazy("Dealer"), "dealer.name", link=True),
         Column(gettext_lazy("Region"), "dealer.region.name", export=("dealer__region__name",)),
         Column(gettext_lazy("Month"), "month", "month"),
-        score_column("overall", gettext_lazy("Overall")),
+        score_column("overall", gettext_lazy("Overall"), empty=INSUFFICIENT),
         *(score_column(value, label) for value, label in QualityDimension.choices),
         Column(gettext_lazy("Issues"), "issues", "number", order="issues"),
     ]
@@ -55,14 +61,45 @@ class QualityRankingView(ScopedListView):
     def get_queryset(self) -> QuerySet[DataQualityScore]:
         scores = super().get_queryset()
         if not self.request.GET.get("month"):
-            month = latest_month(scores)
+            month = latest_month(scores, today=today())
             scores = scores.filter(month=month) if month else scores
         return scores
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(alerts_context(self.request.user))
+        filterset = context["filter"]
+        if not filterset.is_bound:  # no filters: the default month, the whole scope
+            context["coverage"] = self.coverage(filterset.qs, {})
+        elif filterset.is_valid():
+            context["coverage"] = self.coverage(filterset.qs, filterset.form.cleaned_data)
         return context
+
+    def coverage(self, ranked: QuerySet[DataQualityScore], filters: dict) -> dict | None:
+        """Who the ranking leaves out and why: the dealers in view (the region and dealer
+        filters) without a score for the month shown, and the scores without enough evidence
+        for an overall figure (ranked last)."""
+        month = filters.get("month") or latest_month(scope(self.request.user, DataQualityScore), today=today())
+        if month is None:
+            return None
+        dealers = scope(self.request.user, Dealer)
+        if filters.get("region"):
+            dealers = dealers.filter(region=filters["region"])
+        if filters.get("dealer"):
+            dealers = dealers.filter(pk=filters["dealer"].pk)
+        scored = DataQualityScore.objects.filter(month=month).values("dealer_id")
+        missing = dealers.exclude(pk__in=scored).order_by("code")
+        counts = ranked.aggregate(ranked=Count("pk"), insufficient=Count("pk", filter=Q(overall__isnull=True)))
+        return {
+            "month": month,
+            "dealers": dealers.count(),
+            "ranked": counts["ranked"],
+            "insufficient": counts["insufficient"],
+            "missing": missing.count(),
+            "missing_listed": list(missing[:MISSING_LISTED]),
+            "minimum": MIN_MEASURABLE_DIMENSIONS,
+            "in_progress": month >= today().replace(day=1),
+        }
 
 
 class DealerQualityView(ScopedDetailView):
@@ -76,7 +113,7 @@ class DealerQualityView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         user, dealer = self.request.user, self.object
         scores = scope(user, DataQualityScore).filter(dealer=dealer)
-        month = parse_month(self.request.GET.get("month")) or latest_month(scores)
+        month = parse_month(self.request.GET.get("month")) or latest_month(scores, today=today())
         score = scores.filter(month=month).first() if month else None
         issues = scope(user, DataIssue).filter(dealer=dealer, month=month).order_by("dimension", "rule", "record_id")
         filterset = DataIssueFilterSet(self.request.GET, queryset=issues, request=self.request)
@@ -94,6 +131,9 @@ class DealerQualityView(ScopedDetailView):
             ]
             if score
             else [],
+            measured=sum(getattr(score, value) is not None for value in QualityDimension.values) if score else 0,
+            minimum=MIN_MEASURABLE_DIMENSIONS,
+            in_progress=bool(month and month >= today().replace(day=1)),
             filter=filterset,
             counts=issue_counts(issues),
             lines=issue_lines(user, list(page.object_list)),

@@ -1,7 +1,8 @@
 from django import template
 from django.utils.html import format_html
 
-from dealerops.tables import Column, display, format_percent, format_yuan
+from dealerops import formats
+from dealerops.tables import Column, display
 
 register = template.Library()
 
@@ -19,7 +20,7 @@ def cell(context, column: Column, row):
 def sort_link(context, column: Column) -> str:
     """Query string that sorts by ``column``, toggling direction, keeping the other filters."""
     query = context["request"].GET.copy()
-    current = query.get("ordering", "")
+    current = query.get("ordering") or context.get("default_ordering", "")
     query["ordering"] = f"-{column.order}" if current == column.order else column.order
     query.pop("page", None)
     return "?" + query.urlencode()
@@ -27,19 +28,41 @@ def sort_link(context, column: Column) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_mark(context, column: Column) -> str:
-    current = context["request"].GET.get("ordering", "")
+    current = context["request"].GET.get("ordering") or context.get("default_ordering", "")
     return {column.order: " ▲", f"-{column.order}": " ▼"}.get(current, "")
+
+
+# Every figure a template prints goes through one of these (``dealerops.formats``): a raw
+# ``{{ value }}`` of a Decimal or float prints whatever precision the database returned.
 
 
 @register.filter
 def yuan(value) -> str:
-    return "–" if value in (None, "") else format_yuan(value)
+    return formats.format_yuan(value)
 
 
 @register.filter
-def percent(value) -> str:
+def percent(value, places: int = 2) -> str:
     """0.0075 -> "0.75 %" (rates and shares are stored as fractions)."""
-    return "–" if value in (None, "") else format_percent(value)
+    return formats.format_percent(value, int(places))
+
+
+@register.filter
+def count(value) -> str:
+    """12345 -> "12,345"."""
+    return formats.format_count(value)
+
+
+@register.filter
+def number(value, places: int = formats.SCORE_PLACES) -> str:
+    """A score or measure to a fixed precision: 49.6099999… -> "49.61"; ``number:1`` -> "49.6"."""
+    return formats.format_number(value, int(places))
+
+
+@register.filter
+def signed(value) -> str:
+    """A change with its sign: "+3.20", "-1.05"."""
+    return formats.format_signed(value)
 
 
 @register.filter

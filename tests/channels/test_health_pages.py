@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 
 from channels.health import views
 from channels.health.cache import health_stamp
-from channels.models import HealthScore
+from channels.models import HealthMetricScore, HealthScore
 from dealerops.models import Role
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
 from tests.factories import DealerFactory, HealthScoreFactory, UserFactory
@@ -198,7 +199,7 @@ def table_codes(response) -> list[str]:
 
 
 def test_the_table_shows_score_rating_and_change_since_last_month(network, scored, client_for):
-    response = client_for(network.regional_manager).get(TABLE)
+    response = client_for(network.regional_manager).get(TABLE, {"ordering": "dealer"})
     assert table_codes(response) == ["HZ01", "HZ02"]
     home = scored["HZ01"]
     row = response.context["rows"][0]
@@ -222,7 +223,8 @@ def test_a_dealer_user_sees_only_its_own_row_and_heat_map(network, scored, clien
 
 
 def test_the_heat_map_draws_dealers_by_metrics_with_insufficient_cells_empty(network, scored, client_for):
-    data = figure(client_for(network.regional_manager).get(TABLE, {"view": "heatmap"}), "health-heatmap-data")
+    response = client_for(network.regional_manager).get(TABLE, {"view": "heatmap", "ordering": "dealer"})
+    data = figure(response, "health-heatmap-data")
     heat = data["data"][0]
     assert heat["type"] == "heatmap" and heat["y"] == ["Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"]
     assert len(heat["x"]) == 12 and heat["z"][0][0] == float(
@@ -235,7 +237,7 @@ def test_the_table_filters_by_rating_kind_city_and_month(network, scored, client
     client = client_for(network.regional_manager)
     assert table_codes(client.get(TABLE, {"city": "ningbo"})) == ["HZ02"]
     rated_d = [code for code in ("HZ01", "HZ02") if scored[code].rating == "D"]
-    assert "HZ01" in rated_d and table_codes(client.get(TABLE, {"rating": "D"})) == rated_d
+    assert "HZ01" in rated_d and table_codes(client.get(TABLE, {"rating": "D", "ordering": "dealer"})) == rated_d
     assert table_codes(client.get(TABLE, {"rating": "C", "month": "2026-09"})) == ["HZ01"]
     assert table_codes(client.get(TABLE, {"rating": "A", "month": "2026-09"})) == []
     assert table_codes(client.get(TABLE, {"kind": "secondary"})) == []
@@ -275,14 +277,15 @@ def test_cached_table_pages_stay_within_each_managers_regions(network, scored, c
     with CaptureQueriesContext(connection) as reading:
         cached = client.get(TABLE)
     assert len(reading) < len(computing)
-    assert table_codes(cached) == ["HZ01", "HZ02"] and tbody(cached) == tbody(computed)
+    by_composite = sorted(("HZ01", "HZ02"), key=lambda code: scored[code].composite, reverse=True)
+    assert table_codes(cached) == by_composite and tbody(cached) == tbody(computed)
     assert FOREIGN_NAME not in tbody(cached)
 
     client = client_for(west_manager)
     assert table_codes(client.get(TABLE)) == ["CD01"]
     assert figure(client.get(TABLE, {"view": "heatmap"}), "health-heatmap-data")["data"][0]["y"] == [FOREIGN_NAME]
     client = client_for(network.regional_manager)
-    heat = figure(client.get(TABLE, {"view": "heatmap"}), "health-heatmap-data")["data"][0]
+    heat = figure(client.get(TABLE, {"view": "heatmap", "ordering": "dealer"}), "health-heatmap-data")["data"][0]
     assert heat["y"] == ["Hangzhou Xihu 4S", "Hangzhou Binjiang 4S"]
 
 
@@ -303,10 +306,10 @@ def test_cached_table_pages_keep_their_pagination(network, scored, client_for, m
     monkeypatch.setattr(views, "TABLE_PAGE_SIZE", 1)
     client = client_for(network.regional_manager)
     for _computed_then_cached in range(2):
-        second = client.get(TABLE, {"page": 2})
+        second = client.get(TABLE, {"page": 2, "ordering": "dealer"})
         assert table_codes(second) == ["HZ02"] and "Page 2 of 2" in second.content.decode()
-        assert table_codes(client.get(TABLE, {"page": 99})) == ["HZ02"]  # past the end: the last page
-        assert table_codes(client.get(TABLE)) == ["HZ01"]
+        assert table_codes(client.get(TABLE, {"page": 99, "ordering": "dealer"})) == ["HZ02"]  # past the end
+        assert table_codes(client.get(TABLE, {"ordering": "dealer"})) == ["HZ01"]
 
 
 # -- exports ----------------------------------------------------------------------------------------
@@ -315,7 +318,7 @@ def test_cached_table_pages_keep_their_pagination(network, scored, client_for, m
 def test_the_table_exports_as_csv_in_the_users_language(network, scored, client_for):
     client = client_for(network.regional_manager)
     client.cookies["django_language"] = "zh-hans"
-    response = client.get(TABLE, {"export": "csv"})
+    response = client.get(TABLE, {"export": "csv", "ordering": "dealer"})
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
     assert (rows[0][2], rows[0][3]) == ("经销商", "城市")
     assert [row[1] for row in rows[1:]] == ["HZ01", "HZ02"]
@@ -323,7 +326,7 @@ def test_the_table_exports_as_csv_in_the_users_language(network, scored, client_
 
 
 def test_the_table_exports_as_xlsx_with_numbers_and_insufficient_cells(network, scored, client_for):
-    response = client_for(network.regional_manager).get(TABLE, {"export": "xlsx"})
+    response = client_for(network.regional_manager).get(TABLE, {"export": "xlsx", "ordering": "dealer"})
     sheet = load_workbook(io.BytesIO(body(response)), read_only=True).active
     header, home, neighbour = list(sheet.iter_rows(values_only=True))
     assert header[:8] == (
@@ -435,3 +438,87 @@ def test_managers_find_the_dashboard_from_the_menu_and_the_home_page(network, cl
     assert home.count('href="/health/"') == 2  # menu entry and home page button
     client = client_for(network.dealer_user)
     assert client.get("/").content.decode().count('href="/health/"') == 1  # menu only
+
+
+# -- numbers that do not mislead ------------------------------------------------------------------
+
+DECEMBER = dt.date(2026, 12, 1)
+ON_DECEMBER_2 = dt.date(2026, 12, 2)
+LONG_DECIMAL = re.compile(r"\d\.\d{5,}")
+
+
+def visible(response) -> str:
+    """The page's text without its scripts (figures' JSON carries plotting coordinates)."""
+    return re.sub(r"<script.*?</script>", "", response.content.decode(), flags=re.S)
+
+
+@pytest.fixture
+def december_in_progress(scored, network, monkeypatch):
+    """Today is 2 December: December is scored so far for the home dealer (not final)."""
+    monkeypatch.setattr(views, "today", lambda: ON_DECEMBER_2)
+    HealthScoreFactory(dealer=network.home_dealer, month=DECEMBER, composite=None, rating="", metrics_scored=5)
+    return scored
+
+
+def test_the_peer_median_score_reads_to_two_decimals(network, scored, client_for):
+    # Medians come from percentile_cont (a float): 49.61 is 49.6099999999999994315658… there.
+    HealthMetricScore.objects.filter(health_score__month=OCTOBER, metric="target_achievement").update(
+        score=Decimal("49.61")
+    )
+    response = client_for(network.dealer_user).get(f"/dealers/{network.home_dealer.pk}/health/")
+    row = re.search(r'<tr id="metric-target_achievement">(.*?)</tr>', response.content.decode(), re.S).group(1)
+    cells = re.findall(r'<td class="num">(.*?)</td>', row, re.S)
+    assert cells[-1] == "49.61"
+    assert not LONG_DECIMAL.search(visible(response))
+
+
+@pytest.mark.parametrize("url", [DASHBOARD, TABLE, TABLE + "?view=heatmap"])
+def test_the_health_pages_open_on_the_last_complete_month(network, december_in_progress, client_for, url):
+    response = client_for(network.regional_manager).get(url)
+    assert response.context["view"].month == OCTOBER
+    html = visible(response)
+    # October: back to September (scored), on to December (scored); November has no scores.
+    assert 'month=2026-09" rel="prev"' in html and 'month=2026-12" rel="next"' in html
+    assert "month=2026-11" not in html
+
+
+def test_a_month_in_progress_is_marked_provisional_and_links_to_no_empty_month(
+    network, december_in_progress, client_for
+):
+    client = client_for(network.head_office)
+    for url in (DASHBOARD, TABLE):
+        html = visible(client.get(url, {"month": "2026-12"}))
+        assert '<span class="badge provisional">provisional</span>' in html
+        assert "Provisional scores" in html
+        assert 'rel="next"' not in html
+        assert "month=2027-01" not in html
+        assert 'month=2026-10" rel="prev"' in html
+
+
+def test_the_dealer_page_opens_on_the_last_complete_month_with_months_that_have_scores(
+    network, december_in_progress, client_for
+):
+    client = client_for(network.dealer_user)
+    page = f"/dealers/{network.home_dealer.pk}/health/"
+    october = client.get(page)
+    assert october.context["score"].month == OCTOBER
+    html = visible(october)
+    assert 'href="?month=2026-09" rel="prev"' in html and 'href="?month=2026-12" rel="next"' in html
+    december = visible(client.get(page, {"month": "2026-12"}))
+    assert "badge provisional" in december and 'rel="next"' not in december and "month=2027-01" not in december
+
+
+def test_the_table_sorts_by_composite_best_first_by_default(network, scored, client_for):
+    response = client_for(network.head_office).get(TABLE)
+    composites = [row["composite"] for row in response.context["rows"]]
+    assert composites == sorted(composites, reverse=True)
+    assert "▼" in re.search(r"ordering=composite\">(.*?)</a>", response.content.decode()).group(1)
+
+
+def test_the_health_pages_explain_the_probation_badge_and_the_weights_version(network, scored, client_for):
+    client = client_for(network.regional_manager)
+    for url in (DASHBOARD, TABLE, f"/dealers/{network.home_dealer.pk}/health/"):
+        html = client.get(url).content.decode()
+        assert 'id="health-legend"' in html
+        assert "rated D this month and the month before" in html
+        assert "Weights version 1" in html and "metric weights head office used" in html

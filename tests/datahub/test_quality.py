@@ -6,6 +6,7 @@ The month is October 2026, computed on 7 November (after its reporting cut-off, 
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,7 @@ from tests.channels.health import metric, sell
 from tests.datahub.helpers import confirm, run_import
 from tests.factories import (
     CustomerFactory,
+    DataQualityScoreFactory,
     DealerFactory,
     LeadFactory,
     LoanFactory,
@@ -691,3 +693,66 @@ def test_the_nightly_job_recomputes_the_month_of_a_late_loan_edit(dealer, monkey
 
     assert [run.period for run in runs] == ["2026-08", "2026-10", "2026-11"]
     assert issues(dealer, "integrity", dt.date(2026, 8, 1)) == [("loan_edited_after_close", loan.pk)]
+
+
+# -- too little evidence ------------------------------------------------------------------------
+
+
+def test_an_overall_score_needs_three_measurable_dimensions(dealer, monkeypatch):
+    ServiceVisitFactory(dealer=dealer, visited_on=dt.date(2026, 10, 4), satisfaction=4)
+    compute(monkeypatch)
+    row = score(dealer)
+    assert counts(row, "completeness") == (Decimal("100.00"), 1, 1)
+    assert [getattr(row, d) is not None for d in ("validity", "consistency", "timeliness", "integrity")] == [False] * 4
+    assert row.overall is None  # one check passed is not a perfect 100.00
+
+
+def test_the_ranking_says_insufficient_data_ranks_it_last_and_counts_the_dealers_left_out(
+    network, monkeypatch, client_for
+):
+    on_time(network.home_dealer, dt.date(2026, 10, 11))  # four dimensions measurable
+    thin = DealerFactory(code="HZ09", name="Hangzhou Thin 4S", region=network.home_region)
+    ServiceVisitFactory(dealer=thin, visited_on=dt.date(2026, 10, 4), satisfaction=4)  # one dimension
+    silent = DealerFactory(code="HZ10", name="Hangzhou Silent 4S", region=network.home_region)  # nothing to check
+    compute(monkeypatch)
+    client = client_for(network.regional_manager)
+    for ordering in ("overall", "-overall", ""):  # last: the page as it opens, without parameters
+        response = client.get("/data-quality/", {"ordering": ordering} if ordering else {})
+        assert [row.dealer for row in response.context["object_list"]] == [network.home_dealer, thin]
+    html = response.content.decode()
+    thin_row = re.search(r"<tr>((?:(?!</tr>).)*Hangzhou Thin 4S.*?)</tr>", html, re.S).group(1)
+    assert "insufficient data" in thin_row and "100.00" in thin_row  # its one dimension, not an overall
+    coverage = re.search(r'<div class="notice" id="ranking-coverage">(.*?)</div>', html, re.S).group(1)
+    assert "2026-10: 2 of the 3 dealers in view have a data-quality score." in coverage
+    assert "1 of them have too little evidence (fewer than 3 dimensions with checks)" in coverage
+    assert "1 have no score this month" in coverage
+    assert f'href="/data-quality/dealers/{silent.pk}/?month=2026-10">HZ10 Hangzhou Silent 4S</a>' in coverage
+    assert network.foreign_dealer.name not in coverage
+    export = client.get("/data-quality/", {"export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    assert "HZ09" in lines[-1] and "insufficient data" in lines[-1]
+
+
+def test_the_dealer_page_says_why_there_is_no_overall_score(network, monkeypatch, client_for):
+    ServiceVisitFactory(dealer=network.home_dealer, visited_on=dt.date(2026, 10, 4), satisfaction=4)
+    compute(monkeypatch)
+    html = client_for(network.dealer_user).get(f"/data-quality/dealers/{network.home_dealer.pk}/").content.decode()
+    overall = re.search(r'id="overall">(.*?)</div><div class="muted">(.*?)</div>', html, re.S)
+    assert "insufficient data" in overall.group(1)
+    assert "Only 1 of 5 dimensions had checks this month; an overall score needs at least 3." in overall.group(2)
+
+
+def test_the_quality_pages_open_on_the_last_complete_month_and_mark_one_in_progress(network, monkeypatch, client_for):
+    from datahub.quality import views as quality_views
+
+    monkeypatch.setattr(quality_views, "today", lambda: dt.date(2026, 12, 2))
+    for month in (OCTOBER, dt.date(2026, 12, 1)):
+        DataQualityScoreFactory(dealer=network.home_dealer, month=month)
+    client = client_for(network.regional_manager)
+    ranking = client.get("/data-quality/")
+    assert [row.month for row in ranking.context["object_list"]] == [OCTOBER]
+    assert "badge provisional" not in ranking.content.decode()
+    assert "badge provisional" in client.get("/data-quality/", {"month": "2026-12"}).content.decode()
+    page = f"/data-quality/dealers/{network.home_dealer.pk}/"
+    assert client.get(page).context["month"] == OCTOBER
+    assert "badge provisional" in client.get(page, {"month": "2026-12"}).content.decode()

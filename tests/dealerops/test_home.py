@@ -46,8 +46,29 @@ class TestHomeNumbers:
         assert kpi(context, "Units in stock") == "2"
         assert kpi(context, "In stock over 90 days") == "1"
 
+    def test_the_change_on_last_year_compares_the_same_days_and_says_so(self, sales):
+        # Last November: one sale in its first 20 days, three after them.
+        for day in (20, 21, 25, 30):
+            SaleFactory(
+                dealer=sales.home_dealer, sold_on=dt.date(2025, 11, day), stock_unit__arrived_on=dt.date(2025, 10, 1)
+            )
+        context = home_context(sales.dealer_user, TODAY)
+        change = next(k for k in context["kpis"] if k.label == "Change on the same days last year")
+        assert change.value == "+200.0 %"  # 3 sales against 1, not against the whole month's 4
+        assert change.hint == "11-01 – 11-20 against the same days of 2025: 1"
+
+    def test_a_change_on_a_day_without_a_year_before_reads_as_no_comparison(self, sales):
+        assert kpi(home_context(sales.dealer_user, TODAY), "Change on the same days last year") == "–"
+
+    def test_the_target_achieved_so_far_says_how_much_of_the_month_has_gone(self, sales):
+        target = next(
+            k for k in home_context(sales.dealer_user, TODAY)["kpis"] if k.label == "Target achieved this month"
+        )
+        assert (target.value, target.hint) == ("3.0 %", "so far: day 20 of 30")
+
     def test_the_chart_covers_24_months_ending_with_this_month(self, sales):
         figure = home_context(sales.dealer_user, TODAY)["figure"]
+        assert figure["layout"]["title"]["text"].endswith(" · this month to 11-20")  # the last bar is partial
         bars = figure["data"][0]
         assert len(bars["x"]) == 24
         assert bars["x"][0].startswith("2024-12-01") and bars["x"][-1].startswith("2026-11-01")

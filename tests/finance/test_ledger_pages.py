@@ -126,3 +126,16 @@ def test_a_dealer_closes_its_loan_as_paid_off_early_through_the_api_but_never_ba
     assert closed.status_code == 200 and closed.json()["status"] == LoanStatus.PAID_OFF_EARLY
     assert backwards.status_code == 400 and "cannot go from" in backwards.json()["status"][0]
     assert foreign.status_code == 404
+
+
+def test_the_ledger_lists_the_newest_event_first_and_keeps_its_other_sorts(network, ledger, client_for):
+    client = client_for(network.finance_user)
+    rows = client.get("/commissions/").context["object_list"]
+    keys = [(entry.event_on, entry.pk) for entry in rows]
+    assert len(keys) > 2 and keys == sorted(keys, reverse=True)
+    page = client.get("/commissions/").content.decode()
+    assert "▼" in page.split('ordering=event_on">')[1].split("</a>")[0]  # the default sort is marked
+    by_amount = client.get("/commissions/", {"ordering": "amount"}).context["object_list"]
+    assert [entry.amount for entry in by_amount] == sorted(entry.amount for entry in by_amount)
+    oldest_first = client.get("/commissions/", {"ordering": "event_on"}).context["object_list"]
+    assert [entry.event_on for entry in oldest_first] == sorted(key[0] for key in keys)
