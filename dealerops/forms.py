@@ -5,7 +5,7 @@ from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.audit import AUDITED, ChangeFilters
 from dealerops.models import User
-from dealerops.schedules import NIGHTLY_JOBS
+from dealerops.schedules import NIGHTLY_JOBS, NightlyJob
 from dealerops.validation import today
 
 
@@ -19,8 +19,8 @@ class RunJobForm(forms.Form):
             raise forms.ValidationError(_("A job cannot run for a future date."))
         return as_of
 
-    def task_name(self) -> str:
-        return next(job.task for job in NIGHTLY_JOBS if job.name == self.cleaned_data["job"])
+    def nightly_job(self) -> NightlyJob:
+        return next(job for job in NIGHTLY_JOBS if job.name == self.cleaned_data["job"])
 
 
 class ChangeFilterForm(forms.Form):
