@@ -41,6 +41,11 @@ def test_the_page_names_each_job_in_chinese_not_by_its_code(network, client_for)
     assert POST_JOB not in table
 
 
+def test_the_run_form_offers_today_in_the_iso_format_a_date_picker_reads_in_chinese_too(network, client_for):
+    page = in_chinese(client_for(network.head_office)).get("/operations/").content.decode()
+    assert f'name="as_of" value="{today().isoformat()}"' in page  # not 2026/12/02: shown empty
+
+
 @pytest.mark.django_db(transaction=True)
 def test_run_now_answers_at_once_and_the_page_follows_the_run_until_it_has_finished(network, client_for):
     loan = a_loan_to_post(network)

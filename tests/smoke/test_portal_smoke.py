@@ -13,6 +13,7 @@ process imported it (a Celery task module, say) fails here.
 
 import http.cookiejar
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -263,6 +264,8 @@ def test_head_office_runs_every_job_of_the_operations_page_and_each_run_succeeds
     form = parse(browser.get("/operations/").body)
     jobs = [job for job in form.options.get("job", []) if job]
     assert len(jobs) >= 4, f"jobs offered: {jobs}"
+    # What a browser's date picker sends: it shows a value in any other format as empty.
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", form.inputs["as_of"]), form.inputs["as_of"]
     with psycopg.connect(portal.database_url, autocommit=True) as database:
         for job in jobs:
             started = database.execute("SELECT now()").fetchone()[0]
