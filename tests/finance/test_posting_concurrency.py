@@ -62,7 +62,6 @@ def test_a_loan_disbursed_by_a_transaction_still_open_during_a_posting_is_posted
     assert commissions_post(as_of=dt.date(2025, 3, 31)).rows == 0
 
 
-
 def test_two_first_postings_at_once_on_an_empty_ledger_run_one_after_the_other_and_post_each_loan_once(
     monkeypatch,
 ):
