@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from psycopg.errors import LockNotAvailable
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,12 @@ def heartbeat_text(heartbeat_at: datetime | None) -> str:
     return timezone.localtime(heartbeat_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _renew(rows: QuerySet) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL lock_timeout = '1s'")
+        rows.update(**lease_renewal())
+
+
 @contextmanager
 def lease_kept(rows: QuerySet) -> Iterator[None]:
     """Renew the lease of ``rows`` (the one row the body works on) until the body ends."""
@@ -74,8 +81,13 @@ def lease_kept(rows: QuerySet) -> Iterator[None]:
         try:
             while not stop.wait(interval):
                 try:
-                    rows.update(**lease_renewal())
-                except DatabaseError:  # the next beat tries again; the lease outlasts a few misses
+                    _renew(rows)
+                except DatabaseError as error:
+                    if isinstance(error.__cause__, LockNotAvailable):
+                        # Locked by the work's own transaction (a check run in a request): this
+                        # process is alive, and waiting would block the join below for good.
+                        continue
+                    # The next beat tries again; the lease outlasts a couple of misses.
                     logger.warning("lease renewal failed", exc_info=True)
         finally:
             connection.close()  # this thread's own connection
