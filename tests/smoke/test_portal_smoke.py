@@ -291,3 +291,30 @@ def wait_for_runs(database: psycopg.Connection, job: str, since) -> list[tuple[s
             return runs
         time.sleep(0.5)
     raise AssertionError(f"{job}: no finished run within {JOB_TIMEOUT} s: {runs}")
+
+
+def test_every_task_beat_schedules_is_known_to_a_fresh_worker_process():
+    """Beat sends names; a worker that has not imported a name drops the job every night."""
+    code = (
+        "import django\ndjango.setup()\n"
+        "from dealerops.celery import app\nfrom dealerops.schedules import beat_schedule\n"
+        "app.loader.import_default_modules()  # what a starting worker imports\n"
+        "print(*sorted({entry['task'] for entry in beat_schedule().values()} - set(app.tasks)))\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **environment,
+            "DJANGO_SETTINGS_MODULE": "dealerops.settings.production",
+            "SECRET_KEY": "smoke",
+            # Not read; named so that settings do not start an embedded server of their own.
+            "DATABASE_URL": database_url("postgres"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"scheduled but unknown to a worker: {done.stdout}"
