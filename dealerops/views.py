@@ -53,12 +53,12 @@ class OperationsView(ScopedListView):
         context = super().get_context_data(**kwargs)
         progress = operations_progress(self.get_queryset())
         # After "run now": the runs it starts have ids above the newest one seen then.
-        after = _page_number(self.request.GET.get("after")) if self.request.GET.get("after") else None
+        after = self.request.GET.get("after", "")
         context.update(
             run_form=kwargs.get("run_form") or RunJobForm(),
             can_run=can_write(self.request.user, JobRun),
             progress=progress,
-            waiting_for_start=after is not None and progress["latest"] <= after,
+            waiting_for_start=after.isdigit() and progress["latest"] <= int(after),
         )
         return context
 

@@ -72,10 +72,13 @@ def test_run_now_answers_at_once_and_the_page_follows_the_run_until_it_has_finis
 
 
 def test_the_page_waits_for_a_run_that_a_worker_has_not_started_yet(network, client_for):
-    latest = JobRun.objects.create(job=POST_JOB, status=JobStatus.SUCCEEDED).pk
-    page = client_for(network.head_office).get(f"/operations/?after={latest}").content.decode()
+    client = client_for(network.head_office)
+    page = client.get("/operations/?after=0").content.decode()  # the first run ever: none yet
     assert "waiting for a worker" in page
     assert 'id="job-progress"' in page
+    started = JobRun.objects.create(job=POST_JOB).pk
+    assert "waiting for a worker" not in client.get("/operations/?after=0").content.decode()
+    assert "1 run in progress" in client.get(f"/operations/?after={started - 1}").content.decode()
 
 
 @pytest.mark.django_db(transaction=True)
