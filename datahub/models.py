@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
+from dealerops.leases import Leased
 
 
 class ImportKind(models.TextChoices):
@@ -65,9 +66,10 @@ class ColumnMapping(TimeStamped):
         return f"{self.system_name} · {self.get_kind_display()}"
 
 
-class ImportBatch(TimeStamped):
+class ImportBatch(TimeStamped, Leased):
     """One uploaded file for one dealer: checked first (nothing written), then, when confirmed
-    and free of errors, written whole in one transaction."""
+    and free of errors, written whole in one transaction. The process checking or writing it
+    renews its lease (``dealerops.leases``)."""
 
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="imports")
     kind = models.CharField(_("file kind"), max_length=16, choices=ImportKind.choices)

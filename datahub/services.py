@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportRow, Im
 from dealerops.access import writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
+from dealerops.leases import heartbeat_text, lease_expired, lease_kept
 from dealerops.models import User
 from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows, upload_refusal
 
@@ -111,8 +113,9 @@ def import_batch_check(*, batch_id: int) -> ImportBatch:
     """Check every row of the file and store the results for the preview. Writes nothing but
     the batch's own rows; can be run again (after a new column mapping, say)."""
     batch = ImportBatch.objects.select_related("dealer").get(pk=batch_id)
-    result = _check(batch, report_progress=True)
-    _store_result(batch, result)
+    with lease_kept(ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.VALIDATING)):
+        result = _check(batch, report_progress=True)
+        _store_result(batch, result)
     return batch
 
 
@@ -123,7 +126,10 @@ def import_batch_remap(*, batch: ImportBatch, user: User, columns: dict[str, str
     spec = SPECS[batch.kind]
     known = {field.name for field in spec.fields}
     mapping = {field: header for field, header in columns.items() if field in known and header}
-    ImportBatch.objects.filter(pk=batch.pk).update(columns=mapping, status=ImportStatus.VALIDATING)
+    # No lease until the check starts: a check waiting for a worker has not died.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        columns=mapping, status=ImportStatus.VALIDATING, heartbeat_at=None, lease_expires_at=None
+    )
     batch.refresh_from_db()
     return batch
 
@@ -143,9 +149,15 @@ def column_mapping_save(*, batch: ImportBatch, user: User) -> ColumnMapping:
 
 def import_batch_confirm(*, batch: ImportBatch, user: User) -> ImportBatch:
     """Claim a checked, error-free batch for writing (once: two clicks write once)."""
+    batch = _with_abandoned_work_failed(batch)
     _ensure_open(batch, user)
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
-        status=ImportStatus.IMPORTING, confirmed_by=user, confirmed_at=timezone.now()
+        status=ImportStatus.IMPORTING,
+        confirmed_by=user,
+        confirmed_at=timezone.now(),
+        error="",
+        heartbeat_at=None,  # no lease until the write starts
+        lease_expires_at=None,
     )
     if not claimed:
         batch.refresh_from_db()
@@ -157,6 +169,7 @@ def import_batch_confirm(*, batch: ImportBatch, user: User) -> ImportBatch:
 
 
 def import_batch_cancel(*, batch: ImportBatch, user: User) -> ImportBatch:
+    batch = _with_abandoned_work_failed(batch)
     _ensure_open(batch, user)
     ImportBatch.objects.filter(pk=batch.pk, status__in=[ImportStatus.READY, ImportStatus.INVALID]).update(
         status=ImportStatus.CANCELLED, finished_at=timezone.now()
@@ -175,7 +188,11 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
     metadata = {"import_batch": batch.pk, "user": batch.confirmed_by_id}
     try:
         # The trigger suspension wraps the transaction: it tidies up after it has ended.
-        with history_in_bulk(*spec_class.audited_in_bulk, **metadata) as history, transaction.atomic():
+        with (
+            lease_kept(ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.IMPORTING)),
+            history_in_bulk(*spec_class.audited_in_bulk, **metadata) as history,
+            transaction.atomic(),
+        ):
             # One import of a dealer at a time: the second sees the first's rows when it checks.
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.import'), %s)", [batch.dealer_id])
@@ -203,6 +220,49 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
     else:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.IMPORTED, finished_at=timezone.now())
     batch.refresh_from_db()
+    return batch
+
+
+def import_batches_fail_abandoned(*, batches: QuerySet | None = None) -> int:
+    """Release the imports (of ``batches``, or all) whose check or write stopped renewing its
+    lease: the process died mid-way, and the import would stay "checking" or "importing",
+    refusing confirm and cancel. A write's transaction died with it, so nothing was written:
+    the import is ready to confirm again. A check is failed (upload the file again). Returns
+    how many were released."""
+    running = (batches if batches is not None else ImportBatch.objects.all()).filter(
+        status__in=(ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+    )
+    released = 0
+    for pk, status, heartbeat_at in lease_expired(running).values_list("pk", "status", "heartbeat_at"):
+        # Conditional, so work that renewed its lease meanwhile (or finished) is left alone.
+        still_abandoned = lease_expired(ImportBatch.objects.filter(pk=pk, status=status))
+        if status == ImportStatus.IMPORTING:
+            released += still_abandoned.update(
+                status=ImportStatus.READY,
+                confirmed_by=None,
+                confirmed_at=None,
+                error=_(
+                    "The import stopped at %(time)s: the worker writing it stopped responding, and nothing was "
+                    "written. Confirm it again to retry."
+                )
+                % {"time": heartbeat_text(heartbeat_at)},
+            )
+        else:
+            released += still_abandoned.update(
+                status=ImportStatus.FAILED,
+                finished_at=timezone.now(),
+                error=_(
+                    "The check stopped at %(time)s: the worker checking the file stopped responding. "
+                    "Upload the file again."
+                )
+                % {"time": heartbeat_text(heartbeat_at)},
+            )
+    return released
+
+
+def _with_abandoned_work_failed(batch: ImportBatch) -> ImportBatch:
+    if import_batches_fail_abandoned(batches=ImportBatch.objects.filter(pk=batch.pk)):
+        batch.refresh_from_db()
     return batch
 
 

@@ -27,6 +27,7 @@ from datahub.services import (
     import_batch_confirm,
     import_batch_remap,
     import_batch_upload,
+    import_batches_fail_abandoned,
     import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
@@ -62,6 +63,11 @@ class ImportBatchListView(ScopedListView):
     def base_queryset(self):
         # The file itself is never needed by a list: do not read it from the database.
         return ImportBatch.objects.select_related("dealer", "created_by").defer("content")
+
+    def get(self, request, *args, **kwargs):
+        # An import whose worker died is released, not listed "importing" for ever.
+        import_batches_fail_abandoned(batches=self.get_queryset())
+        return super().get(request, *args, **kwargs)
 
 
 class ImportUploadView(ScopedMixin, FormView):
@@ -125,6 +131,7 @@ class ImportBatchDetailView(ScopedDetailView):
         return scope(self.request.user, ImportRow).filter(batch=self.object)
 
     def get(self, request, *args, **kwargs):
+        import_batches_fail_abandoned(batches=self.get_queryset().filter(pk=kwargs["pk"]))
         fmt = export_format(request)
         if fmt is None:
             return super().get(request, *args, **kwargs)
@@ -194,6 +201,7 @@ class ImportProgressView(ScopedMixin, SingleObjectMixin, View):
         return super().get_queryset().defer("content")
 
     def get(self, request, *args, **kwargs):
+        import_batches_fail_abandoned(batches=self.get_queryset().filter(pk=kwargs["pk"]))
         batch = self.get_object()
         return JsonResponse(
             {

@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from dealerops.access import writable_dealers
 from dealerops.models import Role
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+# A date picker's value is ISO whatever the language: the browser shows an empty field for
+# the localised "2026/12/02" the zh-Hans format would render.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ServiceForm(forms.Form):

@@ -4,14 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.audit import AUDITED, ChangeFilters
+from dealerops.entry_forms import DATE_INPUT
 from dealerops.models import User
-from dealerops.schedules import NIGHTLY_JOBS
+from dealerops.schedules import NIGHTLY_JOBS, NightlyJob
 from dealerops.validation import today
 
 
 class RunJobForm(forms.Form):
     job = forms.ChoiceField(label=_("Job"), choices=[(job.name, job.label) for job in NIGHTLY_JOBS])
-    as_of = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}), initial=today)
+    as_of = forms.DateField(label=_("As of"), widget=DATE_INPUT, initial=today)
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
@@ -19,8 +20,8 @@ class RunJobForm(forms.Form):
             raise forms.ValidationError(_("A job cannot run for a future date."))
         return as_of
 
-    def task_name(self) -> str:
-        return next(job.task for job in NIGHTLY_JOBS if job.name == self.cleaned_data["job"])
+    def nightly_job(self) -> NightlyJob:
+        return next(job for job in NIGHTLY_JOBS if job.name == self.cleaned_data["job"])
 
 
 class ChangeFilterForm(forms.Form):
@@ -29,8 +30,8 @@ class ChangeFilterForm(forms.Form):
     user = forms.ModelChoiceField(label=_("User"), queryset=None, required=False)
     dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False)
     model = forms.ChoiceField(label=_("Record type"), choices=(), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
     import_batch = forms.IntegerField(label=_("Import number"), required=False, min_value=1)
 
     def __init__(self, *args, viewer, **kwargs):

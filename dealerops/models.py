@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dealerops.leases import Leased
+from dealerops.schedules import job_label
+
 
 class Role(models.TextChoices):
     REGIONAL_MANAGER = "regional_manager", _("Regional manager")
@@ -60,8 +63,9 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class JobRun(models.Model):
-    """One run of a background job (nightly or started by hand), shown on the operations page."""
+class JobRun(Leased):
+    """One run of a background job (nightly or started by hand), shown on the operations page.
+    Its process renews its lease while it runs (``dealerops.leases``)."""
 
     job = models.CharField(_("job"), max_length=64)
     period = models.CharField(_("period"), max_length=32, blank=True, help_text=_("The date or month the run covered."))
@@ -85,6 +89,11 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period} {self.status}"
+
+    @property
+    def label(self) -> str:
+        """The job's name as the operations page shows it."""
+        return job_label(self.job)
 
     @property
     def duration_seconds(self) -> float | None:

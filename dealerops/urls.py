@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("operations/", views.OperationsView.as_view(), name="operations"),
+    path("operations/progress/", views.OperationsProgressView.as_view(), name="operations-progress"),
     path("audit/changes/", views.ChangesView.as_view(), name="audit-changes"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -4,23 +4,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
-from django.http import HttpRequest, HttpResponse
+from django.db import connection
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import View
 from django.views.generic import TemplateView
 
 from channels.models import Dealer
 from dealerops.access import can_write
 from dealerops.audit import AuditEntry, audit_entries, change_events, may_see_all_changes
-from dealerops.celery import app as celery_app
 from dealerops.exports import export_format, tabular_response
 from dealerops.filtersets import JobRunFilterSet
 from dealerops.forms import ChangeFilterForm, RunJobForm
 from dealerops.home import home_context
-from dealerops.models import JobRun
-from dealerops.scoped_views import ScopedListView
+from dealerops.jobs import job_runs_fail_abandoned, job_start
+from dealerops.models import JobRun, JobStatus
+from dealerops.scoped_views import ScopedListView, ScopedMixin
 from dealerops.validation import today
 
 
@@ -31,7 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class OperationsView(ScopedListView):
-    """Job runs, newest first, and a form to run a nightly job now (e.g. re-run a past day)."""
+    """Job runs, newest first, and a form to run a nightly job now (e.g. re-run a past day).
+    A job started here runs in the background; the page follows its runs until they finish."""
 
     model = JobRun
     filterset_class = JobRunFilterSet
@@ -40,10 +45,21 @@ class OperationsView(ScopedListView):
     def base_queryset(self):
         return JobRun.objects.select_related("started_by")
 
+    def get(self, request, *args, **kwargs):
+        job_runs_fail_abandoned()  # a run whose worker died shows as failed, not running for ever
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["run_form"] = kwargs.get("run_form") or RunJobForm()
-        context["can_run"] = can_write(self.request.user, JobRun)
+        progress = operations_progress(self.get_queryset())
+        # After "run now": the runs it starts have ids above the newest one seen then.
+        after = self.request.GET.get("after", "")
+        context.update(
+            run_form=kwargs.get("run_form") or RunJobForm(),
+            can_run=can_write(self.request.user, JobRun),
+            progress=progress,
+            waiting_for_start=after.isdigit() and progress["latest"] <= int(after),
+        )
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -55,11 +71,26 @@ class OperationsView(ScopedListView):
             self.filterset = self.get_filterset(self.get_filterset_class())
             self.object_list = self.filterset.qs
             return self.render_to_response(self.get_context_data(run_form=form), status=400)
-        task = celery_app.tasks[form.task_name()]
-        as_of, user_id = form.cleaned_data["as_of"].isoformat(), request.user.pk
-        transaction.on_commit(lambda: task.delay(as_of=as_of, started_by_id=user_id))
-        messages.success(request, _("The job has been started; its run appears below."))
-        return redirect("operations")
+        job = form.nightly_job()
+        latest = operations_progress(self.get_queryset())["latest"]
+        job_start(job=job, as_of=form.cleaned_data["as_of"], started_by_id=request.user.pk)
+        messages.success(request, _("“%(job)s” has been started; its run appears below.") % {"job": job.label})
+        return redirect(f"{reverse('operations')}?after={latest}")
+
+
+def operations_progress(runs: QuerySet) -> dict[str, int]:
+    """How many of ``runs`` are running, and the newest run's id: the page reloads when either changes."""
+    return runs.aggregate(running=Count("pk", filter=Q(status=JobStatus.RUNNING)), latest=Coalesce(Max("pk"), 0))
+
+
+class OperationsProgressView(ScopedMixin, View):
+    """The small JSON the operations page polls while a job runs."""
+
+    model = JobRun
+
+    def get(self, request: HttpRequest) -> JsonResponse:
+        job_runs_fail_abandoned()
+        return JsonResponse(operations_progress(self.get_queryset()))
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer, Region
+from dealerops.entry_forms import DATE_INPUT
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter, StableOrderingFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
@@ -74,10 +75,10 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     period = ScopedModelChoiceFilter(model=CommissionPeriod, label=_("Period"))
     # A range of periods (the months' first days), as the reports' drill-down links pass it.
     month_from = django_filters.DateFilter(
-        field_name="period__month", lookup_expr="gte", label=_("Periods from"), widget=forms.DateInput({"type": "date"})
+        field_name="period__month", lookup_expr="gte", label=_("Periods from"), widget=DATE_INPUT
     )
     month_to = django_filters.DateFilter(
-        field_name="period__month", lookup_expr="lte", label=_("Periods to"), widget=forms.DateInput({"type": "date"})
+        field_name="period__month", lookup_expr="lte", label=_("Periods to"), widget=DATE_INPUT
     )
     region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))

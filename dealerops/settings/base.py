@@ -114,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     BASE_DIR / "dealerops" / "static",
     # plotly.min.js is served from the wheel: pages must work with no internet access.
@@ -194,6 +194,10 @@ CACHES = {
 }
 
 # Celery: eager in-process without a broker; Redis broker + worker + beat with one.
+# A job run or an import whose process has not renewed its lease for this long is taken to
+# have died (dealerops.leases): marked failed, and can be started again.
+BACKGROUND_LEASE_SECONDS = env_int("BACKGROUND_LEASE_SECONDS", 60)
+
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

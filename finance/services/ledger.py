@@ -47,6 +47,9 @@ from finance.models import (
 
 FEN = Decimal("0.01")
 POST_JOB = "finance.post_commissions"
+# Postings run one at a time: a lock that exists whatever the data (an empty ledger has no
+# periods to lock), held until the posting's transaction ends.
+POSTING_LOCK_KEY = "hashtext('finance.commission_posting')"
 LEDGER = CommissionEntry._meta.db_table
 
 # Every month from the earliest event still to post (or the ledger's first period) to the
@@ -237,8 +240,10 @@ def commissions_post(*, as_of: date, started_by_id: int | None = None, full: boo
     ``full`` reads every loan rather than the queued candidates (which it empties too): the
     first posting and a re-run for an earlier day than the last posting's do so anyway."""
     with tracked_run(POST_JOB, period=as_of.isoformat(), started_by_id=started_by_id) as run, transaction.atomic():
-        # Closing a period waits for a posting in progress (and the other way round); so does
-        # another posting, which would take the same candidates.
+        # Another posting, which would take the same candidates, waits for this one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({POSTING_LOCK_KEY})")
+        # Closing a period waits for a posting in progress (and the other way round).
         list(CommissionPeriod.objects.select_for_update().filter(status=PeriodStatus.OPEN).values_list("pk"))
         params = {"as_of": as_of, "job_run": run.pk, "now": timezone.now()}
         bulk = _is_first_large_posting(as_of)

@@ -9,18 +9,15 @@ not asserted. Deselect with ``-m "not bench_smoke"``.
 import math
 import os
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-import psycopg
 import pytest
-from django.conf import settings
-from psycopg import sql
+
+from tests.scratch_db import database_url, scratch_database
 
 pytestmark = pytest.mark.bench_smoke
 
@@ -89,23 +86,6 @@ COUNTED = {
 RESULT_LINE = re.compile(r"RESULT (?P<name>\S+)(?P<fields>( \S+=\S*)+)")
 
 
-def database_url(name: str) -> str:
-    """A URL of the test run's server for ``name``; a socket directory as host is percent-encoded."""
-    default = settings.DATABASES["default"]
-    user = quote(default.get("USER") or "", safe="")
-    password = quote(default.get("PASSWORD") or "", safe="")
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = quote(default.get("HOST") or "", safe="")
-    port = f":{default['PORT']}" if default.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{name}"
-
-
-def server_connection() -> psycopg.Connection:
-    default = settings.DATABASES["default"]
-    options = {key.lower(): default[key] for key in ("HOST", "PORT", "USER", "PASSWORD") if default.get(key)}
-    return psycopg.connect(dbname="postgres", autocommit=True, **options)
-
-
 @dataclass
 class Bench:
     """Runs the scripts on one database, each once, the ones it reads from first."""
@@ -167,14 +147,8 @@ def non_negative(value: str | None) -> bool:
 @pytest.fixture(scope="module")
 def bench() -> Iterator[Bench]:
     """A scratch database on the test run's server (DATABASE_URL's or the embedded one), dropped after."""
-    name = f"bench_smoke_{secrets.token_hex(4)}"
-    with server_connection() as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
+    with scratch_database("bench_smoke") as name:
         yield Bench(database_url(name))
-    finally:
-        with server_connection() as connection:
-            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def test_generate_builds_a_small_network(bench: Bench) -> None:

@@ -12,6 +12,7 @@ from channels.health import services
 from channels.models import HealthMetric, HealthScore
 from channels.tasks import compute_health
 from dealerops.models import JobRun
+from tests.background import join_job_threads
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
 from tests.factories import DealerFactory, HealthScoreFactory
 
@@ -109,14 +110,13 @@ def test_the_nightly_task_scores_last_month_and_this_month_to_date(network, monk
     ]
 
 
-def test_the_operations_page_starts_the_health_job_for_a_past_day(
-    network, client_for, monkeypatch, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_the_operations_page_starts_the_health_job_for_a_past_day(network, client_for, monkeypatch):
     monkeypatch.setattr(services, "today", lambda: dt.date(2026, 11, 15))
     client = client_for(network.head_office)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/operations/", {"job": "channels.compute_health", "as_of": "2026-10-20"})
+    response = client.post("/operations/", {"job": "channels.compute_health", "as_of": "2026-10-20"})
     assert response.status_code == 302
+    join_job_threads()  # the job runs in the background
     assert set(JobRun.objects.filter(job="channels.compute_health").values_list("period", flat=True)) == {
         "2026-09",
         "2026-10",

@@ -14,6 +14,7 @@ from dealerops.celery import app as celery_app
 from dealerops.models import JobRun, JobStatus
 from finance.models import LoanStatus
 from finance.tasks import mature_loans
+from tests.background import wait_for
 from tests.factories import LoanFactory, SaleFactory
 from tests.requirements import require
 
@@ -76,3 +77,19 @@ def test_a_real_worker_runs_the_nightly_job_and_records_its_run(worker_queue):
     assert (run.status, run.rows) == (JobStatus.SUCCEEDED, 1)
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.MATURED, dt.date(2026, 1, 31))
+
+
+def test_run_now_on_the_operations_page_is_sent_to_a_real_worker_by_the_tasks_name(
+    worker_queue, network, client_for, monkeypatch
+):
+    monkeypatch.setitem(celery_app.conf, "task_default_queue", worker_queue)  # the test worker's queue
+    response = client_for(network.head_office).post(
+        "/operations/", {"job": "finance.mature_loans", "as_of": "2026-11-29"}
+    )
+    assert response.status_code == 302
+    run = wait_for(
+        lambda: JobRun.objects.filter(job="finance.mature_loans").exclude(status=JobStatus.RUNNING).first(),
+        timeout=90,
+        what="the worker's run",
+    )
+    assert (run.status, run.started_by) == (JobStatus.SUCCEEDED, network.head_office)

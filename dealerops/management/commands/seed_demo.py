@@ -3,7 +3,7 @@ demo user per role. A second run reuses what is there."""
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from channels.models import Dealer
 from dealerops.models import User
@@ -25,14 +25,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Rebuild the network and the demo users.")
         parser.add_argument("--seed", type=int, default=2026, help="Random seed of the network (default 2026).")
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=None,
+            help="Build the national network times S instead of the demo's (0.002: 16 dealers, a few seconds).",
+        )
 
-    def handle(self, *args, reset: bool, seed: int, **options):
+    def handle(self, *args, reset: bool, seed: int, scale: float | None, **options):
         if Dealer.objects.exists() and not reset:
             self.stdout.write("A dealer network is already loaded: reusing it unchanged (--reset rebuilds it).")
             accounts = demo_users_ensure(reset_passwords=False)
         else:
             started = time.perf_counter()
-            spec = NetworkSpec.demo(seed=seed)
+            if scale is not None and scale <= 0:
+                raise CommandError("--scale must be positive")
+            spec = NetworkSpec.demo(seed=seed) if scale is None else NetworkSpec.national(scale, seed=seed)
             self.stdout.write(f"Building the demo network (seed {seed}, data up to {spec.end_date}) ...")
             report = generate_network(spec, progress=self._show_step)
             accounts = demo_users_ensure(reset_passwords=True)
