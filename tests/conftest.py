@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from channels.models import Dealer, Region
 from dealerops.models import Role, User
@@ -40,6 +41,15 @@ class Network:
 def empty_cache():
     """Every test starts with an empty cache (the health pages cache their figures)."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A test that activates a language (a request, a job thread) leaves it to the next test in
+    this thread otherwise: every test starts in the settings' language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
