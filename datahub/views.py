@@ -30,7 +30,7 @@ from datahub.services import (
     import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 
@@ -137,6 +137,8 @@ class ImportBatchDetailView(ScopedDetailView):
             headers=[str(_("Row")), str(_("Column")), str(_("Message"))],
             rows=_error_cells(self.object, errors),
             sheet_title=str(_("Errors")),
+            request=request,
+            count=bounded_count(errors),
         )
 
     def get_context_data(self, **kwargs):

@@ -42,6 +42,13 @@ NIGHTLY_JOBS = [
 ]
 
 
+# Housekeeping, not offered on the operations page (nothing to choose a day for): each hour,
+# background exports past their expiry are deleted and dead ones marked failed.
+HOUSEKEEPING = {
+    "dealerops.clean_exports": {"task": "dealerops.tasks.clean_exports", "schedule": crontab(minute=15)},
+}
+
+
 def beat_schedule() -> dict:
     """CELERY_BEAT_SCHEDULE; django-celery-beat copies it into its tables when beat starts."""
-    return {job.name: {"task": job.task, "schedule": job.schedule} for job in NIGHTLY_JOBS}
+    return {**{job.name: {"task": job.task, "schedule": job.schedule} for job in NIGHTLY_JOBS}, **HOUSEKEEPING}

@@ -13,7 +13,7 @@ from django.views.generic.detail import SingleObjectMixin
 from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column, format_yuan
 from finance.filtersets import (
@@ -418,6 +418,8 @@ class LenderStatementDetailView(ScopedDetailView):
             headers=[str(label) for label in EXPORT_HEADERS],
             rows=_export_rows(lines),
             sheet_title=str(_("Reconciliation")),
+            request=request,
+            count=bounded_count(lines),
         )
 
     def lines(self):

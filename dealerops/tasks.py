@@ -1,0 +1,15 @@
+"""Celery entry points of the kernel: background exports. Thin wrappers that call one service."""
+
+from celery import shared_task
+
+from dealerops.export_jobs import export_job_run, exports_clean
+
+
+@shared_task  # not acks_late: a redelivery while the first run still writes is refused by the claim anyway
+def run_export(job_id: int) -> str:
+    return export_job_run(job_id=job_id).status
+
+
+@shared_task(acks_late=True)  # idempotent: deletes what has expired, marks what has stalled
+def clean_exports() -> int:
+    return exports_clean().pk
