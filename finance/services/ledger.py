@@ -36,6 +36,7 @@ from finance.models import (
     CLAWBACK_STATUSES_SQL,
     DISBURSED_STATUSES,
     DISBURSED_STATUSES_SQL,
+    MAX_TERM_MONTHS,
     AdjustmentReason,
     CommissionEntry,
     CommissionPeriod,
@@ -339,6 +340,9 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
         errors["dealer"] = _("Name the loan, or the dealer and the lender.")
     if lender is None:
         errors["lender"] = _("Name the loan, or the dealer and the lender.")
+    refusal = adjustment_date_refusal(event_on=adjustment.event_on, loan=loan)
+    if refusal:
+        errors["event_on"] = refusal
     period = adjustment.period
     if period is not None:
         period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
@@ -363,6 +367,29 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
     )
     entry.save()
     return entry
+
+
+def adjustment_date_refusal(*, event_on: date, loan: Loan | None) -> str | None:
+    """Why an adjustment cannot be dated ``event_on``, or None: 1900-01-01 is a typing mistake,
+    not a correction to book into the open month. A loan's adjustment cannot predate the loan's
+    application; any other cannot be older than the longest loan term before the ledger's first
+    month (this month while the ledger is empty): no commission of the ledger reaches back further."""
+    if loan is not None:
+        if event_on < loan.applied_on:
+            return _("The event date %(date)s is before loan %(loan)s was applied for (%(applied)s).") % {
+                "date": event_on,
+                "loan": loan.reference,
+                "applied": loan.applied_on,
+            }
+        return None
+    first_month = CommissionPeriod.objects.order_by("month").values_list("month", flat=True).first()
+    earliest = (first_month or today().replace(day=1)) - relativedelta(months=MAX_TERM_MONTHS)
+    if event_on < earliest:
+        return _("The event date %(date)s is before %(earliest)s: no commission in the ledger goes back that far.") % {
+            "date": event_on,
+            "earliest": earliest,
+        }
+    return None
 
 
 def open_period_for(day: date) -> CommissionPeriod:
