@@ -413,19 +413,33 @@ def open_period_for(day: date) -> CommissionPeriod:
     return period
 
 
+def first_open_period() -> CommissionPeriod | None:
+    return CommissionPeriod.objects.filter(status=PeriodStatus.OPEN).order_by("month").first()
+
+
+def period_close_refusal(*, period: CommissionPeriod, first_open: CommissionPeriod | None) -> str | None:
+    """Why ``period`` cannot be closed now, or None. ``first_open`` is the earliest open period
+    (``first_open_period()``): months close in order, and only once they have ended. Shared by
+    the close action and the period pages, which offer 关账 only when it would be accepted."""
+    if not period.is_open:
+        return _("Period %(period)s is already closed.") % {"period": period}
+    if period.month >= today().replace(day=1):
+        return _("Period %(period)s has not ended yet: it can be closed from %(date)s.") % {
+            "period": period,
+            "date": period.month + relativedelta(months=1),
+        }
+    if first_open is not None and first_open.month < period.month:
+        return _("Close %(earlier)s first: periods close in order.") % {"earlier": first_open}
+    return None
+
+
 @transaction.atomic
 def period_close(*, period: CommissionPeriod, closed_by: User) -> CommissionPeriod:
     """Close a period for good. Months close in order: every earlier period must be closed."""
     period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
-    if not period.is_open:
-        raise ValidationError({"period": _("Period %(period)s is already closed.") % {"period": period}})
-    earlier = (
-        CommissionPeriod.objects.filter(status=PeriodStatus.OPEN, month__lt=period.month).order_by("month").first()
-    )
-    if earlier is not None:
-        raise ValidationError({"period": _("Close %(earlier)s first: periods close in order.") % {"earlier": earlier}})
-    if period.month >= today().replace(day=1):
-        raise ValidationError({"period": _("Period %(period)s has not ended yet.") % {"period": period}})
+    refusal = period_close_refusal(period=period, first_open=first_open_period())
+    if refusal:
+        raise ValidationError({"period": refusal})
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = closed_by
