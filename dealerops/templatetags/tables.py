@@ -45,3 +45,9 @@ def percent(value) -> str:
 @register.filter
 def get_item(mapping: dict, key: str):
     return mapping.get(key)
+
+
+@register.filter
+def grouped(value) -> str:
+    """12000 -> "12,000": counts with thousands separators, in every language (as list cells)."""
+    return "–" if value in (None, "") else f"{value:,}"
