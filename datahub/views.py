@@ -138,7 +138,8 @@ class ImportBatchDetailView(ScopedDetailView):
             rows=_error_cells(self.object, errors),
             sheet_title=str(_("Errors")),
             request=request,
-            count=bounded_count(errors),
+            # A row may carry several errors, each an export row: the rows decide, no progress total.
+            reads=bounded_count(errors),
         )
 
     def get_context_data(self, **kwargs):

@@ -109,7 +109,8 @@ class ChangesView(LoginRequiredMixin, TemplateView):
                 rows=self._export_rows(events),
                 sheet_title=_("Changes"),
                 request=request,
-                count=bounded_count(events),
+                # An event is a row per changed field: the events decide, they are no progress total.
+                reads=bounded_count(events),
             )
         # No total count: counting every event of the network would read all the tables; one
         # row past the page says whether there is a next one.

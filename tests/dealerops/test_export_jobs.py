@@ -256,3 +256,17 @@ def test_the_loans_csv_writes_rates_as_the_page_shows_them(network, client_for):
     header, row = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert row[header.index("Annual rate")] == "0.70 %"
     assert "0.70 %" in client_for(network.dealer_user).get("/loans/").content.decode()
+
+
+def test_the_changes_export_runs_as_a_job_too(network, client_for, background, django_capture_on_commit_callbacks):
+    loans(network.home_dealer, "LNHOME1", "LNHOME2")  # their sales and loans are audited changes
+    client = client_for(network.head_office)
+
+    response = export(client, "/audit/changes/", {"export": "csv"}, django_capture_on_commit_callbacks)
+
+    job = ExportJob.objects.get()
+    assert response["Location"] == f"/exports/{job.pk}/"
+    assert job.status == ExportStatus.SUCCEEDED, job.error
+    rows = list(csv.reader(io.StringIO(download_text(client, job))))
+    assert len(rows) - 1 == job.rows_done >= 2  # a row per changed field
+    assert "Created" in {row[3] for row in rows[1:]}
