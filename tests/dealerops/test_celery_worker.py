@@ -1,4 +1,4 @@
-"""A nightly job sent through Redis to a real Celery worker process."""
+"""A nightly job and a background export sent through Redis to a real Celery worker process."""
 
 import datetime as dt
 import os
@@ -11,10 +11,11 @@ import pytest
 from django.conf import settings
 
 from dealerops.celery import app as celery_app
-from dealerops.models import JobRun, JobStatus
+from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
+from dealerops.tasks import run_export
 from finance.models import LoanStatus
 from finance.tasks import mature_loans
-from tests.factories import LoanFactory, SaleFactory
+from tests.factories import ExportJobFactory, LoanFactory, SaleFactory
 from tests.requirements import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,3 +77,25 @@ def test_a_real_worker_runs_the_nightly_job_and_records_its_run(worker_queue):
     assert (run.status, run.rows) == (JobStatus.SUCCEEDED, 1)
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.MATURED, dt.date(2026, 1, 31))
+
+
+@pytest.fixture
+def shared_export_root(tmp_path, monkeypatch, settings):
+    """One exports folder for this process (which serves the file) and the worker (which writes it)."""
+    monkeypatch.setenv("EXPORT_ROOT", str(tmp_path))
+    settings.EXPORT_ROOT = tmp_path
+    return tmp_path
+
+
+def test_a_real_worker_writes_a_background_export_as_its_owner(network, shared_export_root, worker_queue, client):
+    LoanFactory(reference="LNHOME1", sale=SaleFactory(dealer=network.home_dealer, payment="loan"))
+    LoanFactory(reference="LNFOREIGN1", sale=SaleFactory(dealer=network.foreign_dealer, payment="loan"))
+    job = ExportJobFactory(owner=network.dealer_user, path="/loans/", query="export=csv")
+
+    assert run_export.apply_async(args=[job.pk], queue=worker_queue).get(timeout=90) == ExportStatus.SUCCEEDED
+
+    job = ExportJob.objects.get(pk=job.pk)
+    assert (job.rows_done, job.rows_total) == (1, 1)
+    client.force_login(network.dealer_user)
+    text = b"".join(client.get(f"/exports/{job.pk}/download/").streaming_content).decode("utf-8-sig")
+    assert "LNHOME1" in text and "LNFOREIGN1" not in text
