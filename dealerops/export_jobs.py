@@ -93,14 +93,15 @@ def _enqueue(job: ExportJob) -> None:
     transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
 
 
-def export_job_run(*, job_id: int) -> ExportJob:
+def export_job_run(*, job_id: int) -> ExportJob | None:
     """Write the job's file. Claimed with a conditional UPDATE, so two deliveries of the task
-    never write the same job; a failure is recorded on the job, with its reason."""
+    never write the same job; a failure is recorded on the job, with its reason. None when the
+    job is gone (retried or expired before a worker took it)."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
         status=ExportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
-    job = ExportJob.objects.select_related("owner").get(pk=job_id)
-    if not claimed:
+    job = ExportJob.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None or not claimed:
         return job
     sink = _JobSink(job)
     token = export_sink.set(sink)

@@ -3,8 +3,8 @@
 Neither format holds all rows in memory: CSV streams line by line; XLSX is written by
 XlsxWriter's constant_memory mode into a temporary file, which is then streamed. Text a spreadsheet
 would evaluate as a formula is neutralised; numbers stay numbers; a column marked as a rate is a
-percentage in both formats. A large export (``count`` past EXPORT_BACKGROUND_MIN_ROWS, or any
-export asked to run in the background) becomes an export job (``dealerops.export_jobs``): the
+percentage in both formats. A large export (past EXPORT_BACKGROUND_MIN_ROWS rows, counted
+cheaply with a bounded count) becomes an export job (``dealerops.export_jobs``): the
 request answers with a redirect to the job's progress page, and the job's task calls the same
 view again, as the same user, with this module writing the rows into the job's file.
 """
@@ -154,12 +154,11 @@ def tabular_response(
     request: HttpRequest | None = None,
     count: RowCount | None = None,
     reads: RowCount | None = None,
-    background: bool = False,
 ) -> HttpResponse:
     """``rows`` (plain values in ``headers`` order, possibly a lazy iterator) as a CSV or XLSX download.
 
     With ``request``, an export of ``count`` EXPORT_BACKGROUND_MIN_ROWS rows or more (or that
-    ``reads`` that many, e.g. a report's entries), or any with ``background``, becomes an export
+    ``reads`` that many, e.g. a report's entries, or a changes export's events) becomes an export
     job and this answers a redirect to its progress page; the rows are not read here. ``count``
     is also the job's progress total. XLSX past Excel's row limit raises ExportTooLarge, which
     ExportTooLargeMiddleware shows as a page."""
@@ -171,7 +170,7 @@ def tabular_response(
     sink = export_sink.get()
     if sink is not None:
         return sink.write(fmt=fmt, headers=columns, rows=rows, sheet_title=title, count=count)
-    if request is not None and (background or _at_least_threshold(count) or _at_least_threshold(reads)):
+    if request is not None and (_at_least_threshold(count) or _at_least_threshold(reads)):
         # export_jobs builds on this module's writers, so it is imported only when needed.
         from dealerops.export_jobs import export_job_create
 

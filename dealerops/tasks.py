@@ -7,7 +7,8 @@ from dealerops.export_jobs import export_job_run, exports_clean
 
 @shared_task  # not acks_late: a redelivery while the first run still writes is refused by the claim anyway
 def run_export(job_id: int) -> str:
-    return export_job_run(job_id=job_id).status
+    job = export_job_run(job_id=job_id)
+    return job.status if job is not None else ""
 
 
 @shared_task(acks_late=True)  # idempotent: deletes what has expired, marks what has stalled

@@ -270,3 +270,23 @@ def test_the_changes_export_runs_as_a_job_too(network, client_for, background, d
     rows = list(csv.reader(io.StringIO(download_text(client, job))))
     assert len(rows) - 1 == job.rows_done >= 2  # a row per changed field
     assert "Created" in {row[3] for row in rows[1:]}
+
+
+def test_a_job_no_worker_ever_took_is_marked_failed_by_the_hourly_cleanup(network):
+    lost = ExportJobFactory(owner=network.dealer_user, heartbeat_at=timezone.now() - dt.timedelta(minutes=11))
+    waiting = ExportJobFactory(owner=network.dealer_user)
+
+    exports_clean()
+
+    lost.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (lost.status, waiting.status) == (ExportStatus.FAILED, ExportStatus.QUEUED)
+    assert "no progress for 10 minutes" in lost.error
+
+
+def test_a_task_for_a_job_already_gone_or_taken_writes_nothing(network, background):
+    taken = ExportJobFactory(owner=network.dealer_user, status=ExportStatus.RUNNING)
+
+    assert export_jobs.export_job_run(job_id=taken.pk + 1000) is None
+    assert export_jobs.export_job_run(job_id=taken.pk).status == ExportStatus.RUNNING
+    assert not background.exists()
