@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from channels.health import views
 from channels.health.cache import health_stamp
 from channels.models import HealthScore
-from dealerops.models import Role
+from dealerops.models import ExportJob, ExportStatus, Role
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
 from tests.factories import DealerFactory, HealthScoreFactory, UserFactory
 
@@ -435,3 +435,20 @@ def test_managers_find_the_dashboard_from_the_menu_and_the_home_page(network, cl
     assert home.count('href="/health/"') == 2  # menu entry and home page button
     client = client_for(network.dealer_user)
     assert client.get("/").content.decode().count('href="/health/"') == 1  # menu only
+
+
+def test_a_large_table_export_runs_as_a_job_with_the_managers_dealers(
+    network, scored, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_MIN_ROWS, settings.EXPORT_ROOT = 2, tmp_path
+    client = client_for(network.regional_manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(TABLE, {"export": "csv"})
+
+    job = ExportJob.objects.get()
+    assert response["Location"] == f"/exports/{job.pk}/"
+    assert (job.status, job.rows_total) == (ExportStatus.SUCCEEDED, 2), job.error
+    text = body(client.get(f"/exports/{job.pk}/download/")).decode("utf-8-sig")
+    assert [row[1] for row in list(csv.reader(io.StringIO(text)))[1:]] == ["HZ01", "HZ02"]
+    assert FOREIGN_NAME not in text
