@@ -17,7 +17,8 @@ COPY manage.py gunicorn.conf.py ./
 # Editable, so BASE_DIR stays /app (templates/, locale) rather than site-packages.
 RUN pip install --no-cache-dir -e . \
  && SECRET_KEY=collectstatic-only DATABASE_URL=postgres://unused/unused python manage.py collectstatic --noinput \
- && useradd --create-home --uid 1000 dealerops
+ && useradd --create-home --uid 1000 dealerops \
+ && mkdir /exports && chown dealerops /exports
 USER dealerops
 EXPOSE 8000
 # Workers, threads and timeout: gunicorn.conf.py.

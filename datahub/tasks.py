@@ -15,7 +15,7 @@ def write_import(batch_id: int) -> int:
     return import_batch_write(batch_id=batch_id).pk
 
 
-@shared_task  # every few minutes (dealerops.schedules.UPKEEP)
+@shared_task  # every few minutes (dealerops.schedules.UPKEEP_JOBS)
 def fail_abandoned_imports() -> int:
     """Release the imports whose check or write died mid-way (their lease ran out)."""
     return import_batches_fail_abandoned()

@@ -31,7 +31,7 @@ from datahub.services import (
     import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 
@@ -144,6 +144,9 @@ class ImportBatchDetailView(ScopedDetailView):
             headers=[str(_("Row")), str(_("Column")), str(_("Message"))],
             rows=_error_cells(self.object, errors),
             sheet_title=str(_("Errors")),
+            request=request,
+            # A row may carry several errors, each an export row: the rows decide, no progress total.
+            reads=bounded_count(errors),
         )
 
     def get_context_data(self, **kwargs):

@@ -34,13 +34,16 @@ class Rule:
 
     ``dealer``: lookup from the model to its dealer's pk (``"pk"`` for Dealer itself), or
     None when records are not owned by a dealer. ``region``: lookup to its region's pk, or
-    None for network-wide catalogues. ``roles``: who may see the model at all.
+    None for network-wide catalogues. ``roles``: who may see the model at all. ``owner``: lookup
+    to the user a record belongs to, for records that are their owner's alone whatever the role
+    (a background export holds rows computed with its owner's scope).
     """
 
     dealer: str | None
     region: str | None
     roles: frozenset[str]
     writers: frozenset[str] = frozenset({Role.HEAD_OFFICE})
+    owner: str | None = None
 
 
 RULES: dict[str, Rule] = {
@@ -100,6 +103,7 @@ RULES: dict[str, Rule] = {
         roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
         writers=frozenset({Role.FINANCE, Role.HEAD_OFFICE}),
     ),
+    "dealerops.ExportJob": Rule(dealer=None, region=None, roles=ALL_ROLES, writers=ALL_ROLES, owner="owner"),
     "finance.CommissionPolicy": Rule(
         dealer=None,
         region=None,
@@ -216,6 +220,8 @@ def scope(user: User | AnonymousUser, queryset: QuerySet[M] | type[M]) -> QueryS
     role = role_of(user)
     if role is None or role not in rule.roles:
         return queryset.none()
+    if rule.owner is not None:
+        return queryset.filter(**{rule.owner: user.pk})
     if role in (Role.HEAD_OFFICE, Role.FINANCE):
         return queryset
     if role == Role.DEALER_USER:

@@ -20,6 +20,7 @@ MENU = [
     (_("Imports"), "datahub:import-list", "datahub.ImportBatch"),
     (_("Data quality"), "data_quality:ranking", "datahub.DataQualityScore"),
     (_("Operations"), "operations", "dealerops.JobRun"),
+    (_("My exports"), "export-list", "dealerops.ExportJob"),
     # The audit trail's event tables are head office's alone.
     (_("Changes"), "audit-changes", "inventory.SaleEvent"),
 ]

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.leases import Leased
@@ -100,3 +102,65 @@ class JobRun(Leased):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A large CSV/XLSX export written in the background (``dealerops.export_jobs``). The rows are
+    those of the page at ``path``?``query`` as ``owner`` sees them; only the owner sees the job
+    and downloads its file, until ``expires_at``."""
+
+    owner = models.ForeignKey(
+        "dealerops.User", verbose_name=_("started by"), on_delete=models.CASCADE, related_name="export_jobs"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    fmt = models.CharField(_("format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    path = models.CharField(_("page"), max_length=500)
+    query = models.TextField(_("query"), blank=True)
+    language = models.CharField(_("language"), max_length=16)
+    file_name = models.CharField(_("file name"), max_length=255)
+    ascii_file_name = models.CharField(_("ASCII file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_done = models.PositiveBigIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveBigIntegerField(_("rows in all"), null=True, blank=True)
+    stored_as = models.CharField(_("stored as"), max_length=255, blank=True, help_text=_("Under EXPORT_ROOT."))
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Moved on with every batch of rows: a job whose heartbeat stops has lost its worker.
+    heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="exportjob_ready_has_file",
+                condition=~Q(status="succeeded") | ~Q(stored_as=""),
+                violation_error_message=_("A finished export has its file."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("export-detail", args=[self.pk])
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

@@ -42,25 +42,36 @@ NIGHTLY_JOBS = [
 ]
 
 
-# Every few minutes: runs and imports whose process died are marked failed (dealerops.leases).
-# Not on the operations page: they record no JobRun.
-UPKEEP = {
-    "dealerops.fail_abandoned_job_runs": {
-        "task": "dealerops.tasks.fail_abandoned_job_runs",
-        "schedule": crontab(minute="*/5"),
-    },
-    "datahub.fail_abandoned_imports": {
-        "task": "datahub.tasks.fail_abandoned_imports",
-        "schedule": crontab(minute="*/5"),
-    },
-}
+# Upkeep, not offered on the operations page (nothing to choose a day for): every few minutes,
+# runs and imports whose process died are marked failed (dealerops.leases); each hour,
+# background exports past their expiry are deleted and dead ones marked failed.
+UPKEEP_JOBS = [
+    NightlyJob(
+        name="dealerops.fail_abandoned_job_runs",
+        task="dealerops.tasks.fail_abandoned_job_runs",
+        schedule=crontab(minute="*/5"),
+        label=_("Fail job runs whose worker stopped"),
+    ),
+    NightlyJob(
+        name="datahub.fail_abandoned_imports",
+        task="datahub.tasks.fail_abandoned_imports",
+        schedule=crontab(minute="*/5"),
+        label=_("Release imports whose worker stopped"),
+    ),
+    NightlyJob(
+        name="dealerops.clean_exports",
+        task="dealerops.tasks.clean_exports",
+        schedule=crontab(minute=15),
+        label=_("Delete expired exports"),
+    ),
+]
 
 
 def job_label(name: str) -> str:
     """A job's name for people, from the JobRun.job it records (the code if it is not listed)."""
-    return next((str(job.label) for job in NIGHTLY_JOBS if job.name == name), name)
+    return next((str(job.label) for job in [*NIGHTLY_JOBS, *UPKEEP_JOBS] if job.name == name), name)
 
 
 def beat_schedule() -> dict:
     """CELERY_BEAT_SCHEDULE; django-celery-beat copies it into its tables when beat starts."""
-    return {**{job.name: {"task": job.task, "schedule": job.schedule} for job in NIGHTLY_JOBS}, **UPKEEP}
+    return {job.name: {"task": job.task, "schedule": job.schedule} for job in [*NIGHTLY_JOBS, *UPKEEP_JOBS]}

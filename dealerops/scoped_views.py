@@ -13,7 +13,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from dealerops.access import can_view, can_write, scope
-from dealerops.exports import export_format
+from dealerops.exports import export_format, export_name
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
 
@@ -52,9 +52,15 @@ class ScopedListView(ScopedMixin, FilterView):
         if fmt is not None:
             filterset = self.get_filterset(self.get_filterset_class())
             rows = filterset.qs if filterset.is_valid() else self.get_queryset()
-            name = self.model._meta.model_name + "s-" + today().isoformat()
-            return export_response(fmt, name, self.columns, rows, request.user)
+            title = self.export_title()
+            name = export_name(title, today().isoformat())
+            return export_response(fmt, name, self.columns, rows, request.user, request=request, sheet_title=str(title))
         return super().get(request, *args, **kwargs)
+
+    def export_title(self):
+        """The page's title (the model's plural name unless the view names it), lazily translated:
+        the file is named in the UI language, its ASCII fallback in English."""
+        return self.title or self.model._meta.verbose_name_plural
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from dealerops import exports
@@ -93,7 +93,17 @@ def export_rows(rows: QuerySet, columns: Sequence[Column], user) -> Iterator[lis
         yield cells
 
 
-def export_response(fmt: str, filename: str, columns: Sequence[Column], rows: QuerySet, user) -> HttpResponse:
+def export_response(
+    fmt: str,
+    filename: str | exports.ExportName,
+    columns: Sequence[Column],
+    rows: QuerySet,
+    user,
+    *,
+    request: HttpRequest | None = None,
+    sheet_title: str = "",
+) -> HttpResponse:
+    """The rows as CSV or XLSX; with ``request``, a large export runs as an export job."""
     if fmt == "xlsx":
         # Refused before writing a million rows, not after: counting stops at the limit.
         limit = exports.XLSX_MAX_ROWS
@@ -102,9 +112,16 @@ def export_response(fmt: str, filename: str, columns: Sequence[Column], rows: Qu
     return exports.tabular_response(
         fmt=fmt,
         filename=filename,
-        headers=[str(column.label) for column in columns],
+        headers=[export_header(column) for column in columns],
         rows=export_rows(rows, columns, user),
+        sheet_title=sheet_title,
+        request=request,
+        count=exports.bounded_count(rows),
     )
+
+
+def export_header(column: Column) -> exports.Header:
+    return exports.Header(str(column.label), "rate" if column.kind == "rate" else "text")
 
 
 class _ExportReader:

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from dealerops import views
+from dealerops import export_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,6 +11,11 @@ urlpatterns = [
     path("operations/", views.OperationsView.as_view(), name="operations"),
     path("operations/progress/", views.OperationsProgressView.as_view(), name="operations-progress"),
     path("audit/changes/", views.ChangesView.as_view(), name="audit-changes"),
+    path("exports/", export_views.ExportJobListView.as_view(), name="export-list"),
+    path("exports/<int:pk>/", export_views.ExportJobDetailView.as_view(), name="export-detail"),
+    path("exports/<int:pk>/progress/", export_views.ExportJobProgressView.as_view(), name="export-progress"),
+    path("exports/<int:pk>/download/", export_views.ExportJobDownloadView.as_view(), name="export-download"),
+    path("exports/<int:pk>/retry/", export_views.ExportJobRetryView.as_view(), name="export-retry"),
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

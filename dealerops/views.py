@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from channels.models import Dealer
 from dealerops.access import can_write
 from dealerops.audit import AuditEntry, audit_entries, change_events, may_see_all_changes
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, export_name, tabular_response
 from dealerops.filtersets import JobRunFilterSet
 from dealerops.forms import ChangeFilterForm, RunJobForm
 from dealerops.home import home_context
@@ -135,9 +135,13 @@ class ChangesView(LoginRequiredMixin, TemplateView):
         if fmt is not None and events is not None:
             return tabular_response(
                 fmt=fmt,
-                filename=f"changes-{today().isoformat()}",
+                filename=export_name(gettext_lazy("Changes"), today().isoformat()),
                 headers=[str(header) for header in CHANGE_EXPORT_HEADERS],
                 rows=self._export_rows(events),
+                sheet_title=_("Changes"),
+                request=request,
+                # An event is a row per changed field: the events decide, they are no progress total.
+                reads=bounded_count(events),
             )
         # No total count: counting every event of the network would read all the tables; one
         # row past the page says whether there is a next one.

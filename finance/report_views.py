@@ -6,7 +6,6 @@ is the page's table with its totals row, headers in the user's language.
 """
 
 from collections.abc import Iterator, Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -17,7 +16,7 @@ from django.views.generic import TemplateView
 
 from channels.models import Dealer, Region
 from dealerops.access import role_of, scope
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, export_name, rate_header, tabular_response
 from dealerops.models import Role
 from dealerops.scoped_views import ScopedMixin
 from dealerops.validation import today
@@ -54,7 +53,7 @@ LEDGER_HEADERS = [
 PENETRATION_HEADERS = [
     _("Sales"),
     _("Loan sales"),
-    _("Penetration (%)"),
+    rate_header(_("Penetration")),
     _("Loans disbursed"),
     _("Net commission"),
     _("Commission per loan"),
@@ -62,9 +61,9 @@ PENETRATION_HEADERS = [
 RISK_HEADERS = [
     _("Loans disbursed"),
     _("Defaulted"),
-    _("Default rate (%)"),
+    rate_header(_("Default rate")),
     _("Paid off early"),
-    _("Early payoff rate (%)"),
+    rate_header(_("Early payoff rate")),
     _("Clawed back"),
     _("Live loans"),
     _("Exposure"),
@@ -75,11 +74,6 @@ RISK_TITLES = {
     "term_band": _("By term band"),
 }
 PENETRATION_TITLES = {"dealer": _("By dealer"), "region": _("By region")}
-
-
-def percent(fraction: Decimal | None) -> Decimal | None:
-    """A fraction as a percentage with two places, for exports (0.3333 -> 33.33)."""
-    return None if fraction is None else (fraction * 100).quantize(Decimal("0.01"))
 
 
 def ledger_cells(totals: LedgerTotals) -> list[Any]:
@@ -98,7 +92,7 @@ def penetration_cells(row: PenetrationRow) -> list[Any]:
     return [
         row.sales,
         row.loan_sales,
-        percent(row.penetration),
+        row.penetration,
         row.loans,
         row.net_commission,
         row.commission_per_loan,
@@ -109,9 +103,9 @@ def risk_cells(row: RiskRow) -> list[Any]:
     return [
         row.loans,
         row.defaulted,
-        percent(row.default_rate),
+        row.default_rate,
         row.paid_off_early,
-        percent(row.early_payoff_rate),
+        row.early_payoff_rate,
         row.clawed_back,
         row.live_loans,
         row.exposure,
@@ -131,7 +125,6 @@ class ReportView(ReportAccessMixin, TemplateView):
     """A report: the filter form, the figures, and ``?export=csv|xlsx`` of its table."""
 
     title = ""
-    slug = ""
     filter_fields: tuple[str, ...] = ("first_month", "last_month", "region", "dealer")
 
     def get(self, request, *args, **kwargs):
@@ -143,10 +136,14 @@ class ReportView(ReportAccessMixin, TemplateView):
             filters = self.filters
             return tabular_response(
                 fmt=fmt,
-                filename=f"{self.slug}-{filters.first_month:%Y-%m}-{filters.last_month:%Y-%m}",
-                headers=[str(header) for header in headers],
+                filename=export_name(self.title, f"{filters.first_month:%Y-%m}", f"{filters.last_month:%Y-%m}"),
+                headers=headers,
                 rows=rows,
                 sheet_title=str(self.title),
+                request=request,
+                # A report's rows are few; its cost is the entries it sums: a long range of a
+                # large network runs as an export job.
+                reads=bounded_count(self.entries()),
             )
         return super().get(request, *args, **kwargs)
 
@@ -192,7 +189,6 @@ class LedgerReportView(ReportView):
 
     template_name = "finance/reports/ledger.html"
     title = _("Ledger by period, dealer and lender")
-    slug = "commission-ledger"
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender", "kind")
 
     def get_context_data(self, **kwargs):
@@ -241,7 +237,6 @@ class PayablesReportView(ReportView):
 
     template_name = "finance/reports/payables.html"
     title = _("Payables and receivables by lender")
-    slug = "commission-payables"
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
 
     def get_context_data(self, **kwargs):
@@ -285,7 +280,6 @@ class PenetrationReportView(ReportView):
 
     template_name = "finance/reports/penetration.html"
     title = _("Finance penetration and commission per loan")
-    slug = "finance-penetration"
 
     def report(self) -> PenetrationReport:
         """Both tables and the totals, from one grouped pass over sales, loans and entries."""
@@ -333,7 +327,6 @@ class RiskReportView(ReportView):
 
     template_name = "finance/reports/risk.html"
     title = _("Loan risk")
-    slug = "loan-risk"
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
 
     def report(self) -> RiskReport:

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from django.views.generic.detail import SingleObjectMixin
 from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, export_name, tabular_response
 from dealerops.formats import format_yuan
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
@@ -34,8 +35,9 @@ from finance.models import (
     MatchStatus,
     StatementLine,
 )
+from finance.report_views import LEDGER_HEADERS, ledger_cells
 from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals, statement_receipts
-from finance.services.ledger import adjustment_post, period_close
+from finance.services.ledger import adjustment_post, first_open_period, period_close, period_close_refusal
 from finance.services.loans import loan_status_change
 from finance.services.policies import policy_version_create
 from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
@@ -199,8 +201,16 @@ class CommissionPeriodListView(ScopedListView):
         periods = list(context["object_list"])
         entries = scope(self.request.user, CommissionEntry).filter(period__in=periods)
         totals = {group["period"]: figures for group, figures in ledger_totals_by(entries, "period")}
-        context["rows"] = [(period, totals.get(period.pk)) for period in periods]
-        context["can_close"] = can_write(self.request.user, CommissionPeriod)
+        can_close = context["can_close"] = can_write(self.request.user, CommissionPeriod)
+        first_open = first_open_period() if can_close else None
+        context["rows"] = [
+            (
+                period,
+                totals.get(period.pk),
+                period_close_refusal(period=period, first_open=first_open) if can_close and period.is_open else None,
+            )
+            for period in periods
+        ]
         context["can_see_statements"] = can_view(self.request.user, LenderStatement)
         return context
 
@@ -211,15 +221,51 @@ class CommissionPeriodDetailView(ScopedDetailView):
     model = CommissionPeriod
     template_name = "finance/period_detail.html"
 
+    def get(self, request, *args, **kwargs):
+        fmt = export_format(request)
+        if fmt is None:
+            return super().get(request, *args, **kwargs)
+        self.object = period = self.get_object()
+        return tabular_response(
+            fmt=fmt,
+            filename=export_name(_("Commission period"), f"{period.month:%Y-%m}"),
+            headers=[_("Group"), _("Code"), _("Name"), *LEDGER_HEADERS],
+            rows=self.export_rows(),
+            sheet_title=f"{_('Commission period')} {period}",
+            request=request,
+            reads=bounded_count(self.entries()),
+        )
+
+    def entries(self):
+        return scope(self.request.user, CommissionEntry).filter(period=self.object)
+
+    def export_rows(self) -> Iterator[list]:
+        """The page's tables one under the other: by lender, by dealer (every dealer, not only
+        the page's first 50), then the period's total."""
+        entries = self.entries()
+        lender, dealer = str(_("Lender")), str(_("Dealer"))
+        for group, figures in ledger_totals_by(entries, "lender", "lender__code", "lender__name"):
+            yield [lender, group["lender__code"], group["lender__name"], *ledger_cells(figures)]
+        for group, figures in ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name"):
+            yield [dealer, group["dealer__code"], group["dealer__name"], *ledger_cells(figures)]
+        yield [str(_("Total")), "", "", *ledger_cells(ledger_totals(entries))]
+
     def get_context_data(self, **kwargs):
-        entries = scope(self.request.user, CommissionEntry).filter(period=self.object)
+        entries = self.entries()
+        user = self.request.user
+        may_close = self.object.is_open and can_write(user, CommissionPeriod)
+        refusal = period_close_refusal(period=self.object, first_open=first_open_period()) if may_close else None
+        query = self.request.GET.copy()
+        query.pop("export", None)
         return {
             **super().get_context_data(**kwargs),
             "totals": ledger_totals(entries),
             "by_lender": ledger_totals_by(entries, "lender", "lender__name"),
             "by_dealer": ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name")[:50],
-            "can_close": self.object.is_open and can_write(self.request.user, CommissionPeriod),
-            "can_adjust": self.object.is_open and can_write(self.request.user, CommissionEntry),
+            "can_close": may_close and refusal is None,
+            "close_refusal": refusal,
+            "can_adjust": self.object.is_open and can_write(user, CommissionEntry),
+            "export_query": query.urlencode(),
         }
 
 
@@ -421,6 +467,8 @@ class LenderStatementDetailView(ScopedDetailView):
             headers=[str(label) for label in EXPORT_HEADERS],
             rows=_export_rows(lines),
             sheet_title=str(_("Reconciliation")),
+            request=request,
+            count=bounded_count(lines),
         )
 
     def lines(self):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from channels.models import Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
-from dealerops.models import Role, User
+from dealerops.models import ExportJob, Role, User
 from finance.models import (
     AdjustmentReason,
     CommissionBasis,
@@ -335,3 +335,20 @@ class DataQualityAlertFactory(factory.django.DjangoModelFactory):
     rule = "repeated_backdating"
     message = "3 back-dated or moved sales in 2026-10."
     created_at = factory.LazyFunction(timezone.now)
+
+
+class ExportJobFactory(factory.django.DjangoModelFactory):
+    """A background export of the loans list, queued (the task writes its file)."""
+
+    class Meta:
+        model = ExportJob
+
+    owner = factory.SubFactory(UserFactory, role=Role.FINANCE)
+    title = "Loans"
+    fmt = "csv"
+    path = "/loans/"
+    query = "export=csv"
+    language = "en"
+    file_name = factory.Sequence(lambda n: f"loans-{n}.csv")
+    ascii_file_name = factory.LazyAttribute(lambda job: job.file_name)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=24))

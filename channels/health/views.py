@@ -38,7 +38,7 @@ from channels.health.selectors import (
 from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating
 from datahub.quality.selectors import alerts_context
 from dealerops.access import can_view, role_of, scope
-from dealerops.exports import export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, export_name, tabular_response
 from dealerops.formats import format_number
 from dealerops.models import Role, User
 from dealerops.scoped_views import ScopedDetailView, ScopedMixin
@@ -315,7 +315,13 @@ class HealthTableView(HealthPageMixin, TemplateView):
 
         month = f"{view.month:%Y-%m}" if view else "empty"
         return tabular_response(
-            fmt=fmt, filename=f"health-{month}", headers=headers, rows=rows(), sheet_title=_("Channel health")
+            fmt=fmt,
+            filename=export_name(gettext_lazy("Channel health"), month),
+            headers=headers,
+            rows=rows(),
+            sheet_title=_("Channel health"),
+            request=self.request,
+            count=bounded_count(table) if table is not None else None,
         )
 
 

@@ -31,7 +31,7 @@ from finance.models import (
     Loan,
     LoanStatus,
 )
-from finance.services.loans import loan_transition_refusal
+from finance.services.loans import loan_buy_rate_refusal, loan_transition_refusal
 from inventory.models import Payment, Sale
 
 STATUSES = {
@@ -216,6 +216,7 @@ class LoanImport(ImportSpec):
             # The dates follow the status: checked only for a status the loan may have.
             if existing is None or self._check_status(row, existing):
                 self._check_dates(row)
+            self._check_rates(row)
             self.decide(row, existing, LOAN_FIELDS)
 
     @staticmethod
@@ -333,6 +334,13 @@ class LoanImport(ImportSpec):
                     _("the loan's term ends on %(date)s: closed before then, it was paid off early.")
                     % {"date": matures_on},
                 )
+
+    def _check_rates(self, row: CheckedRow) -> None:
+        values = row.values
+        refusal = loan_buy_rate_refusal(annual_rate=values.get("annual_rate"), buy_rate=values.get("buy_rate"))
+        if refusal:
+            # A file without the column keeps the loan's buy rate: then the annual rate is the mistake.
+            row.error(self.column("buy_rate" if "buy_rate" in self.headers else "annual_rate"), refusal)
 
     def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> bool:
         """Whether the loan's status may become the row's (it may also stay as it is)."""

@@ -137,6 +137,15 @@ IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024)
 LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
 LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
 
+# Exports: a list or report of at least this many rows (a report: entries read) runs as an
+# export job with a progress page instead of in the request; its file, under EXPORT_ROOT, is
+# kept this many hours for whoever started it; a job with no progress for this many minutes
+# is taken for dead (its worker was killed) and marked failed, to be retried.
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(DATA_DIR / "media" / "exports")))
+EXPORT_BACKGROUND_MIN_ROWS = env_int("EXPORT_BACKGROUND_MIN_ROWS", 20_000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 10)
+
 # The first commission posting of a network with at least this many disbursed loans rebuilds
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
 # readers while it runs (dealerops.bulk).

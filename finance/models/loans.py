@@ -149,6 +149,12 @@ class Loan(TimeStamped):
                 condition=Q(buy_rate__isnull=True) | Q(buy_rate__gt=0, buy_rate__lt=1),
                 violation_error_message=_("The buy rate must lie strictly between 0 and 1."),
             ),
+            # finance.services.loans.loan_buy_rate_refusal says it with the figures, naming the field.
+            models.CheckConstraint(
+                name="loan_buy_rate_not_above_rate",
+                condition=Q(buy_rate__isnull=True) | Q(buy_rate__lte=F("annual_rate")),
+                violation_error_message=_("The lender buy rate cannot be above the loan's annual rate."),
+            ),
             models.CheckConstraint(
                 name="loan_term_6_to_60_months",
                 condition=Q(term_months__gte=MIN_TERM_MONTHS, term_months__lte=MAX_TERM_MONTHS),

@@ -36,6 +36,7 @@ from finance.models import (
     CLAWBACK_STATUSES_SQL,
     DISBURSED_STATUSES,
     DISBURSED_STATUSES_SQL,
+    MAX_TERM_MONTHS,
     AdjustmentReason,
     CommissionEntry,
     CommissionPeriod,
@@ -344,6 +345,9 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
         errors["dealer"] = _("Name the loan, or the dealer and the lender.")
     if lender is None:
         errors["lender"] = _("Name the loan, or the dealer and the lender.")
+    refusal = adjustment_date_refusal(event_on=adjustment.event_on, loan=loan)
+    if refusal:
+        errors["event_on"] = refusal
     period = adjustment.period
     if period is not None:
         period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
@@ -370,6 +374,29 @@ def adjustment_post(*, adjustment: Adjustment, entered_by: User) -> CommissionEn
     return entry
 
 
+def adjustment_date_refusal(*, event_on: date, loan: Loan | None) -> str | None:
+    """Why an adjustment cannot be dated ``event_on``, or None: 1900-01-01 is a typing mistake,
+    not a correction to book into the open month. A loan's adjustment cannot predate the loan's
+    application; any other cannot be older than the longest loan term before the ledger's first
+    month (this month while the ledger is empty): no commission of the ledger reaches back further."""
+    if loan is not None:
+        if event_on < loan.applied_on:
+            return _("The event date %(date)s is before loan %(loan)s was applied for (%(applied)s).") % {
+                "date": event_on,
+                "loan": loan.reference,
+                "applied": loan.applied_on,
+            }
+        return None
+    first_month = CommissionPeriod.objects.order_by("month").values_list("month", flat=True).first()
+    earliest = (first_month or today().replace(day=1)) - relativedelta(months=MAX_TERM_MONTHS)
+    if event_on < earliest:
+        return _("The event date %(date)s is before %(earliest)s: no commission in the ledger goes back that far.") % {
+            "date": event_on,
+            "earliest": earliest,
+        }
+    return None
+
+
 def open_period_for(day: date) -> CommissionPeriod:
     """The open period an event of ``day`` is booked in, by the nightly posting's rule: its
     own month while open, else the first open month after it (created when missing)."""
@@ -391,19 +418,33 @@ def open_period_for(day: date) -> CommissionPeriod:
     return period
 
 
+def first_open_period() -> CommissionPeriod | None:
+    return CommissionPeriod.objects.filter(status=PeriodStatus.OPEN).order_by("month").first()
+
+
+def period_close_refusal(*, period: CommissionPeriod, first_open: CommissionPeriod | None) -> str | None:
+    """Why ``period`` cannot be closed now, or None. ``first_open`` is the earliest open period
+    (``first_open_period()``): months close in order, and only once they have ended. Shared by
+    the close action and the period pages, which offer 关账 only when it would be accepted."""
+    if not period.is_open:
+        return _("Period %(period)s is already closed.") % {"period": period}
+    if period.month >= today().replace(day=1):
+        return _("Period %(period)s has not ended yet: it can be closed from %(date)s.") % {
+            "period": period,
+            "date": period.month + relativedelta(months=1),
+        }
+    if first_open is not None and first_open.month < period.month:
+        return _("Close %(earlier)s first: periods close in order.") % {"earlier": first_open}
+    return None
+
+
 @transaction.atomic
 def period_close(*, period: CommissionPeriod, closed_by: User) -> CommissionPeriod:
     """Close a period for good. Months close in order: every earlier period must be closed."""
     period = CommissionPeriod.objects.select_for_update().get(pk=period.pk)
-    if not period.is_open:
-        raise ValidationError({"period": _("Period %(period)s is already closed.") % {"period": period}})
-    earlier = (
-        CommissionPeriod.objects.filter(status=PeriodStatus.OPEN, month__lt=period.month).order_by("month").first()
-    )
-    if earlier is not None:
-        raise ValidationError({"period": _("Close %(earlier)s first: periods close in order.") % {"earlier": earlier}})
-    if period.month >= today().replace(day=1):
-        raise ValidationError({"period": _("Period %(period)s has not ended yet.") % {"period": period}})
+    refusal = period_close_refusal(period=period, first_open=first_open_period())
+    if refusal:
+        raise ValidationError({"period": refusal})
     period.status = PeriodStatus.CLOSED
     period.closed_at = timezone.now()
     period.closed_by = closed_by

@@ -11,6 +11,7 @@ from django.db.models import DateField, F, Func
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
+from dealerops.formats import format_percent
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun
 from dealerops.validation import ensure_not_future
@@ -44,6 +45,9 @@ def loan_create(*, sale: Sale, terms: LoanTerms) -> Loan:
     principal = sale.transaction_price - terms.down_payment
     if principal <= 0:
         raise ValidationError({"down_payment": _("The down payment must be less than the sale price.")})
+    refusal = loan_buy_rate_refusal(annual_rate=terms.annual_rate, buy_rate=terms.buy_rate)
+    if refusal:
+        raise ValidationError({"buy_rate": refusal})
     loan = Loan(
         reference=terms.reference.strip(),
         sale=sale,
@@ -111,6 +115,18 @@ def loan_transition_refusal(*, old: str, new: str) -> str | None:
     return _("A loan cannot go from %(old)s to %(new)s.") % {
         "old": LoanStatus(old).label,
         "new": LoanStatus(new).label,
+    }
+
+
+def loan_buy_rate_refusal(*, annual_rate: Decimal | None, buy_rate: Decimal | None) -> str | None:
+    """Why a loan's buy rate is refused, or None. The lender's buy rate is what it charges the
+    dealer, the annual rate what the customer pays: a buy rate above it is a typing mistake.
+    Shared by loan entry (page, API) and the data hub's loan import; the database checks it too."""
+    if annual_rate is None or buy_rate is None or buy_rate <= annual_rate:
+        return None
+    return _("The lender buy rate (%(buy_rate)s) cannot be above the loan's annual rate (%(annual_rate)s).") % {
+        "buy_rate": format_percent(buy_rate),
+        "annual_rate": format_percent(annual_rate),
     }
 
 

@@ -35,6 +35,7 @@ from dealerops.tabular import (
     spreadsheet_rows,
     upload_refusal,
 )
+from dealerops.validation import today
 
 FIELDS = {
     "loan_reference": gettext_lazy("loan reference"),
@@ -113,6 +114,7 @@ def _lines_from_rows(rows: Rows) -> list[ParsedLine]:
     lines: list[ParsedLine] = []
     first_row_of: dict[str, int] = {}
     stated_totals: list[tuple[int, Decimal]] = []
+    this_month = today().replace(day=1)
     for row_number, cells in rows:
         if is_blank_row(cells):
             continue
@@ -153,6 +155,13 @@ def _lines_from_rows(rows: Rows) -> list[ParsedLine]:
                 values[field] = reader(raw)
             except ValueError as error:
                 errors.add(row_number, headers[field], str(error))
+        if values.get("period") is not None and values["period"] > this_month:
+            errors.add(
+                row_number,
+                headers["period"],
+                _("period %(month)s has not begun yet: a statement covers months that have.")
+                % {"month": f"{values['period']:%Y-%m}"},
+            )
         reference = values.get("loan_reference")
         if reference is not None:
             if reference in first_row_of:

@@ -18,13 +18,14 @@ from openpyxl import load_workbook
 
 from dealerops.access import can_view, can_write, role_of, rule_for
 from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
-from dealerops.models import Role
+from dealerops.models import ExportStatus, Role
 from tests.factories import (
     CommissionEntryFactory,
     CustomerFactory,
     DataIssueFactory,
     DataQualityAlertFactory,
     DataQualityScoreFactory,
+    ExportJobFactory,
     HealthScoreFactory,
     ImportBatchFactory,
     InquiryFactory,
@@ -231,7 +232,7 @@ def test_the_matrix_finds_the_portal_pages_and_api_routes():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role.values))
-def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, role):
+def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, role, settings, tmp_path):
     user = network.users()[role]
     client = client_for(user)
     checked = 0
@@ -239,6 +240,17 @@ def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, 
         assert route.kwargs == {"pk"}, f"{route.path}: teach the access matrix about URL arguments {route.kwargs}"
         model = model_of(route)
         label = model._meta.label
+        if rule_for(model).owner is not None:
+            # A record of one user (a background export): only its owner opens it, whatever the role.
+            other = network.head_office if user != network.head_office else network.finance_user
+            others = answer(client, route.url(pk=ExportJobFactory(owner=other).pk))
+            assert others.status_code == 404, f"{role} opened {route.path} of another user: {others.status_code}"
+            settings.EXPORT_ROOT = tmp_path
+            (tmp_path / "own.csv").write_text("Reference\n")
+            ready = ExportJobFactory(owner=user, status=ExportStatus.SUCCEEDED, stored_as="own.csv")
+            own = answer(client, route.url(pk=ready.pk))
+            assert own.status_code in allowed(own, user, model), f"{role} {route.path} own: {own.status_code}"
+            continue
         shared = records["shared"].get(label)
         if shared is not None:
             response = answer(client, route.url(pk=shared.pk))

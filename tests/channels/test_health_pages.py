@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from channels.health import views
 from channels.health.cache import health_stamp
 from channels.models import HealthMetricScore, HealthScore
-from dealerops.models import Role
+from dealerops.models import ExportJob, ExportStatus, Role
 from tests.channels.health import OCTOBER, SEPTEMBER, compute, sell
 from tests.factories import DealerFactory, HealthScoreFactory, UserFactory
 
@@ -522,3 +522,20 @@ def test_the_health_pages_explain_the_probation_badge_and_the_weights_version(ne
         assert 'id="health-legend"' in html
         assert "rated D this month and the month before" in html
         assert "Weights version 1" in html and "metric weights head office used" in html
+
+
+def test_a_large_table_export_runs_as_a_job_with_the_managers_dealers(
+    network, scored, client_for, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_BACKGROUND_MIN_ROWS, settings.EXPORT_ROOT = 2, tmp_path
+    client = client_for(network.regional_manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(TABLE, {"export": "csv"})
+
+    job = ExportJob.objects.get()
+    assert response["Location"] == f"/exports/{job.pk}/"
+    assert (job.status, job.rows_total) == (ExportStatus.SUCCEEDED, 2), job.error
+    text = body(client.get(f"/exports/{job.pk}/download/")).decode("utf-8-sig")
+    assert [row[1] for row in list(csv.reader(io.StringIO(text)))[1:]] == ["HZ01", "HZ02"]
+    assert FOREIGN_NAME not in text

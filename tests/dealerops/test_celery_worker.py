@@ -1,21 +1,27 @@
-"""A nightly job sent through Redis to a real Celery worker process."""
+"""A nightly job and a background export sent through Redis to a real Celery worker process."""
 
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.db.models import F
 
 from dealerops.celery import app as celery_app
-from dealerops.models import JobRun, JobStatus
+from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
+from dealerops.tasks import run_export
 from finance.models import LoanStatus
 from finance.tasks import mature_loans
 from tests.background import wait_for
-from tests.factories import LoanFactory, SaleFactory
+from tests.factories import ExportJobFactory, LoanFactory, SaleFactory
 from tests.requirements import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,9 +37,16 @@ def broker_reachable(url: str) -> bool:
         return False
 
 
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen
+    database_url: str  # the test database, as the worker reaches it
+
+
 @pytest.fixture
-def worker_queue():
-    """Start a worker on a queue of its own, against the test database; yield the queue name."""
+def worker():
+    """Start a worker on a queue of its own, against the test database."""
     broker = os.environ.get("CELERY_BROKER_URL", "")
     require(bool(broker) and broker_reachable(broker), f"A Celery broker (CELERY_BROKER_URL={broker!r})")
     require(bool(os.environ.get("DATABASE_URL")), "DATABASE_URL (the worker must reach the test database)")
@@ -48,21 +61,28 @@ def worker_queue():
         "DATABASE_URL": test_database_url,
         "DJANGO_SETTINGS_MODULE": "dealerops.settings.local",
     }
-    worker = subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "dealerops", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    celery_app.conf.task_always_eager = False
+    # Under its namespaced name: the conf reads CELERY_TASK_ALWAYS_EAGER from the Django
+    # settings first, so setting ``task_always_eager`` left every task running in this process.
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = False
     try:
-        yield queue
+        yield Worker(queue, process, test_database_url)
     finally:
-        celery_app.conf.task_always_eager = True
-        worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
         print(output.decode(errors="replace"))
+
+
+@pytest.fixture
+def worker_queue(worker) -> str:
+    return worker.queue
 
 
 def test_a_real_worker_runs_the_nightly_job_and_records_its_run(worker_queue):
@@ -93,3 +113,57 @@ def test_run_now_on_the_operations_page_is_sent_to_a_real_worker_by_the_tasks_na
         what="the worker's run",
     )
     assert (run.status, run.started_by) == (JobStatus.SUCCEEDED, network.head_office)
+
+
+@pytest.fixture
+def shared_export_root(tmp_path, monkeypatch, settings):
+    """One exports folder for this process (which serves the file) and the worker (which writes it)."""
+    monkeypatch.setenv("EXPORT_ROOT", str(tmp_path))
+    settings.EXPORT_ROOT = tmp_path
+    return tmp_path
+
+
+def test_a_real_worker_writes_a_background_export_as_its_owner(network, shared_export_root, worker_queue, client):
+    LoanFactory(reference="LNHOME1", sale=SaleFactory(dealer=network.home_dealer, payment="loan"))
+    LoanFactory(reference="LNFOREIGN1", sale=SaleFactory(dealer=network.foreign_dealer, payment="loan"))
+    job = ExportJobFactory(owner=network.dealer_user, path="/loans/", query="export=csv")
+
+    assert run_export.apply_async(args=[job.pk], queue=worker_queue).get(timeout=90) == ExportStatus.SUCCEEDED
+
+    job = ExportJob.objects.get(pk=job.pk)
+    assert (job.rows_done, job.rows_total) == (1, 1)
+    client.force_login(network.dealer_user)
+    text = b"".join(client.get(f"/exports/{job.pk}/download/").streaming_content).decode("utf-8-sig")
+    assert "LNHOME1" in text and "LNFOREIGN1" not in text
+
+
+def test_an_export_whose_worker_is_killed_is_marked_failed_and_retried_at_once(
+    network, shared_export_root, worker, client
+):
+    LoanFactory(reference="LNHOME1", sale=SaleFactory(dealer=network.home_dealer, payment="loan"))
+    job = ExportJobFactory(owner=network.dealer_user, path="/loans/", query="export=csv")
+    # The loans table locked: the worker claims the job, then waits on its first read of the loans.
+    with psycopg.connect(worker.database_url) as blocker:
+        blocker.execute("LOCK TABLE finance_loan IN ACCESS EXCLUSIVE MODE")
+        run_export.apply_async(args=[job.pk], queue=worker.queue)
+        deadline = time.monotonic() + 60
+        while ExportJob.objects.get(pk=job.pk).status != ExportStatus.RUNNING:
+            assert time.monotonic() < deadline, "the worker never took the job"
+            time.sleep(0.2)
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.wait(timeout=30)
+        blocker.rollback()
+    client.force_login(network.dealer_user)
+    assert client.get(f"/exports/{job.pk}/progress/").json()["running"] is True  # its heartbeat is recent
+    # Ten minutes pass without progress.
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=F("heartbeat_at") - dt.timedelta(minutes=11))
+
+    page = client.get(f"/exports/{job.pk}/").content.decode()
+
+    assert "The export stopped: no progress for 10 minutes (its worker has probably died). Retry it." in page
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True  # the retry runs here: the killed worker is gone
+    retried = client.post(f"/exports/{job.pk}/retry/")
+    again = ExportJob.objects.get()
+    assert retried["Location"] == f"/exports/{again.pk}/"
+    assert again.status == ExportStatus.SUCCEEDED
+    assert "LNHOME1" in b"".join(client.get(f"/exports/{again.pk}/download/").streaming_content).decode("utf-8-sig")

@@ -290,12 +290,13 @@ class TestPenetrationReport:
     def test_the_region_export_in_csv(self, network, ledger, client_for):
         rows = csv_rows(get(client_for(network.finance_user), "penetration", export="csv", table="region"))
 
-        assert rows[0] == ["Code", "Region", "Sales", "Loan sales", "Penetration (%)", "Loans disbursed",
+        assert rows[0] == ["Code", "Region", "Sales", "Loan sales", "Penetration", "Loans disbursed",
                            "Net commission", "Commission per loan"]  # fmt: skip
+        # Rates as the page shows them, not the stored fraction (0.7500).
         assert rows[1:] == [
-            ["EAST", "East", "4", "3", "75.00", "3", "980.00", "326.67"],
-            ["WEST", "West", "3", "1", "33.33", "1", "150.00", "150.00"],
-            ["Total", "", "7", "4", "57.14", "4", "1130.00", "282.50"],
+            ["EAST", "East", "4", "3", "75.00 %", "3", "980.00", "326.67"],
+            ["WEST", "West", "3", "1", "33.33 %", "1", "150.00", "150.00"],
+            ["Total", "", "7", "4", "57.14 %", "4", "1130.00", "282.50"],
         ]
 
 
@@ -364,9 +365,19 @@ class TestRiskReport:
         sheet = xlsx_rows(get(client_for(network.finance_user), "risk", export="xlsx", table="term_band"))
 
         assert sheet[0][0] == "By term band"
-        assert sheet[1] == ("13–24 months", 1, 1, 100, 0, 0, -800, 0, 0)
-        assert sheet[2] == ("25–36 months", 3, 0, 0, 1, 33.33, -120, 2, float(2 * BALANCE_A))
-        assert sheet[-1] == ("Total", 4, 1, 25, 1, 25, -920, 2, 553358.58)
+        # Rates are the fractions, shown by the cells' percent format (checked below).
+        assert sheet[1] == ("13–24 months", 1, 1, 1, 0, 0, -800, 0, 0)
+        assert sheet[2] == ("25–36 months", 3, 0, 0, 1, 0.3333, -120, 2, float(2 * BALANCE_A))
+        assert sheet[-1] == ("Total", 4, 1, 0.25, 1, 0.25, -920, 2, 553358.58)
+
+    def test_the_risk_export_writes_its_rates_with_a_percent_number_format(self, network, ledger, client_for):
+        response = get(client_for(network.finance_user), "risk", export="xlsx", table="term_band")
+
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        default_rate, early_payoff_rate, clawed_back = sheet["D3"], sheet["F3"], sheet["G3"]
+        assert (default_rate.value, default_rate.number_format) == (0, "0.00%")
+        assert (early_payoff_rate.value, early_payoff_rate.number_format) == (0.3333, "0.00%")
+        assert clawed_back.number_format != "0.00%"
 
 
 REPORTS = ["ledger", "payables", "penetration", "risk"]
@@ -567,4 +578,4 @@ def test_a_dealer_user_gets_its_dealer_row_instead_of_a_region_that_would_be_onl
     assert page.context["regions"] == []
     assert "By region" not in page.content.decode()
     assert exported[0][1] == "Dealer"
-    assert exported[1] == ["HZ01", "Hangzhou Xihu 4S", "4", "3", "75.00", "3", "980.00", "326.67"]
+    assert exported[1] == ["HZ01", "Hangzhou Xihu 4S", "4", "3", "75.00 %", "3", "980.00", "326.67"]

@@ -1,0 +1,242 @@
+"""Background export jobs: a large export's rows are written into a file by a Celery task while
+the user watches a progress bar, then downloaded from the job's page (``dealerops.export_views``).
+
+The task computes the rows the way the request would have: it calls the same view for the
+same page and query, as the job's owner (so ``dealerops.access.scope`` narrows them exactly as
+for the request) and in the owner's language, with ``dealerops.exports.export_sink`` set so
+that ``tabular_response`` writes into the job's file instead of answering.
+"""
+
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.urls import resolve
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from dealerops.access import scope
+from dealerops.exports import (
+    ExportName,
+    ExportTooLarge,
+    Header,
+    RowCount,
+    export_sink,
+    write_export,
+)
+from dealerops.jobs import tracked_run
+from dealerops.models import ExportJob, ExportStatus, JobRun, User
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 1000  # rows between two progress updates (each moves the heartbeat on)
+
+
+def export_root() -> Path:
+    return Path(settings.EXPORT_ROOT)
+
+
+@transaction.atomic
+def export_job_create(*, request: HttpRequest, fmt: str, name: ExportName, title: str) -> ExportJob:
+    """Record the export the request asked for and queue its task (after the commit)."""
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        owner=request.user,
+        title=title[:200],
+        fmt=fmt,
+        path=request.path,
+        query=request.GET.urlencode(),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        file_name=f"{name.text}.{fmt}"[:255],
+        ascii_file_name=f"{name.ascii}.{fmt}"[:255],
+        heartbeat_at=now,
+        expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    _enqueue(job)
+    return job
+
+
+@transaction.atomic
+def export_job_retry(*, job: ExportJob) -> ExportJob:
+    """A failed export again, as a new job of the same page and query; the failed one goes."""
+    now = timezone.now()
+    retried = ExportJob.objects.create(
+        owner=job.owner,
+        title=job.title,
+        fmt=job.fmt,
+        path=job.path,
+        query=job.query,
+        language=job.language,
+        file_name=job.file_name,
+        ascii_file_name=job.ascii_file_name,
+        heartbeat_at=now,
+        expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    _delete_files(job)
+    job.delete()
+    _enqueue(retried)
+    return retried
+
+
+def _enqueue(job: ExportJob) -> None:
+    # The tasks module imports this one: imported here, when a job is queued.
+    from dealerops import tasks
+
+    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Write the job's file. Claimed with a conditional UPDATE, so two deliveries of the task
+    never write the same job; a failure is recorded on the job, with its reason. None when the
+    job is gone (retried or expired before a worker took it)."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    job = ExportJob.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None or not claimed:
+        return job
+    sink = _JobSink(job)
+    token = export_sink.set(sink)
+    try:
+        with translation.override(job.language):
+            try:
+                _call_view(job)
+                if not sink.written:
+                    raise Http404
+            except ExportTooLarge as error:
+                _fail(job, _too_large_message(error))
+            except (Http404, PermissionDenied):
+                _fail(job, _("These rows cannot be exported any more (the page or your access to it has changed)."))
+            except Exception as error:
+                logger.exception("export job %s failed", job.pk)
+                _fail(job, _("The export failed: %(error)s") % {"error": f"{type(error).__name__}: {error}"})
+    finally:
+        export_sink.reset(token)
+    job.refresh_from_db()
+    return job
+
+
+def _too_large_message(error: ExportTooLarge) -> str:
+    return _(
+        "This export has more rows than an Excel sheet holds (%(limit)s besides the header). "
+        "Narrow the filters or export CSV."
+    ) % {"limit": number_format(error.max_rows, force_grouping=True)}
+
+
+def _call_view(job: ExportJob) -> HttpResponse:
+    """The job's page, asked for by its owner: the view's own scoping and checks apply."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = job.path
+    request.GET = QueryDict(job.query)
+    request.META = {"QUERY_STRING": job.query, "SERVER_NAME": "export-job", "SERVER_PORT": "80"}
+    request.user = job.owner
+    request.LANGUAGE_CODE = job.language
+    match = resolve(job.path)
+    return match.func(request, *match.args, **match.kwargs)
+
+
+class _JobSink:
+    """Receives the rows ``tabular_response`` is given and writes them into the job's file."""
+
+    def __init__(self, job: ExportJob) -> None:
+        self.job = job
+        self.written = False
+
+    def write(
+        self,
+        *,
+        fmt: str,
+        headers: Sequence[Header],
+        rows: Iterable[Sequence[Any]],
+        sheet_title: str,
+        count: RowCount | None,
+    ) -> HttpResponse:
+        job = self.job
+        total = count(None) if count is not None else None
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=total, heartbeat_at=timezone.now())
+        root = export_root()
+        root.mkdir(parents=True, exist_ok=True)
+        stored_as = f"{job.pk}.{fmt}"
+        partial = root / f"{stored_as}.part"
+        try:
+            with open(partial, "wb") as output:
+                write_export(output, fmt=fmt, headers=headers, rows=self._counted(rows), sheet_title=sheet_title)
+            # Renamed only once complete: a file that is there is a whole export.
+            os.replace(partial, root / stored_as)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        now = timezone.now()
+        ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.SUCCEEDED, stored_as=stored_as, finished_at=now, heartbeat_at=now
+        )
+        self.written = True
+        return HttpResponse(status=204)
+
+    def _counted(self, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        done = 0
+        for row in rows:
+            yield row
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done, heartbeat_at=timezone.now())
+        ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done, heartbeat_at=timezone.now())
+
+
+def _fail(job: ExportJob, reason: str) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error=reason, finished_at=timezone.now())
+
+
+def export_jobs_fail_stale(*, now: datetime | None = None, jobs=None) -> int:
+    """Mark failed every queued or running export whose heartbeat stopped EXPORT_STALE_MINUTES
+    ago (its worker was killed or its task lost), saying so; the user may retry it at once."""
+    now = now or timezone.now()
+    minutes = settings.EXPORT_STALE_MINUTES
+    stale = (jobs if jobs is not None else ExportJob.objects.all()).filter(
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], heartbeat_at__lt=now - timedelta(minutes=minutes)
+    )
+    reason = _("The export stopped: no progress for %(minutes)s minutes (its worker has probably died). Retry it.") % {
+        "minutes": minutes
+    }
+    return stale.update(status=ExportStatus.FAILED, error=reason, finished_at=now)
+
+
+def exports_clean(*, started_by_id: int | None = None) -> JobRun:
+    """The hourly job: delete the exports past their expiry, with their files, and mark dead
+    ones failed. Its run's rows are the exports deleted."""
+    with tracked_run(
+        "dealerops.clean_exports", period=timezone.localdate().isoformat(), started_by_id=started_by_id
+    ) as run:
+        now = timezone.now()
+        export_jobs_fail_stale(now=now)
+        expired = list(ExportJob.objects.filter(expires_at__lte=now))
+        for job in expired:
+            _delete_files(job)
+        ExportJob.objects.filter(pk__in=[job.pk for job in expired]).delete()
+        run.rows = len(expired)
+    return run
+
+
+def _delete_files(job: ExportJob) -> None:
+    root = export_root()
+    # A job marked dead while its worker still finished leaves its file without naming it.
+    for name in {job.stored_as, f"{job.pk}.{job.fmt}", f"{job.pk}.{job.fmt}.part"} - {""}:
+        (root / name).unlink(missing_ok=True)
+
+
+def export_job_file(job: ExportJob) -> Path:
+    return export_root() / job.stored_as
+
+
+def visible_exports(user: User):
+    """The user's own exports that have not expired, newest first."""
+    return scope(user, ExportJob).filter(expires_at__gt=timezone.now())
