@@ -6,9 +6,11 @@ A record outside the user's scope is simply not in the queryset, so its detail p
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -86,3 +88,31 @@ class ScopedListView(ScopedMixin, FilterView):
 
 class ScopedDetailView(ScopedMixin, DetailView):
     pass
+
+
+class ScopedOptionsView(ScopedMixin, View):
+    """The options of a searchable picker (``dealerops.entry_forms.PickerInput``) as JSON:
+    ``?q=`` what the user typed, ``?dealer=`` the dealer the form is for; at most ``limit``
+    records of the user's scope, best first. Subclasses implement ``search`` and ``option``."""
+
+    limit = 20
+
+    def search(self, rows: QuerySet, query: str) -> QuerySet:
+        raise NotImplementedError
+
+    def option(self, record: Model) -> dict[str, str]:
+        """{"value": what the form submits, "label": what the box shows, "detail": a hint}."""
+        raise NotImplementedError
+
+    def for_dealer(self, rows: QuerySet, dealer_id: int) -> QuerySet:
+        return rows.filter(dealer_id=dealer_id)
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        dealer = request.GET.get("dealer", "")
+        if dealer.isdigit():
+            rows = self.for_dealer(rows, int(dealer))
+        query = request.GET.get("q", "").strip()[:64]
+        if query:
+            rows = self.search(rows, query)
+        return JsonResponse({"results": [self.option(record) for record in rows[: self.limit]]})

@@ -23,8 +23,14 @@ def test_a_dealer_records_a_loan_sale_on_a_phone(network, make_page, live_server
     page = watch.page
     page.goto(f"{live_server.url}/sales/new/")
     assert page.locator("#loan-fields").is_hidden()
-    page.select_option("#id_stock_unit", str(unit.pk))
-    page.select_option("#id_customer", str(customer.pk))
+    # The pickers: a unit by part of its model, a customer by name; each lists what matches.
+    page.fill("#id_stock_unit", unit.model.series)
+    page.locator(".picker-options li", has_text=unit.vin).click()
+    assert page.input_value("#id_stock_unit") == unit.vin
+    assert str(unit.model) in page.locator(".picker-chosen").first.inner_text()
+    page.fill("#id_customer", "Zhou")
+    page.locator(".picker-options li", has_text="Zhou Min").click()
+    assert page.input_value("input[name=customer]") == str(customer.pk)
     page.fill("#id_salesperson", "Li Na")
     page.fill("#id_sold_on", "2026-11-02")
     page.fill("#id_transaction_price", "188888.88")
