@@ -14,7 +14,8 @@ from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from dealerops.access import can_view, can_write, scope
+from dealerops.access import can_view, can_write, role_of, scope
+from dealerops.models import Role
 from dealerops.exports import export_format
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
@@ -71,7 +72,7 @@ class ScopedListView(ScopedMixin, FilterView):
         export_query.pop("export", None)
         context.update(
             summary=self.get_summary(context["filter"].qs if context["filter"].is_valid() else self.get_queryset()),
-            columns=self.columns,
+            columns=self.page_columns(),
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
             export_query=export_query.urlencode(),
             create_label=self.create_label,
@@ -80,6 +81,13 @@ class ScopedListView(ScopedMixin, FilterView):
             else None,
         )
         return context
+
+    def page_columns(self) -> list[Column]:
+        """The page's columns: a dealer user's rows are all their own dealer's, so a column
+        naming the dealer says nothing and costs a phone's width (exports keep it)."""
+        if role_of(self.request.user) == Role.DEALER_USER:
+            return [column for column in self.columns if not column.shows_dealer]
+        return self.columns
 
     def get_summary(self, rows: QuerySet) -> list[tuple[str, str]]:
         """Figures over all filtered rows (not only this page) shown above the table."""

@@ -20,6 +20,7 @@ from dealerops import exports
 from dealerops.access import can_see_phone
 
 EXPORT_CHUNK = 5000
+DEALER_RELATIONS = {"dealer", "home_dealer"}  # the relations through which a column reads a dealer
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Column:
     # ORM lookups an export reads, joined by a space; by default the accessor itself. Set it
     # where the accessor ends on a related object (e.g. a period, exported as its month).
     export: tuple[str, ...] = ()
+
+    @property
+    def shows_dealer(self) -> bool:
+        """The column reads the row's dealer (its name, code, region): one value for a dealer user."""
+        return bool(DEALER_RELATIONS & set(self.accessor.split(".")[:-1]))
 
     @property
     def numeric(self) -> bool:
