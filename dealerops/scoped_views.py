@@ -15,8 +15,8 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from dealerops.access import can_view, can_write, role_of, scope
-from dealerops.models import Role
 from dealerops.exports import export_format
+from dealerops.models import Role
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
 
