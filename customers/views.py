@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from customers.filtersets import CustomerFilterSet
-from customers.forms import ServiceVisitForm, customer_label
+from customers.forms import ServiceVisitForm
 from customers.models import Customer, Inquiry, ServiceVisit, mask_phone
 from customers.services import service_visit_record
 from dealerops.access import can_see_phone, scope
@@ -94,6 +94,6 @@ class CustomerOptionsView(ScopedOptionsView):
         return rows.filter(found)
 
     def option(self, customer):
+        # The phone as the user's lists show it: whole to the dealer and head office, else masked.
         phone = customer.phone if can_see_phone(self.request.user) else mask_phone(customer.phone)
-        detail = " · ".join([phone, customer.city])
-        return {"value": str(customer.pk), "label": customer_label(customer), "detail": detail}
+        return {"value": str(customer.pk), "label": f"{customer.name} · {phone}", "detail": customer.city}
