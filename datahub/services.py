@@ -14,12 +14,13 @@ set-based (dealerops.bulk_history) rather than by a trigger per row.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadshe
 HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
 PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
 MAX_SHOWN_CHARS = 200  # of a cell kept for the preview and the error download
+HELD_UPLOAD_KEPT_FOR = timedelta(days=1)  # a file kept from a refused upload form
 
 
 @dataclass
@@ -140,8 +142,8 @@ def import_batch_replace(*, batch: ImportBatch, user: User, file_name: str, cont
 
 def held_upload_keep(*, user: User, file_name: str, content: bytes) -> HeldUpload:
     """Keep a chosen file while the rest of its form is corrected; it replaces the user's
-    previous one (a user holds one file at a time)."""
-    HeldUpload.objects.filter(user=user).delete()
+    previous one (a user holds one file at a time), and files left for a day are let go."""
+    HeldUpload.objects.filter(Q(user=user) | Q(created_at__lt=timezone.now() - HELD_UPLOAD_KEPT_FOR)).delete()
     return HeldUpload.objects.create(user=user, file_name=file_name[:255], content=content)
 
 

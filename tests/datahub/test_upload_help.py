@@ -2,15 +2,14 @@
 required marks, a chosen file kept across a refused submit, the values a row will write, and a
 corrected file uploaded onto the same import."""
 
-import csv
 import datetime as dt
 import io
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
-from openpyxl import load_workbook
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
 
 from customers.models import Customer
 from datahub.kinds import SPECS
@@ -193,9 +192,21 @@ def test_a_corrected_file_is_refused_once_the_import_is_written(network, client_
 
 
 def test_the_error_download_carries_the_cells_of_an_xlsx_row(network, client_for):
-    client = client_for(network.dealer_user)
-    batch = run_import(network, ImportKind.CUSTOMERS, BAD)
-    text = body(client.get(batch.get_absolute_url(), {"export": "csv"})).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(text)))[1][3:] == ["12345", "王五", "杭州"]
-    with translation.override("en"):
-        assert "Row" in text
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["手机号", "客户姓名", "城市", "经度"])
+    sheet.append([12345, "王五", "杭州", 120.5])
+    content = io.BytesIO()
+    workbook.save(content)
+    batch = run_import(network, ImportKind.CUSTOMERS, content.getvalue(), file_name="crm.xlsx")
+    response = client_for(network.dealer_user).get(batch.get_absolute_url(), {"export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(body(response))).active.iter_rows(values_only=True))
+    assert rows[0][3:] == ("手机号", "客户姓名", "城市", "经度")
+    assert rows[1][0] == 2 and rows[1][3:] == ("12345", "王五", "杭州", "120.5")
+
+
+def test_a_held_file_left_for_a_day_is_let_go_when_another_is_kept(network, client_for):
+    post_upload(client_for(network.dealer_user), file=GOOD, system_name="")
+    HeldUpload.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    post_upload(client_for(network.head_office), file=GOOD, system_name="", dealer=network.home_dealer.pk)
+    assert list(HeldUpload.objects.values_list("user__username", flat=True)) == ["headoffice"]
