@@ -14,8 +14,10 @@ from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from channels.models import Dealer, Region
 from dealerops.access import can_view, can_write, role_of, scope
 from dealerops.exports import export_format
+from dealerops.filters import ScopedModelChoiceFilter
 from dealerops.models import Role
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
@@ -56,6 +58,15 @@ class ScopedListView(ScopedMixin, FilterView):
             name = self.model._meta.model_name + "s-" + today().isoformat()
             return export_response(fmt, name, self.columns, rows, request.user)
         return super().get(request, *args, **kwargs)
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        if role_of(self.request.user) == Role.DEALER_USER:
+            # A dealer user's own dealer and region are no choice: leave them off the filter form.
+            for name, each in filterset.filters.items():
+                if isinstance(each, ScopedModelChoiceFilter) and each.choice_model in (Dealer, Region):
+                    filterset.form.fields.pop(name, None)
+        return filterset
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -38,3 +38,9 @@ def test_each_cell_carries_its_columns_name_for_the_phones_cards(network, client
     assert '<table class="cards">' in page
     vin_cell = page.split('data-label="VIN">', 1)[1].split("</td>", 1)[0]
     assert sale.stock_unit.vin in vin_cell
+
+
+def test_a_dealer_users_filters_offer_no_dealer_or_region_choice(network, client_for):
+    page = client_for(network.dealer_user).get("/sales/").content.decode()
+    assert 'name="dealer"' not in page and 'name="payment"' in page
+    assert 'name="dealer"' in client_for(network.regional_manager).get("/sales/").content.decode()
