@@ -12,6 +12,7 @@ each record's audit trail says which import it came from; the kinds record their
 set-based (dealerops.bulk_history) rather than by a trigger per row.
 """
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -56,6 +57,7 @@ class CheckResult:
     headers: dict[str, str]  # field -> the file's header text
     file_headers: list[str]
     file_errors: list[str]
+    named: list[int] = dataclasses.field(default_factory=list)  # positions of the file's named headers
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -304,8 +306,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
     first_row_of: dict[str, int] = {}
     fields = [field for field in spec_class.fields if field.name in positions]
     for count, (number, cells) in enumerate(data, start=1):
-        kept = [cell_text_of(cells[index] if index < len(cells) else None) for index in named]
-        row = CheckedRow(number, {}, cells=kept)
+        row = CheckedRow(number, {}, cells=cells)
         for field in fields:
             index = positions[field.name]
             cell = cells[index] if index < len(cells) else None
@@ -342,7 +343,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
         spec.resolve(valid)
     if not checked:
         return CheckResult([], headers, file_headers, [_("The file has a header but no rows.")])
-    return CheckResult(checked, headers, file_headers, [])
+    return CheckResult(checked, headers, file_headers, [], named)
 
 
 def _find_header(
@@ -402,7 +403,7 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     """Replace the batch's checked rows with ``result`` and set its counts and status."""
     with transaction.atomic():
         ImportRow.objects.filter(batch=batch).delete()
-        bulk_insert(ImportRow, _import_rows(batch, result.rows))
+        bulk_insert(ImportRow, _import_rows(batch, result))
         errors = result.count(RowAction.ERROR)
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.INVALID if errors or result.file_errors else ImportStatus.READY,
@@ -420,7 +421,7 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     batch.refresh_from_db()
 
 
-def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> list[dict[str, Any]]:
+def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]]:
     fields = SPECS[batch.kind].fields
     return [
         {
@@ -431,9 +432,12 @@ def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> list[dict[str, A
             "object_id": row.object_id,
             "errors": [list(error) for error in row.errors],
             "values": _shown_values(fields, row),
-            "cells": row.cells if row.action == RowAction.ERROR else [],
+            # A row with errors keeps the file's cells under its named headers, for its download.
+            "cells": [cell_text_of(row.cells[i] if i < len(row.cells) else None) for i in result.named]
+            if row.action == RowAction.ERROR
+            else [],
         }
-        for row in rows
+        for row in result.rows
     ]
 
 

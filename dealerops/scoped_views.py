@@ -97,7 +97,8 @@ class ScopedListView(ScopedMixin, FilterView):
         """The page's columns: a dealer user's rows are all their own dealer's, so a column
         naming the dealer says nothing and costs a phone's width (exports keep it)."""
         if role_of(self.request.user) == Role.DEALER_USER:
-            return [column for column in self.columns if not column.shows_dealer]
+            # A column that opens the row stays: on a list of dealers' scores it is the row's name.
+            return [column for column in self.columns if column.link or not column.shows_dealer]
         return self.columns
 
     def get_summary(self, rows: QuerySet) -> list[tuple[str, str]]:

@@ -89,7 +89,7 @@ class CheckedRow:
     action: str = ""
     object_id: int | None = None
     natural_key: str = ""
-    cells: list[str] = field(default_factory=list)  # the file's cells under its named headers
+    cells: list[Any] = field(default_factory=list)  # the file's row as read
     unread: dict[str, str] = field(default_factory=dict)  # field -> the text of a cell not read
 
     def error(self, column: str, message: str) -> None:
