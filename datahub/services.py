@@ -423,6 +423,7 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
 
 def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]]:
     fields = SPECS[batch.kind].fields
+    memo: dict[tuple[str, Any], str] = {}
     return [
         {
             "batch_id": batch.pk,
@@ -431,7 +432,7 @@ def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]
             "natural_key": row.natural_key[:64],
             "object_id": row.object_id,
             "errors": [list(error) for error in row.errors],
-            "values": _shown_values(fields, row),
+            "values": _shown_values(fields, row, memo),
             # A row with errors keeps the file's cells under its named headers, for its download.
             "cells": [cell_text_of(row.cells[i] if i < len(row.cells) else None) for i in result.named]
             if row.action == RowAction.ERROR
@@ -441,13 +442,21 @@ def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]
     ]
 
 
-def _shown_values(fields: tuple[Field, ...], row: CheckedRow) -> dict[str, str]:
+def _shown_values(fields: tuple[Field, ...], row: CheckedRow, memo: dict[tuple[str, Any], str]) -> dict[str, str]:
     """Each field of the row as the preview shows it: the value as it will be written, or the
-    cell's own text where it could not be read."""
+    cell's own text where it could not be read. ``memo``: values already shown (a file repeats
+    its dates and choices, whose labels are translated)."""
     shown = {}
     for field in fields:
         if field.name in row.values:
-            shown[field.name] = field.show(row.values[field.name])[:MAX_SHOWN_CHARS]
+            value = row.values[field.name]
+            if type(value) is str:
+                shown[field.name] = value[:MAX_SHOWN_CHARS]
+                continue
+            key = (field.name, value)
+            if key not in memo:
+                memo[key] = field.show(value)[:MAX_SHOWN_CHARS]
+            shown[field.name] = memo[key]
         elif field.name in row.unread:
             shown[field.name] = row.unread[field.name][:MAX_SHOWN_CHARS]
     return shown

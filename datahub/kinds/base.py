@@ -64,6 +64,8 @@ class Field:
         """A read value as it will be written, for the preview."""
         if value is None:
             return ""
+        if type(value) is str:  # most cells: the fast path (a file may have a million of them)
+            return value
         if isinstance(value, Choices):
             return str(value.label)
         if isinstance(value, bool):
