@@ -1,14 +1,15 @@
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from customers.filtersets import CustomerFilterSet
 from customers.forms import ServiceVisitForm
-from customers.models import Customer, Inquiry, ServiceVisit
+from customers.models import Customer, Inquiry, ServiceVisit, mask_phone
 from customers.services import service_visit_record
 from dealerops.access import can_see_phone, scope
 from dealerops.audit import AUDITED, HISTORY_PAGE, events_history, history_context
 from dealerops.entry_views import EntryView
-from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedOptionsView
 from dealerops.tables import Column
 from inventory.models import Sale
 
@@ -71,3 +72,28 @@ class ServiceVisitCreateView(EntryView):
             satisfaction=data["satisfaction"],
         )
         return visit.customer
+
+
+class CustomerOptionsView(ScopedOptionsView):
+    """Customers for the entry forms' picker: by name, or by phone digits for the roles that
+    may read phones (the others could otherwise find a masked number digit by digit)."""
+
+    model = Customer
+
+    def base_queryset(self):
+        return Customer.objects.order_by("name", "pk")
+
+    def for_dealer(self, rows, dealer_id):
+        return rows.filter(home_dealer_id=dealer_id)
+
+    def search(self, rows, query):
+        found = Q(name__icontains=query)
+        digits = "".join(char for char in query if char.isdigit())
+        if len(digits) >= 3 and can_see_phone(self.request.user):
+            found |= Q(phone__contains=digits)
+        return rows.filter(found)
+
+    def option(self, customer):
+        # The phone as the user's lists show it: whole to the dealer and head office, else masked.
+        phone = customer.phone if can_see_phone(self.request.user) else mask_phone(customer.phone)
+        return {"value": str(customer.pk), "label": f"{customer.name} · {phone}", "detail": customer.city}

@@ -2,14 +2,17 @@
 
 from django import forms
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from datahub.kinds import SPECS
-from datahub.models import ColumnMapping, ImportBatch, ImportKind, SourceKind
+from datahub.models import ColumnMapping, HeldUpload, ImportBatch, ImportKind, SourceKind
+from datahub.services import held_upload_find
 from dealerops.access import scope
 from dealerops.entry_forms import DealerEntryForm
 
 SYSTEM_NAMES_LIST = "system-names"  # id of the <datalist> of saved mappings' system names
+HELD_FIELD = "held"  # the token of a file kept from a refused submit (datahub.models.HeldUpload)
 
 
 class ImportUploadForm(DealerEntryForm):
@@ -33,6 +36,11 @@ class ImportUploadForm(DealerEntryForm):
         super().__init__(*args, user=user, **kwargs)
         # Only the kinds that can be imported yet (another kind lands when its spec does).
         self.fields["kind"].choices = [(value, label) for value, label in ImportKind.choices if value in SPECS]
+        # A file kept from the last refused submit stands in for the file until another is chosen.
+        token = self.data.get(HELD_FIELD, "") if self.is_bound else ""
+        self.held: HeldUpload | None = held_upload_find(user=user, token=token) if token else None
+        if self.held is not None:
+            self.initial["file"] = SimpleUploadedFile(self.held.file_name, bytes(self.held.content))
 
     def system_names(self) -> list[str]:
         """The saved mappings' system names the user may see, offered in a datalist."""
@@ -49,6 +57,15 @@ class ImportUploadForm(DealerEntryForm):
         return upload
 
 
+class ImportReplaceForm(forms.Form):
+    """A corrected file for an import already checked: it replaces the file, same mapping."""
+
+    file = forms.FileField(
+        label=_("Corrected file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
 class ColumnMappingForm(forms.Form):
     """One select per field of the batch's kind; the options are the file's own headers."""
 
@@ -56,9 +73,8 @@ class ColumnMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "—"), *((header, header) for header in batch.file_headers)]
         for field in SPECS[batch.kind].fields:
-            label = str(field.label) + (" *" if field.required else "")
             self.fields[field.name] = forms.ChoiceField(
-                label=label,
+                label=field.label,
                 choices=choices,
                 required=field.required,
                 initial=batch.columns.get(field.name, ""),

@@ -1,6 +1,8 @@
 """The data hub: files imported from dealers' DMS and CRM systems, the column mappings saved
 for each source system, and every row's validation result."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -137,6 +139,18 @@ class ImportRow(models.Model):
     natural_key = models.CharField(_("key"), max_length=64, blank=True)
     object_id = models.BigIntegerField(_("record id"), null=True, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True, help_text=_("[column, message] pairs."))
+    values = models.JSONField(
+        _("values"),
+        default=dict,
+        blank=True,
+        help_text=_("Field name to the value as it will be written (the cell's text where it cannot be read)."),
+    )
+    cells = models.JSONField(
+        _("cells"),
+        default=list,
+        blank=True,
+        help_text=_("A row with errors: the file's own cells, in the order of the file's headers."),
+    )
 
     class Meta:
         ordering = ["batch", "row_number"]
@@ -149,6 +163,24 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+class HeldUpload(TimeStamped):
+    """A file chosen on the upload form when another field was refused: kept, by a token only
+    its user can redeem, so the clerk need not choose the file again. A user holds one."""
+
+    token = models.UUIDField(_("token"), default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey("dealerops.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file content"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("held upload")
+        verbose_name_plural = _("held uploads")
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 # -- data quality ------------------------------------------------------------------------------

@@ -12,22 +12,33 @@ each record's audit trail says which import it came from; the kinds record their
 set-based (dealerops.bulk_history) rather than by a trigger per row.
 """
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
 from datahub.kinds import SPECS
-from datahub.kinds.base import CheckedRow, ImportSpec
-from datahub.models import ColumnMapping, ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
+from datahub.kinds.base import CheckedRow, Field, ImportSpec
+from datahub.models import (
+    ColumnMapping,
+    HeldUpload,
+    ImportBatch,
+    ImportKind,
+    ImportRow,
+    ImportStatus,
+    RowAction,
+    SourceKind,
+)
 from dealerops.access import writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
@@ -37,6 +48,8 @@ from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadshe
 
 HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
 PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
+MAX_SHOWN_CHARS = 200  # of a cell kept for the preview and the error download
+HELD_UPLOAD_KEPT_FOR = timedelta(days=1)  # a file kept from a refused upload form
 
 
 @dataclass
@@ -45,6 +58,7 @@ class CheckResult:
     headers: dict[str, str]  # field -> the file's header text
     file_headers: list[str]
     file_errors: list[str]
+    named: list[int] = dataclasses.field(default_factory=list)  # positions of the file's named headers
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.rows if row.action == action)
@@ -81,16 +95,12 @@ def import_batch_upload(
     system_name = system_name.strip()
     if not system_name or not system_name.isprintable():
         errors["system_name"] = _("Name the system the file was exported from (e.g. DMS 9).")
-    if len(content) > settings.IMPORT_MAX_BYTES:
-        errors["file"] = _("The file is %(size)s KB; imports up to %(limit)s KB are accepted.") % {
-            "size": len(content) // 1024,
-            "limit": settings.IMPORT_MAX_BYTES // 1024,
-        }
-    elif not content:
-        errors["file"] = _("The file is empty.")
+    if refusal := _content_refusal(content):
+        errors["file"] = refusal
     if errors:
         raise ValidationError(errors)
     saved = ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
+    HeldUpload.objects.filter(user=user).delete()  # a file held for this form is uploaded now
     return ImportBatch.objects.create(
         dealer=dealer,
         kind=kind,
@@ -102,6 +112,52 @@ def import_batch_upload(
         columns=saved.columns if saved else {},
         created_by=user,
     )
+
+
+def _content_refusal(content: bytes) -> str | None:
+    if len(content) > settings.IMPORT_MAX_BYTES:
+        return _("The file is %(size)s KB; imports up to %(limit)s KB are accepted.") % {
+            "size": len(content) // 1024,
+            "limit": settings.IMPORT_MAX_BYTES // 1024,
+        }
+    if not content:
+        return _("The file is empty.")
+    return None
+
+
+def import_batch_replace(*, batch: ImportBatch, user: User, file_name: str, content: bytes) -> ImportBatch:
+    """Put a corrected file in place of a checked batch's file (same import, same column
+    mapping); the caller starts its check, as after an upload."""
+    _ensure_open(batch, user)
+    if refusal := _content_refusal(content):
+        raise ValidationError({"file": refusal})
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        file_name=file_name[:255],
+        content=content,
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        status=ImportStatus.VALIDATING,
+        rows_checked=0,
+        error="",
+        heartbeat_at=None,
+        lease_expires_at=None,
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def held_upload_keep(*, user: User, file_name: str, content: bytes) -> HeldUpload:
+    """Keep a chosen file while the rest of its form is corrected; it replaces the user's
+    previous one (a user holds one file at a time), and files left for a day are let go."""
+    HeldUpload.objects.filter(Q(user=user) | Q(created_at__lt=timezone.now() - HELD_UPLOAD_KEPT_FOR)).delete()
+    return HeldUpload.objects.create(user=user, file_name=file_name[:255], content=content)
+
+
+def held_upload_find(*, user: User, token: str) -> HeldUpload | None:
+    """The user's held file by its token (another user's token finds nothing)."""
+    try:
+        return HeldUpload.objects.filter(user=user, token=token).first()
+    except ValidationError:  # not a UUID
+        return None
 
 
 def runs_in_background(batch: ImportBatch) -> bool:
@@ -301,6 +357,8 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
     if isinstance(found, CheckResult):
         return found
     header_index, positions, headers, file_headers = found
+    # The cells under the file's named headers, kept for a row with errors (its download).
+    named = [index for index, cell in enumerate(all_rows[header_index][1]) if cell is not None and str(cell).strip()]
     spec = spec_class(batch.dealer, headers)
     data = [(number, cells) for number, cells in all_rows[header_index + 1 :] if not is_blank_row(cells)]
     if report_progress:
@@ -309,7 +367,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
     first_row_of: dict[str, int] = {}
     fields = [field for field in spec_class.fields if field.name in positions]
     for count, (number, cells) in enumerate(data, start=1):
-        row = CheckedRow(number, {})
+        row = CheckedRow(number, {}, cells=cells)
         for field in fields:
             index = positions[field.name]
             cell = cells[index] if index < len(cells) else None
@@ -319,12 +377,18 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
                     _("a formula (%(formula)s) is not a value: paste the values into the sheet.")
                     % {"formula": cell.text[:40]},
                 )
+                row.unread[field.name] = cell_text_of(cell)
                 continue
             try:
                 row.values[field.name] = field.read(cell)
             except ValueError as error:
                 row.error(headers[field.name], str(error))
-        if not row.errors:
+                row.unread[field.name] = cell_text_of(cell)
+        if row.errors:
+            # A row that cannot be read still names its record, as the file does.
+            key = row.values.get(spec.natural_key, row.unread.get(spec.natural_key, ""))
+            row.natural_key = "" if key is None else str(key)
+        else:
             row.natural_key = spec.key(row.values)
             earlier = first_row_of.setdefault(row.natural_key, number)
             if earlier != number:
@@ -340,7 +404,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
         spec.resolve(valid)
     if not checked:
         return CheckResult([], headers, file_headers, [_("The file has a header but no rows.")])
-    return CheckResult(checked, headers, file_headers, [])
+    return CheckResult(checked, headers, file_headers, [], named)
 
 
 def _find_header(
@@ -400,7 +464,7 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     """Replace the batch's checked rows with ``result`` and set its counts and status."""
     with transaction.atomic():
         ImportRow.objects.filter(batch=batch).delete()
-        bulk_insert(ImportRow, _import_rows(batch, result.rows))
+        bulk_insert(ImportRow, _import_rows(batch, result))
         errors = result.count(RowAction.ERROR)
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.INVALID if errors or result.file_errors else ImportStatus.READY,
@@ -418,7 +482,9 @@ def _store_result(batch: ImportBatch, result: CheckResult) -> None:
     batch.refresh_from_db()
 
 
-def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> list[dict[str, Any]]:
+def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]]:
+    fields = SPECS[batch.kind].fields
+    memo: dict[tuple[str, Any], str] = {}
     return [
         {
             "batch_id": batch.pk,
@@ -427,6 +493,46 @@ def _import_rows(batch: ImportBatch, rows: list[CheckedRow]) -> list[dict[str, A
             "natural_key": row.natural_key[:64],
             "object_id": row.object_id,
             "errors": [list(error) for error in row.errors],
+            "values": _shown_values(fields, row, memo),
+            # A row with errors keeps the file's cells under its named headers, for its download.
+            "cells": [cell_text_of(row.cells[i] if i < len(row.cells) else None) for i in result.named]
+            if row.action == RowAction.ERROR
+            else [],
         }
-        for row in rows
+        for row in result.rows
     ]
+
+
+def _shown_values(fields: tuple[Field, ...], row: CheckedRow, memo: dict[tuple[str, Any], str]) -> dict[str, str]:
+    """Each field of the row as the preview shows it: the value as it will be written, or the
+    cell's own text where it could not be read. ``memo``: values already shown (a file repeats
+    its dates and choices, whose labels are translated)."""
+    shown = {}
+    for field in fields:
+        if field.name in row.values:
+            value = row.values[field.name]
+            if type(value) is str:
+                shown[field.name] = value[:MAX_SHOWN_CHARS]
+                continue
+            key = (field.name, value)
+            if key not in memo:
+                memo[key] = field.show(value)[:MAX_SHOWN_CHARS]
+            shown[field.name] = memo[key]
+        elif field.name in row.unread:
+            shown[field.name] = row.unread[field.name][:MAX_SHOWN_CHARS]
+    return shown
+
+
+def cell_text_of(cell: Any) -> str:
+    """A cell of the file as text, as the clerk typed it (a date from a workbook as a date)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Formula):
+        return cell.text if cell.text.startswith("=") else f"={cell.text}"
+    if isinstance(cell, datetime):
+        return cell.isoformat(sep=" ", timespec="minutes") if cell.time() != time() else cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)[:MAX_SHOWN_CHARS]

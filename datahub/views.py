@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -18,20 +18,22 @@ from django.views.generic.detail import SingleObjectMixin
 
 from datahub.dispatch import import_check_start, import_write_start
 from datahub.filtersets import ImportBatchFilterSet
-from datahub.forms import SYSTEM_NAMES_LIST, ColumnMappingForm, ImportUploadForm
-from datahub.kinds import SPECS
-from datahub.models import ImportBatch, ImportRow, ImportStatus, RowAction
+from datahub.forms import HELD_FIELD, SYSTEM_NAMES_LIST, ColumnMappingForm, ImportReplaceForm, ImportUploadForm
+from datahub.kinds import SPECS, kind_template
+from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction
 from datahub.services import (
     column_mapping_save,
+    held_upload_keep,
     import_batch_cancel,
     import_batch_confirm,
     import_batch_remap,
+    import_batch_replace,
     import_batch_upload,
     import_batches_fail_abandoned,
     import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
-from dealerops.exports import bounded_count, export_format, tabular_response
+from dealerops.exports import bounded_count, export_format, neutralise, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 
@@ -82,6 +84,22 @@ class ImportUploadView(ScopedMixin, FormView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request, *args, **kwargs):
+        # ?template=<kind>&export=csv|xlsx: an empty file of the kind, headed and with one example row.
+        fmt, kind = export_format(request), request.GET.get("template")
+        if fmt is None or kind is None:
+            return super().get(request, *args, **kwargs)
+        if kind not in SPECS:
+            raise Http404
+        headers, example = kind_template(kind)
+        return tabular_response(
+            fmt=fmt,
+            filename=f"import-template-{kind}",
+            headers=headers,
+            rows=[example],
+            sheet_title=str(ImportKind(kind).label),
+        )
+
     def post(self, request, *args, **kwargs):
         # Refuse an oversize body before Django spools it to disk.
         if refusal := import_upload_refusal(request):
@@ -93,11 +111,31 @@ class ImportUploadView(ScopedMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["system_names_list"] = SYSTEM_NAMES_LIST
+        form = context["form"]
+        context.update(
+            system_names_list=SYSTEM_NAMES_LIST,
+            held_field=HELD_FIELD,
+            held_upload=getattr(form, "held", None),
+            # Each kind's columns, from its own field definitions: what the check reads is what is shown.
+            kinds=[
+                (kind, ImportKind(kind).label, [(field, spec.example[field.name]) for field in spec.fields])
+                for kind, spec in SPECS.items()
+            ],
+            chosen_kind=form["kind"].value() or next(iter(SPECS)),
+        )
         return context
+
+    def form_invalid(self, form):
+        # Keep a file that was read: the clerk corrects the other fields without choosing it again.
+        upload = form.cleaned_data.get("file") if "file" not in form.errors else None
+        if upload is not None and form.held is None:
+            upload.seek(0)
+            form.held = held_upload_keep(user=self.request.user, file_name=upload.name, content=upload.read())
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        upload.seek(0)
         try:
             with transaction.atomic():
                 batch = import_batch_upload(
@@ -141,12 +179,22 @@ class ImportBatchDetailView(ScopedDetailView):
             fmt=fmt,
             # The file name is the dealer's text: keep only what is safe in a download's name.
             filename=re.sub(r"[^\w.-]+", "-", f"import-{self.object.pk}-errors"),
-            headers=[str(_("Row")), str(_("Column")), str(_("Message"))],
+            # The row's own cells beside each error, under the file's headers: fix them there.
+            headers=[str(_("Row")), str(_("Column")), str(_("Message")), *self.cell_headers()],
             rows=_error_cells(self.object, errors),
             sheet_title=str(_("Errors")),
             request=request,
             # A row may carry several errors, each an export row: the rows decide, no progress total.
             reads=bounded_count(errors),
+        )
+
+    def cell_headers(self) -> list[str]:
+        """The file's headers above the rows' cells, for a user who may read the rows."""
+        # A header is the dealer's text like any cell: neutralised, as the export does cells.
+        return (
+            [neutralise(header) for header in self.object.file_headers]
+            if can_view(self.request.user, ImportRow)
+            else []
         )
 
     def get_context_data(self, **kwargs):
@@ -163,7 +211,12 @@ class ImportBatchDetailView(ScopedDetailView):
         query.pop("page", None)
         writer = can_write(user, ImportBatch)
         spec = SPECS.get(batch.kind)
+        # The fields the file has (by its mapping), in the kind's order: the preview's columns.
+        shown = [field for field in spec.fields if field.name in batch.columns] if spec else []
         context.update(
+            shown_fields=shown,
+            rows_shown=[(row, _shown_cells(batch, shown, row)) for row in page.object_list],
+            replace_form=ImportReplaceForm() if writer and batch.status in MAPPABLE else None,
             action=action,
             rows_visible=can_view(user, ImportRow),
             actions=[
@@ -189,10 +242,16 @@ class ImportBatchDetailView(ScopedDetailView):
         return context
 
 
+def _shown_cells(batch: ImportBatch, fields, row: ImportRow) -> list[tuple]:
+    """(field, value, refused) for each shown field of a row: refused when an error names its column."""
+    refused = {column for column, _message in row.errors}
+    return [(field, row.values.get(field.name, ""), batch.columns.get(field.name) in refused) for field in fields]
+
+
 def _error_cells(batch: ImportBatch, rows):
-    for row_number, errors in rows.values_list("row_number", "errors").iterator(chunk_size=2000):
+    for row_number, errors, cells in rows.values_list("row_number", "errors", "cells").iterator(chunk_size=2000):
         for column, message in errors:
-            yield (row_number, column, message)
+            yield (row_number, column, message, *cells)
 
 
 class ImportProgressView(ScopedMixin, SingleObjectMixin, View):
@@ -251,6 +310,25 @@ class ImportRemapView(ImportActionView):
             raise ValidationError(_("Choose a column for every field marked *."))
         import_check_start(import_batch_remap(batch=batch, user=self.request.user, columns=form.columns()))
         messages.success(self.request, _("The file is checked again with these columns."))
+
+
+class ImportReplaceView(ImportActionView):
+    """A corrected file onto the same import: replaces the file, keeps the mapping, checks again."""
+
+    def post(self, request, *args, **kwargs):
+        if refusal := import_upload_refusal(request):
+            messages.error(request, refusal)
+            return redirect(self.get_object())
+        return super().post(request, *args, **kwargs)
+
+    def act(self, batch):
+        form = ImportReplaceForm(self.request.POST, self.request.FILES)
+        if not form.is_valid():
+            raise ValidationError(_("Choose the corrected file."))
+        upload = form.cleaned_data["file"]
+        batch = import_batch_replace(batch=batch, user=self.request.user, file_name=upload.name, content=upload.read())
+        import_check_start(batch)
+        messages.success(self.request, _("The corrected file is checked with the same columns."))
 
 
 class ImportMappingSaveView(ImportActionView):

@@ -1,7 +1,12 @@
-"""Pieces shared by the entry forms: service errors shown by field, and the dealer choice."""
+"""Pieces shared by the entry forms: service errors shown by field, the dealer choice, and the
+searchable picker for choices too many for a dropdown."""
+
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Model, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.access import writable_dealers
@@ -50,3 +55,56 @@ class DealerEntryForm(ServiceForm):
 
     def chosen_dealer(self):
         return self.user.dealer if "dealer" not in self.fields else self.cleaned_data["dealer"]
+
+
+class PickerInput(forms.TextInput):
+    """A choice among thousands (units, customers): a text box that asks a scoped options
+    endpoint (``dealerops.scoped_views.ScopedOptionsView``) as the user types, and lists what
+    matches (static ``js/picker.js``). Nothing is rendered per choice, so the page stays small.
+
+    ``label=None``: the box holds the value itself (a VIN), typed or picked. With ``label``, the
+    value is a hidden id and the box shows ``label(record)``; ``find(records, text)`` reads a
+    box typed without picking (no JavaScript, say), e.g. a customer by their whole phone.
+    """
+
+    template_name = "dealerops/widgets/picker_input.html"
+
+    def __init__(
+        self,
+        url_name: str,
+        *,
+        label: Callable[[Model], str] | None = None,
+        find: Callable[[QuerySet, str], Model | None] | None = None,
+        attrs=None,
+    ) -> None:
+        super().__init__(attrs={"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.url_name = url_name
+        self.label = label
+        self.find = find
+
+    def typed_name(self, name: str) -> str:
+        return f"{name}_q"
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        text = (data.get(self.typed_name(name)) or "").strip()
+        if value or self.label is None or not text:
+            return value
+        # ModelChoiceField hands its widget the choices: the search stays in the form's scope.
+        record = self.find(self.choices.queryset, text) if self.find is not None else None
+        return record.pk if record is not None else text
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = ""
+        if self.label is not None and value not in (None, ""):
+            record = self.choices.queryset.filter(pk=value).first() if str(value).isdigit() else None
+            shown = self.label(record) if record is not None else str(value)
+        context["widget"].update(
+            url=reverse(self.url_name),
+            holds_id=self.label is not None,
+            shown=shown,
+            hidden_value=str(value) if value is not None and str(value).isdigit() else "",
+            typed_name=self.typed_name(name),
+        )
+        return context

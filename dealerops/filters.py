@@ -40,6 +40,7 @@ def scoped_choices(model):
 class ScopedModelChoiceFilter(ModelChoiceFilter):
     def __init__(self, *, model, **kwargs):
         super().__init__(queryset=scoped_choices(model), **kwargs)
+        self.choice_model = model
 
 
 class NullsLastOrderingFilter(OrderingFilter):

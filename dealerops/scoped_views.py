@@ -6,14 +6,19 @@ A record outside the user's scope is simply not in the queryset, so its detail p
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from dealerops.access import can_view, can_write, scope
+from channels.models import Dealer, Region
+from dealerops.access import can_view, can_write, role_of, scope
 from dealerops.exports import export_format, export_name
+from dealerops.filters import ScopedModelChoiceFilter
+from dealerops.models import Role
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
 
@@ -62,6 +67,15 @@ class ScopedListView(ScopedMixin, FilterView):
         the file is named in the UI language, its ASCII fallback in English."""
         return self.title or self.model._meta.verbose_name_plural
 
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        if role_of(self.request.user) == Role.DEALER_USER:
+            # A dealer user's own dealer and region are no choice: leave them off the filter form.
+            for name, each in filterset.filters.items():
+                if isinstance(each, ScopedModelChoiceFilter) and each.choice_model in (Dealer, Region):
+                    filterset.form.fields.pop(name, None)
+        return filterset
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         kwargs["request"] = self.request
@@ -77,7 +91,7 @@ class ScopedListView(ScopedMixin, FilterView):
         export_query.pop("export", None)
         context.update(
             summary=self.get_summary(context["filter"].qs if context["filter"].is_valid() else self.get_queryset()),
-            columns=self.columns,
+            columns=self.page_columns(),
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),
             export_query=export_query.urlencode(),
             create_label=self.create_label,
@@ -88,6 +102,14 @@ class ScopedListView(ScopedMixin, FilterView):
         )
         return context
 
+    def page_columns(self) -> list[Column]:
+        """The page's columns: a dealer user's rows are all their own dealer's, so a column
+        naming the dealer says nothing and costs a phone's width (exports keep it)."""
+        if role_of(self.request.user) == Role.DEALER_USER:
+            # A column that opens the row stays: on a list of dealers' scores it is the row's name.
+            return [column for column in self.columns if column.link or not column.shows_dealer]
+        return self.columns
+
     def get_summary(self, rows: QuerySet) -> list[tuple[str, str]]:
         """Figures over all filtered rows (not only this page) shown above the table."""
         return []
@@ -95,3 +117,31 @@ class ScopedListView(ScopedMixin, FilterView):
 
 class ScopedDetailView(ScopedMixin, DetailView):
     pass
+
+
+class ScopedOptionsView(ScopedMixin, View):
+    """The options of a searchable picker (``dealerops.entry_forms.PickerInput``) as JSON:
+    ``?q=`` what the user typed, ``?dealer=`` the dealer the form is for; at most ``limit``
+    records of the user's scope, best first. Subclasses implement ``search`` and ``option``."""
+
+    limit = 20
+
+    def search(self, rows: QuerySet, query: str) -> QuerySet:
+        raise NotImplementedError
+
+    def option(self, record: Model) -> dict[str, str]:
+        """{"value": what the form submits, "label": what the box shows, "detail": a hint}."""
+        raise NotImplementedError
+
+    def for_dealer(self, rows: QuerySet, dealer_id: int) -> QuerySet:
+        return rows.filter(dealer_id=dealer_id)
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        dealer = request.GET.get("dealer", "")
+        if dealer.isdigit():
+            rows = self.for_dealer(rows, int(dealer))
+        query = request.GET.get("q", "").strip()[:64]
+        if query:
+            rows = self.search(rows, query)
+        return JsonResponse({"results": [self.option(record) for record in rows[: self.limit]]})

@@ -20,6 +20,7 @@ from dealerops.access import can_see_phone
 from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
 
 EXPORT_CHUNK = 5000
+DEALER_RELATIONS = {"dealer", "home_dealer"}  # the relations through which a column reads a dealer
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class Column:
     export: tuple[str, ...] = ()
     # What a cell without a value says, where "–" would hide why (e.g. "insufficient data").
     empty: Any = None
+
+    @property
+    def shows_dealer(self) -> bool:
+        """The column reads the row's dealer (its name, code, region): one value for a dealer user."""
+        return bool(DEALER_RELATIONS & set(self.accessor.split(".")[:-1]))
 
     @property
     def numeric(self) -> bool:

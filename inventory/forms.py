@@ -3,9 +3,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from customers.forms import customer_picker
 from customers.models import Customer, phone_validator
 from dealerops.access import scope
-from dealerops.entry_forms import DATE_INPUT, DealerEntryForm
+from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput
 from finance.models import CreditGrade, Lender
 from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_validator
 
@@ -17,6 +18,18 @@ class VinField(forms.CharField):
 
     def to_python(self, value):
         return super().to_python(value).strip().upper()
+
+
+class StockUnitChoiceField(forms.ModelChoiceField):
+    """A unit in stock by its VIN, typed or picked (the picker shows model and arrival)."""
+
+    default_error_messages = {"invalid_choice": _("No unit in your stock has this VIN.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=None, to_field_name="vin", widget=PickerInput("inventory:stock-options"), **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.strip().upper() if isinstance(value, str) else value)
 
 
 class StockArrivalForm(DealerEntryForm):
@@ -31,12 +44,13 @@ class SaleForm(DealerEntryForm):
 
     field_aliases = {"reference": "loan_reference", "annual_rate": "annual_rate_percent"}
 
-    stock_unit = forms.ModelChoiceField(label=_("Unit in stock"), queryset=None)
-    customer = forms.ModelChoiceField(
+    stock_unit = StockUnitChoiceField(
+        label=_("Unit in stock"), help_text=_("Type part of the VIN, the model or the series, and pick the unit.")
+    )
+    customer = customer_picker(
         label=_("Existing customer"),
-        queryset=None,
         required=False,
-        help_text=_("Or enter a new customer below."),
+        help_text=_("Type a name or phone and pick the customer; or enter a new customer below."),
     )
     customer_name = forms.CharField(label=_("New customer: name"), max_length=64, required=False)
     customer_phone = forms.CharField(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("sales/<int:pk>/", views.SaleDetailView.as_view(), name="sale-detail"),
     path("stock/", views.StockListView.as_view(), name="stock-list"),
     path("stock/arrival/", views.StockArrivalView.as_view(), name="stock-arrival"),
+    path("stock/options/", views.StockUnitOptionsView.as_view(), name="stock-options"),
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),

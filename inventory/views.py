@@ -1,15 +1,16 @@
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from customers.services import customer_upsert
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
-from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedOptionsView
 from dealerops.tables import Column
 from finance.models import Loan
 from finance.services.loans import LoanTerms, loan_sale_record
 from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
 from inventory.forms import SaleForm, StockArrivalForm
-from inventory.models import Payment, Sale, StockUnit, VehicleModel
+from inventory.models import Payment, Sale, StockStatus, StockUnit, VehicleModel
 from inventory.services import stock_arrival_record
 
 # A vehicle model exports as its name ("Brand Series Trim"), read without loading the model.
@@ -158,3 +159,31 @@ class VehicleModelDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **history_context(self.request, self.object)}
+
+
+class StockUnitOptionsView(ScopedOptionsView):
+    """Units in stock for the sale form's picker: by VIN, model code, brand or series; the
+    longest in stock first (the ones to sell)."""
+
+    model = StockUnit
+
+    def base_queryset(self):
+        return (
+            StockUnit.objects.filter(status=StockStatus.IN_STOCK).select_related("model").order_by("arrived_on", "vin")
+        )
+
+    def search(self, rows, query):
+        found = Q()
+        for word in query.split()[:4]:
+            found &= (
+                Q(vin__icontains=word)
+                | Q(model__code__icontains=word)
+                | Q(model__brand__icontains=word)
+                | Q(model__series__icontains=word)
+                | Q(model__trim__icontains=word)
+            )
+        return rows.filter(found)
+
+    def option(self, unit):
+        arrived = _("in stock since %(date)s") % {"date": unit.arrived_on.isoformat()} if unit.arrived_on else ""
+        return {"value": unit.vin, "label": unit.vin, "detail": " · ".join(filter(None, [str(unit.model), arrived]))}

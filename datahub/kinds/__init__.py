@@ -17,3 +17,10 @@ SPECS: dict[str, type[ImportSpec]] = {
     ImportKind.LEADS: LeadImport,
     ImportKind.SERVICE_VISITS: ServiceVisitImport,
 }
+
+
+def kind_template(kind: str) -> tuple[list[str], list[str]]:
+    """A kind's template file: its fields' labels (in the UI language) as the header row, and
+    the kind's example row; a file headed so maps itself (the labels are accepted spellings)."""
+    spec = SPECS[kind]
+    return [str(field.label) for field in spec.fields], [spec.example[field.name] for field in spec.fields]

@@ -11,13 +11,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from django.db.models import Model
+from django.conf import settings
+from django.db.models import Choices, Model
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
 from datahub.models import ImportKind, RowAction
 from dealerops.bulk_history import BulkHistory
+from dealerops.tables import format_percent, format_yuan
 from dealerops.tabular import normalise_header
 from dealerops.validation import today
 
@@ -32,9 +35,50 @@ class Field:
     read: Callable[[Any], Any]
     aliases: tuple[str, ...] = ()
     required: bool = True
+    kind: str = "text"  # "money" or "rate" for a Decimal the preview formats as such
+
+    def labels(self) -> list[str]:
+        """The field's label in every UI language: a file headed in either is understood,
+        whatever language the check runs in (a background check runs in the default one)."""
+        labels = []
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                labels.append(str(self.label))
+        return labels
 
     def spellings(self) -> set[str]:
-        return {normalise_header(text) for text in (self.name, str(self.label), *self.aliases)}
+        return {normalise_header(text) for text in (self.name, *self.labels(), *self.aliases)}
+
+    def accepted_headers(self) -> list[str]:
+        """The header spellings to show a clerk: the label in the UI language first, then the
+        others, each spelling once (compared as headers are)."""
+        seen: set[str] = set()
+        shown = []
+        for text in (str(self.label), *self.labels(), *self.aliases, self.name):
+            if normalise_header(text) not in seen:
+                seen.add(normalise_header(text))
+                shown.append(text)
+        return shown
+
+    def show(self, value: Any) -> str:
+        """A read value as it will be written, for the preview."""
+        if value is None:
+            return ""
+        if type(value) is str:  # most cells: the fast path (a file may have a million of them)
+            return value
+        if isinstance(value, Choices):
+            return str(value.label)
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Decimal) and self.kind == "money":
+            return format_yuan(value)
+        if isinstance(value, Decimal) and self.kind == "rate":
+            return format_percent(value)
+        return str(value)
 
 
 @dataclass
@@ -47,6 +91,8 @@ class CheckedRow:
     action: str = ""
     object_id: int | None = None
     natural_key: str = ""
+    cells: list[Any] = field(default_factory=list)  # the file's row as read
+    unread: dict[str, str] = field(default_factory=dict)  # field -> the text of a cell not read
 
     def error(self, column: str, message: str) -> None:
         self.errors.append((column, message))
@@ -60,6 +106,9 @@ class ImportSpec(ABC):
     kind: ClassVar[ImportKind]
     fields: ClassVar[tuple[Field, ...]]
     natural_key: ClassVar[str]  # the field a row is upserted by
+    # One row of the kind's template: a cell a clerk can copy for every field (read by the
+    # field's own reader, so the template imports cleanly; tests/datahub check it does).
+    example: ClassVar[dict[str, str]]
     # Models whose audit events ``write`` records itself through ``self.history`` (set-based,
     # see dealerops.bulk_history); any other model written keeps its per-row triggers.
     audited_in_bulk: ClassVar[tuple[type[Model], ...]] = ()

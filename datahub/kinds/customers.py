@@ -58,6 +58,10 @@ CUSTOMER_FIELDS = ("name", "phone", "city", "marketing_consent", "latitude", "lo
 
 class CustomerImport(ImportSpec):
     kind = ImportKind.CUSTOMERS
+    example = {
+        "phone": "13800138000", "name": "张伟", "city": "成都", "marketing_consent": "是",
+        "latitude": "30.657", "longitude": "104.066",
+    }  # fmt: skip
     natural_key = "phone"
     audited_in_bulk = (Customer,)
     fields = (

@@ -63,6 +63,11 @@ KEPT = {
 
 class LeadImport(ImportSpec):
     kind = ImportKind.LEADS
+    example = {
+        "crm_reference": "CRM-2025-000123", "created_at": "2025-06-01 10:15", "source": "官网", "customer_city": "成都",
+        "model_code": "HQ-H5-2025", "assigned_at": "2025-06-01 10:20", "first_contact_at": "2025-06-01 10:40",
+        "outcome": "已联系", "converted_vin": "",
+    }  # fmt: skip
     natural_key = "crm_reference"
     audited_in_bulk = (Lead,)
     fields = (

@@ -94,6 +94,12 @@ OPTIONAL_COLUMNS = ("buy_rate", "disbursed_on", "closed_on")
 
 class LoanImport(ImportSpec):
     kind = ImportKind.LOANS
+    example = {
+        "reference": "LN2025060001", "vin": "LFV2A21K8N3000001", "lender": "ICBC", "principal": "120000.00",
+        "down_payment": "69800.00", "annual_rate": "4.95%", "buy_rate": "3.20%", "term_months": "36",
+        "credit_grade": "A", "status": "已放款", "applied_on": "2025-06-10", "disbursed_on": "2025-06-20",
+        "closed_on": "",
+    }  # fmt: skip
     natural_key = "reference"
     audited_in_bulk = (Loan,)
     fields = (
@@ -114,25 +120,29 @@ class LoanImport(ImportSpec):
             "principal",
             gettext_lazy("principal"),
             read_principal,
-            ("loanamount", "贷款金额", "贷款本金", "本金", "融资金额", "放款金额"),
+            kind="money",
+            aliases=("loanamount", "贷款金额", "贷款本金", "本金", "融资金额", "放款金额"),
         ),
         Field(
             "down_payment",
             gettext_lazy("down payment"),
             read_down_payment,
-            ("首付", "首付款", "首付金额"),
+            kind="money",
+            aliases=("首付", "首付款", "首付金额"),
         ),
         Field(
             "annual_rate",
             gettext_lazy("annual rate"),
             cell_rate,
-            ("rate", "customerrate", "年利率", "贷款利率", "客户利率", "利率"),
+            kind="rate",
+            aliases=("rate", "customerrate", "年利率", "贷款利率", "客户利率", "利率"),
         ),
         Field(
             "buy_rate",
             gettext_lazy("lender buy rate"),
             optional(cell_rate),
-            ("buyrate", "结算利率", "资方利率", "银行利率", "成本利率"),
+            kind="rate",
+            aliases=("buyrate", "结算利率", "资方利率", "银行利率", "成本利率"),
             required=False,
         ),
         Field(

@@ -41,6 +41,11 @@ SALE_FIELDS = ("sold_on", "transaction_price", "payment", "salesperson", "custom
 
 class SaleImport(ImportSpec):
     kind = ImportKind.SALES
+    example = {
+        "vin": "LFV2A21K8N3000001", "sold_on": "2025-06-18", "transaction_price": "189800.00", "payment": "现金",
+        "salesperson": "李娜", "customer_phone": "13800138000", "customer_name": "张伟", "registered_city": "成都",
+        "recorded_at": "2025-06-18 15:30",
+    }  # fmt: skip
     natural_key = "vin"
     audited_in_bulk = (Sale, Customer, StockUnit)
     fields = (
@@ -52,7 +57,8 @@ class SaleImport(ImportSpec):
             "transaction_price",
             gettext_lazy("transaction price"),
             read_price,
-            ("price", "成交价", "成交价格", "销售价格", "开票价", "开票金额"),
+            kind="money",
+            aliases=("price", "成交价", "成交价格", "销售价格", "开票价", "开票金额"),
         ),
         Field(
             "payment",

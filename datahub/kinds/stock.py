@@ -32,6 +32,9 @@ ARRIVABLE = (StockStatus.ORDERED, StockStatus.IN_TRANSIT)
 
 class StockArrivalImport(ImportSpec):
     kind = ImportKind.STOCK_ARRIVALS
+    example = {
+        "vin": "LFV2A21K8N3000001", "model_code": "HQ-H5-2025", "arrived_on": "2025-06-01", "ordered_on": "2025-05-10",
+    }  # fmt: skip
     natural_key = "vin"
     audited_in_bulk = (StockUnit,)
     fields = (

@@ -54,6 +54,10 @@ VISIT_FIELDS = ("customer_id", "visited_on", "kind", "amount", "satisfaction")
 
 class ServiceVisitImport(ImportSpec):
     kind = ImportKind.SERVICE_VISITS
+    example = {
+        "work_order": "WO2025060001", "customer_phone": "13800138000", "customer_name": "张伟", "customer_city": "成都",
+        "visited_on": "2025-07-05", "kind": "保养", "amount": "680.00", "satisfaction": "5",
+    }  # fmt: skip
     natural_key = "work_order"
     audited_in_bulk = (ServiceVisit, Customer)
     fields = (
@@ -99,7 +103,8 @@ class ServiceVisitImport(ImportSpec):
             "amount",
             gettext_lazy("amount"),
             read_service_amount,
-            ("金额", "结算金额", "工单金额", "维修金额", "总金额", "实收金额"),
+            kind="money",
+            aliases=("金额", "结算金额", "工单金额", "维修金额", "总金额", "实收金额"),
         ),
         Field(
             "satisfaction",

@@ -226,7 +226,15 @@ def expected_foreign_status(user, model) -> set[int]:
 @pytest.mark.django_db
 def test_the_matrix_finds_the_portal_pages_and_api_routes():
     names = {route.name for route in portal_routes()}
-    for expected in ("home", "channels:dealer-detail", "inventory:sale-list", "finance:loan-detail", "sale-detail"):
+    for expected in (
+        "home",
+        "channels:dealer-detail",
+        "inventory:sale-list",
+        "finance:loan-detail",
+        "sale-detail",
+        "inventory:stock-options",  # the pickers' JSON: scoped like any list
+        "customers:customer-options",
+    ):
         assert expected in names, f"{expected} missing: the URL walk is broken"
 
 

@@ -88,3 +88,10 @@ def log_in(watch: PageWatch, live_server_url: str, username: str, password: str)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server_url}/")
+
+
+def open_menu(page) -> None:
+    """On a phone the main menu is folded behind its button: open it before clicking a link."""
+    toggle = page.locator(".nav-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

@@ -9,7 +9,7 @@ from finance.models import Loan
 from inventory.models import Sale
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, LenderFactory, SaleFactory, StockUnitFactory
+from tests.factories import CustomerFactory, LenderFactory, LoanFactory, SaleFactory, StockUnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,8 +23,14 @@ def test_a_dealer_records_a_loan_sale_on_a_phone(network, make_page, live_server
     page = watch.page
     page.goto(f"{live_server.url}/sales/new/")
     assert page.locator("#loan-fields").is_hidden()
-    page.select_option("#id_stock_unit", str(unit.pk))
-    page.select_option("#id_customer", str(customer.pk))
+    # The pickers: a unit by part of its model, a customer by name; each lists what matches.
+    page.fill("#id_stock_unit", unit.model.series)
+    page.locator(".picker-options li", has_text=unit.vin).click()
+    assert page.input_value("#id_stock_unit") == unit.vin
+    assert str(unit.model) in page.locator(".picker-chosen").first.inner_text()
+    page.fill("#id_customer", "Zhou")
+    page.locator(".picker-options li", has_text="Zhou Min").click()
+    assert page.input_value("input[name=customer]") == str(customer.pk)
     page.fill("#id_salesperson", "Li Na")
     page.fill("#id_sold_on", "2026-11-02")
     page.fill("#id_transaction_price", "188888.88")
@@ -72,3 +78,42 @@ def test_a_manager_browses_the_lists_without_errors(network, make_page, live_ser
     assert watch.page.locator("h1").count() == 1
     assert watch.errors == []
     assert watch.outside_requests == []
+
+
+@pytest.mark.parametrize("path", ["/sales/", "/stock/", "/loans/"])
+def test_on_a_phone_a_dealers_list_reads_as_cards_under_a_folded_menu(network, make_page, live_server, path):
+    sale = SaleFactory(dealer=network.home_dealer, payment="loan")
+    LoanFactory(sale=sale, reference="LN-PHONE-1")
+    watch = make_page(width=390, height=844)
+    log_in(watch, live_server.url, "dealer", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}{path}")
+    # The menu is one button until opened.
+    assert page.locator("#main-nav").is_hidden() and page.locator(".nav-toggle").is_visible()
+    page.click(".nav-toggle")
+    assert page.locator("#main-nav a", has_text="Sales").is_visible()
+    assert page.get_attribute(".nav-toggle", "aria-expanded") == "true"
+    # Every cell of a row is on screen, whole, beside its column's name; no dealer column.
+    card = page.locator("table.cards tbody tr").first
+    cells = card.locator("td")
+    assert cells.count() >= 5
+    for index in range(cells.count()):
+        box = cells.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (index, box)
+    assert "Dealer" not in page.locator("table.cards").inner_text()
+    if path == "/sales/":
+        assert sale.stock_unit.vin in card.inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    assert watch.errors == []
+
+
+def test_on_a_desktop_the_menu_stays_open_and_lists_keep_their_table(network, make_page, live_server):
+    SaleFactory(dealer=network.home_dealer)
+    watch = make_page(width=1280)
+    log_in(watch, live_server.url, "manager", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/sales/")
+    assert page.locator("#main-nav").is_visible() and page.locator(".nav-toggle").is_hidden()
+    assert page.locator("table.cards thead").is_visible()
+    assert "Dealer" in page.locator("table.cards thead").inner_text()  # a manager sees several dealers

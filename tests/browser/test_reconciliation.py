@@ -5,7 +5,7 @@ import re
 import pytest
 
 from finance.models import CommissionEntry, EntryKind, LenderStatement
-from tests.browser.conftest import ARTIFACTS, log_in
+from tests.browser.conftest import ARTIFACTS, log_in, open_menu
 from tests.conftest import PASSWORD
 from tests.finance.test_reconciliation import MARCH, build_book, csv_bytes
 
@@ -21,6 +21,7 @@ def test_finance_uploads_a_csv_and_reads_the_five_categories(network, make_page,
     log_in(watch, live_server.url, "finance", PASSWORD)
     page = watch.page
 
+    open_menu(page)
     page.click("nav >> text=Lender statements")
     page.click("main >> text=New")
     page.select_option("#id_lender", str(icbc.pk))

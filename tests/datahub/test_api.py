@@ -51,7 +51,7 @@ def test_a_dealer_user_uploads_a_file_and_reads_its_errors_by_row_and_column(net
         {
             "row_number": 4,
             "action": "error",
-            "natural_key": "",
+            "natural_key": "12345",  # a row with errors still names its record
             "object_id": None,
             "errors": [["手机号", "“12345” is not an 11-digit mainland mobile number."]],
         }

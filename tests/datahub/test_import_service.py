@@ -230,4 +230,5 @@ class TestSpreadsheetFiles:
         assert errors_of(batch) == [(2, "=城市", "this cell is empty.")]
         response = client_for(network.dealer_user).get(f"/imports/{batch.pk}/", {"export": "csv"})
         text = b"".join(response.streaming_content).decode("utf-8-sig")
-        assert text.splitlines()[1] == "2,'=城市,this cell is empty."
+        assert text.splitlines()[0] == "Row,Column,Message,手机号,客户姓名,'=城市"
+        assert text.splitlines()[1] == "2,'=城市,this cell is empty.,13812341234,张三,"

@@ -52,15 +52,15 @@ def test_a_dealer_user_uploads_and_sees_the_counts_and_the_bad_row(network, clie
     assert [row.row_number for row in errors] == [4]
 
 
-def test_the_errors_download_lists_row_column_and_message(network, client_for):
+def test_the_errors_download_lists_row_column_and_message_beside_the_rows_cells(network, client_for):
     client = client_for(network.dealer_user)
     upload(client, BAD)
     batch = latest()
     response = client.get(f"/imports/{batch.pk}/", {"export": "csv"})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text))) == [
-        ["Row", "Column", "Message"],
-        ["4", "手机号", "“12345” is not an 11-digit mainland mobile number."],
+        ["Row", "Column", "Message", "手机号", "客户姓名", "城市"],
+        ["4", "手机号", "“12345” is not an 11-digit mainland mobile number.", "12345", "王五", "杭州"],
     ]
     response = client.get(f"/imports/{batch.pk}/", {"export": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -68,6 +68,9 @@ def test_the_errors_download_lists_row_column_and_message(network, client_for):
         4,
         "手机号",
         "“12345” is not an 11-digit mainland mobile number.",
+        "12345",
+        "王五",
+        "杭州",
     )
 
 

@@ -61,7 +61,7 @@ class TestSaleList:
 class TestSaleEntry:
     def form(self, unit, existing_customer, **overrides):
         data = {
-            "stock_unit": unit.pk,
+            "stock_unit": unit.vin,
             "customer": existing_customer.pk,
             "salesperson": "Li Na",
             "sold_on": "2026-11-02",
