@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
 from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -18,7 +18,7 @@ class RegionFilterSet(django_filters.FilterSet):
 class DealerFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["code", "name", "city", "province"])
     region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -26,7 +26,8 @@ class DealerFilterSet(django_filters.FilterSet):
             ("region__code", "region"),
             ("opened_on", "opened_on"),
             ("monthly_sales_target", "monthly_sales_target"),
-        )
+        ),
+        field_labels={"monthly_sales_target": _("Monthly sales target")},
     )
 
     class Meta:
@@ -45,7 +46,7 @@ class LeadFilterSet(django_filters.FilterSet):
     assigned_before = django_filters.DateFilter(
         field_name="assigned_at", lookup_expr="date__lte", label=_("Assigned to")
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at"))
     )
 
@@ -73,7 +74,7 @@ class HealthScoreFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="dealer_kind", choices=DealerKind.choices, label=_("Peer group"))
     city = django_filters.CharFilter(field_name="dealer__city", lookup_expr="iexact", label=_("City"))
     weights_version = django_filters.NumberFilter(field_name="weights__version", label=_("Weights version"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("month", "month"), ("composite", "composite"), ("dealer__code", "dealer"))
     )
 
@@ -82,7 +83,7 @@ class HealthScoreFilterSet(django_filters.FilterSet):
         fields = ["month", "region", "dealer", "rating", "kind", "city", "probation", "weights_version"]
 
 
-class NullsLastOrderingFilter(django_filters.OrderingFilter):
+class NullsLastOrderingFilter(OrderingFilter):
     """Sorts dealers with no value (no composite, insufficient data) last either way."""
 
     def get_ordering_value(self, param: str):
@@ -105,5 +106,10 @@ class HealthTableFilterSet(HealthScoreFilterSet):
             ("change", "change"),
             ("volume", "volume"),
             *((score_field(metric), metric) for metric in HealthMetric.values),
-        )
+        ),
+        field_labels={
+            "change": _("Change since last month"),
+            "volume": _("Units sold"),
+            **{score_field(metric): metric.label for metric in HealthMetric},
+        },
     )

@@ -15,6 +15,7 @@ from typing import IO, Any
 import xlsxwriter
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -43,6 +44,11 @@ def export_format(request: HttpRequest) -> str | None:
     """The format asked for with ``?export=``, or None for the page itself."""
     requested = request.GET.get("export")
     return requested if requested in EXPORT_FORMATS else None
+
+
+def yes_no(value: bool) -> str:
+    """A yes/no value as the UI writes it (是 / 否 in Chinese), on a page and in both formats."""
+    return gettext("Yes") if value else gettext("No")
 
 
 def neutralise(value: Any) -> Any:
@@ -78,6 +84,8 @@ def _csv_cell(value: Any) -> Any:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return yes_no(value)
     return neutralise(value)
 
 
@@ -173,7 +181,7 @@ def _xlsx_cell(sheet: Worksheet, row: int, column: int, value: Any, formats: _Xl
     elif isinstance(value, Decimal):
         sheet.write_number(row, column, float(value), formats.decimal(value))
     elif isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
+        sheet.write_string(row, column, yes_no(value))
     elif isinstance(value, int | float):
         sheet.write_number(row, column, value)
     elif isinstance(value, datetime):

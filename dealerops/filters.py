@@ -1,6 +1,9 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
+import django_filters
 from django.db.models import Q, QuerySet
+from django.forms.utils import pretty_name
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ModelChoiceFilter
 
@@ -39,3 +42,23 @@ def scoped_choices(model):
 class ScopedModelChoiceFilter(ModelChoiceFilter):
     def __init__(self, *, model, **kwargs):
         super().__init__(queryset=scoped_choices(model), **kwargs)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """``?ordering=`` with its choices in the UI's language.
+
+    django-filter formats "(descending)" once, when the FilterSet class is built, in whatever
+    language is active then, and names a sort key without a label after the key itself
+    (``msrp`` -> "Msrp"): give such keys a ``field_labels`` entry."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Default order"))
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            label = labels.get(field, _(pretty_name(param)))
+            choices.append((param, label))
+            choices.append((f"-{param}", labels.get(f"-{param}", format_lazy(_("{label} (descending)"), label=label))))
+        return choices

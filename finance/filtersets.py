@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer, Region
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
 
@@ -25,14 +25,15 @@ class LoanFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     disbursed_after = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="gte", label=_("Disbursed from"))
     disbursed_before = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="lte", label=_("Disbursed to"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("applied_on", "applied_on"),
             ("disbursed_on", "disbursed_on"),
             ("principal", "principal"),
             ("annual_rate", "annual_rate"),
             ("term_months", "term_months"),
-        )
+        ),
+        field_labels={"term_months": _("Term")},
     )
 
     class Meta:
@@ -83,8 +84,9 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
-    ordering = django_filters.OrderingFilter(
-        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id"))
+    ordering = OrderingFilter(
+        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id")),
+        field_labels={"event_on": _("Event date"), "id": _("Entry number")},
     )
 
     class Meta:
@@ -116,7 +118,7 @@ class LenderStatementFilterSet(django_filters.FilterSet):
     period = MonthFilter(
         method="filter_period", label=_("Period"), widget=forms.TextInput(attrs={"placeholder": "2026-10"})
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("created_at", "uploaded"), ("first_month", "period"), ("total_amount", "total"))
     )
 

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, Region
 from datahub.models import DataIssue, DataQualityScore, QualityDimension, QualityRule
-from dealerops.filters import ScopedModelChoiceFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter
 
 DIMENSION_ORDERING = tuple((name, name) for name in QualityDimension.values)
 
@@ -14,7 +14,7 @@ class DataQualityScoreFilterSet(django_filters.FilterSet):
     )
     region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("overall", "overall"), *DIMENSION_ORDERING, ("issues", "issues"), ("dealer__code", "dealer"))
     )
 
