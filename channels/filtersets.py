@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
 from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
-from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter, YesNoFilter
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -74,6 +74,7 @@ class HealthScoreFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="dealer_kind", choices=DealerKind.choices, label=_("Peer group"))
     city = django_filters.CharFilter(field_name="dealer__city", lookup_expr="iexact", label=_("City"))
     weights_version = django_filters.NumberFilter(field_name="weights__version", label=_("Weights version"))
+    probation = YesNoFilter()
     ordering = OrderingFilter(
         fields=(("month", "month"), ("composite", "composite"), ("dealer__code", "dealer"))
     )

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from customers.models import Customer, Inquiry, ServiceVisit
-from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter, YesNoFilter
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -11,6 +11,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     # page never prints more of the number than the role may see.
     q = SearchFilter(search_fields=["name", "city"])
     home_dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Home dealer"))
+    marketing_consent = YesNoFilter()
     ordering = OrderingFilter(fields=(("name", "name"), ("city", "city"), ("created_at", "created_at")))
 
     class Meta:

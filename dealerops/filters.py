@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 from django.forms.utils import pretty_name
+from django.forms.widgets import NullBooleanSelect
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ModelChoiceFilter
@@ -42,6 +43,22 @@ def scoped_choices(model):
 class ScopedModelChoiceFilter(ModelChoiceFilter):
     def __init__(self, *, model, **kwargs):
         super().__init__(queryset=scoped_choices(model), **kwargs)
+
+
+class AllYesNoSelect(NullBooleanSelect):
+    """A yes/no filter's select whose empty choice reads "All" (Django's says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A filter on a yes/no field: all rows, only yes, or only no."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AllYesNoSelect)
+        super().__init__(*args, **kwargs)
 
 
 class OrderingFilter(django_filters.OrderingFilter):

@@ -262,6 +262,9 @@ def test_an_empty_filter_choice_reads_all(network, client_for):
         page = client_for(network.head_office).get("/sales/").content.decode()
     assert '<option value="" selected>全部</option>' in page
     assert "---------" not in page
+    with override_settings(LANGUAGE_CODE="zh-hans"):
+        page = client_for(network.head_office).get("/customers/").content.decode()
+    assert '<option value="unknown" selected>全部</option>' in page  # a yes/no filter too, not 未知
 
 
 # --- the pages ----------------------------------------------------------------------------
