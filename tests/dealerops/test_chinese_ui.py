@@ -370,3 +370,10 @@ def test_equal_weights_are_described_in_the_readers_language():
         assert weights.summary() == "各指标权重相同"
     with translation.override("en"):
         assert weights.summary() == "Equal weights"
+
+
+@pytest.mark.django_db
+def test_the_login_page_reads_in_chinese_whatever_the_browser_asks_for(client):
+    with override_settings(LANGUAGE_CODE="zh-hans"):
+        page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert english_in(visible_text(page), []) == []
