@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
 from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
-from dealerops.filters import NullsLastOrderingFilter, ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import (
+    NullsLastOrderingFilter,
+    OrderingFilter,
+    ScopedModelChoiceFilter,
+    SearchFilter,
+    YesNoFilter,
+)
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -17,7 +23,7 @@ class RegionFilterSet(django_filters.FilterSet):
 class DealerFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["code", "name", "city", "province"])
     region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -25,7 +31,8 @@ class DealerFilterSet(django_filters.FilterSet):
             ("region__code", "region"),
             ("opened_on", "opened_on"),
             ("monthly_sales_target", "monthly_sales_target"),
-        )
+        ),
+        field_labels={"monthly_sales_target": _("Monthly sales target")},
     )
 
     class Meta:
@@ -44,9 +51,7 @@ class LeadFilterSet(django_filters.FilterSet):
     assigned_before = django_filters.DateFilter(
         field_name="assigned_at", lookup_expr="date__lte", label=_("Assigned to")
     )
-    ordering = django_filters.OrderingFilter(
-        fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at"))
-    )
+    ordering = OrderingFilter(fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at")))
 
     class Meta:
         model = Lead
@@ -72,9 +77,8 @@ class HealthScoreFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(field_name="dealer_kind", choices=DealerKind.choices, label=_("Peer group"))
     city = django_filters.CharFilter(field_name="dealer__city", lookup_expr="iexact", label=_("City"))
     weights_version = django_filters.NumberFilter(field_name="weights__version", label=_("Weights version"))
-    ordering = django_filters.OrderingFilter(
-        fields=(("month", "month"), ("composite", "composite"), ("dealer__code", "dealer"))
-    )
+    probation = YesNoFilter()
+    ordering = OrderingFilter(fields=(("month", "month"), ("composite", "composite"), ("dealer__code", "dealer")))
 
     class Meta:
         model = HealthScore
@@ -95,5 +99,10 @@ class HealthTableFilterSet(HealthScoreFilterSet):
             ("change", "change"),
             ("volume", "volume"),
             *((score_field(metric), metric) for metric in HealthMetric.values),
-        )
+        ),
+        field_labels={
+            "change": _("Change since last month"),
+            "volume": _("Units sold"),
+            **{score_field(metric): metric.label for metric in HealthMetric},
+        },
     )

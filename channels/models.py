@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.history import event_meta
@@ -276,6 +277,13 @@ class HealthWeights(models.Model):
 
     def weights(self) -> dict[str, Decimal]:
         return {metric: getattr(self, metric) for metric in HealthMetric.values}
+
+    def summary(self) -> str:
+        """What the pages say about this version: head office's note, else "Equal weights"
+        (in the UI's language) when every metric weighs the same, as version 1 does."""
+        if self.note:
+            return self.note
+        return gettext("Equal weights") if len(set(self.weights().values())) == 1 else ""
 
 
 class HealthMonth(models.Model):

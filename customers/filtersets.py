@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from customers.models import Customer, Inquiry, ServiceVisit
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter, YesNoFilter
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -11,7 +11,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     # page never prints more of the number than the role may see.
     q = SearchFilter(search_fields=["name", "city"])
     home_dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Home dealer"))
-    ordering = django_filters.OrderingFilter(fields=(("name", "name"), ("city", "city"), ("created_at", "created_at")))
+    marketing_consent = YesNoFilter()
+    ordering = OrderingFilter(fields=(("name", "name"), ("city", "city"), ("created_at", "created_at")))
 
     class Meta:
         model = Customer
@@ -22,7 +23,7 @@ class ServiceVisitFilterSet(django_filters.FilterSet):
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     visited_after = django_filters.DateFilter(field_name="visited_on", lookup_expr="gte", label=_("Visited from"))
     visited_before = django_filters.DateFilter(field_name="visited_on", lookup_expr="lte", label=_("Visited to"))
-    ordering = django_filters.OrderingFilter(fields=(("visited_on", "visited_on"), ("amount", "amount")))
+    ordering = OrderingFilter(fields=(("visited_on", "visited_on"), ("amount", "amount")))
 
     class Meta:
         model = ServiceVisit
@@ -32,7 +33,7 @@ class ServiceVisitFilterSet(django_filters.FilterSet):
 class InquiryFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["text"])
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
-    ordering = django_filters.OrderingFilter(fields=(("opened_at", "opened_at"),))
+    ordering = OrderingFilter(fields=(("opened_at", "opened_at"),), field_labels={"opened_at": _("Opened at")})
 
     class Meta:
         model = Inquiry

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Dealer
 from datahub.models import ImportBatch
 from dealerops.access import role_of
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
 from dealerops.models import Role
 
 
@@ -13,7 +13,7 @@ class ImportBatchFilterSet(django_filters.FilterSet):
 
     q = SearchFilter(search_fields=["file_name", "system_name"])
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(("created_at", "uploaded"), ("rows_total", "rows"), ("rows_error", "errors"), ("status", "status"))
     )
 

@@ -8,4 +8,7 @@ class DealeropsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dealerops import lookups  # noqa: F401 - registers the __any lookup
+        from dealerops import (
+            lookups,  # noqa: F401 - registers the __any lookup
+            schema,  # noqa: F401 - registers the OpenAPI filter extension
+        )

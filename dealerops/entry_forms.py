@@ -15,6 +15,20 @@ from dealerops.models import Role
 # A date picker's value is ISO whatever the language: the browser shows an empty field for
 # the localised "2026/12/02" the zh-Hans format would render.
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Django's empty choice of a select is "---------" in every language.
+DASHES = "---------"
+
+
+def name_empty_choices(form: forms.BaseForm) -> None:
+    """Give the empty choice of every select a name in the UI's language: "Choose…" where
+    the form needs a value, "None" where it may stay empty."""
+    for field in form.fields.values():
+        label = _("Choose…") if field.required else _("None")
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label == DASHES:
+                field.empty_label = label
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [(value, label if (value, text) == ("", DASHES) else text) for value, text in field.choices]
 
 
 class ServiceForm(forms.Form):
@@ -26,6 +40,10 @@ class ServiceForm(forms.Form):
     # Fields shown in a separate fieldset (e.g. a sale's loan), shown only when they apply.
     section_fields: list[str] = []
     section_title = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_empty_choices(self)
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Show a service's errors next to the fields they name, the rest above the form."""

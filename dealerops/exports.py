@@ -26,6 +26,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import redirect
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -128,6 +129,11 @@ def export_format(request: HttpRequest) -> str | None:
     return requested if requested in EXPORT_FORMATS else None
 
 
+def yes_no(value: bool) -> str:
+    """A yes/no value as the UI writes it (是 / 否 in Chinese), on a page and in both formats."""
+    return gettext("Yes") if value else gettext("No")
+
+
 def neutralise(value: Any) -> Any:
     """Keep numbers numeric; prefix text that a spreadsheet would evaluate with an apostrophe."""
     if isinstance(value, int | float | Decimal):
@@ -209,6 +215,8 @@ def _csv_cell(value: Any, kind: str = "text") -> Any:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return yes_no(value)
     return neutralise(value)
 
 
@@ -316,7 +324,7 @@ def _xlsx_cell(sheet: Worksheet, row: int, column: int, value: Any, formats: _Xl
     elif isinstance(value, Decimal):
         sheet.write_number(row, column, float(value), formats.decimal(value))
     elif isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
+        sheet.write_string(row, column, yes_no(value))
     elif isinstance(value, int | float):
         sheet.write_number(row, column, value)
     elif isinstance(value, datetime):

@@ -1,8 +1,12 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
+import django_filters
 from django.db.models import F, Q, QuerySet
+from django.forms.utils import pretty_name
+from django.forms.widgets import NullBooleanSelect
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django_filters import CharFilter, ModelChoiceFilter, OrderingFilter
+from django_filters import CharFilter, ModelChoiceFilter
 from django_filters.constants import EMPTY_VALUES
 
 from dealerops.access import scope
@@ -41,6 +45,42 @@ class ScopedModelChoiceFilter(ModelChoiceFilter):
     def __init__(self, *, model, **kwargs):
         super().__init__(queryset=scoped_choices(model), **kwargs)
         self.choice_model = model
+
+
+class AllYesNoSelect(NullBooleanSelect):
+    """A yes/no filter's select whose empty choice reads "All" (Django's says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """A filter on a yes/no field: all rows, only yes, or only no."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", AllYesNoSelect)
+        super().__init__(*args, **kwargs)
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """``?ordering=`` with its choices in the UI's language.
+
+    django-filter formats "(descending)" once, when the FilterSet class is built, in whatever
+    language is active then, and names a sort key without a label after the key itself
+    (``msrp`` -> "Msrp"): give such keys a ``field_labels`` entry."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Default order"))
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        choices = []
+        for field, param in fields.items():
+            label = labels.get(field, _(pretty_name(param)))
+            choices.append((param, label))
+            choices.append((f"-{param}", labels.get(f"-{param}", format_lazy(_("{label} (descending)"), label=label))))
+        return choices
 
 
 class NullsLastOrderingFilter(OrderingFilter):

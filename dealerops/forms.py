@@ -27,8 +27,8 @@ class RunJobForm(forms.Form):
 class ChangeFilterForm(forms.Form):
     """Filters of head office's changes page (GET); every field is optional."""
 
-    user = forms.ModelChoiceField(label=_("User"), queryset=None, required=False)
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False)
+    user = forms.ModelChoiceField(label=_("User"), queryset=None, required=False, empty_label=_("All"))
+    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False, empty_label=_("All"))
     model = forms.ChoiceField(label=_("Record type"), choices=(), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
@@ -38,7 +38,7 @@ class ChangeFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = User.objects.order_by("username")
         self.fields["dealer"].queryset = scope(viewer, Dealer).order_by("code")
-        self.fields["model"].choices = [("", "---------")] + [
+        self.fields["model"].choices = [("", _("All"))] + [
             (label, audited.model._meta.verbose_name_plural.capitalize()) for label, audited in AUDITED.items()
         ]
 

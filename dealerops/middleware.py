@@ -1,9 +1,12 @@
-"""Exceptions a view may raise that deserve a page of their own rather than a server error."""
+"""The portal's own middleware: the UI language, and exceptions that deserve a page of their own."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -34,3 +37,34 @@ class ExportTooLargeMiddleware:
         ) % {"limit": number_format(exception.max_rows, force_grouping=True)}
         context = {"message": message, "csv_url": csv_url, "page_url": page_url}
         return render(request, "dealerops/export_too_large.html", context, status=400)
+
+
+class ChosenLanguageMiddleware:
+    """The UI speaks LANGUAGE_CODE (Simplified Chinese) unless the user picked another language
+    with the menu at the top right, which Django's set_language view keeps in the language
+    cookie. Unlike Django's LocaleMiddleware it ignores the browser's Accept-Language: a
+    browser set up in English still gets the Chinese the portal's users expect."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = chosen_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # The same URL answers in either language, chosen by the cookie.
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def chosen_language(request: HttpRequest) -> str:
+    """The language picked in the menu (the language cookie), else the portal's default."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen:
+        try:
+            return translation.get_supported_language_variant(chosen)
+        except LookupError:
+            pass  # a cookie naming a language the portal does not speak
+    return settings.LANGUAGE_CODE

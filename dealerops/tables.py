@@ -71,6 +71,8 @@ def display(column: Column, row: Model, user) -> str:
         return format_count(value) if isinstance(value, int) else format_number(value)
     if column.kind == "phone":
         return value if can_see_phone(user) else row_masked_phone(value)
+    if isinstance(value, bool):
+        return exports.yes_no(value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if column.kind == "month" and isinstance(value, date):

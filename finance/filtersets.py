@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from channels.models import Dealer, Region
 from dealerops.entry_forms import DATE_INPUT
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter, StableOrderingFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter, StableOrderingFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
 
@@ -26,14 +26,15 @@ class LoanFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     disbursed_after = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="gte", label=_("Disbursed from"))
     disbursed_before = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="lte", label=_("Disbursed to"))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("applied_on", "applied_on"),
             ("disbursed_on", "disbursed_on"),
             ("principal", "principal"),
             ("annual_rate", "annual_rate"),
             ("term_months", "term_months"),
-        )
+        ),
+        field_labels={"term_months": _("Term")},
     )
 
     class Meta:
@@ -85,7 +86,8 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
     ordering = StableOrderingFilter(
-        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id"))
+        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id")),
+        field_labels={"event_on": _("Event date"), "id": _("Entry number")},
     )
 
     class Meta:
@@ -117,9 +119,7 @@ class LenderStatementFilterSet(django_filters.FilterSet):
     period = MonthFilter(
         method="filter_period", label=_("Period"), widget=forms.TextInput(attrs={"placeholder": "2026-10"})
     )
-    ordering = django_filters.OrderingFilter(
-        fields=(("created_at", "uploaded"), ("first_month", "period"), ("total_amount", "total"))
-    )
+    ordering = OrderingFilter(fields=(("created_at", "uploaded"), ("first_month", "period"), ("total_amount", "total")))
 
     class Meta:
         model = LenderStatement

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from dealerops.access import scope
-from dealerops.entry_forms import DATE_INPUT, ServiceForm
+from dealerops.entry_forms import DATE_INPUT, ServiceForm, name_empty_choices
 from finance.models import (
     LOAN_TRANSITIONS,
     AdjustmentReason,
@@ -302,6 +302,7 @@ class LenderStatementUploadForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lender"].queryset = scope(user, Lender)
+        name_empty_choices(self)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

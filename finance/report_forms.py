@@ -37,10 +37,16 @@ class ReportFilterForm(forms.Form):
 
     first_month = MonthField(label=_("From month"))
     last_month = MonthField(label=_("To month"))
-    region = forms.ModelChoiceField(queryset=Region.objects.none(), required=False, label=_("Region"))
-    dealer = forms.ModelChoiceField(queryset=Dealer.objects.none(), required=False, label=_("Dealer"))
-    lender = forms.ModelChoiceField(queryset=Lender.objects.none(), required=False, label=_("Lender"))
-    kind = forms.ChoiceField(choices=[("", "---------"), *EntryKind.choices], required=False, label=_("Kind"))
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.none(), required=False, label=_("Region"), empty_label=_("All")
+    )
+    dealer = forms.ModelChoiceField(
+        queryset=Dealer.objects.none(), required=False, label=_("Dealer"), empty_label=_("All")
+    )
+    lender = forms.ModelChoiceField(
+        queryset=Lender.objects.none(), required=False, label=_("Lender"), empty_label=_("All")
+    )
+    kind = forms.ChoiceField(choices=[("", _("All")), *EntryKind.choices], required=False, label=_("Kind"))
 
     def __init__(self, query: QueryDict, *, user: User, fields: tuple[str, ...], today: date):
         self.today = today

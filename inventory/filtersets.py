@@ -2,14 +2,14 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
-from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
 from inventory.models import Powertrain, Sale, StockUnit, VehicleModel
 
 
 class VehicleModelFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["code", "brand", "series", "trim"])
-    ordering = django_filters.OrderingFilter(
-        fields=(("code", "code"), ("msrp", "msrp"), ("launch_date", "launch_date"))
+    ordering = OrderingFilter(
+        fields=(("code", "code"), ("msrp", "msrp"), ("launch_date", "launch_date")), field_labels={"msrp": _("MSRP")}
     )
 
     class Meta:
@@ -24,8 +24,9 @@ class StockUnitFilterSet(django_filters.FilterSet):
     powertrain = django_filters.ChoiceFilter(field_name="model__powertrain", choices=Powertrain.choices)
     arrived_after = django_filters.DateFilter(field_name="arrived_on", lookup_expr="gte", label=_("Arrived from"))
     arrived_before = django_filters.DateFilter(field_name="arrived_on", lookup_expr="lte", label=_("Arrived to"))
-    ordering = django_filters.OrderingFilter(
-        fields=(("vin", "vin"), ("ordered_on", "ordered_on"), ("arrived_on", "arrived_on"), ("eta", "eta"))
+    ordering = OrderingFilter(
+        fields=(("vin", "vin"), ("ordered_on", "ordered_on"), ("arrived_on", "arrived_on"), ("eta", "eta")),
+        field_labels={"vin": _("VIN"), "eta": _("ETA")},
     )
 
     class Meta:
@@ -39,8 +40,9 @@ class SaleFilterSet(django_filters.FilterSet):
     model = ScopedModelChoiceFilter(model=VehicleModel, field_name="stock_unit__model", label=_("Model"))
     sold_after = django_filters.DateFilter(field_name="sold_on", lookup_expr="gte", label=_("Sold from"))
     sold_before = django_filters.DateFilter(field_name="sold_on", lookup_expr="lte", label=_("Sold to"))
-    ordering = django_filters.OrderingFilter(
-        fields=(("sold_on", "sold_on"), ("transaction_price", "transaction_price"), ("dealer__code", "dealer"))
+    ordering = OrderingFilter(
+        fields=(("sold_on", "sold_on"), ("transaction_price", "transaction_price"), ("dealer__code", "dealer")),
+        field_labels={"transaction_price": _("Transaction price")},
     )
 
     class Meta:

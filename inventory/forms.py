@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.forms import customer_picker
@@ -10,7 +12,13 @@ from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput
 from finance.models import CreditGrade, Lender
 from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_validator
 
-TERMS = [(months, _("%(n)s months") % {"n": months}) for months in (12, 24, 36, 48, 60)]
+
+def _term_label(months: int) -> str:
+    return gettext("%(n)s months") % {"n": months}
+
+
+# Lazy: formatted when a page shows it, in that page's language, not once at import.
+TERMS = [(months, lazy(_term_label, str)(months)) for months in (12, 24, 36, 48, 60)]
 
 
 class VinField(forms.CharField):

@@ -146,7 +146,8 @@ def health_weights_in_force() -> HealthWeights:
     """The newest weights version; the first run creates version 1, every metric weighing 1."""
     weights = HealthWeights.objects.order_by("-version").first()
     if weights is None:
-        weights, _created = HealthWeights.objects.get_or_create(version=1, defaults={"note": "Equal weights"})
+        # No note: the pages describe equal weights in the reader's language (HealthWeights.summary).
+        weights, _created = HealthWeights.objects.get_or_create(version=1)
     return weights
 
 

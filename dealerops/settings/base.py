@@ -50,7 +50,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Chinese unless the user chose English in the menu (not the browser's Accept-Language).
+    "dealerops.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -108,6 +109,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# The language chosen in the menu (top right) is kept for a year, across log-outs; without a
+# choice the UI is Chinese whatever the browser asks for (dealerops.middleware).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LOCALE_PATHS = [BASE_DIR / "dealerops" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -150,6 +154,9 @@ EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 10)
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
 # readers while it runs (dealerops.bulk).
 COMMISSION_BULK_POSTING_MIN_LOANS = env_int("COMMISSION_BULK_POSTING_MIN_LOANS", 200_000)
+
+# django-filter: an empty choice of a filter reads "All" (全部), not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
