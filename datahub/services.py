@@ -213,6 +213,7 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
                 raise _ChangedSincePreview(result)
             spec = spec_class(batch.dealer, result.headers)
             spec.history = history
+            spec.written_by = batch.confirmed_by
             changed = [row for row in result.rows if row.action in (RowAction.CREATE, RowAction.UPDATE)]
             if changed:
                 spec.write(changed)

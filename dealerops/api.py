@@ -23,6 +23,8 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     model: type[Model]
     write_serializer_class: type[serializers.Serializer] | None = None
+    # Query parameters an action reads itself, besides its FilterSet's (api_policy.StrictFilterBackend).
+    extra_query_params: tuple[str, ...] = ()
 
     def base_queryset(self) -> QuerySet:
         return self.model._default_manager.all()

@@ -9,6 +9,7 @@ from channels.models import Dealer, Region
 from dealerops.filters import ScopedModelChoiceFilter, SearchFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
+from finance.selectors import awaiting_confirmation
 
 
 class LenderFilterSet(django_filters.FilterSet):
@@ -25,6 +26,9 @@ class LoanFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     disbursed_after = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="gte", label=_("Disbursed from"))
     disbursed_before = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="lte", label=_("Disbursed to"))
+    awaiting_confirmation = django_filters.BooleanFilter(
+        method="filter_awaiting_confirmation", label=_("Awaiting confirmation"), widget=forms.CheckboxInput
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("applied_on", "applied_on"),
@@ -46,7 +50,11 @@ class LoanFilterSet(django_filters.FilterSet):
             "term_months",
             "disbursed_after",
             "disbursed_before",
+            "awaiting_confirmation",
         ]
+
+    def filter_awaiting_confirmation(self, loans, name, value):
+        return awaiting_confirmation(loans) if value else loans
 
 
 class CommissionPolicyFilterSet(django_filters.FilterSet):

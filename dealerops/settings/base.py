@@ -172,12 +172,14 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # The same FilterSets as the pages: ?q= searches, ?ordering= sorts, on both.
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Strict on the API: an unknown or empty parameter answers 400 (dealerops.api_policy).
+    "DEFAULT_FILTER_BACKENDS": ["dealerops.api_policy.StrictFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["dealerops.api_policy.ScopedModelPermission"],
     "EXCEPTION_HANDLER": "dealerops.api_policy.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The schema lists each endpoint's refusals too (400/401/403/404).
+    "DEFAULT_SCHEMA_CLASS": "dealerops.api_schema.DocumentedErrorsSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
