@@ -1,7 +1,9 @@
-"""Exceptions a view may raise that deserve a page of their own rather than a server error."""
+"""Response headers every page gets, and exceptions a view may raise that deserve a page of
+their own rather than a server error."""
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import number_format
@@ -34,3 +36,17 @@ class ExportTooLargeMiddleware:
         ) % {"limit": number_format(exception.max_rows, force_grouping=True)}
         context = {"message": message, "csv_url": csv_url, "page_url": page_url}
         return render(request, "dealerops/export_too_large.html", context, status=400)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends CONTENT_SECURITY_POLICY on every response that has none: pages, plotly's charts
+    and the API docs load only from this server, and no other site may frame them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dealerops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -142,6 +143,17 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Content-Security-Policy of every response (dealerops.middleware): everything from this
+# server only (plotly.min.js, the map's topojson, Swagger/Redoc from the sidecar), nothing may
+# frame the pages. The pages' scripts and plotly's styles are inline, hence 'unsafe-inline';
+# Redoc runs a web worker from a blob. Empty turns the header off.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 
 # Uploads: explicit limits (imports check their own, larger limit per file).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
