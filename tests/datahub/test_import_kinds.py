@@ -197,7 +197,10 @@ class TestLoanImport:
 
         # A later import defaults the first loan: its clawback follows the next night.
         defaulted = LOANS.replace("已放款,2026-01-15,2026-01-22,", "逾期违约,2026-01-15,2026-01-22,2026-10-31")
-        assert confirm_as_head_office(network, run_import(network, ImportKind.LOANS, defaulted)).status == ImportStatus.IMPORTED
+        assert (
+            confirm_as_head_office(network, run_import(network, ImportKind.LOANS, defaulted)).status
+            == ImportStatus.IMPORTED
+        )
         clawback = commissions_post(as_of=dt.date(2026, 11, 1))
         assert (clawback.rows, clawback.amount) == (1, D("-85.17"))
 
@@ -331,7 +334,9 @@ class TestLoanImport:
             f"HT-NEW,{VIN_A},ICBC,172060,73740,4.95%,,36,B,已审批,2026-01-15,,",
             f"HT-OLD,{VIN_A},ICBC,172060,73740,4.95%,,36,B,已拒绝,2026-01-02,,",
         ]
-        batch = confirm_as_head_office(network, run_import(network, ImportKind.LOANS, "\n".join([header, *rows]) + "\n"))
+        batch = confirm_as_head_office(
+            network, run_import(network, ImportKind.LOANS, "\n".join([header, *rows]) + "\n")
+        )
 
         assert batch.status == ImportStatus.IMPORTED, (batch.error, errors_of(batch))
         assert dict(Loan.objects.values_list("reference", "status")) == {
