@@ -22,10 +22,12 @@ from finance.models import (
     DISBURSED_STATUSES,
     LOAN_TRANSITIONS,
     Lender,
+    LenderStatement,
     Loan,
     LoanStatus,
     LoanStatusReport,
     ReportDecision,
+    StatementLine,
 )
 from inventory.models import Payment, Sale
 from inventory.services import sale_record
@@ -181,17 +183,46 @@ def _ensure_confirmer(user: User) -> None:
 
 
 @transaction.atomic
-def loan_status_confirm(*, loan: Loan, user: User) -> Loan:
+def loan_status_confirm(*, loan: Loan, user: User, note: str = "") -> Loan:
     """Apply the loan's reported move (checked again: the loan may have moved meanwhile); the
-    ledger posts it like any other move."""
+    ledger posts it like any other move. ``note`` says what bore it out, if not finance's word."""
     _ensure_confirmer(user)
     report = _pending_report(loan)
+    report.note = note[:200]
     if report.disbursed_on is not None and loan.status not in DISBURSED_STATUSES:
         loan = loan_status_change(loan=loan, status=LoanStatus.DISBURSED, on=report.disbursed_on)
     loan = loan_status_change(loan=loan, status=report.status, on=report.on)
     report.decision, report.decided_by, report.decided_at = ReportDecision.CONFIRMED, user, timezone.now()
-    report.save(update_fields=["decision", "decided_by", "decided_at", "updated_at"])
+    report.save(update_fields=["decision", "decided_by", "decided_at", "note", "updated_at"])
     return loan
+
+
+def loan_reports_confirm_by_statement(*, statement: LenderStatement, user: User) -> int:
+    """Confirm the reported moves a lender's statement bears out, as finance uploading it: a
+    line paying commission on a loan confirms its reported disbursement; a line taking
+    commission back, its reported early payoff or default. A report the statement does not
+    bear out, or whose move the loan can no longer make, stays for finance. Returns how many
+    were confirmed."""
+    lines = StatementLine.objects.filter(statement=statement, loan__isnull=False, amount__isnull=False)
+    pending = LoanStatusReport.objects.filter(decision=ReportDecision.PENDING, loan__in=lines.values("loan"))
+    confirmed = 0
+    for report in pending.select_related("loan").order_by("loan_id"):
+        for row_number, amount in lines.filter(loan=report.loan).values_list("row_number", "amount"):
+            borne_out = amount > 0 if report.status not in CLAWBACK_STATUSES else amount < 0
+            if not borne_out:
+                continue
+            note = _("Confirmed by lender statement %(reference)s, row %(row)s.") % {
+                "reference": statement.reference,
+                "row": row_number,
+            }
+            try:
+                with transaction.atomic():
+                    loan_status_confirm(loan=report.loan, user=user, note=note)
+            except ValidationError:
+                break  # the loan moved meanwhile: finance decides
+            confirmed += 1
+            break
+    return confirmed
 
 
 @transaction.atomic

@@ -178,3 +178,30 @@ def test_a_dealer_s_loan_import_reports_money_moves_instead_of_writing_them(netw
     assert (loan.status, loan.disbursed_on, loan.closed_on) == (
         LoanStatus.PAID_OFF_EARLY, dt.date(2026, 1, 15), dt.date(2026, 9, 30),
     )  # fmt: skip
+
+
+def test_a_lender_statement_paying_or_taking_back_commission_confirms_the_reported_move(network, lender):
+    from tests.finance.test_reconciliation import upload_statement
+
+    policy(lender)
+    pending = make_loan(network.home_dealer, lender, status=LoanStatus.APPROVED, disbursed_on=None, reference="LNA")
+    defaulted = make_loan(network.home_dealer, lender, reference="LNB")
+    unproven = make_loan(network.home_dealer, lender, reference="LNC")
+    dealer = api(network.dealer_user)
+    dealer.post(f"/api/v1/loans/{pending.pk}/status/", {"status": "disbursed", "on": "2025-03-10"}, format="json")
+    dealer.post(f"/api/v1/loans/{defaulted.pk}/status/", {"status": "defaulted", "on": "2025-05-01"}, format="json")
+    dealer.post(f"/api/v1/loans/{unproven.pk}/status/", {"status": "paid_off_early", "on": "2025-05-01"}, format="json")
+
+    rows = [("LNA", "2025-03", "150.00"), ("LNB", "2025-05", "-150.00"), ("LNC", "2025-05", "150.00")]
+    upload_statement(lender, "ICBC-2025-05", rows, network.finance_user)
+
+    statuses = dict(Loan.objects.values_list("reference", "status"))
+    assert statuses == {"LNA": "disbursed", "LNB": "defaulted", "LNC": "disbursed"}
+    confirmed = LoanStatusReport.objects.get(loan=pending)
+    assert (confirmed.decision, confirmed.decided_by, confirmed.note) == (
+        ReportDecision.CONFIRMED,
+        network.finance_user,
+        "Confirmed by lender statement ICBC-2025-05, row 2.",
+    )
+    # A paying line does not bear out an early payoff: finance decides that one.
+    assert LoanStatusReport.objects.get(loan=unproven).decision == ReportDecision.PENDING
