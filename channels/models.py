@@ -189,6 +189,33 @@ class Lead(models.Model):
                 condition=~Q(outcome="won") | Q(converted_sale__isnull=False),
                 violation_error_message=_("A won lead names the sale it converted into."),
             ),
+            models.CheckConstraint(
+                name="lead_contact_after_assignment",
+                condition=Q(first_contact_at__isnull=True) | Q(first_contact_at__gte=F("assigned_at")),
+                violation_error_message=_("First contact cannot precede the lead's assignment."),
+            ),
+        ]
+        # The health score's lead metrics read these: once recorded, a first contact stays as it
+        # was and a lost lead stays lost (channels.services.lead_follow_up_refusals says why first).
+        triggers = [
+            pgtrigger.Trigger(
+                name="lead_follow_up_kept",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                func=pgtrigger.Func(
+                    """
+                    IF OLD.first_contact_at IS NOT NULL AND NEW.first_contact_at IS DISTINCT FROM OLD.first_contact_at
+                    THEN
+                      RAISE EXCEPTION 'lead %: its first contact is recorded and cannot change', OLD.id
+                        USING ERRCODE = '23514';
+                    END IF;
+                    IF OLD.outcome = 'lost' AND NEW.outcome <> 'lost' THEN
+                      RAISE EXCEPTION 'lead %: a lost lead cannot be reopened', OLD.id USING ERRCODE = '23514';
+                    END IF;
+                    RETURN NEW;
+                    """
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

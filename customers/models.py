@@ -11,16 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, TimeStamped
 from dealerops.history import event_meta
+from dealerops.privacy import mask_phone
 
 PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
 phone_validator = RegexValidator(PHONE_PATTERN, _("Enter an 11-digit mainland mobile number, e.g. 13812341234."))
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234: keep the carrier prefix and the last four digits."""
-    if len(phone) < 8:
-        return "*" * len(phone)
-    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("customer"))

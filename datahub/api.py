@@ -12,6 +12,7 @@ from datahub.dispatch import import_check_start, import_write_start
 from datahub.filtersets import ImportBatchFilterSet
 from datahub.models import ImportBatch, ImportRow, RowAction
 from datahub.serializers import (
+    ImportBatchListSerializer,
     ImportBatchSerializer,
     ImportMappingSerializer,
     ImportRowSerializer,
@@ -34,7 +35,12 @@ class ImportBatchViewSet(ScopedViewSet):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def base_queryset(self):
+        if self.action == "list":
+            return ImportBatch.objects.defer("content", "file_headers")
         return ImportBatch.objects.defer("content")
+
+    def get_serializer_class(self):
+        return ImportBatchListSerializer if self.action == "list" else super().get_serializer_class()
 
     @extend_schema(request=ImportUploadSerializer, responses={201: ImportBatchSerializer})
     def create(self, request, *args, **kwargs):

@@ -71,7 +71,9 @@ class ColumnMappingForm(forms.Form):
 
     def __init__(self, *args, batch: ImportBatch, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "—"), *((header, header) for header in batch.file_headers)]
+        # Bounded whatever the batch holds (files stored before the upload limits existed).
+        headers = batch.file_headers[: settings.UPLOAD_MAX_COLUMNS]
+        choices = [("", "—"), *((header, header) for header in headers)]
         for field in SPECS[batch.kind].fields:
             self.fields[field.name] = forms.ChoiceField(
                 label=field.label,

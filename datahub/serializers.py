@@ -5,10 +5,15 @@ from rest_framework import serializers
 from datahub.kinds import SPECS
 from datahub.models import ImportBatch, ImportKind, ImportRow, SourceKind
 from datahub.services import import_batch_upload
+from dealerops.access import can_see_phone
 from dealerops.api import DealerEntrySerializer
+from dealerops.privacy import mask_phones_in
 
 
-class ImportBatchSerializer(serializers.ModelSerializer):
+class ImportBatchListSerializer(serializers.ModelSerializer):
+    """An import in a list: its counts and state, without the file's headers (one file could
+    otherwise make every page of the list as large as itself)."""
+
     class Meta:
         model = ImportBatch
         fields = [
@@ -20,7 +25,6 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "file_name",
             "status",
             "columns",
-            "file_headers",
             "file_errors",
             "error",
             "rows_total",
@@ -36,6 +40,23 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class ImportBatchSerializer(ImportBatchListSerializer):
+    """One import, with the file's header texts (masked like every phone for a role that may
+    not see whole numbers: a file without a header row has a customer's row there)."""
+
+    file_headers = serializers.SerializerMethodField()
+
+    class Meta(ImportBatchListSerializer.Meta):
+        fields = [*ImportBatchListSerializer.Meta.fields, "file_headers"]
+        read_only_fields = fields
+
+    def get_file_headers(self, batch: ImportBatch) -> list[str]:
+        headers = batch.file_headers[: settings.UPLOAD_MAX_COLUMNS]  # files stored before the limit
+        if can_see_phone(self.context["request"].user):
+            return headers
+        return [mask_phones_in(header) for header in headers]
 
 
 class ImportRowSerializer(serializers.ModelSerializer):

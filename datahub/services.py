@@ -44,7 +44,15 @@ from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
 from dealerops.leases import heartbeat_text, lease_expired, lease_kept
 from dealerops.models import User
-from dealerops.tabular import Formula, is_blank_row, normalise_header, spreadsheet_rows, upload_refusal
+from dealerops.tabular import (
+    Formula,
+    SpreadsheetTooLarge,
+    is_blank_row,
+    is_csv,
+    normalise_header,
+    spreadsheet_rows,
+    upload_refusal,
+)
 
 HEADER_SEARCH_ROWS = 10  # title rows a system may put above the header
 PROGRESS_EVERY = 10_000  # rows between two progress updates of a background check
@@ -99,6 +107,8 @@ def import_batch_upload(
         errors["file"] = refusal
     if errors:
         raise ValidationError(errors)
+    if is_csv(file_name, content):
+        _refuse_too_large(file_name, content)
     saved = ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
     HeldUpload.objects.filter(user=user).delete()  # a file held for this form is uploaded now
     return ImportBatch.objects.create(
@@ -158,6 +168,25 @@ def held_upload_find(*, user: User, token: str) -> HeldUpload | None:
         return HeldUpload.objects.filter(user=user, token=token).first()
     except ValidationError:  # not a UUID
         return None
+
+
+def _refuse_too_large(file_name: str, content: bytes) -> None:
+    """Refuse at upload a CSV with a row or cell past the upload limits (a CSV reads in a moment;
+    an XLSX's are found by its check and shown as the import's file errors). The file's other
+    faults are left to the check, which shows them on the import's page."""
+    try:
+        rows = spreadsheet_rows(
+            content=content,
+            file_name=file_name,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            max_unpacked_bytes=settings.IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES,
+        )
+        for _row in rows:
+            pass
+    except SpreadsheetTooLarge:
+        raise
+    except ValidationError:
+        return
 
 
 def runs_in_background(batch: ImportBatch) -> bool:
@@ -257,6 +286,7 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
                 raise _ChangedSincePreview(result)
             spec = spec_class(batch.dealer, result.headers)
             spec.history = history
+            spec.written_by = batch.confirmed_by
             changed = [row for row in result.rows if row.action in (RowAction.CREATE, RowAction.UPDATE)]
             if changed:
                 spec.write(changed)

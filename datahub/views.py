@@ -63,8 +63,8 @@ class ImportBatchListView(ScopedListView):
     ]
 
     def base_queryset(self):
-        # The file itself is never needed by a list: do not read it from the database.
-        return ImportBatch.objects.select_related("dealer", "created_by").defer("content")
+        # The file and its headers are never needed by a list: do not read them from the database.
+        return ImportBatch.objects.select_related("dealer", "created_by").defer("content", "file_headers")
 
     def get(self, request, *args, **kwargs):
         # An import whose worker died is released, not listed "importing" for ever.

@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from channels.api import DealerViewSet, HealthScoreViewSet, LeadViewSet, RegionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
 from datahub.api import ImportBatchViewSet
+from dealerops.api import ApiTokenView
 from finance.api import (
     CommissionEntryViewSet,
     CommissionPolicyViewSet,
@@ -34,6 +34,6 @@ router.register("imports", ImportBatchViewSet, basename="import")
 router.register("commission-reports", CommissionReportViewSet, basename="commission-report")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-auth-token"),
+    path("auth/token/", ApiTokenView.as_view(), name="api-auth-token"),
     *router.urls,
 ]

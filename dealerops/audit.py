@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.access import RULES, can_see_phone, can_view, role_of, scope
+from dealerops.privacy import mask_phone
 
 # How many entries a record's page shows before its "show all" link.
 HISTORY_PAGE = 50
@@ -154,8 +155,6 @@ class _Formatter:
         if value is None:
             return None
         if tracked.name in self.audited.phone_fields and not self.show_phone:
-            from customers.models import mask_phone
-
             return mask_phone(str(value))
         if isinstance(tracked, ForeignKey):
             return self.related.get(tracked.name, {}).get(value, f"#{value}")

@@ -1,4 +1,5 @@
-"""The portal's own middleware: the UI language, and exceptions that deserve a page of their own."""
+"""The portal's own middleware: the UI language, response headers every page gets, and
+exceptions a view may raise that deserve a page of their own rather than a server error."""
 
 from collections.abc import Callable
 
@@ -68,3 +69,17 @@ def chosen_language(request: HttpRequest) -> str:
         except LookupError:
             pass  # a cookie naming a language the portal does not speak
     return settings.LANGUAGE_CODE
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends CONTENT_SECURITY_POLICY on every response that has none: pages, plotly's charts
+    and the API docs load only from this server, and no other site may frame them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        return response

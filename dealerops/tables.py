@@ -18,6 +18,7 @@ from django.utils import timezone
 from dealerops import exports
 from dealerops.access import can_see_phone
 from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
+from dealerops.privacy import mask_phone
 
 EXPORT_CHUNK = 5000
 DEALER_RELATIONS = {"dealer", "home_dealer"}  # the relations through which a column reads a dealer
@@ -70,7 +71,7 @@ def display(column: Column, row: Model, user) -> str:
         # A count as a whole number, a measure (a score) to the fixed two decimals.
         return format_count(value) if isinstance(value, int) else format_number(value)
     if column.kind == "phone":
-        return value if can_see_phone(user) else row_masked_phone(value)
+        return value if can_see_phone(user) else mask_phone(value)
     if isinstance(value, bool):
         return exports.yes_no(value)
     if isinstance(value, datetime):
@@ -80,12 +81,6 @@ def display(column: Column, row: Model, user) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def row_masked_phone(phone: str) -> str:
-    from customers.models import mask_phone
-
-    return mask_phone(phone)
 
 
 def export_rows(rows: QuerySet, columns: Sequence[Column], user) -> Iterator[list[Any]]:
@@ -156,7 +151,7 @@ class _ExportReader:
         if self.labels is not None:
             return str(self.labels.get(value, value))
         if self.mask_phone:
-            return row_masked_phone(value)
+            return mask_phone(value)
         if self.column.kind == "month" and isinstance(value, date):
             return value.strftime("%Y-%m")
         return value

@@ -83,6 +83,13 @@ def file_error(message: str) -> ValidationError:
     return ValidationError({"file": [message]})
 
 
+class SpreadsheetTooLarge(ValidationError):
+    """A file with a row or a cell past the upload limits (UPLOAD_MAX_COLUMNS, UPLOAD_MAX_CELL_CHARS)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"file": [message]})
+
+
 def upload_refusal(request: HttpRequest, *, file_limit: int, message: str) -> str | None:
     """``message`` (which names the limit as ``%(limit)s`` KB) when an upload's whole request
     body is past ``file_limit`` (with room for the form's other fields), so a page or the API
@@ -102,10 +109,47 @@ def spreadsheet_rows(*, content: bytes, file_name: str, max_bytes: int, max_unpa
         )
     name = file_name.lower()
     if name.endswith(".xlsx") or content.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(content, max_unpacked_bytes)
+        return _bounded(_xlsx_rows(content, max_unpacked_bytes))
     if name.endswith((".csv", ".txt")):
-        return _csv_rows(content)
+        return _bounded(_csv_rows(content))
     raise file_error(_("Upload a CSV or XLSX file (old .xls files: save as .xlsx)."))
+
+
+def is_csv(file_name: str, content: bytes) -> bool:
+    """Whether ``spreadsheet_rows`` reads this file as CSV (cheap to read twice) rather than XLSX."""
+    return not content.startswith(b"PK\x03\x04") and file_name.lower().endswith((".csv", ".txt"))
+
+
+def _bounded(rows: Rows) -> Rows:
+    """``rows``, refusing a row wider than UPLOAD_MAX_COLUMNS or a cell longer than
+    UPLOAD_MAX_CELL_CHARS: no system exports such a file, and the file's headers are stored
+    and shown in lists and forms, which must stay small whatever a file holds."""
+    max_columns, max_chars = settings.UPLOAD_MAX_COLUMNS, settings.UPLOAD_MAX_CELL_CHARS
+    for row_number, cells in rows:
+        width = len(cells)
+        while width and (cells[width - 1] is None or cells[width - 1] == ""):
+            width -= 1  # a spreadsheet's empty cells after the last value are no columns
+        if width > max_columns:
+            raise SpreadsheetTooLarge(
+                _("Row %(row)s has %(count)s columns; files with up to %(limit)s columns are accepted.")
+                % {"row": row_number, "count": width, "limit": max_columns}
+            )
+        for index, cell in enumerate(cells[:width], start=1):
+            if isinstance(cell, str | Formula) and len(str(cell)) > max_chars:
+                raise SpreadsheetTooLarge(_cell_too_long(row_number, index, max_chars))
+        yield row_number, cells
+
+
+def _cell_too_long(row: int, column: int | None, limit: int) -> str:
+    if column is None:
+        return _("Row %(row)s: a cell holds more than %(limit)s characters, the most a cell may hold.") % {
+            "row": row,
+            "limit": limit,
+        }
+    message = _(
+        "Row %(row)s, column %(column)s: the cell holds more than %(limit)s characters, the most a cell may hold."
+    )
+    return message % {"row": row, "column": column, "limit": limit}
 
 
 def _csv_rows(content: bytes) -> Rows:
@@ -123,8 +167,24 @@ def _csv_rows(content: bytes) -> Rows:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    return _csv_records(csv.reader(io.StringIO(text, newline=""), dialect))
+
+
+def _csv_records(reader: Iterator[list[str]]) -> Rows:
     # Row numbers count records, as a spreadsheet shows them (a quoted line break stays one row).
-    return enumerate(csv.reader(io.StringIO(text, newline=""), dialect), start=1)
+    row_number = 0
+    try:
+        for row_number, cells in enumerate(reader, start=1):  # noqa: B007 - read after the loop on an error
+            yield row_number, cells
+    except csv.Error as error:
+        # The csv module refuses a field past its own limit (131,072 characters) before our
+        # cell limit sees it; any other csv.Error is a file it cannot read either.
+        if "field larger than field limit" in str(error):
+            raise SpreadsheetTooLarge(_cell_too_long(row_number + 1, None, settings.UPLOAD_MAX_CELL_CHARS)) from None
+        raise file_error(
+            _("Row %(row)s cannot be read as CSV (%(error)s): save the file as CSV UTF-8 again.")
+            % {"row": row_number + 1, "error": error}
+        ) from None
 
 
 def _xlsx_rows(content: bytes, max_unpacked_bytes: int) -> Rows:

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -38,7 +38,7 @@ from finance.reports import (
     penetration_report,
     risk_report,
 )
-from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals
+from finance.selectors import ledger_totals, ledger_totals_by, pending_reports, statement_match_totals
 from finance.serializers import (
     CommissionEntrySerializer,
     CommissionPolicySerializer,
@@ -51,6 +51,7 @@ from finance.serializers import (
     LoanEntrySerializer,
     LoanSerializer,
     LoanStatusChangeSerializer,
+    LoanStatusRejectSerializer,
     PayablesReportSerializer,
     PenetrationReportSerializer,
     ReceiptPostingRequestSerializer,
@@ -58,7 +59,7 @@ from finance.serializers import (
     RiskReportSerializer,
     StatementLineSerializer,
 )
-from finance.services.loans import loan_status_change
+from finance.services.loans import loan_status_confirm, loan_status_reject, loan_status_request
 from finance.services.reconciliation import lender_statement_receipts_post
 from finance.services.statement_files import statement_upload_refusal
 from inventory.models import Sale
@@ -87,18 +88,45 @@ class LoanViewSet(ScopedCreateMixin, ScopedViewSet):
     filterset_class = LoanFilterSet
 
     def base_queryset(self):
-        return Loan.objects.select_related("lender")
+        return Loan.objects.select_related("lender").prefetch_related(pending_reports())
 
-    @extend_schema(request=LoanStatusChangeSerializer, responses=LoanSerializer)
+    @extend_schema(
+        request=LoanStatusChangeSerializer,
+        responses={
+            200: LoanSerializer,
+            202: OpenApiResponse(LoanSerializer, description="Reported: the move awaits finance's confirmation."),
+        },
+    )
     @action(detail=True, methods=["post"], serializer_class=LoanStatusChangeSerializer)
     def status(self, request, pk=None):
         """Approve, reject, disburse, or close (paid off early, defaulted, matured) a loan;
-        a move backwards answers 400."""
+        a move backwards answers 400. A dealer user's move that moves money (disbursed, paid
+        off early, defaulted) is reported instead: 202, the loan unchanged and the move under
+        ``awaiting_confirmation`` until finance confirms it (``confirm/``)."""
         loan = self.get_object()  # first: a loan outside the scope answers 404, whatever the body
         change = LoanStatusChangeSerializer(data=request.data)
         change.is_valid(raise_exception=True)
-        loan = loan_status_change(loan=loan, **change.validated_data)
-        return Response(LoanSerializer(loan, context=self.get_serializer_context()).data)
+        loan = loan_status_request(loan=loan, user=request.user, **change.validated_data)
+        reported = loan.status != change.validated_data["status"]
+        return Response(self.shown(loan), status=status.HTTP_202_ACCEPTED if reported else status.HTTP_200_OK)
+
+    @extend_schema(request=None, responses=LoanSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Finance: apply the move the dealer reported (the ledger then posts it)."""
+        return Response(self.shown(loan_status_confirm(loan=self.get_object(), user=request.user)))
+
+    @extend_schema(request=LoanStatusRejectSerializer, responses=LoanSerializer)
+    @action(detail=True, methods=["post"], serializer_class=LoanStatusRejectSerializer)
+    def reject(self, request, pk=None):
+        """Finance: turn the reported move down; the loan stays as it is."""
+        body = LoanStatusRejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        loan = loan_status_reject(loan=self.get_object(), user=request.user, **body.validated_data)
+        return Response(self.shown(loan))
+
+    def shown(self, loan: Loan) -> dict:
+        return LoanSerializer(self.get_queryset().get(pk=loan.pk), context=self.get_serializer_context()).data
 
 
 class CommissionPolicyViewSet(ScopedViewSet):
@@ -124,7 +152,7 @@ class CommissionEntryViewSet(ScopedViewSet):
         parameters=[OpenApiParameter("group_by", enum=list(LEDGER_GROUPS), default="lender")],
         responses=LedgerTotalsSerializer(many=True),
     )
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(detail=False, methods=["get"], pagination_class=None, extra_query_params=("group_by",))
     def summary(self, request):
         """Accrued, clawed back, adjusted, net, received and outstanding per group."""
         group_by = request.query_params.get("group_by", "lender")
@@ -175,7 +203,7 @@ class LenderStatementViewSet(ScopedViewSet):
         parameters=[OpenApiParameter("status", enum=MatchStatus.values)],
         responses=StatementLineSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], extra_query_params=("status",))
     def lines(self, request, pk=None):
         statement = self.get_object()
         lines = scope(request.user, StatementLine).filter(statement=statement).order_by("status", "row_number", "id")

@@ -10,6 +10,7 @@ from dealerops.entry_forms import DATE_INPUT
 from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter, StableOrderingFilter
 from dealerops.tabular import month_parse
 from finance.models import CommissionEntry, CommissionPeriod, CommissionPolicy, Lender, LenderStatement, Loan
+from finance.selectors import awaiting_confirmation
 
 
 class LenderFilterSet(django_filters.FilterSet):
@@ -26,6 +27,9 @@ class LoanFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     disbursed_after = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="gte", label=_("Disbursed from"))
     disbursed_before = django_filters.DateFilter(field_name="disbursed_on", lookup_expr="lte", label=_("Disbursed to"))
+    awaiting_confirmation = django_filters.BooleanFilter(
+        method="filter_awaiting_confirmation", label=_("Awaiting confirmation"), widget=forms.CheckboxInput
+    )
     ordering = OrderingFilter(
         fields=(
             ("applied_on", "applied_on"),
@@ -48,7 +52,11 @@ class LoanFilterSet(django_filters.FilterSet):
             "term_months",
             "disbursed_after",
             "disbursed_before",
+            "awaiting_confirmation",
         ]
+
+    def filter_awaiting_confirmation(self, loans, name, value):
+        return awaiting_confirmation(loans) if value else loans
 
 
 class CommissionPolicyFilterSet(django_filters.FilterSet):

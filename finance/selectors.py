@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from dealerops.formats import format_percent
 from finance.models import (
@@ -13,7 +13,9 @@ from finance.models import (
     EntryKind,
     LenderStatement,
     Loan,
+    LoanStatusReport,
     MatchStatus,
+    ReportDecision,
     StatementLine,
 )
 
@@ -28,6 +30,23 @@ class LenderVolume:
     @property
     def average_rate_percent(self) -> str:
         return format_percent(self.average_rate)
+
+
+def loan_pending_report(loan: Loan) -> LoanStatusReport | None:
+    """The loan's reported move awaiting finance's confirmation, if any."""
+    return loan.status_reports.filter(decision=ReportDecision.PENDING).select_related("reported_by").first()
+
+
+def pending_reports() -> Prefetch:
+    """Prefetch each loan's move awaiting confirmation as ``loan.pending_reports`` (a list)."""
+    reports = LoanStatusReport.objects.filter(decision=ReportDecision.PENDING).select_related("reported_by")
+    return Prefetch("status_reports", queryset=reports, to_attr="pending_reports")
+
+
+def awaiting_confirmation(loans: QuerySet[Loan]) -> QuerySet[Loan]:
+    """The loans with a reported move finance has not decided yet."""
+    pending = LoanStatusReport.objects.filter(loan=OuterRef("pk"), decision=ReportDecision.PENDING)
+    return loans.filter(Exists(pending))
 
 
 def disbursed_between(loans: QuerySet[Loan], first_day: date, last_day: date) -> QuerySet[Loan]:

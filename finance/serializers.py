@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dealerops.api import ScopedPrimaryKeyField
@@ -12,8 +13,10 @@ from finance.models import (
     Lender,
     LenderStatement,
     Loan,
+    LoanStatusReport,
     StatementLine,
 )
+from finance.selectors import loan_pending_report
 from finance.services.loans import LoanTerms, loan_create
 from finance.services.reconciliation import lender_statement_upload
 from inventory.models import Sale
@@ -26,7 +29,28 @@ class LenderSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "kind"]
 
 
+class LoanStatusReportSerializer(serializers.ModelSerializer):
+    """A dealer's reported move awaiting finance's confirmation."""
+
+    reported_by = serializers.CharField(source="reported_by.username")
+    reported_at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = LoanStatusReport
+        fields = ["status", "on", "reported_by", "reported_at"]
+
+
 class LoanSerializer(serializers.ModelSerializer):
+    awaiting_confirmation = serializers.SerializerMethodField(
+        help_text="A move the dealer reported that finance has not confirmed yet (the status is unchanged until then)."
+    )
+
+    @extend_schema_field(LoanStatusReportSerializer(allow_null=True))
+    def get_awaiting_confirmation(self, loan: Loan) -> dict | None:
+        pending = getattr(loan, "pending_reports", None)  # prefetched by the viewset
+        report = pending[0] if pending else None if pending is not None else loan_pending_report(loan)
+        return LoanStatusReportSerializer(report).data if report else None
+
     class Meta:
         model = Loan
         fields = [
@@ -45,6 +69,7 @@ class LoanSerializer(serializers.ModelSerializer):
             "applied_on",
             "disbursed_on",
             "closed_on",
+            "awaiting_confirmation",
         ]
 
 
@@ -55,7 +80,7 @@ class LoanEntrySerializer(LoanTermsSerializer):
 
     def create(self, validated_data) -> Loan:
         sale = validated_data.pop("sale")
-        return loan_create(sale=sale, terms=LoanTerms(**validated_data))
+        return loan_create(sale=sale, terms=LoanTerms(**validated_data), entered_by=self.context["request"].user)
 
 
 class LoanStatusChangeSerializer(serializers.Serializer):
@@ -65,6 +90,10 @@ class LoanStatusChangeSerializer(serializers.Serializer):
         choices=[(new.value, new.label) for new in dict.fromkeys(new for _, new in LOAN_TRANSITIONS)]
     )
     on = serializers.DateField(help_text="The disbursement day, or the closing day for a closed loan.")
+
+
+class LoanStatusRejectSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text="Why the move is refused.")
 
 
 class CommissionTierSerializer(serializers.ModelSerializer):

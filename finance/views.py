@@ -32,13 +32,25 @@ from finance.models import (
     CommissionPolicy,
     LenderStatement,
     Loan,
+    LoanStatus,
     MatchStatus,
     StatementLine,
 )
 from finance.report_views import LEDGER_HEADERS, ledger_cells
-from finance.selectors import ledger_totals, ledger_totals_by, statement_match_totals, statement_receipts
+from finance.selectors import (
+    ledger_totals,
+    ledger_totals_by,
+    loan_pending_report,
+    statement_match_totals,
+    statement_receipts,
+)
 from finance.services.ledger import adjustment_post, first_open_period, period_close, period_close_refusal
-from finance.services.loans import loan_status_change
+from finance.services.loans import (
+    loan_moves_confirmed_by,
+    loan_status_confirm,
+    loan_status_reject,
+    loan_status_request,
+)
 from finance.services.policies import policy_version_create
 from finance.services.reconciliation import lender_statement_receipts_post, lender_statement_upload
 from finance.services.statement_files import statement_upload_refusal
@@ -77,7 +89,8 @@ class LoanDetailView(ScopedDetailView):
     def get_context_data(self, status_form: LoanStatusForm | None = None, **kwargs):
         user = self.request.user
         entries = scope(user, CommissionEntry).filter(loan=self.object).select_related("period")
-        if status_form is None and can_write(user, Loan):
+        pending = loan_pending_report(self.object)
+        if status_form is None and can_write(user, Loan) and pending is None:
             status_form = LoanStatusForm(loan=self.object)
         return {
             **super().get_context_data(**kwargs),
@@ -86,13 +99,16 @@ class LoanDetailView(ScopedDetailView):
             "entry_totals": ledger_totals(entries),
             # A refused change is shown even when the loan has no next status left (it moved on meanwhile).
             "status_form": status_form if status_form and (status_form.is_bound or status_form.next_statuses) else None,
+            "pending_report": pending,
+            "can_confirm": pending is not None and can_write(user, Loan) and loan_moves_confirmed_by(user),
             "can_adjust": can_write(user, CommissionEntry),
         }
 
 
 class LoanStatusChangeView(LoanDetailView):
-    """POST: move the loan to its next status; a refusal shows the loan page again with the
-    reason next to the field."""
+    """POST: move the loan to its next status (or, for a dealer's move that moves money,
+    report it for finance to confirm); a refusal shows the loan page again with the reason
+    next to the field."""
 
     http_method_names = ["post"]
 
@@ -102,16 +118,62 @@ class LoanStatusChangeView(LoanDetailView):
         self.object = loan = self.get_object()
         form = LoanStatusForm(request.POST, loan=loan)
         if form.is_valid():
+            status, on = form.cleaned_data["status"], form.cleaned_data["on"]
             try:
-                loan = loan_status_change(loan=loan, status=form.cleaned_data["status"], on=form.cleaned_data["on"])
+                loan = loan_status_request(loan=loan, status=status, on=on, user=request.user)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(
-                    request, _("Loan %(loan)s is now %(status)s.") % {"loan": loan, "status": loan.get_status_display()}
-                )
+                if loan.status == status:
+                    message = _("Loan %(loan)s is now %(status)s.") % {
+                        "loan": loan,
+                        "status": loan.get_status_display(),
+                    }
+                else:
+                    message = _("Loan %(loan)s: %(status)s is reported and awaits finance's confirmation.") % {
+                        "loan": loan,
+                        "status": LoanStatus(status).label,
+                    }
+                messages.success(request, message)
                 return redirect(loan)
         return self.render_to_response(self.get_context_data(status_form=form))
+
+
+class LoanStatusDecisionView(ScopedMixin, SingleObjectMixin, View):
+    """POST: finance confirms or rejects the move a dealer reported; a refusal is a message."""
+
+    model = Loan
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, Loan):
+            raise PermissionDenied
+        loan = self.get_object()
+        try:
+            messages.success(request, self.decide(loan))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(loan)
+
+    def decide(self, loan: Loan) -> str:
+        """The decision's one service call, and what the page then says."""
+        raise NotImplementedError
+
+
+class LoanStatusConfirmView(LoanStatusDecisionView):
+    def decide(self, loan: Loan) -> str:
+        loan = loan_status_confirm(loan=loan, user=self.request.user)
+        return _("Loan %(loan)s is now %(status)s.") % {"loan": loan, "status": loan.get_status_display()}
+
+
+class LoanStatusRejectView(LoanStatusDecisionView):
+    def decide(self, loan: Loan) -> str:
+        loan = loan_status_reject(loan=loan, user=self.request.user, note=self.request.POST.get("note", ""))
+        return _("The reported move of loan %(loan)s is rejected; the loan stays %(status)s.") % {
+            "loan": loan,
+            "status": loan.get_status_display(),
+        }
 
 
 class CommissionEntryListView(ScopedListView):

@@ -91,4 +91,4 @@ class SaleEntrySerializer(DealerEntrySerializer):
     def create(self, validated_data) -> Sale:
         loan = validated_data.pop("loan", None)
         terms = LoanTerms(**loan) if loan else None
-        return loan_sale_record(loan_terms=terms, **validated_data)
+        return loan_sale_record(loan_terms=terms, entered_by=self.context["request"].user, **validated_data)

@@ -76,6 +76,7 @@ class SaleCreateView(EntryView):
             )
         return loan_sale_record(
             loan_terms=terms,
+            entered_by=self.request.user,
             dealer=dealer,
             stock_unit=data["stock_unit"],
             customer=customer,

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from channels.models import Dealer
 from datahub.models import ImportKind, RowAction
 from dealerops.bulk_history import BulkHistory
-from dealerops.tables import format_percent, format_yuan
+from dealerops.formats import format_percent, format_yuan
+from dealerops.models import User
 from dealerops.tabular import normalise_header
 from dealerops.validation import today
 
@@ -117,6 +118,7 @@ class ImportSpec(ABC):
         self.dealer = dealer
         self.headers = headers  # field name -> the file's header text
         self.history: BulkHistory | None = None  # set by the service while it writes
+        self.written_by: User | None = None  # who confirmed the import, set by the service while it writes
         self.today = today()
 
     def column(self, name: str) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels.models import Lead, LeadOutcome, LeadSource
+from channels.services import lead_follow_up_refusals
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
 from datahub.kinds.customers import read_city
 from datahub.kinds.stock import read_model_code, read_vin
@@ -154,7 +155,7 @@ class LeadImport(ImportSpec):
         for row in rows:
             values = row.values
             existing = leads.get(values["crm_reference"])
-            self.refuse_future(row, "created_at", "assigned_at", "first_contact_at")
+            self.refuse_future(row, "created_at", "assigned_at")
             if existing is not None:
                 for column, name in KEPT.items():
                     if column not in self.headers:
@@ -168,8 +169,17 @@ class LeadImport(ImportSpec):
             )
             if values["assigned_at"] < values["created_at"]:
                 row.error(self.column("assigned_at"), _("a lead cannot be assigned before it was created."))
-            if values["first_contact_at"] is not None and values["first_contact_at"] < values["created_at"]:
-                row.error(self.column("first_contact_at"), _("the first contact cannot precede the lead's creation."))
+            # The same rules as a follow-up through the API (a first contact after the assignment,
+            # once; a lost lead stays lost): the assignment follows the creation, checked above.
+            refusals = lead_follow_up_refusals(
+                assigned_at=values["assigned_at"],
+                first_contact_at=values["first_contact_at"],
+                outcome=values["outcome"],
+                recorded_first_contact_at=existing and existing["first_contact_at"],
+                recorded_outcome=existing and existing["outcome"],
+            )
+            for name, message in refusals.items():
+                row.error(self.column(name), message)
             if "converted_vin" in values:
                 self._sale(row, sales, existing, vins_in_file)
             values.setdefault("converted_sale_id", None)

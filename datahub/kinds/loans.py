@@ -3,7 +3,10 @@ sale it finances by the unit's VIN; the rules are the loan table's own constrain
 triggers (finance/models/loans.py), checked here first so each refusal names its cell.
 
 The commission ledger reads loans: a status an import moves (paid off early, defaulted) is
-picked up by the nightly posting like one entered on the loan's page.
+picked up by the nightly posting like one entered on the loan's page. As there, a dealer
+user's move that moves money (``finance.services.loans.loan_move_needs_confirmation``) is
+written as a report awaiting finance's confirmation: the loan keeps its status (a new one is
+written as approved) until finance confirms.
 """
 
 import re
@@ -30,8 +33,10 @@ from finance.models import (
     Lender,
     Loan,
     LoanStatus,
+    LoanStatusReport,
+    ReportDecision,
 )
-from finance.services.loans import loan_buy_rate_refusal, loan_transition_refusal
+from finance.services.loans import loan_buy_rate_refusal, loan_move_needs_confirmation, loan_transition_refusal
 from inventory.models import Payment, Sale
 
 STATUSES = {
@@ -220,11 +225,24 @@ class LoanImport(ImportSpec):
             self._check_lender(row, lenders, existing)
             self._check_sale(row, sales.get(values["vin"]), existing)
         live = self._live_loans(own)
+        pending = dict(
+            LoanStatusReport.objects.filter(
+                loan__reference__any=[row.values["reference"] for row in own], decision=ReportDecision.PENDING
+            ).values_list("loan__reference", "status")
+        )
         for row in own:
             existing = loans.get(row.values["reference"])
             self._check_one_live_loan(row, live)
-            # The dates follow the status: checked only for a status the loan may have.
-            if existing is None or self._check_status(row, existing):
+            reported = pending.get(row.values["reference"])
+            if reported and row.values["status"] not in (reported, existing["status"]):
+                row.error(
+                    self.column("status"),
+                    _("the loan's move to %(status)s awaits finance's confirmation: import this status afterwards.")
+                    % {"status": LoanStatus(reported).label.lower()},
+                )
+            # The dates follow the status: checked only for a status the loan may have (or
+            # has been reported to have: the same file imported again).
+            if existing is None or reported == row.values["status"] or self._check_status(row, existing):
                 self._check_dates(row)
             self._check_rates(row)
             self.decide(row, existing, LOAN_FIELDS)
@@ -364,6 +382,7 @@ class LoanImport(ImportSpec):
         # Rejections first: a sale's rejected application must leave the one-live-loan index
         # before the sale's next application is inserted in the same statement.
         rows = sorted(rows, key=lambda row: row.values["status"] != LoanStatus.REJECTED)
+        written, reports = self._reported_moves(rows)
         ids = bulk_upsert(
             Loan,
             [
@@ -372,7 +391,7 @@ class LoanImport(ImportSpec):
                     "sale_id": row.values["sale_id"],
                     "dealer_id": self.dealer.pk,
                     "lender_id": row.values["lender_id"],
-                    **{name: row.values[name] for name in LOAN_FIELDS},
+                    **{name: written[row.values["reference"]][name] for name in LOAN_FIELDS},
                 }
                 for row in rows
             ],
@@ -380,3 +399,48 @@ class LoanImport(ImportSpec):
             update=LOAN_FIELDS,
         )
         self.record_history(Loan, rows, ids)
+        if reports:
+            loan_ids = dict(Loan.objects.filter(reference__any=list(reports)).values_list("reference", "id"))
+            already = set(
+                LoanStatusReport.objects.filter(
+                    loan_id__any=list(loan_ids.values()), decision=ReportDecision.PENDING
+                ).values_list("loan_id", flat=True)
+            )
+            LoanStatusReport.objects.bulk_create(
+                LoanStatusReport(loan_id=loan_ids[reference], reported_by=self.written_by, **report)
+                for reference, report in reports.items()
+                if loan_ids[reference] not in already  # the same file imported again
+            )
+
+    def _reported_moves(self, rows: list[CheckedRow]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """The values each row's loan is written with, and the moves reported instead of
+        written (by reference): a move that needs confirmation leaves the loan's status and
+        dates as they are, or, for a new loan, writes it as approved."""
+        recorded = {
+            reference: {"status": status, "disbursed_on": disbursed_on, "closed_on": closed_on}
+            for reference, status, disbursed_on, closed_on in Loan.objects.filter(
+                reference__any=[row.values["reference"] for row in rows]
+            ).values_list("reference", "status", "disbursed_on", "closed_on")
+        }
+        written: dict[str, dict[str, Any]] = {}
+        reports: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            values, reference = row.values, row.values["reference"]
+            old = recorded.get(reference)
+            written[reference] = values
+            if self.written_by is None or not loan_move_needs_confirmation(
+                user=self.written_by, old=old and old["status"], new=values["status"]
+            ):
+                continue
+            status = values["status"]
+            kept = old or {"status": LoanStatus.APPROVED, "disbursed_on": None, "closed_on": None}
+            written[reference] = {**values, **kept}
+            reports[reference] = {
+                "status": status,
+                "on": values["closed_on"] if status in CLOSED_STATUSES else values["disbursed_on"],
+                # A loan closing here before it was disbursed here: its disbursement is confirmed too.
+                "disbursed_on": values["disbursed_on"]
+                if status in CLOSED_STATUSES and kept["disbursed_on"] is None
+                else None,
+            }
+        return written, reports

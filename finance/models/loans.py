@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pghistory
 import pgtrigger
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -257,3 +258,68 @@ class Loan(TimeStamped):
 
     def get_absolute_url(self) -> str:
         return reverse("finance:loan-detail", args=[self.pk])
+
+
+class ReportDecision(models.TextChoices):
+    PENDING = "pending", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LoanStatusReport(TimeStamped):
+    """A dealer's report that its loan moved in a way that moves money: disbursed (an accrual),
+    paid off early or defaulted (a clawback); see ``finance.services.loans.loan_move_moves_money``.
+    The loan keeps its status, so the ledger posts nothing, until finance confirms the move; a
+    rejected report changes nothing. At most one report per loan awaits confirmation.
+
+    ``on`` is the day of the reported status (the disbursement, or the closing day);
+    ``disbursed_on`` the disbursement day of a loan reported closed before it was disbursed
+    here (a file's new loan that is already paid off, say)."""
+
+    loan = models.ForeignKey(Loan, verbose_name=_("loan"), on_delete=models.CASCADE, related_name="status_reports")
+    status = models.CharField(_("reported status"), max_length=16, choices=LoanStatus.choices)
+    on = models.DateField(_("on"))
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    decision = models.CharField(
+        _("decision"), max_length=16, choices=ReportDecision.choices, default=ReportDecision.PENDING
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("loan status report")
+        verbose_name_plural = _("loan status reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(decision="pending"),
+                name="loan_one_pending_report",
+                violation_error_message=_("This loan already has a move awaiting confirmation."),
+            ),
+            models.CheckConstraint(
+                name="loan_report_decided_when_decided",
+                condition=Q(decision="pending", decided_at__isnull=True, decided_by__isnull=True)
+                | (~Q(decision="pending") & Q(decided_at__isnull=False, decided_by__isnull=False)),
+                violation_error_message=_("A decided report names who decided it and when."),
+            ),
+            models.CheckConstraint(
+                name="loan_report_moves_money",
+                condition=Q(status__in=DISBURSED_STATUSES),
+                violation_error_message=_("Only a move that moves money awaits confirmation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan} → {self.get_status_display()} ({self.get_decision_display()})"

@@ -46,6 +46,7 @@ from dealerops.models import User
 from dealerops.validation import today
 from finance.models import Lender, LenderStatement, MatchStatus
 from finance.services.ledger import open_period_for
+from finance.services.loans import loan_reports_confirm_by_statement
 from finance.services.statement_files import statement_lines_parse
 
 # The file's lines matched against what is owed per loan. Entries are reached by loan: the
@@ -202,6 +203,8 @@ def lender_statement_upload(
                 cursor.execute(MATCH_LINES, params)
                 known = [loan_id for (loan_id,) in cursor.fetchall() if loan_id is not None]
                 cursor.execute(MISSING_LINES, {**params, "months": months, "known": known})
+            # The lender's own figures bear out (or not) the moves dealers reported.
+            loan_reports_confirm_by_statement(statement=statement, user=uploaded_by)
     except IntegrityError as error:
         if "statement_reference_unique_per_lender" in str(error):  # uploaded at the same moment by someone else
             raise ValidationError({"reference": duplicate}) from None

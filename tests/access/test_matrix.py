@@ -292,7 +292,9 @@ def test_no_list_page_or_endpoint_shows_a_foreign_record(network, records, clien
     client = client_for(network.users()[role])
     for route in list_routes():
         url = route.url()
-        for response in (client.get(url), *(client.get(url, {"export": fmt}) for fmt in EXPORT_FORMATS)):
+        # The API has no exports (it refuses a parameter it does not take): pages only.
+        formats = () if url.startswith("/api/") else EXPORT_FORMATS
+        for response in (client.get(url), *(client.get(url, {"export": fmt}) for fmt in formats)):
             assert response.status_code in (200, 403, 405), f"{role} {url}: {response.status_code}"
             text = readable_text(response)
             for label, marker in FOREIGN_MARKERS.items():

@@ -122,7 +122,9 @@ def test_finance_walks_the_ledger_creates_a_version_and_books_an_adjustment(netw
     assert watch.outside_requests == []
 
 
-def test_a_dealer_user_sees_the_loans_commission_and_closes_it_on_a_phone(network, ledger, make_page, live_server):
+def test_a_dealer_user_sees_the_loans_commission_and_reports_it_closed_on_a_phone(
+    network, ledger, make_page, live_server
+):
     loan = ledger[1][0]
     watch = make_page(width=375, height=800)
     log_in(watch, live_server.url, "dealer", PASSWORD)
@@ -143,13 +145,15 @@ def test_a_dealer_user_sees_the_loans_commission_and_closes_it_on_a_phone(networ
     page.fill("#id_on", "2025-06-30")
     page.click("#status-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}{loan.get_absolute_url()}")
-    assert "is now Paid off early" in page.locator(".messages").inner_text()
-    assert page.locator("h1 .badge").inner_text() == "Paid off early"
+    # A dealer's early payoff claws commission back: it waits for finance's confirmation.
+    assert "Paid off early is reported and awaits finance's confirmation" in page.locator(".messages").inner_text()
+    assert page.locator("h1 .badge").all_inner_texts() == ["Disbursed", "Awaiting confirmation"]
+    assert "the loan is Paid off early on June 30, 2025" in page.locator("#pending-move").inner_text()
     assert page.locator("#status-form").count() == 0
     assert no_horizontal_overflow(page)
-    shoot(page, "10-loan-phone-closed")
+    shoot(page, "10-loan-phone-reported")
     loan.refresh_from_db()
-    assert (loan.status, loan.closed_on) == (LoanStatus.PAID_OFF_EARLY, dt.date(2025, 6, 30))
+    assert (loan.status, loan.closed_on) == (LoanStatus.DISBURSED, None)
     assert watch.errors == []
 
 

@@ -86,6 +86,12 @@ def loan_sales(network, immediate):
     return sales
 
 
+def confirm_as_head_office(network, batch):
+    """Head office's loan import writes money moves at once; a dealer user's are reported for
+    finance to confirm (tests/security/test_loan_moves.py)."""
+    return confirm(network, batch, user=network.head_office)
+
+
 class TestLoanImport:
     def test_it_writes_the_loans_with_chinese_headers_to_the_fen(self, network, loan_sales):
         batch = run_import(network, ImportKind.LOANS, LOANS)
@@ -93,7 +99,7 @@ class TestLoanImport:
         assert (batch.rows_create, batch.rows_update, batch.rows_error) == (3, 0, 0)
         assert not Loan.objects.exists()
 
-        batch = confirm(network, batch)
+        batch = confirm_as_head_office(network, batch)
 
         assert batch.status == ImportStatus.IMPORTED, batch.error
         loans = {loan.reference: loan for loan in Loan.objects.select_related("lender")}
@@ -130,22 +136,22 @@ class TestLoanImport:
         )
 
     def test_importing_the_same_file_again_writes_nothing(self, network, loan_sales):
-        confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        confirm_as_head_office(network, run_import(network, ImportKind.LOANS, LOANS))
         before = sorted(Loan.objects.values_list("id", "updated_at"))
 
         again = run_import(network, ImportKind.LOANS, LOANS)
         assert (again.rows_create, again.rows_update, again.rows_unchanged) == (0, 0, 3)
-        assert confirm(network, again).status == ImportStatus.IMPORTED
+        assert confirm_as_head_office(network, again).status == ImportStatus.IMPORTED
 
         assert sorted(Loan.objects.values_list("id", "updated_at")) == before
 
     def test_a_status_moving_forward_is_an_update(self, network, loan_sales):
-        first = confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        first = confirm_as_head_office(network, run_import(network, ImportKind.LOANS, LOANS))
         defaulted = LOANS.replace("已放款,2026-01-15,2026-01-22,", "逾期违约,2026-01-15,2026-01-22,2026-10-31")
 
         batch = run_import(network, ImportKind.LOANS, defaulted)
         assert (batch.rows_update, batch.rows_unchanged) == (1, 2)
-        assert confirm(network, batch).status == ImportStatus.IMPORTED
+        assert confirm_as_head_office(network, batch).status == ImportStatus.IMPORTED
 
         loan = Loan.objects.get(reference="HT-2026-001")
         assert (loan.status, loan.closed_on) == (LoanStatus.DEFAULTED, dt.date(2026, 10, 31))
@@ -169,7 +175,7 @@ class TestLoanImport:
         LoanFactory(sale=earlier, lender=icbc, disbursed_on=dt.date(2026, 1, 5))
         assert commissions_post(as_of=dt.date(2026, 1, 10)).rows == 1  # the first posting reads every loan
 
-        first = confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        first = confirm_as_head_office(network, run_import(network, ImportKind.LOANS, LOANS))
         assert first.status == ImportStatus.IMPORTED, first.error
         # The import's bulk upsert queued its disbursed loans (its history triggers were off).
         imported = Loan.objects.filter(reference__in=["HT-2026-001", "HT-2026-002"])
@@ -191,12 +197,15 @@ class TestLoanImport:
 
         # A later import defaults the first loan: its clawback follows the next night.
         defaulted = LOANS.replace("已放款,2026-01-15,2026-01-22,", "逾期违约,2026-01-15,2026-01-22,2026-10-31")
-        assert confirm(network, run_import(network, ImportKind.LOANS, defaulted)).status == ImportStatus.IMPORTED
+        assert (
+            confirm_as_head_office(network, run_import(network, ImportKind.LOANS, defaulted)).status
+            == ImportStatus.IMPORTED
+        )
         clawback = commissions_post(as_of=dt.date(2026, 11, 1))
         assert (clawback.rows, clawback.amount) == (1, D("-85.17"))
 
     def test_columns_the_file_lacks_keep_the_loans_values(self, network, loan_sales):
-        confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        confirm_as_head_office(network, run_import(network, ImportKind.LOANS, LOANS))
         short = (
             "合同号,VIN,资方,本金,首付款,利率,期限,评级,状态,进件日期\n"
             f"HT-2026-001,{VIN_A},ICBC,172060,73740,0.0495,36,B,已放款,2026-01-15\n"
@@ -325,7 +334,9 @@ class TestLoanImport:
             f"HT-NEW,{VIN_A},ICBC,172060,73740,4.95%,,36,B,已审批,2026-01-15,,",
             f"HT-OLD,{VIN_A},ICBC,172060,73740,4.95%,,36,B,已拒绝,2026-01-02,,",
         ]
-        batch = confirm(network, run_import(network, ImportKind.LOANS, "\n".join([header, *rows]) + "\n"))
+        batch = confirm_as_head_office(
+            network, run_import(network, ImportKind.LOANS, "\n".join([header, *rows]) + "\n")
+        )
 
         assert batch.status == ImportStatus.IMPORTED, (batch.error, errors_of(batch))
         assert dict(Loan.objects.values_list("reference", "status")) == {
@@ -342,7 +353,7 @@ class TestLoanImport:
             rows[1].values["principal"] += Decimal("0.01")
 
         monkeypatch.setattr(LoanImport, "resolve", resolve_missing_a_rule)
-        batch = confirm(network, run_import(network, ImportKind.LOANS, LOANS))
+        batch = confirm_as_head_office(network, run_import(network, ImportKind.LOANS, LOANS))
 
         assert batch.status == ImportStatus.FAILED
         assert batch.error == (
@@ -437,7 +448,7 @@ class TestLeadImport:
             (2, "converted VIN", "a won lead names the sale it became: give the VIN of the unit sold."),
             (3, "converted VIN", "only a won lead names a sale: leave this cell empty, or mark the lead won."),
             (4, "assigned at", "a lead cannot be assigned before it was created."),
-            (4, "first contact at", "the first contact cannot precede the lead's creation."),
+            (4, "first contact at", "The first contact cannot precede the lead's assignment (2026-10-01 09:00)."),
             (5, "model", "no vehicle model has the code XX-1."),
             (6, "converted VIN", "this VIN was sold by another dealer."),
             (6, "converted VIN", "a won lead names the sale it became: give the VIN of the unit sold."),

@@ -558,10 +558,11 @@ def status_url(loan) -> str:
     return f"/loans/{loan.pk}/status/"
 
 
-def test_a_dealer_user_closes_their_loan_as_paid_off_early(network, lender, client_for):
+def test_finance_closes_a_loan_as_paid_off_early(network, lender, client_for):
+    """(A dealer user's close is reported for confirmation: tests/security/test_loan_moves.py.)"""
     loan = make_loan(network.home_dealer, lender, disbursed=dt.date(2025, 3, 10))
 
-    response = client_for(network.dealer_user).post(
+    response = client_for(network.finance_user).post(
         status_url(loan), {"status": "paid_off_early", "on": "2025-05-01"}, follow=True
     )
 
@@ -601,7 +602,10 @@ def test_who_may_change_a_loans_status(network, lender, client_for, role, own, e
 
     loan.refresh_from_db()
     assert response.status_code == expected
-    assert loan.status == (LoanStatus.DEFAULTED if expected == 302 else LoanStatus.DISBURSED)
+    # A dealer user's default is reported for finance to confirm; finance's own applies at once.
+    reported = role == "dealer_user" and expected == 302
+    assert loan.status == (LoanStatus.DEFAULTED if expected == 302 and not reported else LoanStatus.DISBURSED)
+    assert loan.status_reports.filter(status=LoanStatus.DEFAULTED, decision="pending").exists() == reported
 
 
 def test_the_manager_sees_no_status_form(network, lender, client_for):

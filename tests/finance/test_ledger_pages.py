@@ -105,7 +105,7 @@ def test_the_ledger_summary_endpoint_totals_by_lender(network, ledger, client_fo
     assert bad.status_code == 400 and "group_by" in bad.json()
 
 
-def test_a_dealer_closes_its_loan_as_paid_off_early_through_the_api_but_never_backwards(network, ledger, client_for):
+def test_a_dealer_reports_its_loan_paid_off_early_through_the_api_but_never_backwards(network, ledger, client_for):
     loan = ledger[0][0]
     client = client_for(network.dealer_user)
 
@@ -123,7 +123,9 @@ def test_a_dealer_closes_its_loan_as_paid_off_early_through_the_api_but_never_ba
         content_type="application/json",
     )
 
-    assert closed.status_code == 200 and closed.json()["status"] == LoanStatus.PAID_OFF_EARLY
+    # Reported, not applied: the clawback waits for finance's confirmation.
+    assert closed.status_code == 202 and closed.json()["status"] == LoanStatus.DISBURSED
+    assert closed.json()["awaiting_confirmation"]["status"] == LoanStatus.PAID_OFF_EARLY
     assert backwards.status_code == 400 and "cannot go from" in backwards.json()["status"][0]
     assert foreign.status_code == 404
 

@@ -110,7 +110,9 @@ class TestSale:
             credit_grade="A",
             applied_on=dt.date(2026, 11, 2),
         )
-        sale = loan_sale_record(loan_terms=terms, **sale_fields(network, unit, payment="loan"))
+        sale = loan_sale_record(
+            loan_terms=terms, entered_by=network.head_office, **sale_fields(network, unit, payment="loan")
+        )
         loan = Loan.objects.get(sale=sale)
         assert loan.principal == Decimal("132222.22")
         assert loan.dealer == network.home_dealer
@@ -126,7 +128,9 @@ class TestSale:
             applied_on=dt.date(2026, 11, 2),
         )
         with pytest.raises(ValidationError) as error:
-            loan_sale_record(loan_terms=terms, **sale_fields(network, unit, payment="loan"))
+            loan_sale_record(
+                loan_terms=terms, entered_by=network.head_office, **sale_fields(network, unit, payment="loan")
+            )
         assert error.value.message_dict == {"down_payment": ["The down payment must be less than the sale price."]}
         assert not Sale.objects.exists()
         unit.refresh_from_db()
@@ -134,5 +138,7 @@ class TestSale:
 
     def test_a_loan_sale_needs_its_loan(self, network, unit):
         with pytest.raises(ValidationError) as error:
-            loan_sale_record(loan_terms=None, **sale_fields(network, unit, payment="loan"))
+            loan_sale_record(
+                loan_terms=None, entered_by=network.head_office, **sale_fields(network, unit, payment="loan")
+            )
         assert error.value.message_dict == {"payment": ["A loan sale needs the loan's details."]}
