@@ -531,7 +531,7 @@ def test_a_large_table_export_runs_as_a_job_with_the_managers_dealers(
     client = client_for(network.regional_manager)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(TABLE, {"export": "csv"})
+        response = client.get(TABLE, {"export": "csv", "ordering": "dealer"})
 
     job = ExportJob.objects.get()
     assert response["Location"] == f"/exports/{job.pk}/"
