@@ -254,6 +254,8 @@ def money(value) -> Decimal:
 
 def tie(name: str, context: dict, floor_rows: list[list[tuple]]) -> None:
     """The page's totals (and its tables' figures) equal the floor's, to the fen."""
+    from dealerops.formats import money_unit
+
     if name == "ledger":
         rows, grouped = floor_rows
         totals = context["totals"]
@@ -265,8 +267,10 @@ def tie(name: str, context: dict, floor_rows: list[list[tuple]]) -> None:
         page = [(row.month, row.dealer_code, row.lender, row.totals.net) for row, _link in context["rows"]]
         assert page == [(row[0], row[1], row[3], row[4] + row[5] + row[6]) for row in rows], "ledger rows differ"
         net = {(row[0], row[1]): row[2] + row[3] + row[4] for row in grouped if not row[-1]}
+        # The chart draws in the unit its largest amount picks (万元, 亿元): back to yuan.
+        divisor, _unit = money_unit(net.values())
         shown = {(month, lender): sum(values) for month, lender, values in chart_values(context["figure"])}
-        assert {key: money(value) for key, value in shown.items() if value} == {
+        assert {key: money(Decimal(str(value)) * divisor) for key, value in shown.items() if value} == {
             key: value for key, value in net.items() if value
         }, "ledger chart differs"
     elif name == "payables":

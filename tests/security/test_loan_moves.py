@@ -98,11 +98,11 @@ def test_finance_moves_money_at_once_and_a_dealer_s_non_money_move_applies_at_on
 def test_the_loan_page_shows_the_move_awaiting_confirmation_and_finance_confirms_there(network, lender, client_for):
     loan = make_loan(network.home_dealer, lender)
     dealer = client_for(network.dealer_user)
+    dealer.cookies["django_language"] = "zh-hans"
     reported = dealer.post(
         f"/loans/{loan.pk}/status/",
         {"status": "defaulted", "on": "2025-09-01"},
         follow=True,
-        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     page = reported.content.decode()
     assert "待确认" in page
@@ -111,7 +111,7 @@ def test_the_loan_page_shows_the_move_awaiting_confirmation_and_finance_confirms
     assert 'id="status-form"' not in page  # nor report another move meanwhile
 
     finance = client_for(network.finance_user)
-    assert "确认变更" in finance.get(loan.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "确认变更" in finance.get(loan.get_absolute_url()).content.decode()
     assert finance.post(f"/loans/{loan.pk}/status/confirm/").status_code == 302
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.DEFAULTED, dt.date(2025, 9, 1))
