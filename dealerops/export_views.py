@@ -24,7 +24,7 @@ class OwnExportMixin(LoginRequiredMixin):
 
     def get_object(self, queryset=None) -> ExportJob:
         job = super().get_object(queryset)
-        # A job whose worker died is said so as soon as its page asks, not only by the hourly task.
+        # A job whose worker died is said so as soon as its page asks, not only by the periodic task.
         if job.running and export_jobs_fail_abandoned(jobs=ExportJob.objects.filter(pk=job.pk)):
             job.refresh_from_db()
         return job

@@ -1,5 +1,5 @@
 """Leases on the rows that record background work (a job run, an import being checked or
-written).
+written, an export being written).
 
 While the work runs, a thread of its own process renews the row's lease every third of its
 length. A process killed mid-way (``kill -9``, out of memory, a lost machine) renews nothing,
