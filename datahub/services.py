@@ -42,7 +42,7 @@ from datahub.models import (
 from dealerops.access import writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
-from dealerops.leases import heartbeat_text, lease_expired, lease_kept
+from dealerops.leases import abandoned_release, heartbeat_text, lease_kept
 from dealerops.models import User
 from dealerops.tabular import (
     Formula,
@@ -318,32 +318,29 @@ def import_batches_fail_abandoned(*, batches: QuerySet | None = None) -> int:
     running = (batches if batches is not None else ImportBatch.objects.all()).filter(
         status__in=(ImportStatus.VALIDATING, ImportStatus.IMPORTING)
     )
-    released = 0
-    for pk, status, heartbeat_at in lease_expired(running).values_list("pk", "status", "heartbeat_at"):
-        # Conditional, so work that renewed its lease meanwhile (or finished) is left alone.
-        still_abandoned = lease_expired(ImportBatch.objects.filter(pk=pk, status=status))
-        if status == ImportStatus.IMPORTING:
-            released += still_abandoned.update(
-                status=ImportStatus.READY,
-                confirmed_by=None,
-                confirmed_at=None,
-                error=_(
-                    "The import stopped at %(time)s: the worker writing it stopped responding, and nothing was "
-                    "written. Confirm it again to retry."
-                )
-                % {"time": heartbeat_text(heartbeat_at)},
+    return abandoned_release(running, _abandoned_import_release)
+
+
+def _abandoned_import_release(status: str, heartbeat_at: datetime | None) -> dict[str, Any]:
+    if status == ImportStatus.IMPORTING:
+        return {
+            "status": ImportStatus.READY,
+            "confirmed_by": None,
+            "confirmed_at": None,
+            "error": _(
+                "The import stopped at %(time)s: the worker writing it stopped responding, and nothing was "
+                "written. Confirm it again to retry."
             )
-        else:
-            released += still_abandoned.update(
-                status=ImportStatus.FAILED,
-                finished_at=timezone.now(),
-                error=_(
-                    "The check stopped at %(time)s: the worker checking the file stopped responding. "
-                    "Upload the file again."
-                )
-                % {"time": heartbeat_text(heartbeat_at)},
-            )
-    return released
+            % {"time": heartbeat_text(heartbeat_at)},
+        }
+    return {
+        "status": ImportStatus.FAILED,
+        "finished_at": timezone.now(),
+        "error": _(
+            "The check stopped at %(time)s: the worker checking the file stopped responding. Upload the file again."
+        )
+        % {"time": heartbeat_text(heartbeat_at)},
+    }
 
 
 def _with_abandoned_work_failed(batch: ImportBatch) -> ImportBatch:

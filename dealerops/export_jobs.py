@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import resolve
 from django.utils import timezone, translation
@@ -33,11 +34,12 @@ from dealerops.exports import (
     write_export,
 )
 from dealerops.jobs import tracked_run
+from dealerops.leases import abandoned_release, heartbeat_text, lease_kept, lease_renewal
 from dealerops.models import ExportJob, ExportStatus, JobRun, User
 
 logger = logging.getLogger(__name__)
 
-PROGRESS_EVERY = 1000  # rows between two progress updates (each moves the heartbeat on)
+PROGRESS_EVERY = 1000  # rows between two progress updates
 
 
 def export_root() -> Path:
@@ -49,6 +51,7 @@ def export_job_create(*, request: HttpRequest, fmt: str, name: ExportName, title
     """Record the export the request asked for and queue its task (after the commit)."""
     now = timezone.now()
     job = ExportJob.objects.create(
+        **_waiting_lease(),
         owner=request.user,
         title=title[:200],
         fmt=fmt,
@@ -57,7 +60,6 @@ def export_job_create(*, request: HttpRequest, fmt: str, name: ExportName, title
         language=translation.get_language() or settings.LANGUAGE_CODE,
         file_name=f"{name.text}.{fmt}"[:255],
         ascii_file_name=f"{name.ascii}.{fmt}"[:255],
-        heartbeat_at=now,
         expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
     _enqueue(job)
@@ -69,6 +71,7 @@ def export_job_retry(*, job: ExportJob) -> ExportJob:
     """A failed export again, as a new job of the same page and query; the failed one goes."""
     now = timezone.now()
     retried = ExportJob.objects.create(
+        **_waiting_lease(),
         owner=job.owner,
         title=job.title,
         fmt=job.fmt,
@@ -77,13 +80,18 @@ def export_job_retry(*, job: ExportJob) -> ExportJob:
         language=job.language,
         file_name=job.file_name,
         ascii_file_name=job.ascii_file_name,
-        heartbeat_at=now,
         expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
     _delete_files(job)
     job.delete()
     _enqueue(retried)
     return retried
+
+
+def _waiting_lease() -> dict[str, datetime | None]:
+    """A queued job's lease: how long it may wait for a worker (a task lost on its way to one
+    leaves it queued). The worker that claims it renews the lease from then on."""
+    return {"heartbeat_at": None, "lease_expires_at": timezone.now() + timedelta(minutes=settings.EXPORT_WAIT_MINUTES)}
 
 
 def _enqueue(job: ExportJob) -> None:
@@ -96,9 +104,10 @@ def _enqueue(job: ExportJob) -> None:
 def export_job_run(*, job_id: int) -> ExportJob | None:
     """Write the job's file. Claimed with a conditional UPDATE, so two deliveries of the task
     never write the same job; a failure is recorded on the job, with its reason. None when the
-    job is gone (retried or expired before a worker took it)."""
+    job is gone (retried or expired before a worker took it). The job's lease is renewed while
+    it writes, so a worker killed mid-way is found out (``export_jobs_fail_abandoned``)."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+        status=ExportStatus.RUNNING, started_at=timezone.now(), **lease_renewal()
     )
     job = ExportJob.objects.select_related("owner").filter(pk=job_id).first()
     if job is None or not claimed:
@@ -106,7 +115,10 @@ def export_job_run(*, job_id: int) -> ExportJob | None:
     sink = _JobSink(job)
     token = export_sink.set(sink)
     try:
-        with translation.override(job.language):
+        with (
+            lease_kept(ExportJob.objects.filter(pk=job_id, status=ExportStatus.RUNNING)),
+            translation.override(job.language),
+        ):
             try:
                 _call_view(job)
                 if not sink.written:
@@ -162,7 +174,7 @@ class _JobSink:
     ) -> HttpResponse:
         job = self.job
         total = count(None) if count is not None else None
-        ExportJob.objects.filter(pk=job.pk).update(rows_total=total, heartbeat_at=timezone.now())
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
         root = export_root()
         root.mkdir(parents=True, exist_ok=True)
         stored_as = f"{job.pk}.{fmt}"
@@ -175,9 +187,8 @@ class _JobSink:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        now = timezone.now()
         ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
-            status=ExportStatus.SUCCEEDED, stored_as=stored_as, finished_at=now, heartbeat_at=now
+            status=ExportStatus.SUCCEEDED, stored_as=stored_as, finished_at=timezone.now()
         )
         self.written = True
         return HttpResponse(status=204)
@@ -188,37 +199,43 @@ class _JobSink:
             yield row
             done += 1
             if done % PROGRESS_EVERY == 0:
-                ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done, heartbeat_at=timezone.now())
-        ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done, heartbeat_at=timezone.now())
+                ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done)
+        ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done)
 
 
 def _fail(job: ExportJob, reason: str) -> None:
     ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.FAILED, error=reason, finished_at=timezone.now())
 
 
-def export_jobs_fail_stale(*, now: datetime | None = None, jobs=None) -> int:
-    """Mark failed every queued or running export whose heartbeat stopped EXPORT_STALE_MINUTES
-    ago (its worker was killed or its task lost), saying so; the user may retry it at once."""
-    now = now or timezone.now()
-    minutes = settings.EXPORT_STALE_MINUTES
-    stale = (jobs if jobs is not None else ExportJob.objects.all()).filter(
-        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], heartbeat_at__lt=now - timedelta(minutes=minutes)
+def export_jobs_fail_abandoned(*, jobs: QuerySet | None = None) -> int:
+    """Mark failed the exports (of ``jobs``, or all) whose lease has run out: a running one's
+    worker stopped renewing it (killed mid-way), a queued one was never taken by a worker. The
+    user may retry them at once. Returns how many were marked."""
+    waiting = (jobs if jobs is not None else ExportJob.objects.all()).filter(
+        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]
     )
-    reason = _("The export stopped: no progress for %(minutes)s minutes (its worker has probably died). Retry it.") % {
-        "minutes": minutes
-    }
-    return stale.update(status=ExportStatus.FAILED, error=reason, finished_at=now)
+    return abandoned_release(waiting, _abandoned_export_failure)
+
+
+def _abandoned_export_failure(status: str, heartbeat_at: datetime | None) -> dict[str, Any]:
+    if status == ExportStatus.QUEUED:
+        reason = _("No worker started the export within %(minutes)s minutes: retry it.") % {
+            "minutes": settings.EXPORT_WAIT_MINUTES
+        }
+    else:
+        reason = _("The worker stopped responding at %(time)s and the export was abandoned: retry it.") % {
+            "time": heartbeat_text(heartbeat_at)
+        }
+    return {"status": ExportStatus.FAILED, "error": reason, "finished_at": timezone.now()}
 
 
 def exports_clean(*, started_by_id: int | None = None) -> JobRun:
-    """The hourly job: delete the exports past their expiry, with their files, and mark dead
-    ones failed. Its run's rows are the exports deleted."""
+    """The hourly job: delete the exports past their expiry, with their files. Its run's rows
+    are the exports deleted."""
     with tracked_run(
         "dealerops.clean_exports", period=timezone.localdate().isoformat(), started_by_id=started_by_id
     ) as run:
-        now = timezone.now()
-        export_jobs_fail_stale(now=now)
-        expired = list(ExportJob.objects.filter(expires_at__lte=now))
+        expired = list(ExportJob.objects.filter(expires_at__lte=timezone.now()))
         for job in expired:
             _delete_files(job)
         ExportJob.objects.filter(pk__in=[job.pk for job in expired]).delete()

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from dealerops.export_jobs import export_job_file, export_job_retry, export_jobs_fail_stale, visible_exports
+from dealerops.export_jobs import export_job_file, export_job_retry, export_jobs_fail_abandoned, visible_exports
 from dealerops.exports import XLSX_CONTENT_TYPE, ExportName, content_disposition
 from dealerops.models import ExportJob, ExportStatus
 
@@ -24,8 +24,8 @@ class OwnExportMixin(LoginRequiredMixin):
 
     def get_object(self, queryset=None) -> ExportJob:
         job = super().get_object(queryset)
-        # A job whose worker died is said so as soon as its page asks, not only by the hourly task.
-        if job.running and export_jobs_fail_stale(jobs=ExportJob.objects.filter(pk=job.pk)):
+        # A job whose worker died is said so as soon as its page asks, not only by the periodic task.
+        if job.running and export_jobs_fail_abandoned(jobs=ExportJob.objects.filter(pk=job.pk)):
             job.refresh_from_db()
         return job
 
@@ -34,6 +34,11 @@ class ExportJobListView(OwnExportMixin, ListView):
     template_name = "dealerops/export_list.html"
     paginate_by = 50
     extra_context = {"title": _("My exports")}
+
+    def get(self, request, *args, **kwargs):
+        # An export whose worker died is listed failed, not "running" for ever.
+        export_jobs_fail_abandoned(jobs=self.get_queryset())
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "keep_hours": settings.EXPORT_KEEP_HOURS}

@@ -9,7 +9,8 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import pghistory
 from django.db import connection, transaction
@@ -18,7 +19,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from dealerops.celery import app as celery_app
-from dealerops.leases import heartbeat_text, lease_expired, lease_kept, lease_renewal
+from dealerops.leases import abandoned_release, heartbeat_text, lease_kept, lease_renewal
 from dealerops.models import JobRun, JobStatus
 from dealerops.schedules import NightlyJob
 
@@ -52,22 +53,22 @@ def job_runs_fail_abandoned(*, job: str | None = None) -> int:
     """Mark failed the runs (of ``job``, or of any job) whose process stopped renewing their
     lease: killed mid-way, they would show "running" for ever. Their transaction died with
     them, so nothing they wrote was kept. Returns how many were marked."""
-    abandoned = lease_expired(JobRun.objects.filter(status=JobStatus.RUNNING))
+    running = JobRun.objects.filter(status=JobStatus.RUNNING)
     if job is not None:
-        abandoned = abandoned.filter(job=job)
-    marked = 0
-    for pk, heartbeat_at in abandoned.values_list("pk", "heartbeat_at"):
-        # Conditional, so a run that renewed its lease meanwhile (or finished) is left alone.
-        marked += lease_expired(JobRun.objects.filter(pk=pk, status=JobStatus.RUNNING)).update(
-            status=JobStatus.FAILED,
-            finished_at=timezone.now(),
-            error=_(
-                "The worker stopped responding at %(time)s and the run was abandoned (nothing it wrote was kept): "
-                "start the job again."
-            )
-            % {"time": heartbeat_text(heartbeat_at)},
+        running = running.filter(job=job)
+    return abandoned_release(running, _abandoned_run_failure)
+
+
+def _abandoned_run_failure(status: str, heartbeat_at: datetime | None) -> dict[str, Any]:
+    return {
+        "status": JobStatus.FAILED,
+        "finished_at": timezone.now(),
+        "error": _(
+            "The worker stopped responding at %(time)s and the run was abandoned (nothing it wrote was kept): "
+            "start the job again."
         )
-    return marked
+        % {"time": heartbeat_text(heartbeat_at)},
+    }
 
 
 def job_start(*, job: NightlyJob, as_of: date, started_by_id: int | None) -> None:

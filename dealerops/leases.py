@@ -1,5 +1,5 @@
 """Leases on the rows that record background work (a job run, an import being checked or
-written).
+written, an export being written).
 
 While the work runs, a thread of its own process renews the row's lease every third of its
 length. A process killed mid-way (``kill -9``, out of memory, a lost machine) renews nothing,
@@ -12,9 +12,10 @@ and from the thread's own connection, so the job's open transaction neither hide
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 class Leased(models.Model):
-    """A row background work renews while it runs (``lease_kept``)."""
+    """A row background work renews while it runs (``lease_kept``). The concrete model has a
+    ``status`` field: what an abandoned row becomes is decided by the status it was left in."""
 
     heartbeat_at = models.DateTimeField(
         _("last heartbeat"),
@@ -55,6 +57,18 @@ def lease_renewal() -> dict[str, datetime]:
 def lease_expired(rows: QuerySet) -> QuerySet:
     """The rows of ``rows`` whose lease has run out."""
     return rows.filter(lease_expires_at__lt=timezone.now())
+
+
+def abandoned_release(rows: QuerySet, release: Callable[[str, datetime | None], dict[str, Any]]) -> int:
+    """Give each row of ``rows`` whose lease has run out the field values ``release(status,
+    last heartbeat)`` returns (failed, with its reason). Each row is updated on condition that
+    it is still in that status with its lease run out, so work that renewed its lease
+    meanwhile (or finished) is left alone. Returns how many rows were released."""
+    released = 0
+    for pk, status, heartbeat_at in lease_expired(rows).values_list("pk", "status", "heartbeat_at"):
+        still_abandoned = lease_expired(rows.model.objects.filter(pk=pk, status=status))
+        released += still_abandoned.update(**release(status, heartbeat_at))
+    return released
 
 
 def heartbeat_text(heartbeat_at: datetime | None) -> str:

@@ -4,7 +4,6 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.leases import Leased
@@ -111,10 +110,11 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ExportJob(models.Model):
+class ExportJob(Leased):
     """A large CSV/XLSX export written in the background (``dealerops.export_jobs``). The rows are
     those of the page at ``path``?``query`` as ``owner`` sees them; only the owner sees the job
-    and downloads its file, until ``expires_at``."""
+    and downloads its file, until ``expires_at``. Its worker renews its lease while it writes
+    (``dealerops.leases``); a queued job's lease is the time it may wait for a worker."""
 
     owner = models.ForeignKey(
         "dealerops.User", verbose_name=_("started by"), on_delete=models.CASCADE, related_name="export_jobs"
@@ -133,8 +133,6 @@ class ExportJob(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    # Moved on with every batch of rows: a job whose heartbeat stops has lost its worker.
-    heartbeat_at = models.DateTimeField(_("last progress"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"))
 
@@ -144,7 +142,7 @@ class ExportJob(models.Model):
         verbose_name_plural = _("exports")
         indexes = [
             models.Index(fields=["owner", "-created_at"]),
-            models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
             models.Index(fields=["expires_at"]),
         ]
         constraints = [

@@ -43,8 +43,8 @@ NIGHTLY_JOBS = [
 
 
 # Upkeep, not offered on the operations page (nothing to choose a day for): every few minutes,
-# runs and imports whose process died are marked failed (dealerops.leases); each hour,
-# background exports past their expiry are deleted and dead ones marked failed.
+# runs, imports and exports whose process died are marked failed (dealerops.leases); each hour,
+# background exports past their expiry are deleted.
 UPKEEP_JOBS = [
     NightlyJob(
         name="dealerops.fail_abandoned_job_runs",
@@ -57,6 +57,12 @@ UPKEEP_JOBS = [
         task="datahub.tasks.fail_abandoned_imports",
         schedule=crontab(minute="*/5"),
         label=_("Release imports whose worker stopped"),
+    ),
+    NightlyJob(
+        name="dealerops.fail_abandoned_exports",
+        task="dealerops.tasks.fail_abandoned_exports",
+        schedule=crontab(minute="*/5"),
+        label=_("Fail exports whose worker stopped"),
     ),
     NightlyJob(
         name="dealerops.clean_exports",

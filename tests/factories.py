@@ -351,4 +351,5 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
     language = "en"
     file_name = factory.Sequence(lambda n: f"loans-{n}.csv")
     ascii_file_name = factory.LazyAttribute(lambda job: job.file_name)
+    lease_expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))  # waiting for a worker
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=24))

@@ -178,12 +178,13 @@ UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
 
 # Exports: a list or report of at least this many rows (a report: entries read) runs as an
 # export job with a progress page instead of in the request; its file, under EXPORT_ROOT, is
-# kept this many hours for whoever started it; a job with no progress for this many minutes
-# is taken for dead (its worker was killed) and marked failed, to be retried.
+# kept this many hours for whoever started it. A job no worker has started this many minutes
+# after it was queued is taken for lost and marked failed, to be retried; once started, its
+# worker renews its lease (BACKGROUND_LEASE_SECONDS, as a job run's).
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(DATA_DIR / "media" / "exports")))
 EXPORT_BACKGROUND_MIN_ROWS = env_int("EXPORT_BACKGROUND_MIN_ROWS", 20_000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
-EXPORT_STALE_MINUTES = env_int("EXPORT_STALE_MINUTES", 10)
+EXPORT_WAIT_MINUTES = env_int("EXPORT_WAIT_MINUTES", 10)
 
 # The first commission posting of a network with at least this many disbursed loans rebuilds
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
@@ -248,8 +249,8 @@ CACHES = {
 }
 
 # Celery: eager in-process without a broker; Redis broker + worker + beat with one.
-# A job run or an import whose process has not renewed its lease for this long is taken to
-# have died (dealerops.leases): marked failed, and can be started again.
+# A job run, an import or an export whose process has not renewed its lease for this long is
+# taken to have died (dealerops.leases): marked failed, and can be started again.
 BACKGROUND_LEASE_SECONDS = env_int("BACKGROUND_LEASE_SECONDS", 60)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

@@ -67,12 +67,15 @@ def test_a_large_export_shows_its_progress_then_its_download_link(network, make_
         page.click("#export-download")
     assert download.value.suggested_filename == f"贷款-{today().isoformat()}.xlsx"
 
-    # The running job's worker dies: its page says so once the heartbeat is old, and offers a retry.
-    ExportJob.objects.filter(pk=running.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=30))
+    # The running job's worker dies: its page says so once the lease has run out, and offers a retry.
+    silent_since = timezone.now() - dt.timedelta(minutes=2)
+    ExportJob.objects.filter(pk=running.pk).update(heartbeat_at=silent_since, lease_expires_at=silent_since)
     page.goto(f"{live_server.url}/exports/{running.pk}/")
-    assert "导出已中断" in page.locator(".errorlist").inner_text()
+    assert "导出已中止" in page.locator(".errorlist").inner_text()
     assert page.locator("button", has_text="重试").is_visible()
     shoot(page, "stalled-1280")
+    watch_phone.page.goto(f"{live_server.url}/exports/{running.pk}/")
+    shoot(watch_phone.page, "stalled-390")
     page.goto(f"{live_server.url}/exports/")
     shoot(page, "my-exports-1280")
     assert not watch.errors, watch.errors

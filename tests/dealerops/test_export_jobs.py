@@ -6,6 +6,7 @@ file names and rates every export writes."""
 import csv
 import datetime as dt
 import io
+import time
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -15,7 +16,9 @@ from openpyxl import load_workbook
 
 from dealerops import export_jobs
 from dealerops.export_jobs import exports_clean
+from dealerops.leases import heartbeat_text, lease_renewal
 from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
+from dealerops.tasks import fail_abandoned_exports
 from dealerops.validation import today
 from tests.factories import CommissionEntryFactory, ExportJobFactory, LoanFactory, SaleFactory
 
@@ -151,17 +154,20 @@ def test_a_job_whose_worker_died_is_marked_failed_with_its_reason_and_can_be_ret
     network, client_for, background, django_capture_on_commit_callbacks
 ):
     loans(network.home_dealer, "LNHOME1", "LNHOME2")
+    silent_since = timezone.now() - dt.timedelta(minutes=2)
     stalled = ExportJobFactory(
         owner=network.dealer_user,
         status=ExportStatus.RUNNING,
         rows_done=1000,
-        heartbeat_at=timezone.now() - dt.timedelta(minutes=11),
+        heartbeat_at=silent_since,
+        lease_expires_at=silent_since + dt.timedelta(minutes=1),
     )
     client = client_for(network.dealer_user)
 
     page = client.get(f"/exports/{stalled.pk}/").content.decode()
 
-    assert "The export stopped: no progress for 10 minutes (its worker has probably died). Retry it." in page
+    silent_at = heartbeat_text(silent_since)
+    assert f"The worker stopped responding at {silent_at} and the export was abandoned: retry it." in page
     assert f'action="/exports/{stalled.pk}/retry/"' in page
     with django_capture_on_commit_callbacks(execute=True):
         retried = client.post(f"/exports/{stalled.pk}/retry/")
@@ -171,8 +177,22 @@ def test_a_job_whose_worker_died_is_marked_failed_with_its_reason_and_can_be_ret
     assert "LNHOME1" in download_text(client, job)
 
 
+def test_my_exports_lists_an_export_whose_worker_died_as_failed(network, client_for):
+    silent_since = timezone.now() - dt.timedelta(minutes=2)
+    dead = ExportJobFactory(
+        owner=network.dealer_user, status=ExportStatus.RUNNING, heartbeat_at=silent_since, lease_expires_at=silent_since
+    )
+    alive = ExportJobFactory(owner=network.dealer_user, status=ExportStatus.RUNNING, **lease_renewal())
+
+    page = client_for(network.dealer_user).get("/exports/")
+
+    statuses = dict(ExportJob.objects.values_list("pk", "status"))
+    assert statuses == {dead.pk: ExportStatus.FAILED, alive.pk: ExportStatus.RUNNING}
+    assert [job.status for job in page.context["object_list"]] == [ExportStatus.RUNNING, ExportStatus.FAILED]
+
+
 def test_a_running_job_with_a_recent_heartbeat_is_left_running(network, client_for):
-    job = ExportJobFactory(owner=network.dealer_user, status=ExportStatus.RUNNING)
+    job = ExportJobFactory(owner=network.dealer_user, status=ExportStatus.RUNNING, **lease_renewal())
 
     client_for(network.dealer_user).get(f"/exports/{job.pk}/progress/")
 
@@ -272,16 +292,56 @@ def test_the_changes_export_runs_as_a_job_too(network, client_for, background, d
     assert "Created" in {row[3] for row in rows[1:]}
 
 
-def test_a_job_no_worker_ever_took_is_marked_failed_by_the_hourly_cleanup(network):
-    lost = ExportJobFactory(owner=network.dealer_user, heartbeat_at=timezone.now() - dt.timedelta(minutes=11))
+def test_a_job_no_worker_ever_took_is_marked_failed_by_the_periodic_task(network, client_for):
+    lost = ExportJobFactory(owner=network.dealer_user, lease_expires_at=timezone.now() - dt.timedelta(minutes=1))
     waiting = ExportJobFactory(owner=network.dealer_user)
 
-    exports_clean()
+    assert fail_abandoned_exports.delay().get() == 1
 
     lost.refresh_from_db()
     waiting.refresh_from_db()
     assert (lost.status, waiting.status) == (ExportStatus.FAILED, ExportStatus.QUEUED)
-    assert "no progress for 10 minutes" in lost.error
+    assert lost.error == "No worker started the export within 10 minutes: retry it."
+    assert (
+        f'action="/exports/{lost.pk}/retry/"'
+        in client_for(network.dealer_user).get(f"/exports/{lost.pk}/").content.decode()
+    )
+
+
+def test_an_export_waits_for_a_worker_within_a_lease_of_its_own(
+    network, client_for, background, django_capture_on_commit_callbacks
+):
+    loans(network.home_dealer, "LNHOME1", "LNHOME2")
+
+    with django_capture_on_commit_callbacks():  # queued; no worker takes it
+        client_for(network.dealer_user).get("/loans/", {"export": "csv"})
+
+    job = ExportJob.objects.get()
+    assert (job.status, job.heartbeat_at) == (ExportStatus.QUEUED, None)
+    assert dt.timedelta(minutes=9) < job.lease_expires_at - timezone.now() <= dt.timedelta(minutes=10)
+
+
+@pytest.mark.django_db(transaction=True)  # the renewal thread sees the job's row
+def test_the_worker_renews_the_exports_lease_while_it_writes(network, background, settings, monkeypatch):
+    settings.BACKGROUND_LEASE_SECONDS = 0.6  # renewed every 0.2 s
+    loans(network.home_dealer, "LNHOME1", "LNHOME2")
+    leases = []
+    original = export_jobs._JobSink._counted
+
+    def slow(sink, rows):
+        for row in original(sink, rows):
+            time.sleep(0.5)  # a slow write: only the renewal thread moves the lease on meanwhile
+            leases.append(ExportJob.objects.values_list("heartbeat_at", "lease_expires_at").get(pk=sink.job.pk))
+            yield row
+
+    monkeypatch.setattr(export_jobs._JobSink, "_counted", slow)
+    job = ExportJobFactory(owner=network.dealer_user)
+
+    assert export_jobs.export_job_run(job_id=job.pk).status == ExportStatus.SUCCEEDED
+
+    (first_beat, first_expiry), (second_beat, second_expiry) = leases
+    assert first_beat < second_beat and first_expiry < second_expiry
+    assert second_expiry - second_beat == dt.timedelta(seconds=0.6)
 
 
 def test_a_task_for_a_job_already_gone_or_taken_writes_nothing(network, background):

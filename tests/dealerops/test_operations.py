@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dealerops.models import JobRun, JobStatus
 from dealerops.schedules import NIGHTLY_JOBS, beat_schedule
-from dealerops.tasks import fail_abandoned_job_runs
+from dealerops.tasks import fail_abandoned_exports, fail_abandoned_job_runs
 from dealerops.validation import today
 from finance.models import CommissionEntry
 from finance.services.ledger import POST_JOB, POSTING_LOCK_KEY, commissions_post
@@ -142,3 +142,4 @@ def test_beat_runs_the_upkeep_every_few_minutes():
     schedule = beat_schedule()
     assert schedule["dealerops.fail_abandoned_job_runs"]["task"] == fail_abandoned_job_runs.name
     assert schedule["datahub.fail_abandoned_imports"]["task"] == fail_abandoned_imports.name
+    assert schedule["dealerops.fail_abandoned_exports"]["task"] == fail_abandoned_exports.name
