@@ -288,14 +288,15 @@ def test_every_page_and_export_reads_in_chinese(network, records, client_for, ro
     data = data_strings() + file_vocabulary()
     english: list[str] = []
     opened = 0
+    # Before the override below: the fixture's change outlives a block it is made inside.
+    settings.EXPORT_ROOT = tmp_path
+    (tmp_path / "own.csv").write_text("Reference\n")
     with override_settings(LANGUAGE_CODE="zh-hans"):
         lists = {route.url() for route in list_routes()}
         urls = sorted(lists)
         for route in detail_routes():
             model = model_of(route)
             if rule_for(model).owner is not None:  # a user's own record (a background export)
-                settings.EXPORT_ROOT = tmp_path
-                (tmp_path / "own.csv").write_text("Reference\n")
                 record = ExportJobFactory(
                     owner=client_user,
                     status=ExportStatus.SUCCEEDED,
