@@ -10,7 +10,7 @@ from customers.models import Customer, phone_validator
 from dealerops.access import scope
 from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput
 from finance.models import CreditGrade, Lender
-from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_validator
+from inventory.models import COLOUR_MAX_LENGTH, Payment, StockStatus, StockUnit, VehicleModel, vin_validator
 
 
 def _term_label(months: int) -> str:
@@ -29,7 +29,7 @@ class VinField(forms.CharField):
 
 
 class StockUnitChoiceField(forms.ModelChoiceField):
-    """A unit in stock by its VIN, typed or picked (the picker shows model and arrival)."""
+    """A unit in stock by its VIN, typed or picked (the picker shows model, colour and arrival)."""
 
     default_error_messages = {"invalid_choice": _("No unit in your stock has this VIN.")}
 
@@ -45,6 +45,12 @@ class StockArrivalForm(DealerEntryForm):
     model = forms.ModelChoiceField(label=_("Model"), queryset=VehicleModel.objects.all())
     arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
     ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
+    colour = forms.CharField(
+        label=_("Exterior colour"),
+        max_length=COLOUR_MAX_LENGTH,
+        required=False,
+        help_text=_("The exterior colour as on the delivery note, e.g. 珍珠白."),
+    )
 
 
 class SaleForm(DealerEntryForm):
@@ -53,7 +59,8 @@ class SaleForm(DealerEntryForm):
     field_aliases = {"reference": "loan_reference", "annual_rate": "annual_rate_percent"}
 
     stock_unit = StockUnitChoiceField(
-        label=_("Unit in stock"), help_text=_("Type part of the VIN, the model or the series, and pick the unit.")
+        label=_("Unit in stock"),
+        help_text=_("Type part of the VIN, the model, the series or the colour, and pick the unit."),
     )
     customer = customer_picker(
         label=_("Existing customer"),
