@@ -43,14 +43,14 @@ class StockUnitChoiceField(forms.ModelChoiceField):
 class StockArrivalForm(DealerEntryForm):
     vin = VinField(label=_("VIN"), max_length=17, min_length=17, validators=[vin_validator])
     model = forms.ModelChoiceField(label=_("Model"), queryset=VehicleModel.objects.all())
-    arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
-    ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
     colour = forms.CharField(
         label=_("Exterior colour"),
         max_length=COLOUR_MAX_LENGTH,
         required=False,
         help_text=_("The exterior colour as on the delivery note, e.g. 珍珠白."),
     )
+    arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
+    ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
 
 
 class SaleForm(DealerEntryForm):

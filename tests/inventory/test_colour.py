@@ -88,9 +88,9 @@ def test_the_units_page_shows_its_colour_and_a_dash_without_one(network, client_
     client = client_for(network.dealer_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     facts = client.get(f"/stock/{units['white'].pk}/").content.decode().split('class="facts"', 1)[1]
-    assert "<dt>颜色</dt><dd>珍珠白</dd>" in facts
+    assert "<dt>外观颜色</dt><dd>珍珠白</dd>" in facts
     facts = client.get(f"/stock/{units['plain'].pk}/").content.decode().split('class="facts"', 1)[1]
-    assert "<dt>颜色</dt><dd>–</dd>" in facts
+    assert "<dt>外观颜色</dt><dd>–</dd>" in facts
 
 
 def test_the_arrival_form_records_the_colour(network, client_for):
