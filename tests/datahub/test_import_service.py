@@ -5,9 +5,11 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
+from datahub.kinds import SPECS
 from datahub.models import ImportKind, ImportStatus, RowAction, SourceKind
 from datahub.services import import_batch_check, import_batch_confirm, import_batch_remap, import_batch_upload
 from dealerops.audit import history_of
@@ -172,6 +174,21 @@ class TestStockAndSaleImport:
         unit.refresh_from_db()
         assert unit.colour == "冰川蓝"
         assert history_of(unit)[0].changes == {"colour": ("曜石黑", "冰川蓝")}
+
+    def test_the_upload_page_and_the_template_offer_the_colour_column(self, network, client_for):
+        VehicleModelFactory(code=SPECS[ImportKind.STOCK_ARRIVALS].example["model_code"])
+        client = client_for(network.dealer_user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        page = client.get("/imports/new/").content.decode()
+        columns = page.split('data-kind="stock_arrivals"', 1)[1].split("</details>", 1)[0]
+        row = columns.split("<strong>外观颜色</strong>", 1)[1].split("</tr>", 1)[0]
+        assert "可选" in row and "车身颜色" in row and "color" in row and "珍珠白" in row
+        template = client.get("/imports/new/", {"template": ImportKind.STOCK_ARRIVALS, "export": "csv"})
+        text = b"".join(template.streaming_content).decode("utf-8-sig")
+        assert text.splitlines()[0] == "VIN,车型代码,外观颜色,到店日期,订车日期"
+        batch = confirm(network, run_import(network, ImportKind.STOCK_ARRIVALS, text))
+        assert batch.status == ImportStatus.IMPORTED, batch.error
+        assert StockUnit.objects.get().colour == "珍珠白"
 
     def test_an_overlong_colour_is_refused_in_its_column(self, network, model):
         batch = run_import(
