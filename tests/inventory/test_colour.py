@@ -106,6 +106,15 @@ def test_the_arrival_form_records_the_colour(network, client_for):
     assert StockUnit.objects.get().colour == "冰川蓝"
 
 
+def test_the_arrival_form_suggests_the_colours_of_the_users_own_stock_most_common_first(network, client_for, units):
+    StockUnitFactory(dealer=network.home_dealer, colour="曜石黑")
+    StockUnitFactory(dealer=network.foreign_dealer, colour="松石绿")
+    form = client_for(network.dealer_user).get("/stock/arrival/").content.decode()
+    box = form.split('name="colour"', 1)[1].split("</datalist>", 1)[0]
+    assert 'list="id_colour-suggestions"' in box
+    assert box.split('<datalist id="id_colour-suggestions">', 1)[1] == '<option value="曜石黑"><option value="珍珠白">'
+
+
 def test_an_ordered_unit_arriving_keeps_its_colour_unless_another_arrived(network, client_for):
     ordered = StockUnitFactory(
         dealer=network.home_dealer, status=StockStatus.ORDERED, arrived_on=None, colour="宝石红",
