@@ -130,7 +130,8 @@ class ScopedOptionsView(ScopedMixin, View):
         raise NotImplementedError
 
     def option(self, record: Model) -> dict[str, str]:
-        """{"value": what the form submits, "label": what the box shows, "detail": a hint}."""
+        """{"value": what the form submits, "label": what the box shows, "detail": a hint, its
+        parts joined by " · " (the picker shows it under the label, each part kept whole)}."""
         raise NotImplementedError
 
     def for_dealer(self, rows: QuerySet, dealer_id: int) -> QuerySet:

@@ -13,9 +13,9 @@ class VehicleModelAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
 
 @admin.register(StockUnit)
 class StockUnitAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
-    list_display = ["vin", "model", "dealer", "status", "ordered_on", "arrived_on"]
+    list_display = ["vin", "model", "colour", "dealer", "status", "ordered_on", "arrived_on"]
     list_filter = ["status"]
-    search_fields = ["vin"]
+    search_fields = ["vin", "colour"]
     raw_id_fields = ["model", "dealer"]
     list_select_related = ["model", "dealer"]
 

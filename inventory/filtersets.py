@@ -18,10 +18,12 @@ class VehicleModelFilterSet(django_filters.FilterSet):
 
 
 class StockUnitFilterSet(django_filters.FilterSet):
-    q = SearchFilter(search_fields=["vin", "model__series", "model__trim"])
+    q = SearchFilter(search_fields=["vin", "model__series", "model__trim", "colour"])
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
     powertrain = django_filters.ChoiceFilter(field_name="model__powertrain", choices=Powertrain.choices)
+    # Typed, not chosen: colours are free text, and part of one ("白") finds 珍珠白 and 白色.
+    colour = django_filters.CharFilter(lookup_expr="icontains", label=_("Colour"))
     arrived_after = django_filters.DateFilter(field_name="arrived_on", lookup_expr="gte", label=_("Arrived from"))
     arrived_before = django_filters.DateFilter(field_name="arrived_on", lookup_expr="lte", label=_("Arrived to"))
     ordering = OrderingFilter(
@@ -31,7 +33,7 @@ class StockUnitFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = StockUnit
-        fields = ["q", "dealer", "status", "model", "powertrain", "arrived_after", "arrived_before"]
+        fields = ["q", "dealer", "status", "model", "powertrain", "colour", "arrived_after", "arrived_before"]
 
 
 class SaleFilterSet(django_filters.FilterSet):

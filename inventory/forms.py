@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,8 @@ from customers.models import Customer, phone_validator
 from dealerops.access import scope
 from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput
 from finance.models import CreditGrade, Lender
-from inventory.models import Payment, StockStatus, StockUnit, VehicleModel, vin_validator
+from inventory.models import COLOUR_MAX_LENGTH, Payment, StockStatus, StockUnit, VehicleModel, vin_validator
+from inventory.selectors import stock_colours
 
 
 def _term_label(months: int) -> str:
@@ -29,7 +31,7 @@ class VinField(forms.CharField):
 
 
 class StockUnitChoiceField(forms.ModelChoiceField):
-    """A unit in stock by its VIN, typed or picked (the picker shows model and arrival)."""
+    """A unit in stock by its VIN, typed or picked (the picker shows model, colour and arrival)."""
 
     default_error_messages = {"invalid_choice": _("No unit in your stock has this VIN.")}
 
@@ -40,11 +42,37 @@ class StockUnitChoiceField(forms.ModelChoiceField):
         return super().to_python(value.strip().upper() if isinstance(value, str) else value)
 
 
+class SuggestingTextInput(forms.TextInput):
+    """A text box that offers ``suggestions`` (a <datalist>) while any other text may be typed."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.suggestions: list[str] = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        list_id = f"{(attrs or {}).get('id') or name}-suggestions"
+        box = super().render(name, value, {**(attrs or {}), "list": list_id}, renderer)
+        options = format_html_join("", '<option value="{}">', ((text,) for text in self.suggestions))
+        return box + format_html('<datalist id="{}">{}</datalist>', list_id, options)
+
+
 class StockArrivalForm(DealerEntryForm):
     vin = VinField(label=_("VIN"), max_length=17, min_length=17, validators=[vin_validator])
     model = forms.ModelChoiceField(label=_("Model"), queryset=VehicleModel.objects.all())
+    colour = forms.CharField(
+        label=_("Exterior colour"),
+        max_length=COLOUR_MAX_LENGTH,
+        required=False,
+        help_text=_("The exterior colour as on the delivery note, e.g. 珍珠白."),
+        widget=SuggestingTextInput,
+    )
     arrived_on = forms.DateField(label=_("Arrived on"), widget=DATE_INPUT)
     ordered_on = forms.DateField(label=_("Ordered on"), widget=DATE_INPUT, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        # The colours the user's stock already uses, so one paint keeps one name.
+        self.fields["colour"].widget.suggestions = stock_colours(scope(user, StockUnit))
 
 
 class SaleForm(DealerEntryForm):
@@ -53,7 +81,8 @@ class SaleForm(DealerEntryForm):
     field_aliases = {"reference": "loan_reference", "annual_rate": "annual_rate_percent"}
 
     stock_unit = StockUnitChoiceField(
-        label=_("Unit in stock"), help_text=_("Type part of the VIN, the model or the series, and pick the unit.")
+        label=_("Unit in stock"),
+        help_text=_("Type part of the VIN, the model, the series or the colour, and pick the unit."),
     )
     customer = customer_picker(
         label=_("Existing customer"),

@@ -18,6 +18,7 @@ from dealerops.history import event_meta
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
 vin_validator = RegexValidator(VIN_PATTERN, _("A VIN has 17 characters: digits and capital letters except I, O and Q."))
 POSITIVE_MONEY = [MinValueValidator(Decimal("0.01"))]
+COLOUR_MAX_LENGTH = 32
 
 PRICE_FIELDS = ["msrp", "guide_price_floor", "dealer_invoice_cost"]
 
@@ -102,6 +103,10 @@ class StockUnit(TimeStamped):
     ordered_on = models.DateField(_("ordered on"))
     eta = models.DateField(_("ETA"), null=True, blank=True)
     arrived_on = models.DateField(_("arrived on"), null=True, blank=True)
+    # Exterior colour as the dealer's system names it (珍珠白, 曜石黑 …): free text, since each
+    # brand names its paints itself. Blank for units recorded before colours were kept; the
+    # database default keeps writers that name no colour (raw loads, older code) working.
+    colour = models.CharField(_("exterior colour"), max_length=COLOUR_MAX_LENGTH, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-ordered_on", "vin"]

@@ -91,3 +91,18 @@ def stock_summary(units: QuerySet[StockUnit], *, today: date) -> StockSummary:
         aged=Count("id", filter=Q(status=StockStatus.IN_STOCK, arrived_on__lt=today - timedelta(days=90))),
     )
     return StockSummary(in_stock=counts["in_stock"], in_transit=counts["in_transit"], aged_over_90_days=counts["aged"])
+
+
+def stock_colours(units: QuerySet[StockUnit], *, recent: int = 5000, limit: int = 30) -> list[str]:
+    """The colours of ``units``' latest ``recent`` units with one, the most common first: what
+    an entry form suggests, so a dealer keeps naming a paint one way (a bounded read whatever
+    the stock's size)."""
+    latest = units.exclude(colour="").order_by("-pk").values("pk")[:recent]
+    rows = (
+        StockUnit.objects.filter(pk__in=latest)
+        .values("colour")
+        .annotate(units=Count("pk"))
+        .order_by("-units", "colour")
+        .values_list("colour", flat=True)
+    )
+    return list(rows[:limit])

@@ -5,7 +5,7 @@ from customers.serializers import CustomerSummarySerializer
 from dealerops.api import DealerEntrySerializer, ScopedPrimaryKeyField
 from finance.models import ENTRY_STATUS_CHOICES, MAX_TERM_MONTHS, MIN_TERM_MONTHS, CreditGrade, Lender, LoanStatus
 from finance.services.loans import LoanTerms, loan_sale_record
-from inventory.models import Payment, Sale, StockUnit, VehicleModel, vin_validator
+from inventory.models import COLOUR_MAX_LENGTH, Payment, Sale, StockUnit, VehicleModel, vin_validator
 from inventory.services import stock_arrival_record
 
 
@@ -29,7 +29,7 @@ class VehicleModelSerializer(serializers.ModelSerializer):
 class StockUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = StockUnit
-        fields = ["id", "vin", "model", "dealer", "status", "ordered_on", "eta", "arrived_on"]
+        fields = ["id", "vin", "model", "colour", "dealer", "status", "ordered_on", "eta", "arrived_on"]
 
 
 class StockArrivalSerializer(DealerEntrySerializer):
@@ -37,6 +37,7 @@ class StockArrivalSerializer(DealerEntrySerializer):
     model = serializers.PrimaryKeyRelatedField(queryset=VehicleModel.objects.all())
     arrived_on = serializers.DateField()
     ordered_on = serializers.DateField(required=False, allow_null=True)
+    colour = serializers.CharField(max_length=COLOUR_MAX_LENGTH, required=False, allow_blank=True, default="")
 
     def create(self, validated_data) -> StockUnit:
         return stock_arrival_record(**validated_data)

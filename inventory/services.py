@@ -15,15 +15,23 @@ from inventory.models import Sale, StockStatus, StockUnit, VehicleModel
 
 @transaction.atomic
 def stock_arrival_record(
-    *, dealer: Dealer, vin: str, model: VehicleModel, arrived_on: date, ordered_on: date | None = None
+    *,
+    dealer: Dealer,
+    vin: str,
+    model: VehicleModel,
+    arrived_on: date,
+    ordered_on: date | None = None,
+    colour: str = "",
 ) -> StockUnit:
     """Record that a vehicle arrived at ``dealer``.
 
     A unit the dealer already has on order or in transit is marked in stock; an unknown VIN
     is registered as a new unit in stock. A VIN held by another dealer, or already in stock,
-    sold or transferred, is refused.
+    sold or transferred, is refused. ``colour``, when given, is the colour that arrived (it
+    replaces one recorded with the order); left empty, an ordered unit keeps its own.
     """
     vin = vin.strip().upper()
+    colour = colour.strip()
     ensure_not_future(arrived_on=arrived_on, ordered_on=ordered_on)
     unit = StockUnit.objects.select_for_update().filter(vin=vin).first()
     if unit is None:
@@ -38,6 +46,7 @@ def stock_arrival_record(
         raise ValidationError({"model": _("This VIN was ordered as %(model)s.") % {"model": unit.model}})
     unit.status = StockStatus.IN_STOCK
     unit.arrived_on = arrived_on
+    unit.colour = colour or unit.colour
     unit.full_clean()
     unit.save()
     return unit

@@ -96,6 +96,7 @@ class StockListView(ScopedListView):
     columns = [
         Column(_("VIN"), "vin", order="vin", link=True),
         Column(_("Model"), "model", export=MODEL_NAME),
+        Column(_("Colour"), "colour"),
         Column(_("Dealer"), "dealer.name"),
         Column(_("Status"), "status", kind="choice"),
         Column(_("Ordered on"), "ordered_on", order="ordered_on"),
@@ -135,6 +136,7 @@ class StockArrivalView(EntryView):
             model=data["model"],
             arrived_on=data["arrived_on"],
             ordered_on=data["ordered_on"],
+            colour=data["colour"],
         )
 
 
@@ -163,8 +165,9 @@ class VehicleModelDetailView(ScopedDetailView):
 
 
 class StockUnitOptionsView(ScopedOptionsView):
-    """Units in stock for the sale form's picker: by VIN, model code, brand or series; the
-    longest in stock first (the ones to sell)."""
+    """Units in stock for the sale form's picker: by VIN, model code, brand, series, trim or
+    colour (each word typed narrows: "h5 白"); the longest in stock first (the ones to sell).
+    Each option names the unit's model and colour beside its VIN."""
 
     model = StockUnit
 
@@ -182,9 +185,11 @@ class StockUnitOptionsView(ScopedOptionsView):
                 | Q(model__brand__icontains=word)
                 | Q(model__series__icontains=word)
                 | Q(model__trim__icontains=word)
+                | Q(colour__icontains=word)
             )
         return rows.filter(found)
 
     def option(self, unit):
         arrived = _("in stock since %(date)s") % {"date": unit.arrived_on.isoformat()} if unit.arrived_on else ""
-        return {"value": unit.vin, "label": unit.vin, "detail": " · ".join(filter(None, [str(unit.model), arrived]))}
+        detail = " · ".join(filter(None, [str(unit.model), unit.colour, arrived]))
+        return {"value": unit.vin, "label": unit.vin, "detail": detail}

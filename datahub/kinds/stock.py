@@ -11,7 +11,7 @@ from datahub.kinds.base import CheckedRow, Field, ImportSpec, optional
 from datahub.models import ImportKind, RowAction
 from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_date, cell_text
-from inventory.models import StockStatus, StockUnit, VehicleModel
+from inventory.models import COLOUR_MAX_LENGTH, StockStatus, StockUnit, VehicleModel
 
 
 def read_vin(cell: Any) -> str:
@@ -25,6 +25,11 @@ def read_model_code(cell: Any) -> str:
     return cell_text(cell, max_length=32).upper()
 
 
+def read_colour(cell: Any) -> str:
+    """The colour as the file names it; empty when the cell is (the unit keeps its own)."""
+    return cell_text(cell, max_length=COLOUR_MAX_LENGTH, required=False)
+
+
 VIN = Field("vin", gettext_lazy("VIN"), read_vin, ("车架号", "车辆识别代号", "车辆识别码", "vin码", "vinno", "底盘号"))
 
 ARRIVABLE = (StockStatus.ORDERED, StockStatus.IN_TRANSIT)
@@ -33,13 +38,21 @@ ARRIVABLE = (StockStatus.ORDERED, StockStatus.IN_TRANSIT)
 class StockArrivalImport(ImportSpec):
     kind = ImportKind.STOCK_ARRIVALS
     example = {
-        "vin": "LFV2A21K8N3000001", "model_code": "HQ-H5-2025", "arrived_on": "2025-06-01", "ordered_on": "2025-05-10",
+        "vin": "LFV2A21K8N3000001", "model_code": "HQ-H5-2025", "colour": "珍珠白", "arrived_on": "2025-06-01",
+        "ordered_on": "2025-05-10",
     }  # fmt: skip
     natural_key = "vin"
     audited_in_bulk = (StockUnit,)
     fields = (
         VIN,
         Field("model_code", gettext_lazy("model code"), read_model_code, ("model", "车型代码", "车型编码", "车型")),
+        Field(
+            "colour",
+            gettext_lazy("exterior colour"),
+            read_colour,
+            ("颜色", "外观颜色", "车身颜色", "color", "exterior color"),
+            required=False,
+        ),
         Field("arrived_on", gettext_lazy("arrived on"), cell_date, ("arrivaldate", "到店日期", "入库日期", "到货日期")),
         Field(
             "ordered_on",
@@ -55,7 +68,7 @@ class StockArrivalImport(ImportSpec):
         units = {
             unit["vin"]: unit
             for unit in StockUnit.objects.filter(vin__any=[row.values["vin"] for row in rows]).values(
-                "id", "vin", "dealer_id", "model_id", "status", "arrived_on", "ordered_on"
+                "id", "vin", "dealer_id", "model_id", "status", "arrived_on", "ordered_on", "colour"
             )
         }
         for row in rows:
@@ -68,6 +81,9 @@ class StockArrivalImport(ImportSpec):
                     _("no vehicle model has the code %(code)s.") % {"code": values["model_code"]},
                 )
             unit = units.get(values["vin"])
+            # No colour (no column, or an empty cell) keeps the one recorded: files from
+            # systems that do not export it must not wipe it.
+            values["colour"] = values.get("colour") or (unit["colour"] if unit is not None else "")
             if unit is not None:
                 values["ordered_on"] = values.get("ordered_on") or unit["ordered_on"]
                 if unit["dealer_id"] != self.dealer.pk:
@@ -79,7 +95,7 @@ class StockArrivalImport(ImportSpec):
                 row.error(self.column("ordered_on"), _("a unit cannot arrive before it was ordered."))
             if unit is not None and unit["status"] in ARRIVABLE:
                 unit = {**unit, "arrived_on": None}  # arriving now: an update even with the same dates
-            self.decide(row, unit, ["arrived_on", "ordered_on"])
+            self.decide(row, unit, ["arrived_on", "ordered_on", "colour"])
             if row.action == RowAction.UPDATE and unit["status"] not in (*ARRIVABLE, StockStatus.IN_STOCK):
                 row.error(
                     self.column("arrived_on"),
@@ -100,11 +116,12 @@ class StockArrivalImport(ImportSpec):
                     "status": StockStatus.IN_STOCK.value,
                     "ordered_on": row.values["ordered_on"],
                     "arrived_on": row.values["arrived_on"],
+                    "colour": row.values["colour"],
                 }
                 for row in rows
             ],
             unique=["vin"],
-            update=["status", "arrived_on", "ordered_on"],
+            update=["status", "arrived_on", "ordered_on", "colour"],
         )
         self.record_history(StockUnit, rows, ids)
 

@@ -171,7 +171,7 @@ class _NetworkLoad:
         self._plan("plan sales and customers", self._plan_sales)
         self._copy("customers_customer", sales.customer_chunks(rng, self.customers))
         self._plan("plan stock on hand and loans", self._plan_stock_and_loans)
-        self._copy("inventory_stockunit", sales.stock_unit_chunks(self.sales, self.on_hand, self.models))
+        self._copy("inventory_stockunit", sales.stock_unit_chunks(self.sales, self.on_hand, self.models, spec.seed))
         self._copy("inventory_sale", sales.sale_chunks(rng, self.sales, self.customers, self.dealers))
         self._copy("finance_loan", sales.loan_chunks(self.loans, self.sales))
         self._copy(

@@ -22,7 +22,7 @@ from dealerops.synthetic.network import (
     nearby_cities,
 )
 from dealerops.synthetic.spec import NetworkSpec
-from dealerops.synthetic.vocabulary import GIVEN_NAMES, SURNAMES
+from dealerops.synthetic.vocabulary import COLOURS, GIVEN_NAMES, SURNAMES
 
 CHUNK_ROWS = 500_000
 PAYMENTS = ["cash", "loan", "lease"]
@@ -282,6 +282,35 @@ MODEL_YEAR_CODES = np.frombuffer(b"ABCDEFGHJKLMNPRSTVWXY123456789", dtype=np.uin
 WORLD_MAKER = b"LSC"  # "L": made in China
 
 
+COLOUR_NAMES = [name for name, _share, _bev_share in COLOURS]
+# Cumulative shares per powertrain (ICE, HEV, PHEV, BEV), each row ending at 1.
+COLOUR_CUMULATIVE = np.cumsum(
+    [[share for _name, share, _bev in COLOURS]] * 3 + [[bev for _name, _share, bev in COLOURS]], axis=1
+)
+COLOUR_CUMULATIVE[:, -1] = 1.0
+
+
+def unit_fraction(unit_ids: np.ndarray, seed: int) -> np.ndarray:
+    """A uniform number in [0, 1) per unit id and seed (the splitmix64 finaliser): drawn without
+    the generator's random stream, so adding a column leaves every other column of a seed as it was."""
+    with np.errstate(over="ignore"):
+        key = np.asarray(unit_ids, dtype=np.uint64) + np.uint64((seed & 0xFFFFFF) << 40)  # ids stay below 2**40
+        key *= np.uint64(0x9E3779B97F4A7C15)
+        key ^= key >> np.uint64(30)
+        key *= np.uint64(0xBF58476D1CE4E5B9)
+        key ^= key >> np.uint64(27)
+        key *= np.uint64(0x94D049BB133111EB)
+        key ^= key >> np.uint64(31)
+    return (key >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def colours(unit_ids: np.ndarray, powertrain: np.ndarray, seed: int) -> np.ndarray:
+    """Each unit's exterior colour, drawn with its powertrain's shares."""
+    cumulative = COLOUR_CUMULATIVE[powertrain]
+    index = (unit_fraction(unit_ids, seed)[:, None] >= cumulative).sum(axis=1)
+    return col.words(COLOUR_NAMES, np.minimum(index, len(COLOUR_NAMES) - 1))
+
+
 def _base33(values: np.ndarray, width: int) -> np.ndarray:
     remaining = np.asarray(values, dtype=np.int64).copy()
     out = np.empty((len(remaining), width), dtype=np.uint8)
@@ -345,7 +374,7 @@ def plan_stock_on_hand(
     return StockOnHand(dealer=dealer, model=model, status=status, ordered=ordered, eta=eta, arrived=arrived)
 
 
-def stock_unit_chunks(sales: Sales, on_hand: StockOnHand, models: Models) -> Iterator[dict[str, np.ndarray]]:
+def stock_unit_chunks(sales: Sales, on_hand: StockOnHand, models: Models, seed: int) -> Iterator[dict[str, np.ndarray]]:
     for part in chunks_of(sales.count):
         yield _unit_columns(
             first_id=part.start + 1,
@@ -357,6 +386,7 @@ def stock_unit_chunks(sales: Sales, on_hand: StockOnHand, models: Models) -> Ite
             arrived=sales.arrived[part],
             changed=sales.day[part],
             models=models,
+            seed=seed,
         )
     for part in chunks_of(len(on_hand.status)):
         arrived = on_hand.arrived[part]
@@ -370,14 +400,16 @@ def stock_unit_chunks(sales: Sales, on_hand: StockOnHand, models: Models) -> Ite
             arrived=arrived,
             changed=np.where(arrived >= 0, arrived, on_hand.ordered[part]),
             models=models,
+            seed=seed,
         )
 
 
-def _unit_columns(*, first_id, dealer, model, status, ordered, eta, arrived, changed, models: Models):
+def _unit_columns(*, first_id, dealer, model, status, ordered, eta, arrived, changed, models: Models, seed: int):
     ids = np.arange(len(dealer)) + first_id
     return {
         "id": col.integers(ids),
         "vin": vins(ids, model, models.powertrain[model], ordered),
+        "colour": colours(ids, models.powertrain[model], seed),
         "model_id": col.integers(model + 1),
         "dealer_id": col.integers(dealer + 1),
         "status": col.words(UNIT_STATUSES, status),

@@ -30,6 +30,18 @@ TRIMS = {
     "bev": ["标准续航版", "长续航版", "四驱性能版"],
 }
 SERIES_NUMBERS = [3, 5, 6, 7, 8, 9]
+
+# Exterior colours and their shares of units, for combustion and hybrid cars and for BEVs
+# (white and black lead in China; electric buyers choose grey and blue more often).
+COLOURS = [
+    ("珍珠白", 0.36, 0.30),
+    ("曜石黑", 0.22, 0.16),
+    ("星空灰", 0.16, 0.22),
+    ("极光银", 0.08, 0.06),
+    ("冰川蓝", 0.08, 0.14),
+    ("宝石红", 0.06, 0.05),
+    ("松石绿", 0.04, 0.07),
+]
 SERIES_SUFFIXES = ["", " Pro", " L", " Max", " GT", " Plus"]
 
 # (code, name, kind, market share among loans). Ordered so that any first six mix all kinds.

@@ -55,6 +55,36 @@ def test_a_dealer_records_a_loan_sale_on_a_phone(network, make_page, live_server
     assert watch.errors == []
 
 
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_vin_picker_names_model_and_colour_and_finds_units_by_colour(network, make_page, live_server, width):
+    from playwright.sync_api import expect
+
+    white = StockUnitFactory(dealer=network.home_dealer, colour="珍珠白", arrived_on=dt.date(2026, 10, 8))
+    black = StockUnitFactory(dealer=network.home_dealer, colour="曜石黑", arrived_on=dt.date(2026, 10, 9))
+    watch = make_page(width=width, height=844)
+    log_in(watch, live_server.url, "dealer", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/sales/new/")
+    page.focus("#id_stock_unit")  # an empty box lists the stock, the longest in stock first
+    options = page.locator(".picker-options li[role=option]")
+    options.nth(1).wait_for()
+    assert options.nth(0).inner_text().split("\n") == [white.vin, f"{white.model} · 珍珠白 · in stock since 2026-10-08"]
+    page.fill("#id_stock_unit", "曜石")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text(black.vin)
+    # Each part of the hint stays whole on a narrow screen, and nothing overflows the page.
+    detail = options.first.locator(".picker-detail")
+    assert [piece.inner_text() for piece in detail.locator("span").all()] == [
+        str(black.model), "曜石黑", "in stock since 2026-10-09",
+    ]  # fmt: skip
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 1
+    options.first.dispatch_event("mousedown")
+    assert page.input_value("#id_stock_unit") == black.vin
+    assert "曜石黑" in page.locator(".picker-chosen").first.inner_text()
+    assert watch.errors == []
+
+
 def test_a_future_date_is_shown_next_to_its_field(network, make_page, live_server):
     unit = StockUnitFactory(dealer=network.home_dealer)
     watch = make_page()

@@ -5,11 +5,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from customers.models import Customer
+from datahub.kinds import SPECS
 from datahub.models import ImportKind, ImportStatus, RowAction, SourceKind
 from datahub.services import import_batch_check, import_batch_confirm, import_batch_remap, import_batch_upload
+from dealerops.audit import history_of
 from inventory.models import Sale, StockStatus, StockUnit
 from tests.datahub.helpers import confirm, errors_of, run_import
 from tests.factories import StockUnitFactory, VehicleModelFactory
@@ -132,6 +135,68 @@ class TestStockAndSaleImport:
         )
         assert sale.customer == Sale.objects.get(stock_unit__vin=VIN_B).customer  # one customer created, by phone
         assert set(StockUnit.objects.values_list("status", flat=True)) == {StockStatus.SOLD}
+
+    def test_an_arrivals_file_with_a_colour_column_writes_and_previews_the_colour(self, network, model):
+        ordered = StockUnitFactory(
+            vin=VIN_B, model=model, dealer=network.home_dealer, status=StockStatus.ORDERED, arrived_on=None,
+            ordered_on=dt.date(2026, 8, 1), colour="宝石红",
+        )  # fmt: skip
+        arrivals = f"车架号,车型代码,车身颜色,到店日期\n{VIN_A},HQH5-22, 珍珠白 ,2026/9/3\n{VIN_B},HQH5-22,,2026/9/5\n"
+        batch = run_import(network, ImportKind.STOCK_ARRIVALS, arrivals)
+        assert batch.columns["colour"] == "车身颜色"
+        # The preview shows what will be written: the file's colour, or the unit's own for an empty cell.
+        assert [row.values["colour"] for row in batch.rows.order_by("row_number")] == ["珍珠白", "宝石红"]
+        assert confirm(network, batch).status == ImportStatus.IMPORTED, batch.error
+        assert dict(StockUnit.objects.values_list("vin", "colour")) == {VIN_A: "珍珠白", VIN_B: "宝石红"}
+        ordered.refresh_from_db()
+        assert ordered.status == StockStatus.IN_STOCK
+
+    @pytest.mark.parametrize("header", ["颜色", "外观颜色", "车身颜色", "colour", "Color", "Exterior colour"])
+    def test_each_spelling_of_the_colour_header_is_read(self, network, model, header):
+        batch = run_import(
+            network,
+            ImportKind.STOCK_ARRIVALS,
+            f"VIN,model code,arrived on,{header}\n{VIN_A},HQH5-22,2026-09-03,星空灰\n",
+        )
+        assert batch.columns["colour"] == header
+        assert batch.rows.get().values["colour"] == "星空灰"
+
+    def test_a_file_without_colours_keeps_the_units_colour_and_a_new_colour_updates_it(self, network, model):
+        unit = StockUnitFactory(vin=VIN_A, model=model, dealer=network.home_dealer, arrived_on=dt.date(2026, 9, 3),
+                                ordered_on=dt.date(2026, 9, 3), colour="曜石黑")  # fmt: skip
+        same = run_import(network, ImportKind.STOCK_ARRIVALS, f"车架号,车型代码,到店日期\n{VIN_A},HQH5-22,2026-09-03\n")
+        assert same.rows.get().action == RowAction.UNCHANGED
+        changed = run_import(
+            network, ImportKind.STOCK_ARRIVALS, f"车架号,车型代码,到店日期,颜色\n{VIN_A},HQH5-22,2026-09-03,冰川蓝\n"
+        )
+        assert changed.rows.get().action == RowAction.UPDATE
+        confirm(network, changed)
+        unit.refresh_from_db()
+        assert unit.colour == "冰川蓝"
+        assert history_of(unit)[0].changes == {"colour": ("曜石黑", "冰川蓝")}
+
+    def test_the_upload_page_and_the_template_offer_the_colour_column(self, network, client_for):
+        VehicleModelFactory(code=SPECS[ImportKind.STOCK_ARRIVALS].example["model_code"])
+        client = client_for(network.dealer_user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+        page = client.get("/imports/new/").content.decode()
+        columns = page.split('data-kind="stock_arrivals"', 1)[1].split("</details>", 1)[0]
+        row = columns.split("<strong>外观颜色</strong>", 1)[1].split("</tr>", 1)[0]
+        assert "可选" in row and "车身颜色" in row and "color" in row and "珍珠白" in row
+        template = client.get("/imports/new/", {"template": ImportKind.STOCK_ARRIVALS, "export": "csv"})
+        text = b"".join(template.streaming_content).decode("utf-8-sig")
+        assert text.splitlines()[0] == "VIN,车型代码,外观颜色,到店日期,订车日期"
+        batch = confirm(network, run_import(network, ImportKind.STOCK_ARRIVALS, text))
+        assert batch.status == ImportStatus.IMPORTED, batch.error
+        assert StockUnit.objects.get().colour == "珍珠白"
+
+    def test_an_overlong_colour_is_refused_in_its_column(self, network, model):
+        batch = run_import(
+            network,
+            ImportKind.STOCK_ARRIVALS,
+            f"车架号,车型代码,到店日期,颜色\n{VIN_A},HQH5-22,2026-09-03,{'白' * 33}\n",
+        )
+        assert errors_of(batch) == [(2, "颜色", "at most 32 characters.")]
 
     def test_a_sale_of_an_unknown_vin_or_before_arrival_is_refused(self, network, model):
         StockUnitFactory(vin=VIN_A, model=model, dealer=network.home_dealer, arrived_on=dt.date(2026, 9, 10))

@@ -17,6 +17,7 @@ from dealerops.models import Role, User
 from dealerops.synthetic.demo import DEMO_PASSWORD
 from dealerops.synthetic.generator import generate_network, truncate_network
 from dealerops.synthetic.spec import NetworkSpec
+from dealerops.synthetic.vocabulary import COLOURS
 
 END = dt.date(2026, 11, 21)
 TINY = NetworkSpec(
@@ -129,7 +130,7 @@ def scalar(query: str, params=None):
 def checksum() -> tuple:
     return (
         scalar("SELECT sum(transaction_price) FROM inventory_sale"),
-        scalar("SELECT md5(string_agg(vin, ',' ORDER BY id)) FROM inventory_stockunit"),
+        scalar("SELECT md5(string_agg(vin || colour, ',' ORDER BY id)) FROM inventory_stockunit"),
         scalar(
             "SELECT md5(string_agg(concat_ws('|', dealer_id, created_at, outcome), ',' ORDER BY id)) FROM channels_lead"
         ),
@@ -203,6 +204,24 @@ def test_it_has_the_requested_size_and_mix(tiny_network):
     )
     won = scalar("SELECT avg((outcome = 'won')::int) FROM channels_lead")
     assert 0.10 <= won <= 0.20
+
+
+def test_every_unit_has_a_colour_of_the_range_in_plausible_shares(tiny_network):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT colour, count(*)::float / sum(count(*)) OVER () FROM inventory_stockunit GROUP BY colour"
+        )
+        shares = dict(cursor.fetchall())
+    assert set(shares) == {name for name, _share, _bev_share in COLOURS}
+    # White leads, then black and grey; every colour of the range is drawn.
+    assert max(shares, key=shares.get) == "珍珠白" and 0.25 <= shares["珍珠白"] <= 0.40
+    assert min(shares.values()) >= 0.02
+    electric_grey_or_blue = scalar(
+        "SELECT avg((u.colour IN ('星空灰', '冰川蓝'))::int) FROM inventory_stockunit u"
+        " JOIN inventory_vehiclemodel m ON m.id = u.model_id WHERE m.powertrain = %s",
+        ["bev"],
+    )
+    assert electric_grey_or_blue > 0.28  # BEV buyers choose grey and blue more (36 % against 24 %)
 
 
 def test_the_same_seed_gives_the_same_network_and_another_seed_another(tiny_network):

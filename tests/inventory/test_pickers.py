@@ -4,6 +4,7 @@ submitted with a VIN and a customer as the pickers (or a clerk without JavaScrip
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from customers.models import Customer
 from inventory.models import Sale, StockStatus
@@ -18,13 +19,40 @@ def options(client, url, **params):
     return response.json()["results"]
 
 
-def test_unit_options_show_model_and_arrival_and_only_the_dealers_stock(network, client_for):
+def test_unit_options_show_model_colour_and_arrival_and_only_the_dealers_stock(network, client_for):
     model = VehicleModelFactory(brand="Hongqi", series="H5", trim="Flagship")
-    mine = StockUnitFactory(dealer=network.home_dealer, model=model, arrived_on=dt.date(2026, 9, 1))
+    mine = StockUnitFactory(dealer=network.home_dealer, model=model, colour="珍珠白", arrived_on=dt.date(2026, 9, 1))
     StockUnitFactory(dealer=network.home_dealer, model=model, status=StockStatus.SOLD)
     StockUnitFactory(dealer=network.foreign_dealer, model=model)
     found = options(client_for(network.dealer_user), "/stock/options/", q="h5 flag")
-    assert found == [{"value": mine.vin, "label": mine.vin, "detail": "Hongqi H5 Flagship · in stock since 2026-09-01"}]
+    assert found == [
+        {"value": mine.vin, "label": mine.vin, "detail": "Hongqi H5 Flagship · 珍珠白 · in stock since 2026-09-01"}
+    ]
+
+
+def test_unit_options_in_chinese_name_model_and_colour_and_a_unit_without_colour_leaves_it_out(network, client_for):
+    model = VehicleModelFactory(brand="晟驰", series="驰5", trim="1.5T 舒适版")
+    black = StockUnitFactory(dealer=network.home_dealer, model=model, colour="曜石黑", arrived_on=dt.date(2026, 9, 1))
+    old = StockUnitFactory(dealer=network.home_dealer, model=model, colour="", arrived_on=dt.date(2026, 9, 2))
+    client = client_for(network.dealer_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    found = {option["label"]: option["detail"] for option in options(client, "/stock/options/")}
+    assert found == {
+        black.vin: "晟驰 驰5 1.5T 舒适版 · 曜石黑 · 2026-09-01 起在库",
+        old.vin: "晟驰 驰5 1.5T 舒适版 · 2026-09-02 起在库",
+    }
+
+
+def test_a_clerk_finds_units_by_colour_alone_or_with_the_model(network, client_for):
+    qin = VehicleModelFactory(series="Qin")
+    han = VehicleModelFactory(series="Han")
+    white_qin = StockUnitFactory(dealer=network.home_dealer, model=qin, colour="珍珠白")
+    white_han = StockUnitFactory(dealer=network.home_dealer, model=han, colour="珍珠白")
+    StockUnitFactory(dealer=network.home_dealer, model=qin, colour="曜石黑")
+    StockUnitFactory(dealer=network.foreign_dealer, model=qin, colour="珍珠白")
+    client = client_for(network.dealer_user)
+    assert {option["value"] for option in options(client, "/stock/options/", q="白")} == {white_qin.vin, white_han.vin}
+    assert [option["value"] for option in options(client, "/stock/options/", q="qin 珍珠")] == [white_qin.vin]
 
 
 def test_unit_options_are_bounded_whatever_the_stock(network, client_for):

@@ -58,9 +58,16 @@
         label.textContent = option.label;
         item.appendChild(label);
         if (option.detail) {
+          // The hint on its own line; its parts ("model · colour · date") each kept whole, so a
+          // narrow box wraps between them rather than inside a model's name.
           var detail = document.createElement("span");
-          detail.className = "muted";
-          detail.textContent = " " + option.detail;
+          detail.className = "picker-detail muted";
+          option.detail.split(" · ").forEach(function (part, i) {
+            if (i) { detail.appendChild(document.createTextNode(" · ")); }
+            var piece = document.createElement("span");
+            piece.textContent = part;
+            detail.appendChild(piece);
+          });
           item.appendChild(detail);
         }
         // mousedown, not click: it comes before the input's blur closes the list.
