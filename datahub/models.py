@@ -145,6 +145,12 @@ class ImportRow(models.Model):
         blank=True,
         help_text=_("Field name to the value as it will be written (the cell's text where it cannot be read)."),
     )
+    notes = models.JSONField(
+        _("notes"),
+        default=list,
+        blank=True,
+        help_text=_("What the clerk should know of a valid row (a loan move reported for confirmation)."),
+    )
     cells = models.JSONField(
         _("cells"),
         default=list,

@@ -387,6 +387,7 @@ def _check(batch: ImportBatch, *, report_progress: bool) -> CheckResult:
     # The cells under the file's named headers, kept for a row with errors (its download).
     named = [index for index, cell in enumerate(all_rows[header_index][1]) if cell is not None and str(cell).strip()]
     spec = spec_class(batch.dealer, headers)
+    spec.written_by = batch.confirmed_by or batch.created_by
     data = [(number, cells) for number, cells in all_rows[header_index + 1 :] if not is_blank_row(cells)]
     if report_progress:
         ImportBatch.objects.filter(pk=batch.pk).update(rows_total=len(data), rows_checked=0)
@@ -521,6 +522,7 @@ def _import_rows(batch: ImportBatch, result: CheckResult) -> list[dict[str, Any]
             "object_id": row.object_id,
             "errors": [list(error) for error in row.errors],
             "values": _shown_values(fields, row, memo),
+            "notes": row.notes if row.action != RowAction.ERROR else [],
             # A row with errors keeps the file's cells under its named headers, for its download.
             "cells": [cell_text_of(row.cells[i] if i < len(row.cells) else None) for i in result.named]
             if row.action == RowAction.ERROR

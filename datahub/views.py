@@ -3,14 +3,13 @@
 Thin: every write is one call of ``datahub.services``; every read goes through
 ``dealerops.access.scope`` (a foreign dealer's import is not in the queryset: 404)."""
 
-import re
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import FormView
@@ -33,7 +32,7 @@ from datahub.services import (
     import_upload_refusal,
 )
 from dealerops.access import can_view, can_write, scope
-from dealerops.exports import bounded_count, export_format, neutralise, tabular_response
+from dealerops.exports import bounded_count, export_format, export_name, neutralise, tabular_response
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 
@@ -94,7 +93,8 @@ class ImportUploadView(ScopedMixin, FormView):
         headers, example = kind_template(kind)
         return tabular_response(
             fmt=fmt,
-            filename=f"import-template-{kind}",
+            # Named like every export: "导入模板-销售.csv", "import-template-sales.csv" as the fallback.
+            filename=export_name(format_lazy("{} {}", _("Import template"), ImportKind(kind).label)),
             headers=headers,
             rows=[example],
             sheet_title=str(ImportKind(kind).label),
@@ -177,8 +177,7 @@ class ImportBatchDetailView(ScopedDetailView):
         errors = self.rows().filter(action=RowAction.ERROR).order_by("row_number")
         return tabular_response(
             fmt=fmt,
-            # The file name is the dealer's text: keep only what is safe in a download's name.
-            filename=re.sub(r"[^\w.-]+", "-", f"import-{self.object.pk}-errors"),
+            filename=export_name(_("Import errors"), str(self.object.pk)),
             # The row's own cells beside each error, under the file's headers: fix them there.
             headers=[str(_("Row")), str(_("Column")), str(_("Message")), *self.cell_headers()],
             rows=_error_cells(self.object, errors),
@@ -219,6 +218,9 @@ class ImportBatchDetailView(ScopedDetailView):
             replace_form=ImportReplaceForm() if writer and batch.status in MAPPABLE else None,
             action=action,
             rows_visible=can_view(user, ImportRow),
+            # Rows with a note (a loan move reported for finance's confirmation), said above the
+            # table too: on a desktop the notes' column may be scrolled out of sight.
+            rows_noted=self.rows().exclude(notes=[]).count() if batch.kind == ImportKind.LOANS else 0,
             actions=[
                 (RowAction.CREATE, RowAction.CREATE.label, batch.rows_create),
                 (RowAction.UPDATE, RowAction.UPDATE.label, batch.rows_update),

@@ -36,6 +36,9 @@ class Column:
     export: tuple[str, ...] = ()
     # What a cell without a value says, where "–" would hide why (e.g. "insufficient data").
     empty: Any = None
+    # (attribute, label): the page shows the label as a badge beside the value when the row's
+    # attribute (an annotation of the list's queryset) is true, e.g. a loan awaiting confirmation.
+    badge: tuple[str, Any] = ()
 
     @property
     def shows_dealer(self) -> bool:

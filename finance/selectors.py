@@ -43,10 +43,19 @@ def pending_reports() -> Prefetch:
     return Prefetch("status_reports", queryset=reports, to_attr="pending_reports")
 
 
+def _has_pending_report() -> Exists:
+    return Exists(LoanStatusReport.objects.filter(loan=OuterRef("pk"), decision=ReportDecision.PENDING))
+
+
 def awaiting_confirmation(loans: QuerySet[Loan]) -> QuerySet[Loan]:
     """The loans with a reported move finance has not decided yet."""
-    pending = LoanStatusReport.objects.filter(loan=OuterRef("pk"), decision=ReportDecision.PENDING)
-    return loans.filter(Exists(pending))
+    return loans.filter(_has_pending_report())
+
+
+def with_awaiting_confirmation(loans: QuerySet[Loan]) -> QuerySet[Loan]:
+    """Each loan with ``awaiting_confirmation``: whether a reported move awaits finance (one
+    subquery in the list's own query, not a query per row)."""
+    return loans.annotate(awaiting_confirmation=_has_pending_report())
 
 
 def disbursed_between(loans: QuerySet[Loan], first_day: date, last_day: date) -> QuerySet[Loan]:

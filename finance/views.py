@@ -43,6 +43,7 @@ from finance.selectors import (
     loan_pending_report,
     statement_match_totals,
     statement_receipts,
+    with_awaiting_confirmation,
 )
 from finance.services.ledger import adjustment_post, first_open_period, period_close, period_close_refusal
 from finance.services.loans import (
@@ -68,12 +69,12 @@ class LoanListView(ScopedListView):
         Column(_("Annual rate"), "annual_rate", kind="rate", order="annual_rate"),
         Column(_("Term (months)"), "term_months", kind="number", order="term_months"),
         Column(_("Credit grade"), "credit_grade"),
-        Column(_("Status"), "status", kind="choice"),
+        Column(_("Status"), "status", kind="choice", badge=("awaiting_confirmation", _("Awaiting confirmation"))),
         Column(_("Disbursed on"), "disbursed_on", order="disbursed_on"),
     ]
 
     def base_queryset(self):
-        return Loan.objects.select_related("dealer", "lender")
+        return with_awaiting_confirmation(Loan.objects.select_related("dealer", "lender"))
 
 
 class LoanDetailView(ScopedDetailView):

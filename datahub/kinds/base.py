@@ -94,6 +94,7 @@ class CheckedRow:
     natural_key: str = ""
     cells: list[Any] = field(default_factory=list)  # the file's row as read
     unread: dict[str, str] = field(default_factory=dict)  # field -> the text of a cell not read
+    notes: list[str] = field(default_factory=list)  # what the clerk should know of a valid row
 
     def error(self, column: str, message: str) -> None:
         self.errors.append((column, message))
@@ -118,7 +119,9 @@ class ImportSpec(ABC):
         self.dealer = dealer
         self.headers = headers  # field name -> the file's header text
         self.history: BulkHistory | None = None  # set by the service while it writes
-        self.written_by: User | None = None  # who confirmed the import, set by the service while it writes
+        # Who writes the file: its confirmer, or, while it is checked for the preview, its
+        # uploader (the preview says what their confirmation will do). Set by the service.
+        self.written_by: User | None = None
         self.today = today()
 
     def column(self, name: str) -> str:

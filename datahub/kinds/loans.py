@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
 from datahub.kinds.stock import VIN
-from datahub.models import ImportKind
+from datahub.models import ImportKind, RowAction
 from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_amount, cell_date, cell_integer, cell_rate, cell_text, normalise_header
 from finance.models import (
@@ -246,6 +246,7 @@ class LoanImport(ImportSpec):
                 self._check_dates(row)
             self._check_rates(row)
             self.decide(row, existing, LOAN_FIELDS)
+            self._note_reported_move(row, existing, reported)
 
     @staticmethod
     def _live_loans(rows: list[CheckedRow]) -> dict[int, set[str]]:
@@ -369,6 +370,28 @@ class LoanImport(ImportSpec):
         if refusal:
             # A file without the column keeps the loan's buy rate: then the annual rate is the mistake.
             row.error(self.column("buy_rate" if "buy_rate" in self.headers else "annual_rate"), refusal)
+
+    def _note_reported_move(self, row: CheckedRow, existing: dict[str, Any] | None, reported: str | None) -> None:
+        """Tell the clerk that the row's move will be reported for finance's confirmation
+        rather than applied (the same rule ``write`` follows, for the user who writes)."""
+        if row.action not in (RowAction.CREATE, RowAction.UPDATE) or self.written_by is None:
+            return
+        old, new = existing and existing["status"], row.values["status"]
+        if old == new or not loan_move_needs_confirmation(user=self.written_by, old=old, new=new):
+            return
+        label = LoanStatus(new).label.lower()
+        if reported == new:
+            row.notes.append(_("its move to %(status)s already awaits finance's confirmation.") % {"status": label})
+        elif existing is None:
+            row.notes.append(
+                _("the loan is written as approved; its move to %(status)s is reported for finance's confirmation.")
+                % {"status": label}
+            )
+        else:
+            row.notes.append(
+                _("the move to %(status)s is reported for finance's confirmation; until then the loan stays as it is.")
+                % {"status": label}
+            )
 
     def _check_status(self, row: CheckedRow, existing: dict[str, Any]) -> bool:
         """Whether the loan's status may become the row's (it may also stay as it is)."""

@@ -12,7 +12,9 @@ def cell(context, column: Column, row):
     text = display(column, row, context["request"].user)
     target = row if column.link is True else Column("", column.link).raw(row) if column.link else None
     if target is not None and hasattr(target, "get_absolute_url"):
-        return format_html('<a href="{}">{}</a>', target.get_absolute_url(), text)
+        text = format_html('<a href="{}">{}</a>', target.get_absolute_url(), text)
+    if column.badge and getattr(row, column.badge[0]):
+        text = format_html('<span>{} <span class="badge warning">{}</span></span>', text, column.badge[1])
     return text
 
 

@@ -210,3 +210,43 @@ def test_a_held_file_left_for_a_day_is_let_go_when_another_is_kept(network, clie
     HeldUpload.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
     post_upload(client_for(network.head_office), file=GOOD, system_name="", dealer=network.home_dealer.pk)
     assert list(HeldUpload.objects.values_list("user__username", flat=True)) == ["headoffice"]
+
+
+@pytest.mark.parametrize(
+    ("language", "fmt", "expected"),
+    [
+        (
+            "zh-hans",
+            "csv",
+            "attachment; filename=\"import-template-sales.csv\"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF-%E9%94%80%E5%94%AE.csv",
+        ),  # noqa: E501
+        ("en", "xlsx", 'attachment; filename="import-template-sales.xlsx"'),
+    ],
+)
+def test_a_template_is_named_like_every_export_in_the_ui_language(network, client_for, language, fmt, expected):
+    client = client_for(network.dealer_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get("/imports/new/", {"template": "sales", "export": fmt})
+    assert response["Content-Disposition"] == expected  # 导入模板-销售.csv, import-template-sales.csv as the fallback
+
+
+def test_the_error_download_is_named_like_every_export(network, client_for):
+    batch = run_import(network, ImportKind.CUSTOMERS, BAD)
+    client = client_for(network.dealer_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.get(f"/imports/{batch.pk}/", {"export": "csv"})
+    assert response["Content-Disposition"] == (
+        f"attachment; filename=\"import-errors-{batch.pk}.csv\"; filename*=UTF-8''"
+        f"%E5%AF%BC%E5%85%A5%E9%94%99%E8%AF%AF-{batch.pk}.csv"
+    )
+
+
+def test_the_preview_counts_read_with_thousands_separators(network, client_for):
+    batch = run_import(network, ImportKind.CUSTOMERS, GOOD)
+    ImportBatch.objects.filter(pk=batch.pk).update(rows_total=12345, rows_create=12000, rows_update=345)
+    client = client_for(network.dealer_user)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert '<dd data-count="total">12,345</dd>' in page
+    assert '<dd data-count="create">12,000</dd>' in page
+    assert "Confirm: write 12,345 rows" in page
+    assert '<span class="badge">12,345</span>' in page  # the "All" tab

@@ -143,3 +143,12 @@ def test_beat_runs_the_upkeep_every_few_minutes():
     assert schedule["dealerops.fail_abandoned_job_runs"]["task"] == fail_abandoned_job_runs.name
     assert schedule["datahub.fail_abandoned_imports"]["task"] == fail_abandoned_imports.name
     assert schedule["dealerops.fail_abandoned_exports"]["task"] == fail_abandoned_exports.name
+
+
+def test_a_runs_rows_and_seconds_read_with_thousands_separators_and_one_decimal(network, client_for):
+    run = JobRun.objects.create(job=POST_JOB, period="2026-11-30", status=JobStatus.SUCCEEDED, rows=1234567)
+    JobRun.objects.filter(pk=run.pk).update(finished_at=run.started_at + timedelta(seconds=3725.26))
+    page = in_chinese(client_for(network.head_office)).get("/operations/").content.decode()
+    row = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num" data-label="行数">1,234,567</td>' in row
+    assert '<td class="num" data-label="耗时（秒）">3,725.3</td>' in row

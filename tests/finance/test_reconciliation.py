@@ -439,7 +439,7 @@ def result_tables(response) -> list[str]:
     """The result page's facts, totals and lines tables (the page also carries fresh CSRF tokens)."""
     page = response.content.decode()
     return re.findall(
-        r'<dl class="facts card">.*?</dl>|<table class="(?:match-totals|statement-lines)">.*?</table>', page, re.S
+        r'<dl class="facts card">.*?</dl>|<table class="(?:match-totals|statement-lines) cards">.*?</table>', page, re.S
     )
 
 

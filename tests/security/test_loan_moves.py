@@ -98,12 +98,9 @@ def test_finance_moves_money_at_once_and_a_dealer_s_non_money_move_applies_at_on
 def test_the_loan_page_shows_the_move_awaiting_confirmation_and_finance_confirms_there(network, lender, client_for):
     loan = make_loan(network.home_dealer, lender)
     dealer = client_for(network.dealer_user)
+    # The UI follows the chosen language (the cookie), not the browser's Accept-Language.
     dealer.cookies["django_language"] = "zh-hans"
-    reported = dealer.post(
-        f"/loans/{loan.pk}/status/",
-        {"status": "defaulted", "on": "2025-09-01"},
-        follow=True,
-    )
+    reported = dealer.post(f"/loans/{loan.pk}/status/", {"status": "defaulted", "on": "2025-09-01"}, follow=True)
     page = reported.content.decode()
     assert "待确认" in page
     assert "等待财务确认" in page
@@ -111,6 +108,7 @@ def test_the_loan_page_shows_the_move_awaiting_confirmation_and_finance_confirms
     assert 'id="status-form"' not in page  # nor report another move meanwhile
 
     finance = client_for(network.finance_user)
+    finance.cookies["django_language"] = "zh-hans"
     assert "确认变更" in finance.get(loan.get_absolute_url()).content.decode()
     assert finance.post(f"/loans/{loan.pk}/status/confirm/").status_code == 302
     loan.refresh_from_db()
@@ -205,3 +203,33 @@ def test_a_lender_statement_paying_or_taking_back_commission_confirms_the_report
     )
     # A paying line does not bear out an early payoff: finance decides that one.
     assert LoanStatusReport.objects.get(loan=unproven).decision == ReportDecision.PENDING
+
+
+def test_the_loan_import_preview_says_which_moves_go_to_finance_for_confirmation(network, lender, client_for):
+    SaleFactory(
+        dealer=network.home_dealer, payment="loan", transaction_price=Decimal("250000.00"), stock_unit__vin=VIN,
+        sold_on=dt.date(2026, 1, 10), stock_unit__arrived_on=dt.date(2025, 12, 20),
+    )  # fmt: skip
+    disbursed = HEADER + f"HT-2,{VIN},ICBC,200000,50000,0.05,36,B,已放款,2026-01-10,2026-01-15,\n"
+    batch = run_import(network, ImportKind.LOANS, disbursed)
+    (row,) = batch.rows.all()
+    assert row.notes == [
+        "the loan is written as approved; its move to disbursed is reported for finance's confirmation."
+    ]
+    # The preview shows it in the row's last cell (written in the check's language, like errors).
+    page = client_for(network.dealer_user).get(f"/imports/{batch.pk}/").content.decode()
+    assert '<td class="row-notes"><ul><li>the loan is written as approved; its move to disbursed is reported' in page
+
+    # Once written and reported: the loan's default (another money move) is reported too.
+    confirm(network, batch)
+    assert api(network.finance_user).post(f"/api/v1/loans/{Loan.objects.get().pk}/confirm/").status_code == 200
+    defaulted = run_import(
+        network, ImportKind.LOANS, disbursed.replace("已放款", "违约").replace(",\n", ",2026-06-30\n")
+    )
+    assert defaulted.rows.get().notes == [
+        "the move to defaulted is reported for finance's confirmation; until then the loan stays as it is."
+    ]
+    # Finance's own file is applied as it is: no note.
+    by_finance = run_import(network, ImportKind.LOANS, disbursed.replace("已放款", "违约").replace(",\n", ",2026-06-30\n"),
+                            user=network.head_office)  # fmt: skip
+    assert by_finance.rows.get().notes == []
