@@ -49,9 +49,7 @@ def export_root() -> Path:
 @transaction.atomic
 def export_job_create(*, request: HttpRequest, fmt: str, name: ExportName, title: str) -> ExportJob:
     """Record the export the request asked for and queue its task (after the commit)."""
-    now = timezone.now()
-    job = ExportJob.objects.create(
-        **_waiting_lease(),
+    return _queue(
         owner=request.user,
         title=title[:200],
         fmt=fmt,
@@ -60,18 +58,13 @@ def export_job_create(*, request: HttpRequest, fmt: str, name: ExportName, title
         language=translation.get_language() or settings.LANGUAGE_CODE,
         file_name=f"{name.text}.{fmt}"[:255],
         ascii_file_name=f"{name.ascii}.{fmt}"[:255],
-        expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
-    _enqueue(job)
-    return job
 
 
 @transaction.atomic
 def export_job_retry(*, job: ExportJob) -> ExportJob:
     """A failed export again, as a new job of the same page and query; the failed one goes."""
-    now = timezone.now()
-    retried = ExportJob.objects.create(
-        **_waiting_lease(),
+    retried = _queue(
         owner=job.owner,
         title=job.title,
         fmt=job.fmt,
@@ -80,18 +73,25 @@ def export_job_retry(*, job: ExportJob) -> ExportJob:
         language=job.language,
         file_name=job.file_name,
         ascii_file_name=job.ascii_file_name,
-        expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
     )
     _delete_files(job)
     job.delete()
-    _enqueue(retried)
     return retried
 
 
-def _waiting_lease() -> dict[str, datetime | None]:
-    """A queued job's lease: how long it may wait for a worker (a task lost on its way to one
-    leaves it queued). The worker that claims it renews the lease from then on."""
-    return {"heartbeat_at": None, "lease_expires_at": timezone.now() + timedelta(minutes=settings.EXPORT_WAIT_MINUTES)}
+def _queue(**what: Any) -> ExportJob:
+    """A new queued job, kept for EXPORT_KEEP_HOURS, with its task sent after the commit. Its
+    lease is how long it may wait for a worker (a task lost on its way to one leaves it
+    queued); the worker that claims it renews the lease from then on."""
+    now = timezone.now()
+    job = ExportJob.objects.create(
+        **what,
+        heartbeat_at=None,
+        lease_expires_at=now + timedelta(minutes=settings.EXPORT_WAIT_MINUTES),
+        expires_at=now + timedelta(hours=settings.EXPORT_KEEP_HOURS),
+    )
+    _enqueue(job)
+    return job
 
 
 def _enqueue(job: ExportJob) -> None:
