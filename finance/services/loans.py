@@ -1,5 +1,6 @@
 """Writes for car loans."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -209,9 +210,12 @@ def loan_reports_confirm_by_statement(*, statement: LenderStatement, user: User)
     were confirmed."""
     lines = StatementLine.objects.filter(statement=statement, loan__isnull=False, amount__isnull=False)
     pending = LoanStatusReport.objects.filter(decision=ReportDecision.PENDING, loan__in=lines.values("loan"))
+    lines_of_loan: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)  # read once, not a query per report
+    for loan_id, row_number, amount in lines.values_list("loan_id", "row_number", "amount"):
+        lines_of_loan[loan_id].append((row_number, amount))
     confirmed = 0
     for report in pending.select_related("loan").order_by("loan_id"):
-        for row_number, amount in lines.filter(loan=report.loan).values_list("row_number", "amount"):
+        for row_number, amount in lines_of_loan[report.loan_id]:
             borne_out = amount > 0 if report.status not in CLAWBACK_STATUSES else amount < 0
             if not borne_out:
                 continue
