@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.health.selectors import score_field
 from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
 from dealerops.filters import (
+    LocalDateFilter,
     NullsLastOrderingFilter,
     OrderingFilter,
     ScopedModelChoiceFilter,
@@ -43,14 +44,10 @@ class DealerFilterSet(django_filters.FilterSet):
 class LeadFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["customer_city"])
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("Created from"))
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("Created to"))
-    assigned_after = django_filters.DateFilter(
-        field_name="assigned_at", lookup_expr="date__gte", label=_("Assigned from")
-    )
-    assigned_before = django_filters.DateFilter(
-        field_name="assigned_at", lookup_expr="date__lte", label=_("Assigned to")
-    )
+    created_after = LocalDateFilter(field_name="created_at", bound="from", label=_("Created from"))
+    created_before = LocalDateFilter(field_name="created_at", bound="to", label=_("Created to"))
+    assigned_after = LocalDateFilter(field_name="assigned_at", bound="from", label=_("Assigned from"))
+    assigned_before = LocalDateFilter(field_name="assigned_at", bound="to", label=_("Assigned to"))
     ordering = OrderingFilter(fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at")))
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.history import event_meta
+from dealerops.indexes import search_index, sort_indexes
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -161,7 +162,11 @@ class Lead(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
-        indexes = [models.Index(fields=["dealer", "assigned_at"])]
+        indexes = [
+            models.Index(fields=["dealer", "assigned_at"]),
+            *sort_indexes("dealer", "created_at", "first_contact_at"),
+            search_index("channels_lead", "customer_city"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["dealer", "crm_reference"],

@@ -7,6 +7,7 @@ app_name = "channels"
 
 urlpatterns = [
     path("dealers/", views.DealerListView.as_view(), name="dealer-list"),
+    path("dealers/options/", views.DealerOptionsView.as_view(), name="dealer-options"),
     path("dealers/<int:pk>/", views.DealerDetailView.as_view(), name="dealer-detail"),
     path("dealers/<int:pk>/health/", health_views.DealerHealthView.as_view(), name="dealer-health"),
     path("leads/", views.LeadListView.as_view(), name="lead-list"),

@@ -1,3 +1,4 @@
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels.filtersets import DealerFilterSet, LeadFilterSet
@@ -5,7 +6,7 @@ from channels.models import Dealer, Lead
 from channels.selectors import dealer_figures
 from dealerops.access import scope
 from dealerops.audit import history_context
-from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedOptionsView
 from dealerops.tables import Column
 from dealerops.validation import today
 from inventory.models import Sale
@@ -80,3 +81,22 @@ class LeadDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **history_context(self.request, self.object)}
+
+
+class DealerOptionsView(ScopedOptionsView):
+    """Dealers for the lists' dealer filter: by the start of the code or part of the name or
+    city, in code order, each with its city and region."""
+
+    model = Dealer
+
+    def base_queryset(self):
+        return Dealer.objects.select_related("region").order_by("code")
+
+    def for_dealer(self, rows, dealer_id):
+        return rows.filter(pk=dealer_id)
+
+    def search(self, rows, query):
+        return rows.filter(Q(code__istartswith=query) | Q(name__icontains=query) | Q(city__icontains=query))
+
+    def option(self, dealer):
+        return {"value": str(dealer.pk), "label": str(dealer), "detail": f"{dealer.city} · {dealer.region.name}"}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, TimeStamped
 from dealerops.history import event_meta
+from dealerops.indexes import search_index, sort_indexes
 from dealerops.privacy import mask_phone
 
 PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
@@ -40,6 +41,11 @@ class Customer(TimeStamped):
         ordering = ["name", "id"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        indexes = [
+            *sort_indexes("home_dealer", "name", "city", "created_at"),
+            search_index("customers_customer", "name"),
+            search_index("customers_customer", "city"),
+        ]
         constraints = [
             # The natural key imports upsert by.
             models.UniqueConstraint(fields=["home_dealer", "phone"], name="customer_unique_phone_per_dealer"),
@@ -159,7 +165,7 @@ class Inquiry(models.Model):
         ordering = ["-opened_at", "-id"]
         verbose_name = _("inquiry")
         verbose_name_plural = _("inquiries")
-        indexes = [models.Index(fields=["dealer", "opened_at"])]
+        indexes = [*sort_indexes("dealer", "opened_at"), search_index("customers_inquiry", "text")]
         constraints = [
             models.CheckConstraint(
                 name="inquiry_satisfaction_1_to_5",

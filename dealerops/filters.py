@@ -1,19 +1,27 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django.db.models import F, Q, QuerySet
 from django.forms.utils import pretty_name
 from django.forms.widgets import NullBooleanSelect
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ModelChoiceFilter
 from django_filters.constants import EMPTY_VALUES
 
+from channels.models import Dealer
 from dealerops.access import scope
+from dealerops.entry_forms import DATE_INPUT, PickerInput
 
 
 class SearchFilter(CharFilter):
-    """``?q=`` over several fields at once (icontains, OR-ed)."""
+    """``?q=`` over several fields at once (OR-ed), each served by a trigram index on
+    ``UPPER(field)`` (``dealerops.indexes.search_index``): a term of three characters or more
+    matches anywhere in the field (a VIN's last six), a shorter one the field's start (a
+    two-character Chinese name, which has no trigram of its own)."""
 
     def __init__(self, *, search_fields: list[str], **kwargs):
         kwargs.setdefault("label", _("Search"))
@@ -24,10 +32,34 @@ class SearchFilter(CharFilter):
         value = (value or "").strip()
         if not value:
             return qs
+        lookup = "icontains" if len(value) >= 3 else "istartswith"
         condition = Q()
         for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
+            condition |= Q(**{f"{field}__{lookup}": value})
         return qs.filter(condition)
+
+
+class LocalDateFilter(django_filters.DateFilter):
+    """A day bound on a timestamp column, as a range of instants an index serves: "from" a
+    day is from its midnight (Asia/Shanghai), "to" a day is before the next midnight."""
+
+    def __init__(self, *, field_name: str, bound: str, **kwargs):
+        if bound not in ("from", "to"):
+            raise ValueError(f"bound must be 'from' or 'to', not {bound!r}")
+        kwargs.setdefault("widget", DATE_INPUT)
+        super().__init__(field_name=field_name, **kwargs)
+        self.bound = bound
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        if self.bound == "from":
+            return qs.filter(**{f"{self.field_name}__gte": _midnight(value)})
+        return qs.filter(**{f"{self.field_name}__lt": _midnight(value + timedelta(days=1))})
+
+
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def scoped_choices(model):
@@ -42,9 +74,20 @@ def scoped_choices(model):
 
 
 class ScopedModelChoiceFilter(ModelChoiceFilter):
+    """A choice of the records the user may see. Dealers (thousands) are typed into a
+    search-as-you-type box (``channels:dealer-options``), not listed in a select."""
+
     def __init__(self, *, model, **kwargs):
+        if model is Dealer:
+            kwargs.setdefault("widget", PickerInput("channels:dealer-options", label=str, find=dealer_typed))
         super().__init__(queryset=scoped_choices(model), **kwargs)
         self.choice_model = model
+
+
+def dealer_typed(dealers: QuerySet, text: str) -> Dealer | None:
+    """The dealer a box typed without picking names: by its code, the first word."""
+    code = text.split()[0]
+    return dealers.filter(code__iexact=code).first()
 
 
 class AllYesNoSelect(NullBooleanSelect):
@@ -93,9 +136,11 @@ class NullsLastOrderingFilter(OrderingFilter):
 
 
 class StableOrderingFilter(OrderingFilter):
-    """Sorts as asked, then by primary key: rows that tie keep one order from page to page."""
+    """Sorts as asked, then by primary key in the same direction: rows that tie keep one order
+    from page to page, read in that order from an index on (column, id)."""
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        return qs.order_by(*(self.get_ordering_value(param) for param in value), "-pk")
+        ordering = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*ordering, "-pk" if ordering[0].startswith("-") else "pk")

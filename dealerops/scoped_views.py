@@ -19,6 +19,7 @@ from dealerops.access import can_view, can_write, role_of, scope
 from dealerops.exports import export_format, export_name
 from dealerops.filters import ScopedModelChoiceFilter
 from dealerops.models import Role
+from dealerops.pagination import Listing
 from dealerops.tables import Column, export_response
 from dealerops.validation import today
 
@@ -67,6 +68,11 @@ class ScopedListView(ScopedMixin, FilterView):
         the file is named in the UI language, its ASCII fallback in English."""
         return self.title or self.model._meta.verbose_name_plural
 
+    def paginate_queryset(self, queryset, page_size):
+        """A page whose cost does not grow with the list (``dealerops.pagination``)."""
+        self.listing = Listing(queryset, self.request.GET, page_size)
+        return None, None, self.listing.rows, self.listing.has_other_pages
+
     def get_filterset(self, filterset_class):
         filterset = super().get_filterset(filterset_class)
         if role_of(self.request.user) == Role.DEALER_USER:
@@ -90,6 +96,7 @@ class ScopedListView(ScopedMixin, FilterView):
         export_query.pop("page", None)
         export_query.pop("export", None)
         context.update(
+            listing=self.listing,
             summary=self.get_summary(context["filter"].qs if context["filter"].is_valid() else self.get_queryset()),
             columns=self.page_columns(),
             title=self.title or self.model._meta.verbose_name_plural.capitalize(),

@@ -36,9 +36,7 @@ class LoanFilterSet(django_filters.FilterSet):
             ("disbursed_on", "disbursed_on"),
             ("principal", "principal"),
             ("annual_rate", "annual_rate"),
-            ("term_months", "term_months"),
         ),
-        field_labels={"term_months": _("Term")},
     )
 
     class Meta:
@@ -94,7 +92,7 @@ class CommissionEntryFilterSet(django_filters.FilterSet):
     lender = ScopedModelChoiceFilter(model=Lender, label=_("Lender"))
     loan = django_filters.NumberFilter(field_name="loan_id", widget=forms.HiddenInput)
     ordering = StableOrderingFilter(
-        fields=(("period__month", "period"), ("event_on", "event_on"), ("amount", "amount"), ("id", "id")),
+        fields=(("event_on", "event_on"), ("amount", "amount"), ("id", "id")),
         field_labels={"event_on": _("Event date"), "id": _("Entry number")},
     )
 

@@ -67,7 +67,7 @@ class LoanListView(ScopedListView):
         Column(_("Lender"), "lender.name"),
         Column(_("Principal"), "principal", kind="money", order="principal"),
         Column(_("Annual rate"), "annual_rate", kind="rate", order="annual_rate"),
-        Column(_("Term (months)"), "term_months", kind="number", order="term_months"),
+        Column(_("Term (months)"), "term_months", kind="number"),
         Column(_("Credit grade"), "credit_grade"),
         Column(_("Status"), "status", kind="choice", badge=("awaiting_confirmation", _("Awaiting confirmation"))),
         Column(_("Disbursed on"), "disbursed_on", order="disbursed_on"),
@@ -186,7 +186,7 @@ class CommissionEntryListView(ScopedListView):
     default_ordering = "-event_on"
     columns = [
         Column(_("Entry"), "pk", link=True, order="id"),
-        Column(_("Period"), "period", kind="month", order="period", export=("period__month",)),
+        Column(_("Period"), "period", kind="month", export=("period__month",)),
         Column(_("Event date"), "event_on", order="event_on"),
         Column(_("Kind"), "kind", kind="choice"),
         Column(_("Dealer"), "dealer.name"),

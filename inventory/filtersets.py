@@ -37,13 +37,13 @@ class StockUnitFilterSet(django_filters.FilterSet):
 
 
 class SaleFilterSet(django_filters.FilterSet):
-    q = SearchFilter(search_fields=["stock_unit__vin", "customer__name", "salesperson", "registered_city"])
+    q = SearchFilter(search_fields=["stock_unit__vin", "customer__name"])
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     model = ScopedModelChoiceFilter(model=VehicleModel, field_name="stock_unit__model", label=_("Model"))
     sold_after = django_filters.DateFilter(field_name="sold_on", lookup_expr="gte", label=_("Sold from"))
     sold_before = django_filters.DateFilter(field_name="sold_on", lookup_expr="lte", label=_("Sold to"))
     ordering = OrderingFilter(
-        fields=(("sold_on", "sold_on"), ("transaction_price", "transaction_price"), ("dealer__code", "dealer")),
+        fields=(("sold_on", "sold_on"), ("transaction_price", "transaction_price")),
         field_labels={"transaction_price": _("Transaction price")},
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
 from dealerops.history import event_meta
+from dealerops.indexes import search_index, sort_indexes
 
 # 17 characters, digits and capitals without I, O and Q (ISO 3779).
 VIN_PATTERN = r"^[A-HJ-NPR-Z0-9]{17}$"
@@ -112,7 +113,13 @@ class StockUnit(TimeStamped):
         ordering = ["-ordered_on", "vin"]
         verbose_name = _("stock unit")
         verbose_name_plural = _("stock units")
-        indexes = [models.Index(fields=["dealer", "status"]), models.Index(fields=["dealer", "arrived_on"])]
+        indexes = [
+            models.Index(fields=["dealer", "status"]),
+            *sort_indexes("dealer", "ordered_on", "eta", "arrived_on"),
+            models.Index(fields=["dealer", "vin"]),  # VINs are unique: the network's list reads their key
+            search_index("inventory_stockunit", "vin"),
+            search_index("inventory_stockunit", "colour"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="stock_unit_vin_format",
@@ -170,7 +177,7 @@ class Sale(models.Model):
         ordering = ["-sold_on", "-id"]
         verbose_name = _("sale")
         verbose_name_plural = _("sales")
-        indexes = [models.Index(fields=["dealer", "sold_on"]), models.Index(fields=["sold_on"])]
+        indexes = sort_indexes("dealer", "sold_on", "transaction_price")
         constraints = [
             models.CheckConstraint(
                 name="sale_price_positive",

@@ -25,7 +25,7 @@ class SaleListView(ScopedListView):
     create_url_name = "inventory:sale-create"
     columns = [
         Column(_("Sold on"), "sold_on", order="sold_on", link=True),
-        Column(_("Dealer"), "dealer.name", order="dealer"),
+        Column(_("Dealer"), "dealer.name"),
         Column(_("VIN"), "stock_unit.vin", link=True),
         Column(_("Model"), "stock_unit.model", export=MODEL_NAME_VIA_UNIT),
         Column(_("Customer"), "customer.name"),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
+from dealerops.indexes import search_index, sort_indexes
 from finance.models.loans import RATE, CreditGrade, Lender, Loan
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -439,6 +440,11 @@ class CommissionEntry(models.Model):
             models.Index(fields=["period", "dealer"]),
             models.Index(fields=["dealer", "period"]),
             models.Index(fields=["lender", "period"]),
+            # The ledger page's sorts (its default: newest event first) and search.
+            *sort_indexes("dealer", "event_on", "amount"),
+            models.Index(fields=["dealer", "id"]),
+            search_index("finance_commissionentry", "note"),
+            search_index("finance_commissionentry", "statement_reference"),
             models.Index(fields=["original"], condition=Q(original__isnull=False), name="entry_original_where_set"),
             models.Index(
                 fields=["created_by"], condition=Q(created_by__isnull=False), name="entry_entered_by_where_set"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, TimeStamped
 from dealerops.history import event_meta
+from dealerops.indexes import search_index, sort_indexes
 
 
 class LenderKind(models.TextChoices):
@@ -130,9 +131,10 @@ class Loan(TimeStamped):
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
         indexes = [
-            models.Index(fields=["dealer", "disbursed_on"]),
+            *sort_indexes("dealer", "applied_on", "disbursed_on", "principal", "annual_rate"),
             models.Index(fields=["lender", "disbursed_on"]),
             models.Index(fields=["status", "closed_on"]),
+            search_index("finance_loan", "reference"),
         ]
         constraints = [
             models.CheckConstraint(

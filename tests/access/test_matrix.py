@@ -234,6 +234,7 @@ def test_the_matrix_finds_the_portal_pages_and_api_routes():
         "sale-detail",
         "inventory:stock-options",  # the pickers' JSON: scoped like any list
         "customers:customer-options",
+        "channels:dealer-options",
     ):
         assert expected in names, f"{expected} missing: the URL walk is broken"
 

@@ -240,4 +240,4 @@ def test_the_list_page_takes_a_fixed_number_of_queries(network, client_for, djan
     client = client_for(network.regional_manager)
     client.get("/imports/")  # warm the session
     with django_assert_max_num_queries(6):
-        assert client.get("/imports/").context["paginator"].count == 5
+        assert client.get("/imports/").context["listing"].count == 5
