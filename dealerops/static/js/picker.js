@@ -12,6 +12,7 @@
     var list = box.querySelector(".picker-options");
     var chosen = box.querySelector(".picker-chosen");
     var dealer = document.getElementById("id_dealer");
+    if (dealer && box.contains(dealer)) { dealer = null; }  // the dealer picker itself (a list's filter)
     var options = [], active = -1, timer = null, asked = 0;
     list.id = list.id || "picker-options-" + (++counter);
     input.setAttribute("aria-controls", list.id);
