@@ -26,6 +26,8 @@ from django.db import connections
 from django.db.models import Field, Model, Q, QuerySet
 from django.http import QueryDict
 
+from dealerops.exports import bounded_count
+
 EXACT_COUNT_LIMIT = 10_000
 CURSOR_PARAMS = ("page", "after", "before", "last")
 
@@ -50,7 +52,7 @@ def row_count(rows: QuerySet, limit: int | None = None) -> int | None:
     """The number of ``rows`` if it is at most ``limit`` (``EXACT_COUNT_LIMIT``), else None:
     reads at most limit + 1 rows."""
     limit = EXACT_COUNT_LIMIT if limit is None else limit
-    found = rows.order_by()[: limit + 1].count()
+    found = bounded_count(rows.order_by())(limit + 1)  # no ORDER BY: counting needs no sort
     return found if found <= limit else None
 
 
@@ -85,11 +87,13 @@ def sort_keys(rows: QuerySet) -> list[SortKey] | None:
         if field.is_relation and not field.many_to_one:
             return None
         keys.append(SortKey(field, item.startswith("-")))
-        if field.primary_key or field.unique and not field.null:
-            return keys
+        if field.primary_key or (field.unique and not field.null):
+            break  # a key already: nothing after it can tie
+    else:
+        keys.append(SortKey(model._meta.pk, keys[0].descending if keys else False))
     if any(key.field.null for key in keys[1:]):
         return None
-    return [*keys, SortKey(model._meta.pk, keys[0].descending if keys else False)]
+    return keys
 
 
 def _encode(values: Sequence[Any]) -> str:

@@ -89,9 +89,6 @@ class ScopedListView(ScopedMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_without_page"] = query.urlencode()
         export_query = self.request.GET.copy()
         export_query.pop("page", None)
         export_query.pop("export", None)
