@@ -12,6 +12,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed, ValidationError
 
 from dealerops.access import can_view, can_write
+from dealerops.pagination import CURSOR_PARAMS
 
 
 def exception_handler(exc, context):
@@ -58,7 +59,7 @@ class StrictFilterBackend(DjangoFilterBackend):
     "all" and go through the FilterSets directly, not through this backend.) An action that
     reads parameters of its own names them in ``extra_query_params``."""
 
-    ALWAYS = frozenset({"page", "format"})
+    ALWAYS = frozenset({*CURSOR_PARAMS, "format"})
 
     def filter_queryset(self, request, queryset: QuerySet, view) -> QuerySet:
         filterset = self.get_filterset(request, queryset, view)

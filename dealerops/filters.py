@@ -1,9 +1,10 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import django_filters
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.utils import pretty_name
 from django.forms.widgets import NullBooleanSelect
 from django.utils import timezone
@@ -15,13 +16,22 @@ from django_filters.constants import EMPTY_VALUES
 from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.entry_forms import DATE_INPUT, PickerInput
+from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count
 
 
 class SearchFilter(CharFilter):
     """``?q=`` over several fields at once (OR-ed), each served by a trigram index on
     ``UPPER(field)`` (``dealerops.indexes.search_index``): a term of three characters or more
     matches anywhere in the field (a VIN's last six), a shorter one the field's start (a
-    two-character Chinese name, which has no trigram of its own)."""
+    two-character Chinese name, which has no trigram of its own).
+
+    An OR over columns of several tables (a sale's VIN and its customer's name) over a long
+    list has no plan that serves both kinds of term, so such a search picks one from the
+    planner's estimates:
+    a term that few rows match gathers their keys through each field's own index and reads
+    just those rows; a term most rows match walks the list in its sort order and checks each
+    row (``Exists`` by primary key), stopping when the page is full (and the page trusts the
+    estimate rather than counting, see ``dealerops.pagination``)."""
 
     def __init__(self, *, search_fields: list[str], **kwargs):
         kwargs.setdefault("label", _("Search"))
@@ -33,10 +43,42 @@ class SearchFilter(CharFilter):
         if not value:
             return qs
         lookup = "icontains" if len(value) >= 3 else "istartswith"
-        condition = Q()
+        local, related = [], []  # conditions on the row's own columns, and through joins
         for field in self.search_fields:
-            condition |= Q(**{f"{field}__{lookup}": value})
-        return qs.filter(condition)
+            condition = self._on_own_row(qs, field, lookup, value)
+            (local if condition is not None else related).append(condition or Q(**{f"{field}__{lookup}": value}))
+        if not related or estimated_count(qs) <= COUNT_ESTIMATE_LIMIT:
+            # One table (its indexes combine), or a short list (a dealer's) read whole anyway.
+            return qs.filter(_any([*local, *related]))
+        branches = [qs.filter(condition).order_by().values("pk") for condition in [*local, *related]]
+        if sum(estimated_count(branch) for branch in branches) > COUNT_ESTIMATE_LIMIT:
+            rows = qs.model._default_manager
+            return qs.filter(
+                _any([*local, *(Q(Exists(rows.filter(condition, pk=OuterRef("pk")))) for condition in related)])
+            )
+        return qs.filter(pk__in=branches[0].union(*branches[1:], all=True))
+
+    @staticmethod
+    def _on_own_row(qs: QuerySet, field: str, lookup: str, value: str) -> Q | None:
+        """``field``'s condition as one on the row's own columns, or None when it needs a join:
+        a field of a small catalogue (vehicle models, dealers) becomes its few matching keys."""
+        path, _, name = field.rpartition("__")
+        if not path:
+            return Q(**{f"{field}__{lookup}": value})
+        if "__" in path:
+            return None
+        catalogue = qs.model._meta.get_field(path).related_model._default_manager
+        if estimated_count(catalogue.all()) > EXACT_COUNT_LIMIT:
+            return None
+        keys = catalogue.filter(**{f"{name}__{lookup}": value}).values_list("pk", flat=True)
+        return Q(**{f"{path}__in": list(keys[:EXACT_COUNT_LIMIT])})
+
+
+def _any(conditions: Iterable[Q]) -> Q:
+    combined = Q()
+    for condition in conditions:
+        combined |= condition
+    return combined
 
 
 class LocalDateFilter(django_filters.DateFilter):

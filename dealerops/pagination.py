@@ -1,7 +1,8 @@
 """Pages of a list whose cost does not grow with the list.
 
 A list counts its rows exactly only up to ``EXACT_COUNT_LIMIT`` (``COUNT`` over at most that
-many rows); beyond it the page says "more than 10,000" beside the planner's estimate. Such a
+many rows); beyond it the page says "more than 10,000" beside the planner's estimate, and a
+list the planner expects to be far longer is not counted: the page gives the estimate as one. Such a
 large list is walked by keyset ("the rows after this sort key"), never by a deep ``OFFSET``,
 so its last page costs what its first does. Small lists keep numbered pages.
 
@@ -20,15 +21,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connections
 from django.db.models import Field, Model, Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from dealerops.exports import bounded_count
 
 EXACT_COUNT_LIMIT = 10_000
+# A list the planner expects to be this long is not counted at all: counting even to the
+# limit may read much of a table when one row in fifty matches (a broad search).
+COUNT_ESTIMATE_LIMIT = 2 * EXACT_COUNT_LIMIT
+SHORT_LIST = 1_000
 CURSOR_PARAMS = ("page", "after", "before", "last")
 
 
@@ -58,7 +68,10 @@ def row_count(rows: QuerySet, limit: int | None = None) -> int | None:
 
 def estimated_count(rows: QuerySet) -> int:
     """The planner's estimate of the number of ``rows`` (EXPLAIN, nothing is read)."""
-    sql, params = rows.order_by().query.sql_with_params()
+    try:
+        sql, params = rows.order_by().query.sql_with_params()
+    except EmptyResultSet:  # a condition no row can meet (``pk__in=[]``)
+        return 0
     with connections[rows.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
@@ -151,10 +164,16 @@ class Listing:
         self.query = query.copy()
         for name in CURSOR_PARAMS:
             self.query.pop(name, None)
-        self.count = row_count(rows)
+        estimate = estimated_count(rows)
+        self.counted = estimate <= COUNT_ESTIMATE_LIMIT
+        self.count = row_count(rows) if self.counted else None
         self.count_is_exact = self.count is not None
-        self.estimate = None if self.count_is_exact else max(estimated_count(rows), self.limit + 1)
+        self.estimate = None if self.count_is_exact else max(estimate, self.limit + 1) if self.counted else estimate
         self.keys = None if self.count_is_exact else sort_keys(rows)
+        if self.count_is_exact and self.count <= SHORT_LIST:
+            # For a page of a few matches the planner may walk the sort's index through the
+            # whole table, hoping to meet them early: read them by key instead.
+            rows = rows.filter(pk__in=list(rows.order_by().values_list("pk", flat=True)[: self.count]))
         self.page = None  # a numbered page (django.core.paginator.Page) of a small list
         self.links: dict[str, str] = {}
         if self.keys is None:
@@ -200,11 +219,15 @@ class Listing:
             self.rows = found[: self.page_size][::-1]
             more_before, more_after = len(found) > self.page_size, True
         elif query.get("last"):
-            self.rows = self._fetch(rows, None, reverse=True)[: self.page_size][::-1]
-            more_before, more_after = True, False
+            found = self._fetch(rows, None, reverse=True)
+            self.rows = found[: self.page_size][::-1]
+            more_before, more_after = len(found) > self.page_size, False
         else:
-            self.rows = self._fetch(rows, None, reverse=False)[: self.page_size]
-            more_before, more_after = False, True
+            found = self._fetch(rows, None, reverse=False)
+            self.rows = found[: self.page_size]
+            more_before, more_after = False, len(found) > self.page_size
+            if not more_after:  # the estimate was far off: the whole list is on this page
+                self.count, self.count_is_exact, self.estimate = len(self.rows), True, None
         if not self.rows:
             return
         if more_before:
@@ -244,3 +267,53 @@ class Listing:
                 break
             cursor = None  # the next section is read from its start
         return found
+
+
+class ListingPagination(BasePagination):
+    """The API's pages, through the same ``Listing`` as the pages: ``count`` is exact up to the
+    limit and null beyond it (``estimated_count`` then says about how many), numbered ``page``
+    links for short lists and keyset cursors (``after`` / ``before``) for long ones."""
+
+    page_size = api_settings.PAGE_SIZE
+
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list[Model]:
+        page = request.query_params.get("page")
+        self.request = request
+        self.listing = Listing(queryset, request.query_params, self.page_size)
+        if self.listing.page is None and page not in (None, "", "1"):
+            raise NotFound(
+                _("This list is longer than %(limit)s records, so it is paged by cursor: follow the next link.")
+                % {"limit": f"{EXACT_COUNT_LIMIT:,}"}
+            )
+        return self.listing.rows
+
+    def _link(self, name: str) -> str | None:
+        link = self.listing.links.get(name)
+        return self.request.build_absolute_uri(self.request.path + link) if link else None
+
+    def get_paginated_response(self, data) -> Response:
+        listing = self.listing
+        return Response(
+            {
+                "count": listing.count,
+                "estimated_count": listing.estimate,
+                "next": self._link("next"),
+                "previous": self._link("prev"),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "format": "uri", "nullable": True}
+        count = {"type": "integer", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["count", "estimated_count", "next", "previous", "results"],
+            "properties": {
+                "count": {**count, "description": f"Exact up to {EXACT_COUNT_LIMIT:,} rows, null beyond."},
+                "estimated_count": {**count, "description": "The database's estimate when count is null."},
+                "next": link,
+                "previous": link,
+                "results": schema,
+            },
+        }

@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["dealerops.api_policy.StrictFilterBackend"],
     "DEFAULT_PERMISSION_CLASSES": ["dealerops.api_policy.ScopedModelPermission"],
     "EXCEPTION_HANDLER": "dealerops.api_policy.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "dealerops.pagination.ListingPagination",
     "PAGE_SIZE": 50,
     # The schema lists each endpoint's refusals too (400/401/403/404).
     "DEFAULT_SCHEMA_CLASS": "dealerops.api_schema.DocumentedErrorsSchema",

@@ -96,6 +96,21 @@ class TestListing:
         # Page size is fixed: asking for another is refused rather than silently ignored.
         assert client.get("/api/v1/sales/", {"page_size": 2}).status_code == 400
 
+    def test_a_list_past_the_count_limit_is_walked_by_cursor(self, network, sales, api, monkeypatch):
+        monkeypatch.setattr("dealerops.pagination.EXACT_COUNT_LIMIT", 2)
+        monkeypatch.setattr("dealerops.pagination.ListingPagination.page_size", 3)
+        client = api(network.head_office)
+        first = client.get("/api/v1/sales/", {"ordering": "sold_on"}).json()
+        assert first["count"] is None and first["estimated_count"] > 2 and first["previous"] is None
+        second = client.get(first["next"]).json()
+        assert second["next"] is None and second["previous"]
+        walked = [row["id"] for row in first["results"] + second["results"]]
+        assert sorted(walked) == sorted(Sale.objects.values_list("pk", flat=True))
+        assert len(walked) == len(set(walked))
+        # A page number past the counted rows cannot be served: the answer says how to page.
+        refused = client.get("/api/v1/sales/", {"ordering": "sold_on", "page": 2})
+        assert refused.status_code == 404 and "next link" in refused.json()["detail"]
+
     def test_a_filter_choice_outside_the_scope_is_refused(self, network, sales, api):
         response = api(network.dealer_user).get("/api/v1/sales/", {"dealer": network.foreign_dealer.pk})
         assert response.status_code == 400
