@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.audit import AUDITED, ChangeFilters
-from dealerops.entry_forms import DATE_INPUT
+from dealerops.entry_forms import DATE_INPUT, PickerInput
+from dealerops.filters import dealer_typed
 from dealerops.models import User
 from dealerops.schedules import NIGHTLY_JOBS, NightlyJob
 from dealerops.validation import today
@@ -28,7 +29,13 @@ class ChangeFilterForm(forms.Form):
     """Filters of head office's changes page (GET); every field is optional."""
 
     user = forms.ModelChoiceField(label=_("User"), queryset=None, required=False, empty_label=_("All"))
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False, empty_label=_("All"))
+    dealer = forms.ModelChoiceField(
+        label=_("Dealer"),
+        queryset=None,
+        required=False,
+        # Thousands of dealers: typed into a search-as-you-type box, not listed in a select.
+        widget=PickerInput("channels:dealer-options", label=str, find=dealer_typed),
+    )
     model = forms.ChoiceField(label=_("Record type"), choices=(), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)

@@ -166,14 +166,19 @@ class Listing:
             self.query.pop(name, None)
         estimate = estimated_count(rows)
         self.counted = estimate <= COUNT_ESTIMATE_LIMIT
-        self.count = row_count(rows) if self.counted else None
+        self.count = None
+        if self.counted:
+            short = min(SHORT_LIST, self.limit)
+            pks = list(rows.order_by().values_list("pk", flat=True)[: short + 1])
+            if len(pks) <= short:
+                # For a page of a few matches the planner may walk the sort's index through the
+                # whole table, hoping to meet them early: read them by key instead.
+                self.count, rows = len(pks), rows.filter(pk__in=pks)
+            else:
+                self.count = row_count(rows)
         self.count_is_exact = self.count is not None
         self.estimate = None if self.count_is_exact else max(estimate, self.limit + 1) if self.counted else estimate
         self.keys = None if self.count_is_exact else sort_keys(rows)
-        if self.count_is_exact and self.count <= SHORT_LIST:
-            # For a page of a few matches the planner may walk the sort's index through the
-            # whole table, hoping to meet them early: read them by key instead.
-            rows = rows.filter(pk__in=list(rows.order_by().values_list("pk", flat=True)[: self.count]))
         self.page = None  # a numbered page (django.core.paginator.Page) of a small list
         self.links: dict[str, str] = {}
         if self.keys is None:
