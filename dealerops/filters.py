@@ -16,7 +16,7 @@ from django_filters.constants import EMPTY_VALUES
 from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.entry_forms import DATE_INPUT, PickerInput
-from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count
+from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count, with_estimate
 
 
 class SearchFilter(CharFilter):
@@ -51,11 +51,13 @@ class SearchFilter(CharFilter):
             # One table (its indexes combine), or a short list (a dealer's) read whole anyway.
             return qs.filter(_any([*local, *related]))
         branches = [qs.filter(condition).order_by().values("pk") for condition in [*local, *related]]
-        if sum(estimated_count(branch) for branch in branches) > COUNT_ESTIMATE_LIMIT:
+        matching = sum(estimated_count(branch) for branch in branches)
+        if matching > COUNT_ESTIMATE_LIMIT:
             rows = qs.model._default_manager
-            return qs.filter(
+            checked = qs.filter(
                 _any([*local, *(Q(Exists(rows.filter(condition, pk=OuterRef("pk")))) for condition in related)])
             )
+            return with_estimate(checked, matching)  # the planner cannot size an OR of subqueries
         return qs.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
     @staticmethod

@@ -15,6 +15,7 @@ first descending, which is what a plain index returns in either direction.
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,8 +67,17 @@ def row_count(rows: QuerySet, limit: int | None = None) -> int | None:
     return found if found <= limit else None
 
 
+def with_estimate(rows: QuerySet, estimate: int) -> QuerySet:
+    """``rows`` carrying a better estimate of their number than the planner's own (kept through
+    further filters, which can only lower it: ``estimated_count`` takes the smaller)."""
+    rows = rows.all()
+    rows.query.row_estimate = estimate  # a Query's clones copy its attributes
+    return rows
+
+
 def estimated_count(rows: QuerySet) -> int:
-    """The planner's estimate of the number of ``rows`` (EXPLAIN, nothing is read)."""
+    """The planner's estimate of the number of ``rows`` (EXPLAIN, nothing is read), or the one
+    ``with_estimate`` gave if that is smaller."""
     try:
         sql, params = rows.order_by().query.sql_with_params()
     except EmptyResultSet:  # a condition no row can meet (``pk__in=[]``)
@@ -77,7 +87,7 @@ def estimated_count(rows: QuerySet) -> int:
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    return min(int(plan[0]["Plan"]["Plan Rows"]), getattr(rows.query, "row_estimate", math.inf))
 
 
 def sort_keys(rows: QuerySet) -> list[SortKey] | None:
