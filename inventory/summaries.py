@@ -255,8 +255,13 @@ def monthly_sales_by_region(
         .order_by()
     )
     for row in ahead:
-        region = series[str(row["dealer__region__name"])]
-        region[this_month] -= row["units"]
+        name = str(row["dealer__region__name"])
+        series[name][this_month] -= row["units"]
+        # As the raw rows' GROUP BY: no month without sales, no region without months.
+        if not series[name][this_month]:
+            del series[name][this_month]
+            if not series[name]:
+                del series[name]
     return dict(sorted(series.items()))
 
 
