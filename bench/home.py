@@ -123,7 +123,10 @@ def check_against_raw(users: dict) -> dict[str, float]:
         months, days = scope(user, SalesMonth), scope(user, SalesDay)
         ours = {"monthly": summaries.monthly_sales(months, days, first_month=first_month, last_day=day)}
         ours["year_before"] = summaries.units_sold(months, days, first_day=first, last_day=last)
-        ours["by_region"] = summaries.monthly_sales_by_region(months, days, first_month=first_month, last_day=day)
+        monthly, ours["by_region"] = summaries.monthly_sales_and_regions(
+            months, days, first_month=first_month, last_day=day
+        )
+        assert monthly == ours["monthly"]
         if role != Role.FINANCE:
             ours["stock"] = summaries.stock_summary(scope(user, StockMonth), scope(user, StockDay), today=day)
         if role == Role.FINANCE:

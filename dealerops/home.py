@@ -65,7 +65,14 @@ def home_context(user: User, today: date) -> dict:
     first_month = month_start(today, CHART_MONTHS - 1)
     this_month = month_start(today)
     last_month = month_start(today, 1)
-    monthly = summaries.monthly_sales(sales_months, sales_days, first_month=first_month, last_day=today)
+    # The network-wide roles (and a manager of several regions) see the months by region.
+    by_region = role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1)
+    if by_region:
+        monthly, regions = summaries.monthly_sales_and_regions(
+            sales_months, sales_days, first_month=first_month, last_day=today
+        )
+    else:
+        monthly = summaries.monthly_sales(sales_months, sales_days, first_month=first_month, last_day=today)
     current, previous = monthly[-1], monthly[-2]
     # The month so far against the same days of the month a year before, never against the
     # whole of it (2 days of December against all of last December reads as a collapse).
@@ -128,12 +135,10 @@ def home_context(user: User, today: date) -> dict:
 
     # The last bar is the month so far: say so, or it reads as a collapse.
     to_date = " · " + _("this month to %(day)s") % {"day": f"{today:%m-%d}"}
-    if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
-        months = [row.month for row in monthly]
-        by_region = summaries.monthly_sales_by_region(sales_months, sales_days, first_month=first_month, last_day=today)
+    if by_region:
         context["figure"] = charts.stacked_monthly_figure(
-            by_region,
-            months,
+            regions,
+            [row.month for row in monthly],
             title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
         )
     else:

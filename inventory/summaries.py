@@ -190,33 +190,66 @@ def _next_month(day: date) -> date:
     return month_start(day, -1)
 
 
+REGION = "dealer__region__name"
+
+
 def monthly_sales(
     months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
 ) -> list[MonthlySales]:
     """As ``inventory.selectors.monthly_sales`` over the summaries: the months' rows, less the
     days of the last month after ``last_day`` (sales dated ahead)."""
+    return _monthly(_sales_by(months, days, first_month=first_month, last_day=last_day), first_month, last_day)
+
+
+def monthly_sales_and_regions(
+    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
+) -> tuple[list[MonthlySales], dict[str, dict[date, int]]]:
+    """``monthly_sales`` and the units per month by the dealers' region as it is now (as
+    ``monthly_sales_by_group`` with ``dealer__region__name``), from one read of the months."""
+    rows = _sales_by(months, days, first_month=first_month, last_day=last_day, group=REGION)
+    series: dict[str, dict[date, int]] = {}
+    # As the raw rows' GROUP BY: no month without sales, no region without months.
+    for (region, month), (units, _financed, _revenue) in sorted(rows.items()):
+        if units:
+            series.setdefault(str(region), {})[month] = units
+    return _monthly(rows, first_month, last_day), series
+
+
+def _sales_by(
+    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date, group: str = ""
+) -> dict[tuple, tuple[int, int, Decimal]]:
+    """(units, financed units, revenue) per (group value, month), the sales dated after
+    ``last_day`` in its month taken off."""
     sums = {"units": Sum("units"), "financed": Sum("financed_units"), "revenue": Sum("revenue")}
-    by_month = {
-        row["month"]: row
-        for row in months.filter(month__gte=first_month, month__lte=last_day)
-        .values("month")
-        .annotate(**sums)
-        .order_by()
-    }
-    ahead = days.filter(day__gt=last_day, day__lt=_next_month(last_day)).aggregate(**sums)
+    fields = [group] if group else []
+    figures: dict[tuple, tuple[int, int, Decimal]] = {}
+    for row in (
+        months.filter(month__gte=first_month, month__lte=last_day).values("month", *fields).annotate(**sums).order_by()
+    ):
+        figures[(row.get(group), row["month"])] = (row["units"], row["financed"], row["revenue"])
+    this_month = month_start(last_day)
+    ahead = days.filter(day__gt=last_day, day__lt=_next_month(last_day))
+    for row in ahead.values(*fields).annotate(**sums).order_by() if group else [ahead.aggregate(**sums)]:
+        if row["units"]:
+            key = (row.get(group), this_month)
+            units, financed, revenue = figures[key]
+            figures[key] = (units - row["units"], financed - row["financed"], revenue - row["revenue"])
+    return figures
+
+
+def _monthly(figures: dict[tuple, tuple[int, int, Decimal]], first_month: date, last_day: date) -> list[MonthlySales]:
+    """Every month from ``first_month`` to ``last_day``'s, zeros included, summed over the groups."""
+    totals: dict[date, list] = {}
+    for (_group, month), (units, financed, revenue) in figures.items():
+        total = totals.setdefault(month, [0, 0, Decimal("0.00")])
+        total[0] += units
+        total[1] += financed
+        total[2] += revenue
     result = []
     month = first_month
     while month <= last_day:
-        row = by_month.get(month, {})
-        less = ahead if month == month_start(last_day) and ahead["units"] else {}
-        result.append(
-            MonthlySales(
-                month=month,
-                units=(row.get("units") or 0) - (less.get("units") or 0),
-                revenue=(row.get("revenue") or Decimal("0.00")) - (less.get("revenue") or Decimal("0.00")),
-                financed_units=(row.get("financed") or 0) - (less.get("financed") or 0),
-            )
-        )
+        units, financed, revenue = totals.get(month, (0, 0, Decimal("0.00")))
+        result.append(MonthlySales(month=month, units=units, revenue=revenue, financed_units=financed))
         month = _next_month(month)
     return result
 
@@ -231,38 +264,6 @@ def units_sold(months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_
     whole = months.filter(month=month).aggregate(units=Sum("units", default=0))["units"]
     outside = days.filter(Q(day__gte=month, day__lt=first_day) | Q(day__gt=last_day, day__lt=end))
     return whole - outside.aggregate(units=Sum("units", default=0))["units"]
-
-
-def monthly_sales_by_region(
-    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
-) -> dict[str, dict[date, int]]:
-    """Units per month by the dealers' region as it is now (``monthly_sales_by_group`` with
-    ``dealer__region__name``)."""
-    series: dict[str, dict[date, int]] = {}
-    rows = (
-        months.filter(month__gte=first_month, month__lte=last_day)
-        .values("month", "dealer__region__name")
-        .annotate(units=Sum("units"))
-        .order_by()
-    )
-    for row in rows:
-        series.setdefault(str(row["dealer__region__name"]), {})[row["month"]] = row["units"]
-    this_month = month_start(last_day)
-    ahead = (
-        days.filter(day__gt=last_day, day__lt=_next_month(last_day))
-        .values("dealer__region__name")
-        .annotate(units=Sum("units"))
-        .order_by()
-    )
-    for row in ahead:
-        name = str(row["dealer__region__name"])
-        series[name][this_month] -= row["units"]
-        # As the raw rows' GROUP BY: no month without sales, no region without months.
-        if not series[name][this_month]:
-            del series[name][this_month]
-            if not series[name]:
-                del series[name]
-    return dict(sorted(series.items()))
 
 
 def dealer_units(

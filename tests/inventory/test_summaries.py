@@ -70,7 +70,8 @@ def assert_home_figures_match_raw(user, today: date = TODAY) -> None:
     assert summaries.monthly_sales(months, days, first_month=first_month, last_day=today) == selectors.monthly_sales(
         sales, first_month=first_month, last_day=today
     )
-    by_region = summaries.monthly_sales_by_region(months, days, first_month=first_month, last_day=today)
+    monthly, by_region = summaries.monthly_sales_and_regions(months, days, first_month=first_month, last_day=today)
+    assert monthly == selectors.monthly_sales(sales, first_month=first_month, last_day=today)
     raw_by_region = selectors.monthly_sales_by_group(
         sales, group="dealer__region__name", first_month=first_month, last_day=today
     )
