@@ -132,6 +132,8 @@ def check_against_raw(users: dict) -> dict[str, float]:
         if role == Role.FINANCE:
             ours["disbursed"] = summaries.disbursement_totals(scope(user, LoanDay), this_month, day)
             ours["lenders"] = summaries.volume_by_lender(scope(user, LoanDay), last_month, day)
+        if "lenders" in raw:  # the raw selector leaves lenders of equal principal in no particular order
+            raw["lenders"] = sorted(raw["lenders"], key=lambda row: (-row.principal, row.lender))
         for key, value in raw.items():
             if ours[key] != value:
                 sys.exit(f"{role_name}: {key} differs from the raw rows:\n  summaries {ours[key]}\n  raw       {value}")

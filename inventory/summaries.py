@@ -323,7 +323,7 @@ def volume_by_lender(days: QuerySet[LoanDay], first_day: date, last_day: date) -
                 F("rate_total"), F("loans"), template="%(expressions)s", arg_joiner=" / ", output_field=DecimalField()
             )
         )
-        .order_by("-principal")
+        .order_by("-principal", "lender__name")
     )
     return [
         LenderVolume(

@@ -104,7 +104,9 @@ def _drop_secondary_indexes(cursor) -> list[sql.Composable]:
     the load beats maintaining them row by row (VINs, for one, arrive in random order); the
     unique keys are still checked when they come back, and a failed load restores them all
     with the rollback."""
-    tables = domain_tables()
+    # Not the summaries' keys: their triggers upsert on them while the load runs with triggers.
+    kept = {summary.table for summary in summaries.SUMMARIES}
+    tables = [table for table in domain_tables() if table not in kept]
     cursor.execute(
         """
         SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
