@@ -5,7 +5,7 @@
 
 For head office, finance, a regional manager (the region with most dealers) and a dealer user
 (the dealer with most sales) it times ``GET /`` through Django's test client (session, user,
-view, template: everything but the HTTP server), a warm-up then ``--repeat`` times (default 5),
+view, template: everything but the HTTP server), a warm-up then ``--repeat`` times (default 9),
 and prints the median and the queries per page. The users are created in a transaction that is
 rolled back at the end, so the database is left as it was.
 
@@ -177,7 +177,7 @@ def measure(repeat: int, check: bool) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--small", help="URL of the dataset 100 times smaller (the floor); default: none")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--no-check", action="store_true", help="skip the comparison with the raw rows")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # a run for another's floor
     args = parser.parse_args()
