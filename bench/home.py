@@ -92,6 +92,8 @@ def check_against_raw(users: dict) -> dict[str, float]:
     from inventory import selectors, summaries
     from inventory.models import (
         LoanDay,
+        RegionSalesMonth,
+        RegionStockMonth,
         Sale,
         SalesDay,
         SalesMonth,
@@ -120,15 +122,20 @@ def check_against_raw(users: dict) -> dict[str, float]:
             raw["lenders"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, day)
         raw_seconds[role_name] = time.perf_counter() - started
 
-        months, days = scope(user, SalesMonth), scope(user, SalesDay)
+        regional = role != Role.DEALER_USER  # as the home page reads them
+        months, days = scope(user, RegionSalesMonth if regional else SalesMonth), scope(user, SalesDay)
         ours = {"monthly": summaries.monthly_sales(months, days, first_month=first_month, last_day=day)}
         ours["year_before"] = summaries.units_sold(months, days, first_day=first, last_day=last)
-        monthly, ours["by_region"] = summaries.monthly_sales_and_regions(
-            months, days, first_month=first_month, last_day=day
-        )
-        assert monthly == ours["monthly"]
+        if regional:
+            monthly, ours["by_region"] = summaries.monthly_sales_and_regions(
+                months, days, first_month=first_month, last_day=day
+            )
+            assert monthly == ours["monthly"]
+        else:
+            del raw["by_region"]
         if role != Role.FINANCE:
-            ours["stock"] = summaries.stock_summary(scope(user, StockMonth), scope(user, StockDay), today=day)
+            stock_months = scope(user, RegionStockMonth if regional else StockMonth)
+            ours["stock"] = summaries.stock_summary(stock_months, scope(user, StockDay), today=day)
         if role == Role.FINANCE:
             ours["disbursed"] = summaries.disbursement_totals(scope(user, LoanDay), this_month, day)
             ours["lenders"] = summaries.volume_by_lender(scope(user, LoanDay), last_month, day)

@@ -87,6 +87,19 @@ RULES: dict[str, Rule] = {
             ("inventory.StockDay", FIELD_ROLES),
         )
     },
+    # By region: not for dealer users (a dealer would see its region's totals).
+    "inventory.RegionSalesMonth": Rule(
+        dealer=None,
+        region="region",
+        roles=frozenset({Role.REGIONAL_MANAGER, Role.FINANCE, Role.HEAD_OFFICE}),
+        writers=frozenset(),
+    ),
+    "inventory.RegionStockMonth": Rule(
+        dealer=None,
+        region="region",
+        roles=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
+        writers=frozenset(),
+    ),
     "inventory.LoanDay": Rule(
         dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}), writers=frozenset()
     ),

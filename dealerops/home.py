@@ -19,7 +19,15 @@ from dealerops.access import role_of, scope
 from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
 from inventory import charts, summaries
-from inventory.models import LoanDay, SalesDay, SalesMonth, StockDay, StockMonth
+from inventory.models import (
+    LoanDay,
+    RegionSalesMonth,
+    RegionStockMonth,
+    SalesDay,
+    SalesMonth,
+    StockDay,
+    StockMonth,
+)
 from inventory.selectors import month_start
 
 CHART_MONTHS = 24
@@ -62,6 +70,8 @@ def _scope_title(user: User, role: str) -> str:
 def home_context(user: User, today: date) -> dict:
     role = role_of(user)
     sales_months, sales_days = scope(user, SalesMonth), scope(user, SalesDay)
+    # Who sees whole regions reads the regions' months: 8 rows a month, not one per dealer.
+    months = sales_months if role == Role.DEALER_USER else scope(user, RegionSalesMonth)
     first_month = month_start(today, CHART_MONTHS - 1)
     this_month = month_start(today)
     last_month = month_start(today, 1)
@@ -69,17 +79,15 @@ def home_context(user: User, today: date) -> dict:
     by_region = role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1)
     if by_region:
         monthly, regions = summaries.monthly_sales_and_regions(
-            sales_months, sales_days, first_month=first_month, last_day=today
+            months, sales_days, first_month=first_month, last_day=today
         )
     else:
-        monthly = summaries.monthly_sales(sales_months, sales_days, first_month=first_month, last_day=today)
+        monthly = summaries.monthly_sales(months, sales_days, first_month=first_month, last_day=today)
     current, previous = monthly[-1], monthly[-2]
     # The month so far against the same days of the month a year before, never against the
     # whole of it (2 days of December against all of last December reads as a collapse).
     year_before = _same_days_a_year_before(this_month, today)
-    year_before_units = summaries.units_sold(
-        sales_months, sales_days, first_day=year_before[0], last_day=year_before[1]
-    )
+    year_before_units = summaries.units_sold(months, sales_days, first_day=year_before[0], last_day=year_before[1])
     days_in_month = calendar.monthrange(today.year, today.month)[1]
 
     kpis = [
@@ -108,7 +116,8 @@ def home_context(user: User, today: date) -> dict:
             ),
         )
     if role in (Role.DEALER_USER, Role.REGIONAL_MANAGER, Role.HEAD_OFFICE):
-        stock = summaries.stock_summary(scope(user, StockMonth), scope(user, StockDay), today=today)
+        stock_months = scope(user, StockMonth if role == Role.DEALER_USER else RegionStockMonth)
+        stock = summaries.stock_summary(stock_months, scope(user, StockDay), today=today)
         kpis += [
             Kpi(
                 _("Units in stock"),

@@ -325,3 +325,41 @@ class LoanDay(models.Model):
 
     def __str__(self) -> str:
         return f"lender {self.lender_id} {self.day}: {self.loans}"
+
+
+# The same by region, for the roles that see whole regions (head office, finance, managers):
+# 8 regions × months instead of 3,000 dealers × months. Triggers on the dealers' summaries keep
+# them, and move a dealer's figures when it moves region.
+class RegionSalesMonth(models.Model):
+    """The sales of one region's dealers (as they are now) in one calendar month."""
+
+    region = models.ForeignKey("channels.Region", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    units = models.IntegerField()
+    financed_units = models.IntegerField()
+    revenue = models.DecimalField(**SUMMARY_MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="region_sales_month_one_per_region")]
+
+    def __str__(self) -> str:
+        return f"region {self.region_id} {self.month:%Y-%m}: {self.units}"
+
+
+class RegionStockMonth(models.Model):
+    """StockMonth summed over one region's dealers."""
+
+    region = models.ForeignKey("channels.Region", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=StockStatus.choices)
+    month = models.DateField(null=True)
+    units = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "status", "month"], name="region_stock_month_one_per_region", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"region {self.region_id} {self.status} {self.month}: {self.units}"

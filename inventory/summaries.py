@@ -22,7 +22,16 @@ from django.db.models.functions import Coalesce
 
 from finance.models import DISBURSED_STATUSES_SQL
 from finance.selectors import LenderVolume
-from inventory.models import LoanDay, SalesDay, SalesMonth, StockDay, StockMonth, StockStatus
+from inventory.models import (
+    LoanDay,
+    RegionSalesMonth,
+    RegionStockMonth,
+    SalesDay,
+    SalesMonth,
+    StockDay,
+    StockMonth,
+    StockStatus,
+)
 from inventory.selectors import MonthlySales, StockSummary, month_start
 
 
@@ -39,13 +48,17 @@ class Summary:
     measures: dict[str, str]
     counted: str
     nullable: frozenset[str] = frozenset()
+    join: str = ""  # e.g. the dealer of a row, for its region
 
-    def grouped(self, rows: str, sign: str = "") -> str:
-        """The source rows of ``rows`` (a table or transition table) as key and measure columns."""
-        columns = [f"{sql} AS {name}" for name, sql in self.keys.items()]
+    def grouped(self, rows: str, sign: str = "", join: str | None = None, region: str | None = None) -> str:
+        """The source rows of ``rows`` (a table or transition table) as key and measure columns;
+        ``join`` and ``region`` replace the summary's own join and ``region_id`` key."""
+        keys = {**self.keys, **({"region_id": region} if region else {})}
+        columns = [f"{sql} AS {name}" for name, sql in keys.items()]
         columns += [f"{sign}({sql}) AS {name}" for name, sql in self.measures.items()]
         where = f" WHERE {self.where}" if self.where else ""
-        return f"SELECT {', '.join(columns)} FROM {rows} r{where}"  # noqa: S608 - names and SQL of SUMMARIES only
+        join = self.join if join is None else join
+        return f"SELECT {', '.join(columns)} FROM {rows} r {join}{where}"  # noqa: S608 - SUMMARIES' SQL only
 
     def add(self, parts: list[str]) -> str:
         """Add the net of ``parts`` (signed ``grouped`` selects) to the summary rows."""
@@ -71,7 +84,7 @@ class Summary:
         keys = ", ".join(f"{sql} AS {name}" for name, sql in self.keys.items())
         where = f" WHERE {self.where}" if self.where else ""
         return (
-            f"DELETE FROM {self.table} s USING (SELECT DISTINCT {keys} FROM {rows} r{where}) k "  # noqa: S608 - as above
+            f"DELETE FROM {self.table} s USING (SELECT DISTINCT {keys} FROM {rows} r {self.join}{where}) k "  # noqa: S608 - as above
             f"WHERE {match} AND s.{self.counted} = 0;"
         )
 
@@ -138,13 +151,43 @@ SUMMARIES = [
         "loans",
     ),
 ]
-SOURCES = ["inventory_sale", "inventory_stockunit", "finance_loan"]
+DEALER = "JOIN channels_dealer d ON d.id = r.dealer_id"
+REGION_SUMMARIES = [
+    Summary(
+        "inventory_regionsalesmonth",
+        "inventory_salesmonth",
+        "",
+        {"region_id": "d.region_id", "month": "r.month"},
+        {name: f"r.{name}" for name in SALE_MEASURES},
+        "units",
+        join=DEALER,
+    ),
+    Summary(
+        "inventory_regionstockmonth",
+        "inventory_stockmonth",
+        "",
+        {"region_id": "d.region_id", "status": "r.status", "month": "r.month"},
+        {"units": "r.units"},
+        "units",
+        nullable=frozenset({"month"}),
+        join=DEALER,
+    ),
+]
+SUMMARIES += REGION_SUMMARIES  # after the dealers' summaries they sum (rebuild's order)
+SOURCES = ["inventory_sale", "inventory_stockunit", "finance_loan", "inventory_salesmonth", "inventory_stockmonth"]
+# The dealers whose region a statement on channels_dealer changed, with both regions.
+MOVED = (
+    "JOIN (SELECT n.id, n.region_id AS new_region, o.region_id AS old_region FROM new_rows n"
+    " JOIN old_rows o ON o.id = n.id WHERE n.region_id <> o.region_id) m ON m.id = r.dealer_id"
+)
 
 
-def trigger_sql() -> tuple[str, str]:
-    """The statements that create the triggers keeping every summary, and those that drop them."""
+def trigger_sql(sources: list[str]) -> tuple[str, str]:
+    """The statements that create the triggers keeping the summaries of ``sources`` (and, with
+    the dealers' summaries, the move of a dealer's figures when its region changes), and those
+    that drop them."""
     create, drop = [], []
-    for source in SOURCES:
+    for source in sources:
         summaries = [summary for summary in SUMMARIES if summary.source == source]
         bodies = {
             "insert": [s.add([s.grouped("new_rows")]) for s in summaries],
@@ -170,6 +213,29 @@ def trigger_sql() -> tuple[str, str]:
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
             )
             drop.append(f"DROP TRIGGER {name} ON {source}; DROP FUNCTION {name}();")
+    if "inventory_salesmonth" in sources:
+        # A move locks the dealers' summaries against writers until it commits, so no sale
+        # is added under the old region meanwhile (moves are rare; reads go on).
+        moves = [
+            s.add(
+                [
+                    s.grouped(s.source, join=MOVED, region="m.new_region"),
+                    s.grouped(s.source, "-", MOVED, "m.old_region"),
+                ]
+            )
+            for s in REGION_SUMMARIES
+        ] + [f"DELETE FROM {s.table} WHERE {s.counted} = 0;" for s in REGION_SUMMARIES]  # noqa: S608 - as above
+        name = "channels_dealer_region_summaries_on_update"
+        tables = ", ".join(s.source for s in REGION_SUMMARIES)
+        statements = "\n    ".join(moves)
+        create.append(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"  # noqa: S608 - as above
+            "  IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.region_id <> o.region_id)"
+            f" THEN\n    LOCK TABLE {tables} IN SHARE MODE;\n    {statements}\n  END IF;\n  RETURN NULL;\nEND;\n$$;\n"
+            f"CREATE TRIGGER {name} AFTER UPDATE ON channels_dealer REFERENCING OLD TABLE AS old_rows"
+            f" NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {name}();"
+        )
+        drop.append(f"DROP TRIGGER {name} ON channels_dealer; DROP FUNCTION {name}();")
     return "\n".join(create), "\n".join(drop)
 
 
@@ -177,7 +243,7 @@ def rebuild() -> None:
     """Recompute every summary from the raw rows, in the caller's transaction; the raw tables
     are locked against writes (not reads) until it commits, so none is missed meanwhile."""
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE")
+        cursor.execute(f"LOCK TABLE {', '.join(SOURCES[:3])}, channels_dealer IN SHARE MODE")
         for summary in SUMMARIES:
             for statement in summary.rebuild():
                 cursor.execute(statement)
@@ -190,11 +256,12 @@ def _next_month(day: date) -> date:
     return month_start(day, -1)
 
 
-REGION = "dealer__region__name"
-
-
 def monthly_sales(
-    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
+    months: QuerySet[SalesMonth] | QuerySet[RegionSalesMonth],
+    days: QuerySet[SalesDay],
+    *,
+    first_month: date,
+    last_day: date,
 ) -> list[MonthlySales]:
     """As ``inventory.selectors.monthly_sales`` over the summaries: the months' rows, less the
     days of the last month after ``last_day`` (sales dated ahead)."""
@@ -202,11 +269,13 @@ def monthly_sales(
 
 
 def monthly_sales_and_regions(
-    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
+    months: QuerySet[RegionSalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date
 ) -> tuple[list[MonthlySales], dict[str, dict[date, int]]]:
     """``monthly_sales`` and the units per month by the dealers' region as it is now (as
-    ``monthly_sales_by_group`` with ``dealer__region__name``), from one read of the months."""
-    rows = _sales_by(months, days, first_month=first_month, last_day=last_day, group=REGION)
+    ``monthly_sales_by_group`` with ``dealer__region__name``), from one read of the regions' months."""
+    rows = _sales_by(
+        months, days, first_month=first_month, last_day=last_day, group=("region__name", "dealer__region__name")
+    )
     series: dict[str, dict[date, int]] = {}
     # As the raw rows' GROUP BY: no month without sales, no region without months.
     for (region, month), (units, _financed, _revenue) in sorted(rows.items()):
@@ -216,22 +285,21 @@ def monthly_sales_and_regions(
 
 
 def _sales_by(
-    months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_month: date, last_day: date, group: str = ""
+    months: QuerySet, days: QuerySet[SalesDay], *, first_month: date, last_day: date, group: tuple[str, str] = ("", "")
 ) -> dict[tuple, tuple[int, int, Decimal]]:
     """(units, financed units, revenue) per (group value, month), the sales dated after
-    ``last_day`` in its month taken off."""
+    ``last_day`` in its month taken off; ``group`` names the group in the months and in the days."""
     sums = {"units": Sum("units"), "financed": Sum("financed_units"), "revenue": Sum("revenue")}
-    fields = [group] if group else []
+    by_month, by_day = group
     figures: dict[tuple, tuple[int, int, Decimal]] = {}
-    for row in (
-        months.filter(month__gte=first_month, month__lte=last_day).values("month", *fields).annotate(**sums).order_by()
-    ):
-        figures[(row.get(group), row["month"])] = (row["units"], row["financed"], row["revenue"])
+    rows = months.filter(month__gte=first_month, month__lte=last_day)
+    for row in rows.values("month", *filter(None, [by_month])).annotate(**sums).order_by():
+        figures[(row.get(by_month), row["month"])] = (row["units"], row["financed"], row["revenue"])
     this_month = month_start(last_day)
     ahead = days.filter(day__gt=last_day, day__lt=_next_month(last_day))
-    for row in ahead.values(*fields).annotate(**sums).order_by() if group else [ahead.aggregate(**sums)]:
+    for row in ahead.values(by_day).annotate(**sums).order_by() if by_day else [ahead.aggregate(**sums)]:
         if row["units"]:
-            key = (row.get(group), this_month)
+            key = (row.get(by_day), this_month)
             units, financed, revenue = figures[key]
             figures[key] = (units - row["units"], financed - row["financed"], revenue - row["revenue"])
     return figures
@@ -254,7 +322,13 @@ def _monthly(figures: dict[tuple, tuple[int, int, Decimal]], first_month: date, 
     return result
 
 
-def units_sold(months: QuerySet[SalesMonth], days: QuerySet[SalesDay], *, first_day: date, last_day: date) -> int:
+def units_sold(
+    months: QuerySet[SalesMonth] | QuerySet[RegionSalesMonth],
+    days: QuerySet[SalesDay],
+    *,
+    first_day: date,
+    last_day: date,
+) -> int:
     """Units sold from ``first_day`` to ``last_day`` of one month: the days' rows, or the month's
     less the days outside, whichever reads fewer rows."""
     month = month_start(first_day)
@@ -281,7 +355,9 @@ def dealer_units(
     return Coalesce(Subquery(month), 0) - Coalesce(Subquery(ahead), 0)
 
 
-def stock_summary(months: QuerySet[StockMonth], days: QuerySet[StockDay], *, today: date) -> StockSummary:
+def stock_summary(
+    months: QuerySet[StockMonth] | QuerySet[RegionStockMonth], days: QuerySet[StockDay], *, today: date
+) -> StockSummary:
     """As ``inventory.selectors.stock_summary``: on hand, on the way, and on hand for more than
     90 days (arrived before ``today`` − 90: the months before the cut-off's month, and the days
     of that month before it)."""
