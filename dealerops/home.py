@@ -3,7 +3,7 @@
 Every figure reads through ``dealerops.access.scope``, so one code path serves all roles:
 the role only changes the headline and which extra panel is shown. The figures come from the
 summaries of ``inventory.summaries`` (kept exact by triggers), so a page sums at most
-dealers × months rows however many sales, units and loans there are.
+regions × months rows (dealers × months for a dealer) however many sales, units and loans there are.
 """
 
 import calendar

@@ -1,15 +1,18 @@
 """The home pages' summaries of sales, stock and loans: how they are kept and how they are read.
 
 Each summary table (inventory.models: SalesMonth, SalesDay, StockMonth, StockDay, LoanDay) is
-the ``GROUP BY`` of a raw table. Statement-level triggers on the raw tables (created by
-migration 0005 from ``trigger_sql``) add each statement's net change, computed from its
+the ``GROUP BY`` of a raw table; RegionSalesMonth and RegionStockMonth are those of the dealers'
+month summaries by the dealer's region (a trigger on channels_dealer moves a dealer's figures
+when its region changes). Statement-level triggers on the raw tables (created by
+migrations 0005 and 0006 from ``trigger_sql``) add each statement's net change, computed from its
 transition tables, to the summary rows it touches, in the writer's transaction: one
 ``INSERT … ON CONFLICT`` per statement, so a COPY or a data-hub import of 100,000 rows pays
 once, and the summaries are never stale. A bulk load that bypasses triggers (the synthetic
 generator's ``session_replication_role = replica``) calls ``rebuild`` afterwards, as does the
 ``rebuild_summaries`` command, for repair.
 
-The readers below sum at most (dealers × months) rows, whatever the number of sales.
+The readers below sum at most (regions × months) rows for the roles that see whole regions,
+(dealers × days of one month) for the parts of a month, whatever the number of sales.
 """
 
 from dataclasses import dataclass
