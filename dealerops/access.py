@@ -76,6 +76,33 @@ RULES: dict[str, Rule] = {
         roles=ALL_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # The home pages' summaries (inventory.summaries), scoped as the rows they sum; triggers
+    # write them, nobody else. Loans are summed network-wide: for the network-wide roles.
+    **{
+        label: Rule(dealer="dealer", region="dealer__region", roles=roles, writers=frozenset())
+        for label, roles in (
+            ("inventory.SalesMonth", ALL_ROLES),
+            ("inventory.SalesDay", ALL_ROLES),
+            ("inventory.StockMonth", FIELD_ROLES),
+            ("inventory.StockDay", FIELD_ROLES),
+        )
+    },
+    # By region: not for dealer users (a dealer would see its region's totals).
+    "inventory.RegionSalesMonth": Rule(
+        dealer=None,
+        region="region",
+        roles=frozenset({Role.REGIONAL_MANAGER, Role.FINANCE, Role.HEAD_OFFICE}),
+        writers=frozenset(),
+    ),
+    "inventory.RegionStockMonth": Rule(
+        dealer=None,
+        region="region",
+        roles=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
+        writers=frozenset(),
+    ),
+    "inventory.LoanDay": Rule(
+        dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}), writers=frozenset()
+    ),
     "customers.Customer": Rule(
         dealer="home_dealer",
         region="home_dealer__region",

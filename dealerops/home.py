@@ -1,14 +1,16 @@
 """What each role's home page shows: real numbers of the user's scope and the 24-month chart.
 
 Every figure reads through ``dealerops.access.scope``, so one code path serves all roles:
-the role only changes the headline and which extra panel is shown.
+the role only changes the headline and which extra panel is shown. The figures come from the
+summaries of ``inventory.summaries`` (kept exact by triggers), so a page sums at most
+regions × months rows (dealers × months for a dealer) however many sales, units and loans there are.
 """
 
 import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer, DealerStatus
@@ -16,11 +18,17 @@ from datahub.quality.selectors import alerts_context
 from dealerops.access import role_of, scope
 from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
-from finance import selectors as loan_selectors
-from finance.models import Loan
-from inventory import charts
-from inventory import selectors as sales_selectors
-from inventory.models import Sale, StockUnit
+from inventory import charts, summaries
+from inventory.models import (
+    LoanDay,
+    RegionSalesMonth,
+    RegionStockMonth,
+    SalesDay,
+    SalesMonth,
+    StockDay,
+    StockMonth,
+)
+from inventory.selectors import month_start
 
 CHART_MONTHS = 24
 
@@ -61,16 +69,25 @@ def _scope_title(user: User, role: str) -> str:
 
 def home_context(user: User, today: date) -> dict:
     role = role_of(user)
-    sales = scope(user, Sale)
-    first_month = sales_selectors.month_start(today, CHART_MONTHS - 1)
-    this_month = sales_selectors.month_start(today)
-    last_month = sales_selectors.month_start(today, 1)
-    monthly = sales_selectors.monthly_sales(sales, first_month=first_month, last_day=today)
+    sales_months, sales_days = scope(user, SalesMonth), scope(user, SalesDay)
+    # Who sees whole regions reads the regions' months: 8 rows a month, not one per dealer.
+    months = sales_months if role == Role.DEALER_USER else scope(user, RegionSalesMonth)
+    first_month = month_start(today, CHART_MONTHS - 1)
+    this_month = month_start(today)
+    last_month = month_start(today, 1)
+    # The network-wide roles (and a manager of several regions) see the months by region.
+    by_region = role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1)
+    if by_region:
+        monthly, regions = summaries.monthly_sales_and_regions(
+            months, sales_days, first_month=first_month, last_day=today
+        )
+    else:
+        monthly = summaries.monthly_sales(months, sales_days, first_month=first_month, last_day=today)
     current, previous = monthly[-1], monthly[-2]
     # The month so far against the same days of the month a year before, never against the
     # whole of it (2 days of December against all of last December reads as a collapse).
     year_before = _same_days_a_year_before(this_month, today)
-    year_before_units = sales_selectors.units_sold(sales, first_day=year_before[0], last_day=year_before[1])
+    year_before_units = summaries.units_sold(months, sales_days, first_day=year_before[0], last_day=year_before[1])
     days_in_month = calendar.monthrange(today.year, today.month)[1]
 
     kpis = [
@@ -99,7 +116,8 @@ def home_context(user: User, today: date) -> dict:
             ),
         )
     if role in (Role.DEALER_USER, Role.REGIONAL_MANAGER, Role.HEAD_OFFICE):
-        stock = sales_selectors.stock_summary(scope(user, StockUnit), today=today)
+        stock_months = scope(user, StockMonth if role == Role.DEALER_USER else RegionStockMonth)
+        stock = summaries.stock_summary(stock_months, scope(user, StockDay), today=today)
         kpis += [
             Kpi(
                 _("Units in stock"),
@@ -109,30 +127,27 @@ def home_context(user: User, today: date) -> dict:
             Kpi(_("In stock over 90 days"), format_count(stock.aged_over_90_days)),
         ]
     if role == Role.FINANCE:
-        count, principal = loan_selectors.disbursement_totals(scope(user, Loan), this_month, today)
+        loans = scope(user, LoanDay)
+        count, principal = summaries.disbursement_totals(loans, this_month, today)
         kpis += [
             Kpi(_("Loans disbursed this month"), format_count(count), _("since %(day)s") % {"day": this_month}),
             Kpi(_("Principal disbursed this month"), format_yuan(principal), _("since %(day)s") % {"day": this_month}),
         ]
-        context["lender_volumes"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, today)
+        context["lender_volumes"] = summaries.volume_by_lender(loans, last_month, today)
     # Managers watch their dealers' health from the home page.
     context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:
-        context["top_dealers"] = _dealers_this_month(user, this_month, today)
+        context["top_dealers"] = _dealers_this_month(user, sales_months, sales_days, this_month, today)
         context["month_so_far"] = {"first": this_month, "last": today, "day": today.day, "days": days_in_month}
     # Suspicious data patterns of the manager's dealers, to acknowledge from here.
     context.update(alerts_context(user))
 
     # The last bar is the month so far: say so, or it reads as a collapse.
     to_date = " · " + _("this month to %(day)s") % {"day": f"{today:%m-%d}"}
-    if role in (Role.HEAD_OFFICE, Role.FINANCE) or (role == Role.REGIONAL_MANAGER and user.regions.count() > 1):
-        months = [row.month for row in monthly]
-        by_region = sales_selectors.monthly_sales_by_group(
-            sales, group="dealer__region__name", first_month=first_month, last_day=today
-        )
+    if by_region:
         context["figure"] = charts.stacked_monthly_figure(
-            by_region,
-            months,
+            regions,
+            [row.month for row in monthly],
             title=_("Units sold per month by region, last %(n)s months") % {"n": CHART_MONTHS} + to_date,
         )
     else:
@@ -144,9 +159,16 @@ def home_context(user: User, today: date) -> dict:
     return context
 
 
-def _dealers_this_month(user: User, first_day: date, today: date, limit: int = 10) -> list[Dealer]:
+def _dealers_this_month(
+    user: User,
+    months: QuerySet[SalesMonth],
+    days: QuerySet[SalesDay],
+    first_day: date,
+    today: date,
+    limit: int = 10,
+) -> list[Dealer]:
     """The region's active dealers ranked by units sold this month, with target achievement."""
-    sold = Count("sales", filter=Q(sales__sold_on__gte=first_day, sales__sold_on__lte=today))
+    sold = summaries.dealer_units(months, days, first_day=first_day, last_day=today)
     dealers = (
         scope(user, Dealer)
         .filter(status__in=[DealerStatus.ACTIVE, DealerStatus.PROBATION])

@@ -223,3 +223,143 @@ class Sale(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("inventory:sale-detail", args=[self.pk])
+
+
+# Summaries the home pages read instead of millions of raw rows. Triggers on the raw tables
+# keep them exact in the writer's own transaction (inventory/summaries.py writes them, and
+# rebuilds them after a bulk load that bypassed the triggers). Each is keyed by dealer, so a
+# dealer moving region moves its figures with it: the region is read through the dealer.
+# Plain integers, not positive ones: a trigger adds a negative change to a row with
+# INSERT … ON CONFLICT, and PostgreSQL checks the proposed row before it finds the conflict.
+SUMMARY_MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class SalesMonth(models.Model):
+    """One dealer's sales of one calendar month (``month`` is its first day)."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    units = models.IntegerField()
+    financed_units = models.IntegerField()  # loan and lease sales
+    revenue = models.DecimalField(**SUMMARY_MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "month"], name="sales_month_one_per_dealer")]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"dealer {self.dealer_id} {self.month:%Y-%m}: {self.units}"
+
+
+class SalesDay(models.Model):
+    """One dealer's sales of one day: for the parts of a month (this month so far, the same
+    days a year before) the monthly rows cannot give."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    units = models.IntegerField()
+    financed_units = models.IntegerField()
+    revenue = models.DecimalField(**SUMMARY_MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealer", "day"], name="sales_day_one_per_dealer")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"dealer {self.dealer_id} {self.day}: {self.units}"
+
+
+class StockMonth(models.Model):
+    """One dealer's units ordered, in transit or in stock, by status and month of arrival
+    (none for units not arrived): the age of stock on hand is read from the arrival dates."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=StockStatus.choices)
+    month = models.DateField(null=True)
+    units = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "status", "month"], name="stock_month_one_per_dealer", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"dealer {self.dealer_id} {self.status} {self.month}: {self.units}"
+
+
+class StockDay(models.Model):
+    """As StockMonth by day of arrival: for the month in which "over 90 days" begins."""
+
+    dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=StockStatus.choices)
+    day = models.DateField(null=True)
+    units = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dealer", "status", "day"], name="stock_day_one_per_dealer", nulls_distinct=False
+            )
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"dealer {self.dealer_id} {self.status} {self.day}: {self.units}"
+
+
+class LoanDay(models.Model):
+    """Loans disbursed on one day through one lender, network-wide: what finance's home shows
+    (finance and head office see the whole network; no dealer ever reads it)."""
+
+    lender = models.ForeignKey("finance.Lender", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    loans = models.IntegerField()
+    principal = models.DecimalField(**SUMMARY_MONEY)
+    rate_total = models.DecimalField(max_digits=18, decimal_places=6)  # for the average rate
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lender", "day"], name="loan_day_one_per_lender")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"lender {self.lender_id} {self.day}: {self.loans}"
+
+
+# The same by region, for the roles that see whole regions (head office, finance, managers):
+# 8 regions × months instead of 3,000 dealers × months. Triggers on the dealers' summaries keep
+# them, and move a dealer's figures when it moves region.
+class RegionSalesMonth(models.Model):
+    """The sales of one region's dealers (as they are now) in one calendar month."""
+
+    region = models.ForeignKey("channels.Region", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    units = models.IntegerField()
+    financed_units = models.IntegerField()
+    revenue = models.DecimalField(**SUMMARY_MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "month"], name="region_sales_month_one_per_region")]
+
+    def __str__(self) -> str:
+        return f"region {self.region_id} {self.month:%Y-%m}: {self.units}"
+
+
+class RegionStockMonth(models.Model):
+    """StockMonth summed over one region's dealers."""
+
+    region = models.ForeignKey("channels.Region", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=StockStatus.choices)
+    month = models.DateField(null=True)
+    units = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "status", "month"], name="region_stock_month_one_per_region", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"region {self.region_id} {self.status} {self.month}: {self.units}"

@@ -1,4 +1,8 @@
-"""Reads for stock and sales: set-based aggregates over querysets already scoped by the caller."""
+"""Reads for stock and sales: set-based aggregates over querysets already scoped by the caller.
+
+The home pages read the same figures from summaries (``inventory.summaries``); these raw-row
+aggregates are what those must equal (tests/inventory/test_summaries.py and bench/home.py
+compare them), and what pages of one dealer read directly."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

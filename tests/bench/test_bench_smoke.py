@@ -61,6 +61,9 @@ SCRIPTS = {
         after="generate",
     ),
     "imports": Script(("imports.py", "--rows", "200"), ("import_sales",)),  # any migrated database
+    # Its check compares every page's figures with the raw rows: the summaries kept by whatever
+    # the scripts before it wrote.
+    "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
 }
 # The RESULT lines that must carry a floor (floor_seconds and ratio).
 FLOORED = {
@@ -71,6 +74,7 @@ FLOORED = {
     "commission_export_month_xlsx",
     *SCRIPTS["reports"].results,
     "import_sales",
+    "home",
 }
 # A count each of these must report above zero, or the scale is too small to measure anything.
 COUNTED = {
@@ -178,3 +182,7 @@ def test_dashboard_serves_the_health_map_under_a_short_load(bench: Bench) -> Non
 
 def test_imports_checks_and_writes_a_small_sales_file(bench: Bench) -> None:
     bench.results("imports")
+
+
+def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:
+    assert bench.results("home")["home"]["checked"] == "yes"
