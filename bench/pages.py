@@ -48,6 +48,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -62,7 +63,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from common import ROOT, print_table
+from common import ROOT
 
 ROLES = ("head_office", "finance", "regional_manager", "dealer_user")
 USERS = {role: f"bench-pages-{role.replace('_', '-')}" for role in ROLES}
@@ -76,7 +77,8 @@ DATE = re.compile(r"\d{4}-\d{2}(-\d{2})?")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The columns a name search is for, best first (the UI is Chinese unless English is chosen).
 NAME_HEADERS = ("客户", "姓名", "名称", "名字", "name", "城市", "city")
-DATE_PAIRS = (("_after", "_before"), ("_from", "_to"))
+DATE_PAIRS = (("_after", "_before"), ("_from", "_to"))  # suffixes of a from/to pair
+MONTH_PAIRS = (("first_", "last_"),)  # prefixes
 REDIS = ("127.0.0.1", 6379)
 
 
@@ -214,22 +216,20 @@ def generate(url: str, scale: float, end_date: str) -> None:
 
 
 def cancel_queries(url: str, application: str) -> None:
-    """Cancel what the server is still running for a request this script gave up on, and wait
-    (up to 15 s) until it has stopped, so that it does not slow the next pages."""
+    """Cancel what the server still runs for a request this script gave up on, until it has
+    run no query for 2 s (at most 20 s): an export cut between two chunks starts the next."""
     with connect(url) as connection:
-        connection.execute(
-            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = %s AND state = 'active'",
-            [application],
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            active = connection.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'active'",
+        deadline = time.monotonic() + 20
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - quiet_since < 2:
+            cancelled = connection.execute(
+                "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = %s AND state = 'active'",
                 [application],
             ).fetchone()[0]
-            if not active:
-                return
-            time.sleep(0.3)
+            if cancelled:
+                quiet_since = time.monotonic()
+            time.sleep(0.2)
 
 
 # --- HTTP ---------------------------------------------------------------------------------------
@@ -427,9 +427,10 @@ def month_filter(fields: list[tuple[str, str]], month: str) -> dict[str, str]:
         return day.strftime("%Y-%m") if types[name] == "month" else day.isoformat()
 
     for name, _type in fields:
-        for low, high in DATE_PAIRS:
-            partner = name.removesuffix(low) + high
-            if name.endswith(low) and partner in types:
+        partners = [name.removesuffix(low) + high for low, high in DATE_PAIRS if name.endswith(low)]
+        partners += [high + name.removeprefix(low) for low, high in MONTH_PAIRS if name.startswith(low)]
+        for partner in partners:
+            if partner in types:
                 return {name: value(name, first), partner: value(partner, last)}
     for name, kind in fields:
         if name in ("month", "period") or kind in ("date", "month"):
@@ -466,11 +467,13 @@ def timings_of(path: str, page: Page, month: str) -> list[tuple[str, str]]:
 
 
 def subpages(path: str, page: Page, known: set[str]) -> list[str]:
-    """Pages linked from ``path``'s main part below its own path (reports, entry forms)."""
+    """Pages linked from ``path``'s main part in its own part of the site (the first segment
+    of its path: the reports and periods of /commissions/reports/, entry forms)."""
+    section = "/" + path.strip("/").split("/")[0] + "/"
     found = []
     for href in page.links:
         target = urlsplit(urljoin(path, href))
-        if target.netloc or target.query or not target.path.startswith(path) or target.path == path:
+        if target.netloc or target.query or not target.path.startswith(section) or target.path == path:
             continue
         if NOT_PAGES.search(target.path) or target.path in known or target.path in found:
             continue
@@ -741,11 +744,22 @@ def main() -> None:
     ]
     results: dict[tuple[str, str, str], dict[str, Outcome]] = {}
     peak = 0.0
+    # Ctrl-C (SIGINT) ends the run after the current URL and reports what was measured.
+    interrupted = False
+
+    def interrupt(_signal, _frame) -> None:
+        nonlocal interrupted
+        interrupted = True
+        print("Interrupted: reporting what has been measured", flush=True)
+
+    signal.signal(signal.SIGINT, interrupt)
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
         try:
             for site, cache_url in zip(sites, caches, strict=True):
                 start_server(site, args.workers, cache_url, Path(workdir), secret)
             for role in ROLES:
+                if interrupted:
+                    break
                 urls = {}
                 for site in sites:
                     site.browsers[role] = Browser(site.port)
@@ -755,6 +769,8 @@ def main() -> None:
                 for path, kind in keys:
                     if only and not only.search(f"{role} {path} {kind}"):
                         continue
+                    if interrupted:
+                        break
                     outcomes = {site.label: Outcome() for site in sites if (path, kind) in urls[site.label]}
                     for repeat in range(args.repeat + 1):
                         for site in sites:
@@ -763,7 +779,7 @@ def main() -> None:
                                 measure(site, role, kind, url, outcomes[site.label], args.slow, timed=repeat > 0)
                     results[(role, path, kind)] = outcomes
                     shown = "  ".join(f"{label} {format_seconds(outcome)}" for label, outcome in outcomes.items())
-                    print(f"  {role} {path} {kind}: {shown}", flush=True)
+                    print(f"  {role} {path} {kind}: {shown}  {list(outcomes.values())[-1].url}", flush=True)
                 peak = max([peak] + [site.worker_peak_mb() for site in sites])
             peak = max([peak] + [site.worker_peak_mb() for site in sites])
         finally:
@@ -771,10 +787,12 @@ def main() -> None:
                 if site.server is not None:
                     site.server.terminate()
                     site.server.wait(timeout=60)
-        report(results, args, peak, time.perf_counter() - started, small_scale)
+        report(results, args, peak, time.perf_counter() - started, small_scale, interrupted)
 
 
-def report(results: dict, args: argparse.Namespace, peak: float, run_seconds: float, small_scale: float) -> None:
+def report(
+    results: dict, args: argparse.Namespace, peak: float, run_seconds: float, small_scale: float, interrupted: bool
+) -> None:
     rows, errors = [], []
     worst_ratio, worst_page, slowest, slowest_page, timeouts = None, "none", 0.0, "none", 0
     for (role, path, kind), outcomes in results.items():
@@ -812,10 +830,12 @@ def report(results: dict, args: argparse.Namespace, peak: float, run_seconds: fl
     rows.sort(key=lambda row: row[0], reverse=True)
     print()
     print(f"Median of {args.repeat} after a warm-up, seconds; small = scale {small_scale:g}, national = {args.scale:g}")
-    print_table(
-        [row for _ratio, row in rows] or [("-", "-", "-", "-", "-", "-")],
-        ("role", "page", "small", "national", "ratio", "note"),
-    )
+    table = [("role", "page", "small", "national", "ratio", "note"), *(row for _ratio, row in rows)]
+    widths = [max(len(row[column]) for row in table) for column in range(6)]
+    for row in table:
+        left = [cell.ljust(width) for cell, width in zip(row[:2], widths, strict=False)]
+        right = [cell.rjust(width) for cell, width in zip(row[2:5], widths[2:5], strict=True)]
+        print("  ".join([*left, *right, row[5]]).rstrip())
     if errors:
         print(f"\n{len(errors)} errors:")
         for role, page, label, error, url in errors:
@@ -824,6 +844,7 @@ def report(results: dict, args: argparse.Namespace, peak: float, run_seconds: fl
         f"RESULT pages seconds={slowest:.2f} worst_ratio={worst_ratio or 0:.2f} worst_page={worst_page} "
         f"worst_median_seconds={slowest:.2f} slowest_page={slowest_page} peak_mb={peak:.0f} "
         f"errors={len(errors)} timeouts={timeouts} urls={len(results)} run_seconds={run_seconds:.0f}"
+        f"{' interrupted=1' if interrupted else ''}"
     )
 
 
