@@ -48,6 +48,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -581,10 +582,11 @@ def discover(site: Site, role: str, only: re.Pattern | None, slow: float) -> dic
         try:
             response = browser.get(path, time.perf_counter() + slow)
         except Timeout:
+            response = None  # timed (and cut) again below
             cancel_queries(site.url, site.application)
-            found[(path, "page1")] = path  # timed (and cut) again below
-            return None
         found[(path, "page1")] = path
+        if response is None:
+            return None
         return Page(response.body.decode("utf-8", "replace")) if response.status == 200 else None
 
     home = opened("/")
@@ -753,41 +755,44 @@ def main() -> None:
         print("Interrupted: reporting what has been measured", flush=True)
 
     signal.signal(signal.SIGINT, interrupt)
-    with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
-        try:
-            for site, cache_url in zip(sites, caches, strict=True):
-                start_server(site, args.workers, cache_url, Path(workdir), secret)
-            for role in ROLES:
+    # The servers' logs stay (a 500's traceback is there); the exported files go.
+    workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    try:
+        for site, cache_url in zip(sites, caches, strict=True):
+            start_server(site, args.workers, cache_url, workdir, secret)
+        for role in ROLES:
+            if interrupted:
+                break
+            urls = {}
+            for site in sites:
+                site.browsers[role] = Browser(site.port)
+                site.browsers[role].log_in(USERS[role], password)
+                urls[site.label] = discover(site, role, only, args.slow)
+            keys = list(dict.fromkeys([*urls["small"], *urls["national"]]))
+            for path, kind in keys:
+                if only and not only.search(f"{role} {path} {kind}"):
+                    continue
                 if interrupted:
                     break
-                urls = {}
-                for site in sites:
-                    site.browsers[role] = Browser(site.port)
-                    site.browsers[role].log_in(USERS[role], password)
-                    urls[site.label] = discover(site, role, only, args.slow)
-                keys = list(dict.fromkeys([*urls["small"], *urls["national"]]))
-                for path, kind in keys:
-                    if only and not only.search(f"{role} {path} {kind}"):
-                        continue
-                    if interrupted:
-                        break
-                    outcomes = {site.label: Outcome() for site in sites if (path, kind) in urls[site.label]}
-                    for repeat in range(args.repeat + 1):
-                        for site in sites:
-                            if site.label in outcomes:
-                                url = urls[site.label][(path, kind)]
-                                measure(site, role, kind, url, outcomes[site.label], args.slow, timed=repeat > 0)
-                    results[(role, path, kind)] = outcomes
-                    shown = "  ".join(f"{label} {format_seconds(outcome)}" for label, outcome in outcomes.items())
-                    print(f"  {role} {path} {kind}: {shown}  {list(outcomes.values())[-1].url}", flush=True)
-                peak = max([peak] + [site.worker_peak_mb() for site in sites])
-            peak = max([peak] + [site.worker_peak_mb() for site in sites])
-        finally:
-            for site in sites:
-                if site.server is not None:
-                    site.server.terminate()
-                    site.server.wait(timeout=60)
-        report(results, args, peak, time.perf_counter() - started, small_scale, interrupted)
+                outcomes = {site.label: Outcome() for site in sites if (path, kind) in urls[site.label]}
+                for repeat in range(args.repeat + 1):
+                    for site in sites:
+                        if site.label in outcomes:
+                            url = urls[site.label][(path, kind)]
+                            measure(site, role, kind, url, outcomes[site.label], args.slow, timed=repeat > 0)
+                results[(role, path, kind)] = outcomes
+                shown = "  ".join(f"{label} {format_seconds(outcome)}" for label, outcome in outcomes.items())
+                print(f"  {role} {path} {kind}: {shown}  {list(outcomes.values())[-1].url}", flush=True)
+        peak = max(site.worker_peak_mb() for site in sites)  # VmHWM: each worker's peak so far
+    finally:
+        for site in sites:
+            if site.server is not None:
+                site.server.terminate()
+                site.server.wait(timeout=60)
+    for exports in workdir.glob("exports-*"):
+        shutil.rmtree(exports)
+    print(f"Server logs: {workdir}/gunicorn-small.log, gunicorn-national.log")
+    report(results, args, peak, time.perf_counter() - started, small_scale, interrupted)
 
 
 def report(
