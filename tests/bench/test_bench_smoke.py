@@ -86,6 +86,7 @@ COUNTED = {
     "commission_export_month": "rows",
     "dashboard": "requests",
     "import_sales": "rows",
+    "pages": "urls",
 }
 RESULT_LINE = re.compile(r"RESULT (?P<name>\S+)(?P<fields>( \S+=\S*)+)")
 
@@ -186,3 +187,41 @@ def test_imports_checks_and_writes_a_small_sales_file(bench: Bench) -> None:
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:
     assert bench.results("home")["home"]["checked"] == "yes"
+
+
+# Home and every timing of the sales list (pages, sorts, searches, CSV, detail) for a role that
+# sees the network and one that sees a dealer: enough to exercise each step in about half a minute.
+PAGES_ONLY = "^(head_office|dealer_user) /(sales/)? "
+
+
+def test_pages_times_the_navigation_on_the_dataset_and_one_a_hundred_times_smaller(bench: Bench) -> None:
+    bench.results("generate")
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
+    # An empty small database: the script generates it at SCALE / 100 itself.
+    with scratch_database("bench_smoke_small") as small:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "bench/pages.py",
+                "--scale",
+                SCALE,
+                "--small-url",
+                database_url(small),
+                "--repeat",
+                "1",
+                "--only",
+                PAGES_ONLY,
+            ],
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": bench.url},
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+        )
+    assert run.returncode == 0, f"bench/pages.py exited with {run.returncode}\n{run.stdout}\n{run.stderr}"
+    result = trailing_results(run.stdout, ("pages",))["pages"]
+    assert result["errors"] == "0", run.stdout
+    timed = {tuple(line.split()[:3]) for line in run.stdout.splitlines() if line.startswith("  ")}
+    for kind in ("page1", "last", "sort=sold_on", "q=key", "q=name", "csv=", "detail"):
+        assert any(page == "/sales/" and what.startswith(kind) for _role, page, what in timed), (kind, run.stdout)
+    assert ("dealer_user", "/", "page1:") in timed, run.stdout
