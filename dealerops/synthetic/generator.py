@@ -86,6 +86,9 @@ def generate_network(
             # Fire the deferred checks now: ALTER TABLE refuses a table with pending trigger events.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         load.timed_step("rebuild indexes", lambda: _rebuild_indexes(cursor, indexes), is_table=False)
+        # The COPY bypassed the triggers that keep finance's summaries: compute them (their
+        # upserts need the unique keys just rebuilt), and tonight's exposure picture.
+        load.timed_step("finance summaries", lambda: _finance_summaries(spec), is_table=False)
         tables = [step.name for step in load.steps if step.is_table]
         _reset_sequences(cursor, tables)
         if fast:
@@ -129,6 +132,13 @@ def _drop_secondary_indexes(cursor) -> list[sql.Composable]:
         cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         rebuild.append(sql.SQL(definition))
     return rebuild
+
+
+def _finance_summaries(spec: NetworkSpec) -> int:
+    from finance.services.summaries import exposure_refresh, summaries_rebuild
+
+    summaries_rebuild()
+    return exposure_refresh(days=[spec.end_date])
 
 
 def _rebuild_indexes(cursor, statements: list[sql.Composable]) -> int:

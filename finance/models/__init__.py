@@ -34,6 +34,15 @@ from finance.models.loans import (
     ReportDecision,
 )
 from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
+from finance.models.summaries import (
+    ClawbackSummary,
+    DisbursementSummary,
+    ExposureFigure,
+    ExposureSnapshot,
+    LedgerSummary,
+    LoanOutcomeSummary,
+    SalesSummary,
+)
 
 __all__ = [
     "CLAWBACK_STATUSES",
@@ -68,4 +77,11 @@ __all__ = [
     "ReportDecision",
     "StatementLine",
     "TermBand",
+    "ClawbackSummary",
+    "DisbursementSummary",
+    "ExposureFigure",
+    "ExposureSnapshot",
+    "LedgerSummary",
+    "LoanOutcomeSummary",
+    "SalesSummary",
 ]
