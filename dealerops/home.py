@@ -17,7 +17,7 @@ from dealerops.access import role_of, scope
 from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
 from finance import selectors as loan_selectors
-from finance.models import Loan
+from finance.models import DisbursementSummary
 from inventory import charts
 from inventory import selectors as sales_selectors
 from inventory.models import Sale, StockUnit
@@ -109,12 +109,14 @@ def home_context(user: User, today: date) -> dict:
             Kpi(_("In stock over 90 days"), format_count(stock.aged_over_90_days)),
         ]
     if role == Role.FINANCE:
-        count, principal = loan_selectors.disbursement_totals(scope(user, Loan), this_month, today)
+        count, principal = loan_selectors.disbursement_totals(scope(user, DisbursementSummary), this_month, this_month)
         kpis += [
             Kpi(_("Loans disbursed this month"), format_count(count), _("since %(day)s") % {"day": this_month}),
             Kpi(_("Principal disbursed this month"), format_yuan(principal), _("since %(day)s") % {"day": this_month}),
         ]
-        context["lender_volumes"] = loan_selectors.volume_by_lender(scope(user, Loan), last_month, today)
+        context["lender_volumes"] = loan_selectors.volume_by_lender(
+            scope(user, DisbursementSummary), last_month, this_month
+        )
     # Managers watch their dealers' health from the home page.
     context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from dealerops.formats import format_percent
 from finance.models import (
-    DISBURSED_STATUSES,
     CommissionEntry,
+    DisbursementSummary,
     EntryKind,
     LenderStatement,
     Loan,
@@ -58,29 +58,32 @@ def with_awaiting_confirmation(loans: QuerySet[Loan]) -> QuerySet[Loan]:
     return loans.annotate(awaiting_confirmation=_has_pending_report())
 
 
-def disbursed_between(loans: QuerySet[Loan], first_day: date, last_day: date) -> QuerySet[Loan]:
-    return loans.filter(status__in=DISBURSED_STATUSES, disbursed_on__gte=first_day, disbursed_on__lte=last_day)
+def disbursement_totals(
+    summary: QuerySet[DisbursementSummary], first_month: date, last_month: date
+) -> tuple[int, Decimal]:
+    """Number and principal of loans disbursed from ``first_month`` to ``last_month`` (first
+    days; the last one up to today: no loan is disbursed in the future), from the summary."""
+    totals = summary.filter(month__gte=first_month, month__lte=last_month).aggregate(
+        count=Sum("loans", default=0), amount=Sum("principal", default=Decimal("0.00"))
+    )
+    return totals["count"], totals["amount"]
 
 
-def disbursement_totals(loans: QuerySet[Loan], first_day: date, last_day: date) -> tuple[int, Decimal]:
-    """Number and principal of loans disbursed in the period."""
-    totals = disbursed_between(loans, first_day, last_day).aggregate(count=Count("id"), principal=Sum("principal"))
-    return totals["count"], totals["principal"] or Decimal("0.00")
-
-
-def volume_by_lender(loans: QuerySet[Loan], first_day: date, last_day: date) -> list[LenderVolume]:
+def volume_by_lender(summary: QuerySet[DisbursementSummary], first_month: date, last_month: date) -> list[LenderVolume]:
+    """Loans, principal and average rate per lender disbursed in those months, largest first."""
     rows = (
-        disbursed_between(loans, first_day, last_day)
+        summary.filter(month__gte=first_month, month__lte=last_month)
         .values("lender__name")
-        .annotate(loans=Count("id"), principal=Sum("principal"), average_rate=Avg("annual_rate"))
-        .order_by("-principal")
+        .annotate(count=Sum("loans"), amount=Sum("principal"), rates=Sum("rate_sum"))
+        .filter(count__gt=0)
+        .order_by("-amount")
     )
     return [
         LenderVolume(
             lender=row["lender__name"],
-            loans=row["loans"],
-            principal=row["principal"],
-            average_rate=row["average_rate"],
+            loans=row["count"],
+            principal=row["amount"],
+            average_rate=row["rates"] / row["count"],
         )
         for row in rows
     ]

@@ -15,12 +15,16 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
+from dealerops.synthetic.generator import generate_network
 from finance.models import (
     CommissionEntry,
     CommissionPeriod,
     EntryKind,
+    ExposureSnapshot,
     LedgerSummary,
+    LoanOutcomeSummary,
     LoanStatus,
+    SalesSummary,
 )
 from finance.report_views import risk_sources
 from finance.reports import ReportFilters, risk_report
@@ -32,6 +36,7 @@ from finance.summary_sql import SUMMARY_TABLES
 from inventory.models import Payment, Sale
 from tests.datahub.helpers import confirm, run_import
 from tests.datahub.test_import_kinds import LOANS, immediate, loan_sales  # noqa: F401 - fixtures
+from tests.dealerops.test_synthetic import TINY
 from tests.factories import LenderFactory, RegionFactory, SaleFactory
 from tests.finance.test_commission_posting import make_loan
 
@@ -216,3 +221,13 @@ def test_the_risk_report_from_the_summaries_equals_the_one_from_the_loans(networ
     assert summed.tables == raw.tables and summed.totals == raw.totals
     assert summed.exposure_computed_at is not None and raw.exposure_computed_at is None
     assert summed.totals.live_loans > 0 and summed.totals.exposure > 0
+
+
+@pytest.mark.parametrize("bypass_triggers", [True, False])
+def test_a_generated_network_has_its_summaries_and_exposure(bypass_triggers):
+    report = generate_network(TINY, bypass_triggers=bypass_triggers)
+
+    assert "finance summaries" in [step.name for step in report.steps]
+    assert LoanOutcomeSummary.objects.exists() and SalesSummary.objects.exists()
+    assert_summaries_tie()
+    assert ExposureSnapshot.objects.get().as_of == TINY.end_date
