@@ -153,7 +153,12 @@ RULES: dict[str, Rule] = {
     },
     **{
         label: Rule(dealer=None, region="region", roles=SUMMARY_ROLES, writers=frozenset())
-        for label in ("finance.ClawbackSummary", "finance.LoanOutcomeSummary", "finance.ExposureFigure")
+        for label in (
+            "finance.LedgerRollup",
+            "finance.ClawbackSummary",
+            "finance.LoanOutcomeSummary",
+            "finance.ExposureFigure",
+        )
     },
     "finance.ExposureSnapshot": Rule(dealer=None, region=None, roles=SUMMARY_ROLES, writers=frozenset()),
     # Imports: a dealer user imports its own files, head office any dealer's; the regional

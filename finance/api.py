@@ -24,6 +24,7 @@ from finance.models import (
     CommissionPolicy,
     DisbursementSummary,
     EntryKind,
+    LedgerRollup,
     LedgerSummary,
     Lender,
     LenderStatement,
@@ -33,7 +34,7 @@ from finance.models import (
     StatementLine,
 )
 from finance.report_forms import ReportFilterForm
-from finance.report_views import risk_by_summary, risk_sources
+from finance.report_views import ledger_sums_source, region_level, risk_sources
 from finance.reports import (
     RISK_DIMENSIONS,
     ReportFilters,
@@ -272,7 +273,8 @@ class CommissionReportViewSet(viewsets.ViewSet):
         """The ledger by period × dealer × lender, latest month first, 500 rows a page."""
         filters = self.filters("region", "dealer", "lender", "kind")
         cells = filters.ledger(self.scoped(LedgerSummary))
-        rows = ledger_rows(cells, filters.kind)
+        sums = ledger_sums_source(self.scoped, request.user, filters)
+        rows = ledger_rows(cells, filters.kind, rollup=sums if sums.model is LedgerRollup else None)
         page = Paginator(rows, LEDGER_REPORT_PAGE).get_page(request.query_params.get("page"))
         report = {
             "first_month": filters.first_month,
@@ -280,7 +282,7 @@ class CommissionReportViewSet(viewsets.ViewSet):
             "count": page.paginator.count,
             "page": page.number,
             "pages": page.paginator.num_pages,
-            "total": summary_totals(cells, filters.kind),
+            "total": summary_totals(sums, filters.kind),
             "results": page.object_list,
         }
         return Response(LedgerReportSerializer(report).data)
@@ -290,12 +292,12 @@ class CommissionReportViewSet(viewsets.ViewSet):
     def payables(self, request):
         """Per lender: accrued, clawed back, adjusted, net, received and outstanding (net − received)."""
         filters = self.filters("region", "dealer", "lender")
-        cells = filters.ledger(self.scoped(LedgerSummary))
+        sums = ledger_sums_source(self.scoped, request.user, filters)
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
-            "total": summary_totals(cells),
-            "results": payables_by_lender(cells),
+            "total": summary_totals(sums),
+            "results": payables_by_lender(sums),
         }
         return Response(PayablesReportSerializer(report).data)
 
@@ -332,7 +334,7 @@ class CommissionReportViewSet(viewsets.ViewSet):
             sources=risk_sources(self.scoped),
             filters=filters,
             label=str(_("Total")),
-            by_summary=risk_by_summary(request.user, filters),
+            by_summary=region_level(request.user, filters),
         )
         report = {
             "first_month": filters.first_month,

@@ -27,6 +27,7 @@ from finance.models import (
     DisbursementSummary,
     ExposureFigure,
     ExposureSnapshot,
+    LedgerRollup,
     LedgerSummary,
     Loan,
     LoanOutcomeSummary,
@@ -134,10 +135,18 @@ def risk_sources(scoped) -> RiskSources:
     )
 
 
-def risk_by_summary(user, filters) -> bool:
-    """Whether the risk report reads the region-level summaries: not for one dealer's
-    figures, which its own loans give (bounded by its index) and no region-level row holds."""
+def region_level(user, filters) -> bool:
+    """Whether a report reads the region-level summaries: not for one dealer's figures, which
+    its own rows give (bounded by its index) and no region-level row holds."""
     return role_of(user) != Role.DEALER_USER and not filters.dealer_id
+
+
+def ledger_sums_source(scoped, user, filters):
+    """What the ledger's totals, chart and payables sum: the rollup for a network's or a
+    region's ledger, the dealer's cells for one dealer's."""
+    if region_level(user, filters):
+        return filters.rollup(scoped(LedgerRollup))
+    return filters.ledger(scoped(LedgerSummary))
 
 
 class ReportAccessMixin(ScopedMixin):
@@ -182,6 +191,9 @@ class ReportView(ReportAccessMixin, TemplateView):
         """The ledger summary's cells of the range, narrowed like the report."""
         return self.filters.ledger(self.scoped(LedgerSummary))
 
+    def sums(self):
+        return ledger_sums_source(self.scoped, self.request.user, self.filters)
+
     def export_table(self) -> tuple[Sequence[Any], Iterator[Sequence[Any]]]:
         """The headers and the rows (totals last) of the report's export; each report sets its own."""
         raise NotImplementedError
@@ -222,13 +234,13 @@ class LedgerReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cells = self.cells()
+        cells, sums = self.cells(), self.sums()
         filters = self.filters
-        self.paginate(ledger_rows(cells, filters.kind), context)
+        self.paginate(ledger_rows(cells, filters.kind, rollup=sums if sums.model is LedgerRollup else None), context)
         months = [month_start(filters.last_month, back) for back in reversed(range(filters.months))]
         context.update(
-            totals=ledger_totals(cells, filters.kind),
-            figure=charts.monthly_net_figure(monthly_net_by_lender(cells, filters.kind), months),
+            totals=ledger_totals(sums, filters.kind),
+            figure=charts.monthly_net_figure(monthly_net_by_lender(sums, filters.kind), months),
             entries_link=self.entry_list_link(
                 month_from=filters.first_month,
                 month_to=filters.last_month,
@@ -256,7 +268,7 @@ class LedgerReportView(ReportView):
         def rows():
             for row in ledger_rows(cells, kind):
                 yield [f"{row.month:%Y-%m}", row.dealer_code, row.dealer, row.lender, *ledger_cells(row.totals)]
-            yield [str(_("Total")), "", "", "", *ledger_cells(ledger_totals(cells, kind))]
+            yield [str(_("Total")), "", "", "", *ledger_cells(ledger_totals(self.sums(), kind))]
 
         return headers, rows()
 
@@ -270,11 +282,11 @@ class PayablesReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cells = self.cells()
+        sums = self.sums()
         filters = self.filters
-        lenders = payables_by_lender(cells)
+        lenders = payables_by_lender(sums)
         context.update(
-            totals=ledger_totals(cells),
+            totals=ledger_totals(sums),
             figure=charts.payables_figure(lenders) if lenders else None,
             rows=[
                 (
@@ -293,13 +305,13 @@ class PayablesReportView(ReportView):
         return context
 
     def export_table(self):
-        cells = self.cells()
+        sums = self.sums()
         headers = [_("Lender"), *LEDGER_HEADERS]
 
         def rows():
-            for row in payables_by_lender(cells):
+            for row in payables_by_lender(sums):
                 yield [row.lender, *ledger_cells(row.totals)]
-            yield [str(_("Total")), *ledger_cells(ledger_totals(cells))]
+            yield [str(_("Total")), *ledger_cells(ledger_totals(sums))]
 
         return headers, rows()
 
@@ -364,7 +376,7 @@ class RiskReportView(ReportView):
             sources=risk_sources(self.scoped),
             filters=self.filters,
             label=str(_("Total")),
-            by_summary=risk_by_summary(self.request.user, self.filters),
+            by_summary=region_level(self.request.user, self.filters),
         )
 
     def get_context_data(self, **kwargs):

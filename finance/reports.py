@@ -44,6 +44,7 @@ from finance.models import (
     EntryKind,
     ExposureFigure,
     ExposureSnapshot,
+    LedgerRollup,
     LedgerSummary,
     Loan,
     LoanOutcomeSummary,
@@ -125,6 +126,11 @@ class ReportFilters:
             cells = cells.filter(**{f"{LEDGER_COLUMNS[self.kind][0]}__gt": 0})
         return cells
 
+    def rollup(self, rollup: QuerySet[LedgerRollup]) -> QuerySet[LedgerRollup]:
+        """The ledger's region-level sums of the range's periods (kinds are its columns)."""
+        rollup = rollup.filter(month__gte=self.first_month, month__lte=self.last_month)
+        return self.regional(rollup)
+
     def monthly(self, cells: QuerySet) -> QuerySet:
         """Cells of a per-dealer monthly summary (sales, disbursements) within the range."""
         return self._network(cells).filter(month__gte=self.first_month, month__lte=self.last_month)
@@ -151,12 +157,13 @@ class ReportFilters:
 class LazyRows(Generic[T]):
     """Grouped rows still in the database: a paginator slices them, an export streams them."""
 
-    def __init__(self, values: QuerySet, make: Callable[[dict], T]):
+    def __init__(self, values: QuerySet, make: Callable[[dict], T], count: Callable[[], int] | None = None):
         self.values = values
         self.make = make
+        self.counted = count or values.count
 
     def count(self) -> int:
-        return self.values.count()
+        return self.counted()
 
     def __len__(self) -> int:
         return self.count()
@@ -246,8 +253,19 @@ class LedgerRow:
     totals: LedgerTotals
 
 
-def ledger_rows(cells: QuerySet[LedgerSummary], kind: str = "") -> LazyRows[LedgerRow]:
-    """One row per period, dealer and lender, latest month first: a cell of the summary each."""
+def ledger_cell_count(source: QuerySet, kind: str = "") -> int:
+    """How many ledger cells (of ``kind``) ``source`` holds: a sum of the rollup's cell
+    counts, or a count of the cells themselves."""
+    if source.model is LedgerRollup:
+        return source.aggregate(n=Sum(f"{kind}_cells" if kind else "cells", default=0))["n"]
+    return source.count()
+
+
+def ledger_rows(
+    cells: QuerySet[LedgerSummary], kind: str = "", rollup: QuerySet[LedgerRollup] | None = None
+) -> LazyRows[LedgerRow]:
+    """One row per period, dealer and lender, latest month first: a cell of the summary each.
+    ``rollup`` (the same cells' region-level sums) counts them without reading them."""
     kinds = _kinds(kind)
     columns = [name for k in kinds for name in LEDGER_COLUMNS[k]]
     values = cells.values(
@@ -267,7 +285,7 @@ def ledger_rows(cells: QuerySet[LedgerSummary], kind: str = "") -> LazyRows[Ledg
             totals=_totals({**row, "entries": entries}),
         )
 
-    return LazyRows(values, make)
+    return LazyRows(values, make, count=lambda: ledger_cell_count(cells if rollup is None else rollup, kind))
 
 
 @dataclass(frozen=True)

@@ -31,35 +31,64 @@ def band_sql(term: str) -> str:
 _LEDGER_KINDS = (
     ("accrual", "accruals", "accrued"),
     ("clawback", "clawbacks", "clawed_back"),
-    (
-        "adjustment",
-        "adjustments",
-        "adjusted",
-    ),
+    ("adjustment", "adjustments", "adjusted"),
     ("receipt", "receipts", "received"),
 )
 _LEDGER_COLUMNS = ", ".join(f"{count}, {total}" for _kind, count, total in _LEDGER_KINDS)
 _LEDGER_SUMS = ", ".join(
-    f"count(*) FILTER (WHERE e.kind = '{kind}'), COALESCE(sum(e.amount) FILTER (WHERE e.kind = '{kind}'), 0)"
-    for kind, _count, _total in _LEDGER_KINDS
+    f"count(*) FILTER (WHERE e.kind = '{kind}') AS {count},"
+    f" COALESCE(sum(e.amount) FILTER (WHERE e.kind = '{kind}'), 0) AS {total}"
+    for kind, count, total in _LEDGER_KINDS
 )
 _LEDGER_ADD = ", ".join(
     f"{count} = s.{count} + EXCLUDED.{count}, {total} = s.{total} + EXCLUDED.{total}"
     for _kind, count, total in _LEDGER_KINDS
 )
+# The rollup's cell counts: all cells, and those holding entries of each kind.
+_CELL_COUNTS = "cells, " + ", ".join(f"{kind}_cells" for kind, _count, _total in _LEDGER_KINDS)
+_CELLS_ADD = ", ".join(f"{name} = s.{name} + EXCLUDED.{name}" for name in _CELL_COUNTS.split(", "))
+_ENTRIES = " + ".join("{row}." + count for _kind, count, _total in _LEDGER_KINDS)
+_ROLLUP_SUMS = ", ".join(f"sum(d.{count}), sum(d.{total})" for _kind, count, total in _LEDGER_KINDS)
 
 
 def _ledger_upsert(entries: str) -> str:
-    """Add the entries of ``entries`` to the ledger's summaries."""
+    """Add the entries of ``entries`` to the ledger's summaries. The cells' upsert returns each
+    cell's new counts: a cell (or a kind in it) is new to the rollup where they equal the
+    statement's own."""
+    new_cells = ", ".join(
+        f"count(*) FILTER (WHERE d.{count} > 0 AND a.{count} = d.{count})" for _kind, count, _total in _LEDGER_KINDS
+    )
     return f"""
-    INSERT INTO finance_ledgersummary AS s (period_id, month, dealer_id, lender_id, {_LEDGER_COLUMNS})
-    SELECT e.period_id, p.month, e.dealer_id, e.lender_id, {_LEDGER_SUMS}
-    FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id
-    GROUP BY e.period_id, p.month, e.dealer_id, e.lender_id
-    ORDER BY e.period_id, e.dealer_id, e.lender_id
-    ON CONFLICT (period_id, dealer_id, lender_id) DO UPDATE SET {_LEDGER_ADD};
+    WITH d AS (
+      SELECT e.period_id, p.month, e.dealer_id, e.lender_id, {_LEDGER_SUMS}
+      FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id
+      GROUP BY e.period_id, p.month, e.dealer_id, e.lender_id
+    ), a AS (
+      INSERT INTO finance_ledgersummary AS s (period_id, month, dealer_id, lender_id, {_LEDGER_COLUMNS})
+      SELECT * FROM d ORDER BY period_id, dealer_id, lender_id
+      ON CONFLICT (period_id, dealer_id, lender_id) DO UPDATE SET {_LEDGER_ADD}
+      RETURNING s.period_id, s.dealer_id, s.lender_id, {", ".join(f"s.{c}" for _k, c, _t in _LEDGER_KINDS)}
+    )
+    INSERT INTO finance_ledgerrollup AS s (period_id, month, region_id, lender_id, {_LEDGER_COLUMNS}, {_CELL_COUNTS})
+    SELECT d.period_id, d.month, r.region_id, d.lender_id, {_ROLLUP_SUMS},
+           count(*) FILTER (WHERE {_ENTRIES.format(row="a")} = {_ENTRIES.format(row="d")}), {new_cells}
+    FROM d JOIN a USING (period_id, dealer_id, lender_id) JOIN channels_dealer r ON r.id = d.dealer_id
+    GROUP BY d.period_id, d.month, r.region_id, d.lender_id
+    ORDER BY d.period_id, r.region_id, d.lender_id
+    ON CONFLICT (period_id, region_id, lender_id) DO UPDATE SET {_LEDGER_ADD}, {_CELLS_ADD};
     {_clawback_upsert(entries)}
     """
+
+
+# The rollup from the cells, when dealers changed region.
+_ROLLUP_REBUILD = f"""
+    DELETE FROM finance_ledgerrollup;
+    INSERT INTO finance_ledgerrollup (period_id, month, region_id, lender_id, {_LEDGER_COLUMNS}, {_CELL_COUNTS})
+    SELECT d.period_id, d.month, r.region_id, d.lender_id, {_ROLLUP_SUMS}, count(*),
+           {", ".join(f"count(*) FILTER (WHERE d.{count} > 0)" for _kind, count, _total in _LEDGER_KINDS)}
+    FROM finance_ledgersummary d JOIN channels_dealer r ON r.id = d.dealer_id
+    GROUP BY 1, 2, 3, 4;
+"""
 
 
 def _clawback_upsert(entries: str) -> str:
@@ -140,6 +169,7 @@ def _sales_upsert(sales: str) -> str:
 
 # The region-level tables follow a dealer that moves to another region.
 _REGIONS_REBUILD = f"""
+    {_ROLLUP_REBUILD}
     DELETE FROM finance_clawbacksummary;
     DELETE FROM finance_loanoutcomesummary;
     {_clawback_upsert("finance_commissionentry")}
@@ -239,6 +269,7 @@ UNINSTALL = "\n".join(
 
 SUMMARY_TABLES = (
     "finance_ledgersummary",
+    "finance_ledgerrollup",
     "finance_clawbacksummary",
     "finance_salessummary",
     "finance_disbursementsummary",

@@ -49,6 +49,38 @@ class LedgerSummary(models.Model):
         return f"{self.month:%Y-%m} dealer {self.dealer_id} lender {self.lender_id}"
 
 
+class LedgerRollup(models.Model):
+    """The ledger per period × region × lender: the sums of its LedgerSummary cells, and how
+    many cells there are (``cells``) and hold entries of each kind (the ledger report's rows)."""
+
+    period = models.ForeignKey(CommissionPeriod, on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField()
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    lender = models.ForeignKey(Lender, on_delete=models.CASCADE, related_name="+", db_index=False)
+    accruals = models.IntegerField(default=0)
+    accrued = models.DecimalField(**SUM, default=0)
+    clawbacks = models.IntegerField(default=0)
+    clawed_back = models.DecimalField(**SUM, default=0)
+    adjustments = models.IntegerField(default=0)
+    adjusted = models.DecimalField(**SUM, default=0)
+    receipts = models.IntegerField(default=0)
+    received = models.DecimalField(**SUM, default=0)
+    cells = models.IntegerField(default=0)
+    accrual_cells = models.IntegerField(default=0)
+    clawback_cells = models.IntegerField(default=0)
+    adjustment_cells = models.IntegerField(default=0)
+    receipt_cells = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "region", "lender"], name="ledger_rollup_one_per_cell"),
+        ]
+        indexes = [models.Index(fields=["month"], name="ledger_rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} region {self.region_id} lender {self.lender_id}"
+
+
 class ClawbackSummary(models.Model):
     """Clawbacks per period × region × lender × credit grade × term band (the risk view)."""
 
