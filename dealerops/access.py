@@ -149,7 +149,7 @@ RULES: dict[str, Rule] = {
     # figures, so a dealer user's reports read its own rows instead.
     **{
         label: Rule(dealer="dealer", region="dealer__region", roles=ALL_ROLES, writers=frozenset())
-        for label in ("finance.LedgerSummary", "finance.SalesSummary", "finance.DisbursementSummary")
+        for label in ("finance.LedgerSummary", "finance.DealerMonthSummary", "finance.DisbursementSummary")
     },
     **{
         label: Rule(dealer=None, region="region", roles=SUMMARY_ROLES, writers=frozenset())

@@ -22,7 +22,7 @@ from finance.filtersets import (
 from finance.models import (
     CommissionEntry,
     CommissionPolicy,
-    DisbursementSummary,
+    DealerMonthSummary,
     EntryKind,
     LedgerRollup,
     LedgerSummary,
@@ -30,7 +30,6 @@ from finance.models import (
     LenderStatement,
     Loan,
     MatchStatus,
-    SalesSummary,
     StatementLine,
 )
 from finance.report_forms import ReportFilterForm
@@ -310,9 +309,7 @@ class CommissionReportViewSet(viewsets.ViewSet):
             # A dealer user's region would hold its own figures only: it gets its dealer row.
             regions=filters.regions(self.scoped(Region)) if role_of(request.user) != Role.DEALER_USER else None,
             dealers=filters.dealers(self.scoped(Dealer)),
-            sales=filters.monthly(self.scoped(SalesSummary)),
-            loans=filters.monthly(self.scoped(DisbursementSummary)),
-            cells=filters.ledger(self.scoped(LedgerSummary)),
+            months=filters.monthly(self.scoped(DealerMonthSummary)),
             name=str(_("Total")),
         )
         report = {

@@ -24,14 +24,13 @@ from finance import charts
 from finance.models import (
     ClawbackSummary,
     CommissionEntry,
-    DisbursementSummary,
+    DealerMonthSummary,
     ExposureFigure,
     ExposureSnapshot,
     LedgerRollup,
     LedgerSummary,
     Loan,
     LoanOutcomeSummary,
-    SalesSummary,
 )
 from finance.report_forms import ReportFilterForm
 from finance.reports import (
@@ -328,9 +327,7 @@ class PenetrationReportView(ReportView):
         return penetration_report(
             regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
             dealers=filters.dealers(self.scoped(Dealer)),
-            sales=filters.monthly(self.scoped(SalesSummary)),
-            loans=filters.monthly(self.scoped(DisbursementSummary)),
-            cells=self.cells(),
+            months=filters.monthly(self.scoped(DealerMonthSummary)),
             name=str(_("Total")),
         )
 

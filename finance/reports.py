@@ -40,7 +40,7 @@ from finance.models import (
     DISBURSED_STATUSES,
     ClawbackSummary,
     CommissionEntry,
-    DisbursementSummary,
+    DealerMonthSummary,
     EntryKind,
     ExposureFigure,
     ExposureSnapshot,
@@ -49,7 +49,6 @@ from finance.models import (
     Loan,
     LoanOutcomeSummary,
     LoanStatus,
-    SalesSummary,
     TermBand,
 )
 from finance.selectors import ZERO, LedgerTotals
@@ -363,27 +362,28 @@ def penetration_report(
     *,
     regions: QuerySet | None,
     dealers: QuerySet,
-    sales: QuerySet[SalesSummary],
-    loans: QuerySet[DisbursementSummary],
-    cells: QuerySet[LedgerSummary],
+    months: QuerySet[DealerMonthSummary],
     name: str,
 ) -> PenetrationReport:
     """Penetration and commission per loan for each of ``regions`` (None: no region table) and
     ``dealers`` that sold, lent or earned anything (most sales first), and in all.
 
-    One grouped pass over each summary (sales, disbursements, the ledger's cells) gives every
-    region, every dealer and the total at once; the tables meet on the group's id."""
+    One grouped pass over the dealers' months gives every region, every dealer and the total."""
     figures: dict[str, dict] = {group: {} for group in PENETRATION_GROUPING.values()}
-    # Each table's figures per dealer, then summed by region (the dealers joined after the
-    # grouping, not to every row) and in all.
+    # The figures per dealer, then summed by region (the dealers joined after the grouping, not
+    # to every row) and in all.
     passes = (
         (
-            sales,
-            {"sales": Sum("sales"), "loan_sales": Sum("loan_sales")},
-            "sum(sales_sum)::bigint AS sales, sum(loan_sales_sum)::bigint AS loan_sales",
+            months,
+            {
+                "sales": Sum("sales"),
+                "loan_sales": Sum("loan_sales"),
+                "loans": Sum("loans"),
+                "net": Sum("net_commission"),
+            },
+            "sum(sales_sum)::bigint AS sales, sum(loan_sales_sum)::bigint AS loan_sales,"
+            " sum(loans_sum)::bigint AS loans, sum(net_sum) AS net_commission",
         ),
-        (loans, {"loans": Sum("loans")}, "sum(loans_sum)::bigint AS loans"),
-        (cells, {"net": net_sum()}, "sum(net_sum) AS net_commission"),
     )
     for queryset, per_dealer, select in passes:
         # Named apart from the summaries' own columns, which they sum.

@@ -76,6 +76,12 @@ def _ledger_upsert(entries: str) -> str:
     GROUP BY d.period_id, d.month, r.region_id, d.lender_id
     ORDER BY d.period_id, r.region_id, d.lender_id
     ON CONFLICT (period_id, region_id, lender_id) DO UPDATE SET {_LEDGER_ADD}, {_CELLS_ADD};
+    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
+    SELECT p.month, e.dealer_id, 0, 0, 0, sum(e.amount)
+    FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id
+    WHERE e.kind IN ('accrual', 'clawback', 'adjustment')
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (month, dealer_id) DO UPDATE SET net_commission = s.net_commission + EXCLUDED.net_commission;
     {_clawback_upsert(entries)}
     """
 
@@ -135,6 +141,11 @@ def _loan_upsert(loans: str) -> str:
     ORDER BY 1, 2, 3
     ON CONFLICT (month, dealer_id, lender_id) DO UPDATE SET loans = s.loans + EXCLUDED.loans,
       principal = s.principal + EXCLUDED.principal, rate_sum = s.rate_sum + EXCLUDED.rate_sum;
+    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
+    SELECT date_trunc('month', l.disbursed_on)::date, l.dealer_id, 0, 0, sum(l.sign), 0
+    FROM {loans} l WHERE l.status IN ({DISBURSED_STATUSES_SQL})
+    GROUP BY 1, 2 HAVING sum(l.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (month, dealer_id) DO UPDATE SET loans = s.loans + EXCLUDED.loans;
     {_outcome_upsert(loans)}
     """
 
@@ -156,9 +167,9 @@ def _outcome_upsert(loans: str) -> str:
 
 def _sales_upsert(sales: str) -> str:
     return f"""
-    INSERT INTO finance_salessummary AS s (month, dealer_id, sales, loan_sales)
+    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
     SELECT date_trunc('month', x.sold_on)::date, x.dealer_id, sum(x.sign),
-           COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0)
+           COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0), 0, 0
     FROM {sales} x GROUP BY 1, 2
     HAVING sum(x.sign) <> 0 OR COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0) <> 0
     ORDER BY 1, 2
@@ -271,7 +282,7 @@ SUMMARY_TABLES = (
     "finance_ledgersummary",
     "finance_ledgerrollup",
     "finance_clawbacksummary",
-    "finance_salessummary",
+    "finance_dealermonthsummary",
     "finance_disbursementsummary",
     "finance_loanoutcomesummary",
 )

@@ -36,13 +36,13 @@ from finance.models.loans import (
 from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
 from finance.models.summaries import (
     ClawbackSummary,
+    DealerMonthSummary,
     DisbursementSummary,
     ExposureFigure,
     ExposureSnapshot,
     LedgerRollup,
     LedgerSummary,
     LoanOutcomeSummary,
-    SalesSummary,
 )
 
 __all__ = [
@@ -85,5 +85,5 @@ __all__ = [
     "LedgerRollup",
     "LedgerSummary",
     "LoanOutcomeSummary",
-    "SalesSummary",
+    "DealerMonthSummary",
 ]

@@ -107,17 +107,20 @@ class ClawbackSummary(models.Model):
         )
 
 
-class SalesSummary(models.Model):
-    """Sales per month × dealer, and those paid by loan (finance penetration)."""
+class DealerMonthSummary(models.Model):
+    """Per month × dealer (finance penetration): sales and those paid by loan (by sale day),
+    loans disbursed (by disbursement day) and the net commission booked (by ledger period)."""
 
     month = models.DateField()
     dealer = models.ForeignKey(Dealer, on_delete=models.CASCADE, related_name="+", db_index=False)
     sales = models.IntegerField(default=0)
     loan_sales = models.IntegerField(default=0)
+    loans = models.IntegerField(default=0)
+    net_commission = models.DecimalField(**SUM, default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "dealer"], name="sales_summary_one_per_cell")]
-        indexes = [models.Index(fields=["dealer", "month"], name="sales_summary_dealer")]
+        constraints = [models.UniqueConstraint(fields=["month", "dealer"], name="dealer_month_summary_one_per_cell")]
+        indexes = [models.Index(fields=["dealer", "month"], name="dealer_month_summary_dealer")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} dealer {self.dealer_id}"

@@ -24,7 +24,7 @@ from finance.models import (
     LedgerSummary,
     LoanOutcomeSummary,
     LoanStatus,
-    SalesSummary,
+    DealerMonthSummary,
 )
 from finance.report_views import risk_sources
 from finance.reports import ReportFilters, risk_report
@@ -228,6 +228,6 @@ def test_a_generated_network_has_its_summaries_and_exposure(bypass_triggers):
     report = generate_network(TINY, bypass_triggers=bypass_triggers)
 
     assert "finance summaries" in [step.name for step in report.steps]
-    assert LoanOutcomeSummary.objects.exists() and SalesSummary.objects.exists()
+    assert LoanOutcomeSummary.objects.exists() and DealerMonthSummary.objects.exists()
     assert_summaries_tie()
     assert ExposureSnapshot.objects.get().as_of == TINY.end_date
