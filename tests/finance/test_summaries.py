@@ -19,12 +19,12 @@ from dealerops.synthetic.generator import generate_network
 from finance.models import (
     CommissionEntry,
     CommissionPeriod,
+    DealerMonthSummary,
     EntryKind,
     ExposureSnapshot,
     LedgerSummary,
     LoanOutcomeSummary,
     LoanStatus,
-    DealerMonthSummary,
 )
 from finance.report_views import risk_sources
 from finance.reports import ReportFilters, risk_report
@@ -231,3 +231,16 @@ def test_a_generated_network_has_its_summaries_and_exposure(bypass_triggers):
     assert LoanOutcomeSummary.objects.exists() and DealerMonthSummary.objects.exists()
     assert_summaries_tie()
     assert ExposureSnapshot.objects.get().as_of == TINY.end_date
+
+
+def test_the_risk_page_says_when_its_exposure_was_pictured(network, loans, client_for):
+    client = client_for(network.finance_user)
+    query = {"first_month": "2025-01", "last_month": "2025-06"}
+
+    assert "computed from the loans as they are now" in client.get("/commissions/reports/risk/", query).content.decode()
+    exposure_refresh(days=[dt.date(2025, 6, 30)])
+    page = client.get("/commissions/reports/risk/", query).content.decode()
+    assert "the picture the nightly job took at" in page
+    # A dealer's own risk view sums its own loans: always current.
+    dealer_page = client_for(network.dealer_user).get("/commissions/reports/risk/", query).content.decode()
+    assert "computed from the loans as they are now" in dealer_page
