@@ -211,6 +211,17 @@ _REFERENCING = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_r
 _REFERENCING["UPDATE"] = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
 
 
+_TRUNCATED = {
+    "finance_commissionentry": "DELETE FROM finance_ledgersummary; DELETE FROM finance_ledgerrollup;"
+    " DELETE FROM finance_clawbacksummary; UPDATE finance_dealermonthsummary SET net_commission = 0"
+    " WHERE net_commission <> 0;",
+    "finance_loan": "DELETE FROM finance_disbursementsummary; DELETE FROM finance_loanoutcomesummary;"
+    " UPDATE finance_dealermonthsummary SET loans = 0 WHERE loans <> 0;",
+    "inventory_sale": "UPDATE finance_dealermonthsummary SET sales = 0, loan_sales = 0"
+    " WHERE sales <> 0 OR loan_sales <> 0;",
+}
+
+
 def _install() -> str:
     parts = [
         _function("finance_summarise_entries", _ledger_upsert("new_rows")),
@@ -244,6 +255,15 @@ def _install() -> str:
                 _REFERENCING[operation],
             ),  # fmt: skip
         ]
+    # TRUNCATE fires no row or statement trigger of its own kind: what a truncated table
+    # contributed goes too (the ledger's own summaries also go by their keys' CASCADE).
+    for table, work in _TRUNCATED.items():
+        parts += [
+            _function(f"finance_summaries_truncated_{table}", work),
+            f"DROP TRIGGER IF EXISTS finance_summaries_truncated ON {table};"
+            f" CREATE TRIGGER finance_summaries_truncated AFTER TRUNCATE ON {table}"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION finance_summaries_truncated_{table}();",
+        ]
     parts += [
         _function(
             "finance_summaries_follow_dealer_regions",
@@ -272,6 +292,11 @@ UNINSTALL = "\n".join(
             f" DROP FUNCTION IF EXISTS finance_summarise_{what}_{op}();"
             for op in ("insert", "update", "delete")
             for what, table in (("loans", "finance_loan"), ("sales", "inventory_sale"))
+        ),
+        *(
+            f"DROP TRIGGER IF EXISTS finance_summaries_truncated ON {table};"
+            f" DROP FUNCTION IF EXISTS finance_summaries_truncated_{table}();"
+            for table in _TRUNCATED
         ),
         "DROP TRIGGER IF EXISTS finance_summaries_follow_dealer_regions ON channels_dealer;",
         "DROP FUNCTION IF EXISTS finance_summaries_follow_dealer_regions();",

@@ -244,3 +244,13 @@ def test_the_risk_page_says_when_its_exposure_was_pictured(network, loans, clien
     # A dealer's own risk view sums its own loans: always current.
     dealer_page = client_for(network.dealer_user).get("/commissions/reports/risk/", query).content.decode()
     assert "computed from the loans as they are now" in dealer_page
+
+
+def test_a_truncated_ledger_takes_its_summaries_along(network, loans):
+    commissions_post(as_of=dt.date(2025, 4, 30))
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending deferred checks
+        cursor.execute("TRUNCATE finance_commissionentry, finance_commissionperiod CASCADE")
+
+    assert_summaries_tie()
+    assert not LedgerSummary.objects.exists()
