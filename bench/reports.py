@@ -2,6 +2,7 @@
 and a posted ledger, e.g. bench/commission.py).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/reports.py [--repeat N]
+        [--small postgres://postgres@127.0.0.1:5432/bench_small]
 
 For each report page (ledger, payables, penetration, risk) it times the page as a finance user
 gets it (the view: filter form, the report selectors, charts, the rendered template) for the
@@ -11,12 +12,24 @@ figures (one grouped pass per table where the figures allow it), in the same run
 page and the export show must tie with the floor's to the fen. Each side runs ``--repeat`` times
 (default 2) and the best time counts, so both find the tables in the cache. The load average of
 the machine (other work shares its cores) is printed beside each figure.
+
+The pages read summary tables (finance.models.summaries), so their cost should not grow with
+the network: ``--small`` names a database generated a hundred times smaller (and posted the
+same way); the same pages and exports are timed there (in a subprocess) and a RESULT line per
+report gives national / small (``report_<name>_scale``), then ``reports_scale worst_ratio=…``.
+Before timing, the summaries are rebuilt from the raw rows (bench/commission.py stages loans with
+the triggers off) and the nightly exposure job runs if the as-of days' snapshots are missing
+(both times are printed), as it would have overnight. Exports stream in the request
+here (the background-export threshold is lifted) so the writer is what is timed.
 """
 
 import argparse
 import csv
 import io
+import json
 import os
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
@@ -135,9 +148,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each side; the best counts (default 2)")
     parser.add_argument("--only", nargs="*", choices=list(FLOOR), help="these reports only")
+    parser.add_argument("--small", help="DATABASE_URL of the dataset a hundred times smaller, for the scale ratio")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # the --small subprocess's output
     args = parser.parse_args()
     setup_django()
 
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Max
@@ -146,9 +162,11 @@ def main() -> None:
     from dealerops.models import Role, User
     from dealerops.validation import today
     from finance import report_views
-    from finance.models import CommissionEntry, Loan
+    from finance.models import CommissionEntry, ExposureSnapshot, Loan
+    from finance.services.summaries import exposure_days, exposure_refresh, summaries_rebuild
     from inventory.models import Sale
 
+    settings.EXPORT_BACKGROUND_MIN_ROWS = sys.maxsize
     call_command("migrate", interactive=False, verbosity=0)
     last_day = max(
         filter(
@@ -178,8 +196,19 @@ def main() -> None:
     as_of = min(today(), month_end(last_month))
     print(
         f"Loans {Loan.objects.count():,}, sales {Sale.objects.count():,}, ledger {CommissionEntry.objects.count():,};"
-        f" pages {first_month:%Y-%m} to {last_month:%Y-%m} as of {as_of}, exports {export_month:%Y-%m}"
+        f" pages {first_month:%Y-%m} to {last_month:%Y-%m} as of {as_of}, exports {export_month:%Y-%m}",
+        flush=True,
     )
+    # bench/commission.py stages its loans with the triggers off (replica mode): repair the
+    # summaries from the raw rows first, as an operator would (timed: the rebuild's cost).
+    started = time.perf_counter()
+    summaries_rebuild()
+    print(f"summaries rebuilt from the raw rows: {time.perf_counter() - started:.1f} s", flush=True)
+    needed = {as_of, month_end(export_month)}
+    if set(ExposureSnapshot.objects.filter(as_of__in=needed).values_list("as_of", flat=True)) != needed:
+        started = time.perf_counter()
+        figures = exposure_refresh(days=exposure_days(today()))
+        print(f"nightly exposure job: {figures:,} figures, {time.perf_counter() - started:.1f} s", flush=True)
 
     def page(name: str, query: dict):
         request = factory.get("/", query)
@@ -237,15 +266,44 @@ def main() -> None:
              export_load)
         )  # fmt: skip
 
+    if args.json:
+        print(json.dumps({key: seconds for key, _label, seconds, _floor, _size, _at in figures}))
+        return
+    small = small_figures(args) if args.small else {}
     print_table(
         [
-            (label, f"{seconds:.2f}", f"{floor_s:.2f}", f"{size:,}", at)
-            for _n, label, seconds, floor_s, size, at in figures
+            (label, f"{seconds:.2f}", f"{floor_s:.2f}", f"{small[key]:.2f}" if small else "-", f"{size:,}", at)
+            for key, label, seconds, floor_s, size, at in figures
         ],
-        ("step", "seconds", "floor seconds", "bytes / rows", "load"),
+        ("step", "seconds", "floor seconds", "small seconds", "bytes / rows", "load"),
     )
     for key, _label, seconds, floor_seconds, _size, at in figures:
         print(result_line(key, seconds, floor_seconds, load=at))
+    if small:
+        ratios = {key: seconds / max(small[key], 0.001) for key, _l, seconds, _f, _s, _a in figures}
+        for key, _label, seconds, _floor, _size, at in figures:
+            print(result_line(f"{key}_scale", seconds, max(small[key], 0.001), load=at))
+        worst = max(ratios, key=ratios.get)
+        print(f"RESULT reports_scale worst_ratio={ratios[worst]:.2f} worst_report={worst}")
+
+
+def small_figures(args) -> dict[str, float]:
+    """The same run on the small dataset, in a process of its own (Django keeps one database)."""
+    command = [
+        sys.executable,
+        __file__,
+        "--repeat",
+        str(args.repeat),
+        "--json",
+        *(["--only", *args.only] if args.only else []),
+    ]
+    run = subprocess.run(  # noqa: S603 - this script again, with its own arguments
+        command, env={**os.environ, "DATABASE_URL": args.small}, capture_output=True, text=True, check=False
+    )
+    if run.returncode:
+        raise SystemExit(f"the small dataset's run failed:\n{run.stdout}\n{run.stderr}")
+    print(run.stdout.rstrip().rsplit("\n", 1)[0], flush=True)
+    return json.loads(run.stdout.rstrip().rsplit("\n", 1)[-1])
 
 
 def money(value) -> Decimal:

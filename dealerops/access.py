@@ -26,6 +26,7 @@ ALL_ROLES = frozenset(Role.values)
 FIELD_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.DEALER_USER, Role.HEAD_OFFICE})
 FINANCE_ROLES = ALL_ROLES  # finance work is visible to finance plus the owners of the dealer
 AUDIT_ROLES = frozenset({Role.HEAD_OFFICE})  # all changes across the network
+SUMMARY_ROLES = frozenset({Role.FINANCE, Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # region-level figures
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,23 @@ RULES: dict[str, Rule] = {
         roles=FINANCE_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.FINANCE, Role.HEAD_OFFICE}),
     ),
+    # Finance's summary tables (finance.models.summaries), written by triggers only: the
+    # dealer-level ones as the rows they sum; the region-level ones hold no one dealer's
+    # figures, so a dealer user's reports read its own rows instead.
+    **{
+        label: Rule(dealer="dealer", region="dealer__region", roles=ALL_ROLES, writers=frozenset())
+        for label in ("finance.LedgerSummary", "finance.DealerMonthSummary", "finance.DisbursementSummary")
+    },
+    **{
+        label: Rule(dealer=None, region="region", roles=SUMMARY_ROLES, writers=frozenset())
+        for label in (
+            "finance.LedgerRollup",
+            "finance.ClawbackSummary",
+            "finance.LoanOutcomeSummary",
+            "finance.ExposureFigure",
+        )
+    },
+    "finance.ExposureSnapshot": Rule(dealer=None, region=None, roles=SUMMARY_ROLES, writers=frozenset()),
     # Imports: a dealer user imports its own files, head office any dealer's; the regional
     # manager reads the region's (data quality is part of watching a dealer).
     "datahub.ImportBatch": Rule(

@@ -28,6 +28,12 @@ NIGHTLY_JOBS = [
         label=_("Post loan commissions and clawbacks"),
     ),
     NightlyJob(
+        name="finance.refresh_exposure",
+        task="finance.tasks.refresh_exposure",
+        schedule=crontab(hour=2, minute=30),
+        label=_("Picture the live loans and their exposure (risk report)"),
+    ),
+    NightlyJob(
         name="channels.compute_health",
         task="channels.tasks.compute_health",
         schedule=crontab(hour=3, minute=0),

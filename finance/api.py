@@ -22,7 +22,10 @@ from finance.filtersets import (
 from finance.models import (
     CommissionEntry,
     CommissionPolicy,
+    DealerMonthSummary,
     EntryKind,
+    LedgerRollup,
+    LedgerSummary,
     Lender,
     LenderStatement,
     Loan,
@@ -30,6 +33,7 @@ from finance.models import (
     StatementLine,
 )
 from finance.report_forms import ReportFilterForm
+from finance.report_views import ledger_sums_source, region_level, risk_sources
 from finance.reports import (
     RISK_DIMENSIONS,
     ReportFilters,
@@ -38,7 +42,8 @@ from finance.reports import (
     penetration_report,
     risk_report,
 )
-from finance.selectors import ledger_totals, ledger_totals_by, pending_reports, statement_match_totals
+from finance.reports import ledger_totals as summary_totals
+from finance.selectors import ledger_totals_by, pending_reports, statement_match_totals
 from finance.serializers import (
     CommissionEntrySerializer,
     CommissionPolicySerializer,
@@ -62,7 +67,6 @@ from finance.serializers import (
 from finance.services.loans import loan_status_confirm, loan_status_reject, loan_status_request
 from finance.services.reconciliation import lender_statement_receipts_post
 from finance.services.statement_files import statement_upload_refusal
-from inventory.models import Sale
 
 # ?group_by= of the ledger summary -> the fields it groups on (ids and the names shown).
 LEDGER_GROUPS = {
@@ -267,15 +271,17 @@ class CommissionReportViewSet(viewsets.ViewSet):
     def ledger(self, request):
         """The ledger by period × dealer × lender, latest month first, 500 rows a page."""
         filters = self.filters("region", "dealer", "lender", "kind")
-        entries = filters.entries(self.scoped(CommissionEntry))
-        page = Paginator(ledger_rows(entries), LEDGER_REPORT_PAGE).get_page(request.query_params.get("page"))
+        cells = filters.ledger(self.scoped(LedgerSummary))
+        sums = ledger_sums_source(self.scoped, request.user, filters)
+        rows = ledger_rows(cells, filters.kind, rollup=sums if sums.model is LedgerRollup else None)
+        page = Paginator(rows, LEDGER_REPORT_PAGE).get_page(request.query_params.get("page"))
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
             "count": page.paginator.count,
             "page": page.number,
             "pages": page.paginator.num_pages,
-            "total": ledger_totals(entries),
+            "total": summary_totals(sums, filters.kind),
             "results": page.object_list,
         }
         return Response(LedgerReportSerializer(report).data)
@@ -285,12 +291,12 @@ class CommissionReportViewSet(viewsets.ViewSet):
     def payables(self, request):
         """Per lender: accrued, clawed back, adjusted, net, received and outstanding (net − received)."""
         filters = self.filters("region", "dealer", "lender")
-        entries = filters.entries(self.scoped(CommissionEntry))
+        sums = ledger_sums_source(self.scoped, request.user, filters)
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,
-            "total": ledger_totals(entries),
-            "results": payables_by_lender(entries),
+            "total": summary_totals(sums),
+            "results": payables_by_lender(sums),
         }
         return Response(PayablesReportSerializer(report).data)
 
@@ -303,9 +309,7 @@ class CommissionReportViewSet(viewsets.ViewSet):
             # A dealer user's region would hold its own figures only: it gets its dealer row.
             regions=filters.regions(self.scoped(Region)) if role_of(request.user) != Role.DEALER_USER else None,
             dealers=filters.dealers(self.scoped(Dealer)),
-            sales=filters.sales(self.scoped(Sale)),
-            loans=filters.disbursed(self.scoped(Loan)),
-            entries=filters.entries(self.scoped(CommissionEntry)),
+            months=filters.monthly(self.scoped(DealerMonthSummary)),
             name=str(_("Total")),
         )
         report = {
@@ -323,8 +327,12 @@ class CommissionReportViewSet(viewsets.ViewSet):
         """Default and early-payoff rates of the loans disbursed in the range, clawbacks booked in
         it, and the exposure (amortised principal outstanding) of the loans live on the as-of day."""
         filters = self.filters("region", "dealer", "lender")
-        loans, entries = self.scoped(Loan), filters.entries(self.scoped(CommissionEntry))
-        risk = risk_report(loans=loans, entries=entries, filters=filters, label=str(_("Total")))
+        risk = risk_report(
+            sources=risk_sources(self.scoped),
+            filters=filters,
+            label=str(_("Total")),
+            by_summary=region_level(request.user, filters),
+        )
         report = {
             "first_month": filters.first_month,
             "last_month": filters.last_month,

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, Region
 from dealerops.access import role_of, scope
+from dealerops.entry_forms import PickerInput
+from dealerops.filters import dealer_typed
 from dealerops.models import Role, User
 from finance.models import EntryKind, Lender
 from finance.reports import ReportFilters, month_end
@@ -40,8 +42,13 @@ class ReportFilterForm(forms.Form):
     region = forms.ModelChoiceField(
         queryset=Region.objects.none(), required=False, label=_("Region"), empty_label=_("All")
     )
+    # Thousands of dealers: typed into a search-as-you-type box, not listed in a select.
     dealer = forms.ModelChoiceField(
-        queryset=Dealer.objects.none(), required=False, label=_("Dealer"), empty_label=_("All")
+        queryset=Dealer.objects.none(),
+        required=False,
+        label=_("Dealer"),
+        empty_label=_("All"),
+        widget=PickerInput("channels:dealer-options", label=str, find=dealer_typed),
     )
     lender = forms.ModelChoiceField(
         queryset=Lender.objects.none(), required=False, label=_("Lender"), empty_label=_("All")

@@ -21,7 +21,17 @@ from dealerops.models import Role
 from dealerops.scoped_views import ScopedMixin
 from dealerops.validation import today
 from finance import charts
-from finance.models import CommissionEntry, Loan
+from finance.models import (
+    ClawbackSummary,
+    CommissionEntry,
+    DealerMonthSummary,
+    ExposureFigure,
+    ExposureSnapshot,
+    LedgerRollup,
+    LedgerSummary,
+    Loan,
+    LoanOutcomeSummary,
+)
 from finance.report_forms import ReportFilterForm
 from finance.reports import (
     RISK_DIMENSIONS,
@@ -30,14 +40,14 @@ from finance.reports import (
     PenetrationRow,
     RiskReport,
     RiskRow,
+    RiskSources,
     ledger_rows,
+    ledger_totals,
     monthly_net_by_lender,
     payables_by_lender,
     penetration_report,
     risk_report,
 )
-from finance.selectors import ledger_totals
-from inventory.models import Sale
 from inventory.selectors import month_start
 
 ROWS_PER_PAGE = 100
@@ -112,6 +122,32 @@ def risk_cells(row: RiskRow) -> list[Any]:
     ]
 
 
+def risk_sources(scoped) -> RiskSources:
+    """The tables a risk report may read, each scoped by ``scoped`` (a model -> queryset)."""
+    return RiskSources(
+        loans=scoped(Loan),
+        entries=scoped(CommissionEntry),
+        outcomes=scoped(LoanOutcomeSummary),
+        clawbacks=scoped(ClawbackSummary),
+        exposure=scoped(ExposureFigure),
+        snapshots=scoped(ExposureSnapshot),
+    )
+
+
+def region_level(user, filters) -> bool:
+    """Whether a report reads the region-level summaries: not for one dealer's figures, which
+    its own rows give (bounded by its index) and no region-level row holds."""
+    return role_of(user) != Role.DEALER_USER and not filters.dealer_id
+
+
+def ledger_sums_source(scoped, user, filters):
+    """What the ledger's totals, chart and payables sum: the rollup for a network's or a
+    region's ledger, the dealer's cells for one dealer's."""
+    if region_level(user, filters):
+        return filters.rollup(scoped(LedgerRollup))
+    return filters.ledger(scoped(LedgerSummary))
+
+
 class ReportAccessMixin(ScopedMixin):
     model = CommissionEntry  # whose visibility opens the reports; each figure is scoped on its own
 
@@ -141,17 +177,21 @@ class ReportView(ReportAccessMixin, TemplateView):
                 rows=rows,
                 sheet_title=str(self.title),
                 request=request,
-                # A report's rows are few; its cost is the entries it sums: a long range of a
-                # large network runs as an export job.
-                reads=bounded_count(self.entries()),
+                # A report's cost is the summary cells it sums: a long range of a large
+                # network runs as an export job.
+                reads=bounded_count(self.cells()),
             )
         return super().get(request, *args, **kwargs)
 
     def scoped(self, model):
         return scope(self.request.user, model)
 
-    def entries(self):
-        return self.filters.entries(self.scoped(CommissionEntry))
+    def cells(self):
+        """The ledger summary's cells of the range, narrowed like the report."""
+        return self.filters.ledger(self.scoped(LedgerSummary))
+
+    def sums(self):
+        return ledger_sums_source(self.scoped, self.request.user, self.filters)
 
     def export_table(self) -> tuple[Sequence[Any], Iterator[Sequence[Any]]]:
         """The headers and the rows (totals last) of the report's export; each report sets its own."""
@@ -193,13 +233,13 @@ class LedgerReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = self.entries()
+        cells, sums = self.cells(), self.sums()
         filters = self.filters
-        self.paginate(ledger_rows(entries), context)
+        self.paginate(ledger_rows(cells, filters.kind, rollup=sums if sums.model is LedgerRollup else None), context)
         months = [month_start(filters.last_month, back) for back in reversed(range(filters.months))]
         context.update(
-            totals=ledger_totals(entries),
-            figure=charts.monthly_net_figure(monthly_net_by_lender(entries), months),
+            totals=ledger_totals(sums, filters.kind),
+            figure=charts.monthly_net_figure(monthly_net_by_lender(sums, filters.kind), months),
             entries_link=self.entry_list_link(
                 month_from=filters.first_month,
                 month_to=filters.last_month,
@@ -221,13 +261,13 @@ class LedgerReportView(ReportView):
         return context
 
     def export_table(self):
-        entries = self.entries()
+        cells, kind = self.cells(), self.filters.kind
         headers = [_("Period"), _("Dealer code"), _("Dealer"), _("Lender"), *LEDGER_HEADERS]
 
         def rows():
-            for row in ledger_rows(entries):
+            for row in ledger_rows(cells, kind):
                 yield [f"{row.month:%Y-%m}", row.dealer_code, row.dealer, row.lender, *ledger_cells(row.totals)]
-            yield [str(_("Total")), "", "", "", *ledger_cells(ledger_totals(entries))]
+            yield [str(_("Total")), "", "", "", *ledger_cells(ledger_totals(self.sums(), kind))]
 
         return headers, rows()
 
@@ -241,11 +281,11 @@ class PayablesReportView(ReportView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        entries = self.entries()
+        sums = self.sums()
         filters = self.filters
-        lenders = payables_by_lender(entries)
+        lenders = payables_by_lender(sums)
         context.update(
-            totals=ledger_totals(entries),
+            totals=ledger_totals(sums),
             figure=charts.payables_figure(lenders) if lenders else None,
             rows=[
                 (
@@ -264,13 +304,13 @@ class PayablesReportView(ReportView):
         return context
 
     def export_table(self):
-        entries = self.entries()
+        sums = self.sums()
         headers = [_("Lender"), *LEDGER_HEADERS]
 
         def rows():
-            for row in payables_by_lender(entries):
+            for row in payables_by_lender(sums):
                 yield [row.lender, *ledger_cells(row.totals)]
-            yield [str(_("Total")), *ledger_cells(ledger_totals(entries))]
+            yield [str(_("Total")), *ledger_cells(ledger_totals(sums))]
 
         return headers, rows()
 
@@ -282,14 +322,12 @@ class PenetrationReportView(ReportView):
     title = _("Finance penetration and commission per loan")
 
     def report(self) -> PenetrationReport:
-        """Both tables and the totals, from one grouped pass over sales, loans and entries."""
+        """Both tables and the totals, from one grouped pass over each summary."""
         filters = self.filters
         return penetration_report(
             regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
             dealers=filters.dealers(self.scoped(Dealer)),
-            sales=filters.sales(self.scoped(Sale)),
-            loans=filters.disbursed(self.scoped(Loan)),
-            entries=self.entries(),
+            months=filters.monthly(self.scoped(DealerMonthSummary)),
             name=str(_("Total")),
         )
 
@@ -330,8 +368,13 @@ class RiskReportView(ReportView):
     filter_fields = ("first_month", "last_month", "region", "dealer", "lender")
 
     def report(self) -> RiskReport:
-        """Every table and the totals, from one pass over the loans."""
-        return risk_report(loans=self.scoped(Loan), entries=self.entries(), filters=self.filters, label=str(_("Total")))
+        """Every table and the totals: from the summaries, or one dealer's own loans."""
+        return risk_report(
+            sources=risk_sources(self.scoped),
+            filters=self.filters,
+            label=str(_("Total")),
+            by_summary=region_level(self.request.user, self.filters),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -341,6 +384,7 @@ class RiskReportView(ReportView):
         context.update(
             tables=tables,
             totals=report.totals,
+            exposure_computed_at=report.exposure_computed_at,
             rates_figure=charts.risk_rates_figure(by_lender, title=str(_("Default and early-payoff rates by lender")))
             if by_lender
             else None,

@@ -1,17 +1,19 @@
 """Finance reports: the ledger by period × dealer × lender, payables per lender, finance
 penetration with commission per loan, and the risk view.
 
-Every function aggregates querysets the caller has already scoped with
-``dealerops.access.scope`` (and narrowed with ``ReportFilters``): one SQL statement per table
-or figure (one pass over a table for all of a report's groupings, with GROUPING SETS, where a
-report shows several), no ledger row, sale or loan passes through Python. Long tables come back as
-``LazyRows`` so a page slices them and an export streams them.
+The reports read the summary tables (finance.models.summaries), which triggers keep exact as
+entries, loans and sales change: thousands of rows, not millions. Every function aggregates
+querysets the caller has already scoped with ``dealerops.access.scope`` (and narrowed with
+``ReportFilters``). The risk view's region-level summaries serve the network's and a region's
+views; one dealer's figures (a dealer user, or a dealer filter) are summed from its own loans,
+which its index bounds. Long tables come back as ``LazyRows`` so a page slices them and an
+export streams them.
 """
 
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Generic, TypeVar
 
@@ -34,9 +36,22 @@ from django.db.models import (
 from django.db.models.functions import Round
 
 from channels.models import Dealer
-from finance.models import DISBURSED_STATUSES, CommissionEntry, EntryKind, Loan, LoanStatus, TermBand
-from finance.selectors import KIND_SUMS, ZERO, LedgerTotals
-from inventory.models import Payment, Sale
+from finance.models import (
+    DISBURSED_STATUSES,
+    ClawbackSummary,
+    CommissionEntry,
+    DealerMonthSummary,
+    EntryKind,
+    ExposureFigure,
+    ExposureSnapshot,
+    LedgerRollup,
+    LedgerSummary,
+    Loan,
+    LoanOutcomeSummary,
+    LoanStatus,
+    TermBand,
+)
+from finance.selectors import ZERO, LedgerTotals
 
 T = TypeVar("T")
 FEN = Decimal("0.01")
@@ -101,8 +116,31 @@ class ReportFilters:
             entries = entries.filter(kind=self.kind)
         return entries
 
-    def sales(self, sales: QuerySet[Sale]) -> QuerySet[Sale]:
-        return self._network(sales).filter(sold_on__gte=self.first_month, sold_on__lte=self.last_day)
+    def ledger(self, cells: QuerySet[LedgerSummary]) -> QuerySet[LedgerSummary]:
+        """The ledger's cells of the range's periods that hold entries of the kind chosen."""
+        cells = self._network(cells).filter(month__gte=self.first_month, month__lte=self.last_month)
+        if self.lender_id:
+            cells = cells.filter(lender=self.lender_id)
+        if self.kind:
+            cells = cells.filter(**{f"{LEDGER_COLUMNS[self.kind][0]}__gt": 0})
+        return cells
+
+    def rollup(self, rollup: QuerySet[LedgerRollup]) -> QuerySet[LedgerRollup]:
+        """The ledger's region-level sums of the range's periods (kinds are its columns)."""
+        rollup = rollup.filter(month__gte=self.first_month, month__lte=self.last_month)
+        return self.regional(rollup)
+
+    def monthly(self, cells: QuerySet) -> QuerySet:
+        """Cells of a per-dealer monthly summary (sales, disbursements) within the range."""
+        return self._network(cells).filter(month__gte=self.first_month, month__lte=self.last_month)
+
+    def regional(self, cells: QuerySet) -> QuerySet:
+        """Cells of a per-region summary within the range's months (``month`` None: any)."""
+        if self.region_id:
+            cells = cells.filter(region=self.region_id)
+        if self.lender_id:
+            cells = cells.filter(lender=self.lender_id)
+        return cells
 
     def loans(self, loans: QuerySet[Loan]) -> QuerySet[Loan]:
         loans = self._network(loans)
@@ -118,12 +156,13 @@ class ReportFilters:
 class LazyRows(Generic[T]):
     """Grouped rows still in the database: a paginator slices them, an export streams them."""
 
-    def __init__(self, values: QuerySet, make: Callable[[dict], T]):
+    def __init__(self, values: QuerySet, make: Callable[[dict], T], count: Callable[[], int] | None = None):
         self.values = values
         self.make = make
+        self.counted = count or values.count
 
     def count(self) -> int:
-        return self.values.count()
+        return self.counted()
 
     def __len__(self) -> int:
         return self.count()
@@ -153,8 +192,49 @@ def _grouping_sets(queryset: QuerySet, *, keys: tuple[str, ...], sets: str, sele
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+# LedgerSummary's count and amount columns of each kind, as LedgerTotals names the amount.
+LEDGER_COLUMNS = {
+    EntryKind.ACCRUAL: ("accruals", "accrued"),
+    EntryKind.CLAWBACK: ("clawbacks", "clawed_back"),
+    EntryKind.ADJUSTMENT: ("adjustments", "adjusted"),
+    EntryKind.RECEIPT: ("receipts", "received"),
+}
+
+
+def _kinds(kind: str) -> list[str]:
+    return [kind] if kind else list(LEDGER_COLUMNS)
+
+
+def ledger_sums(kind: str = "") -> dict[str, Sum]:
+    """Sums of the ledger's cells as LedgerTotals names them, of ``kind``'s entries only if set."""
+    kinds = _kinds(kind)
+    sums = {LEDGER_COLUMNS[k][1]: Sum(LEDGER_COLUMNS[k][1], default=ZERO) for k in kinds}
+    counts = [F(LEDGER_COLUMNS[k][0]) for k in kinds]
+    entries = counts[0]
+    for count in counts[1:]:
+        entries = entries + count
+    return {**sums, "entries": Sum(entries, default=0)}
+
+
+def net_sum(kind: str = "") -> Sum | None:
+    """The net commission (receipts aside) of the cells, None when ``kind`` leaves none."""
+    columns = [F(LEDGER_COLUMNS[k][1]) for k in _kinds(kind) if k in NET_KINDS]
+    if not columns:
+        return None
+    net = columns[0]
+    for column in columns[1:]:
+        net = net + column
+    return Sum(net, default=ZERO)
+
+
 def _totals(row: dict) -> LedgerTotals:
-    return LedgerTotals(**{name: row[name] for name in KIND_SUMS})
+    return LedgerTotals(
+        **{total: row.get(total, ZERO) for _count, total in LEDGER_COLUMNS.values()}, entries=row["entries"] or 0
+    )
+
+
+def ledger_totals(cells: QuerySet[LedgerSummary], kind: str = "") -> LedgerTotals:
+    return _totals(cells.aggregate(**ledger_sums(kind)))
 
 
 # --- a. the ledger by period x dealer x lender -------------------------------------------
@@ -172,26 +252,39 @@ class LedgerRow:
     totals: LedgerTotals
 
 
-def ledger_rows(entries: QuerySet[CommissionEntry]) -> LazyRows[LedgerRow]:
-    """One row per period, dealer and lender, latest month first."""
-    values = (
-        entries.values("period", "period__month", "dealer", "dealer__code", "dealer__name", "lender", "lender__name")
-        .annotate(**KIND_SUMS)
-        .order_by("-period__month", "dealer__code", "lender__name")
-    )
-    return LazyRows(
-        values,
-        lambda row: LedgerRow(
-            month=row["period__month"],
+def ledger_cell_count(source: QuerySet, kind: str = "") -> int:
+    """How many ledger cells (of ``kind``) ``source`` holds: a sum of the rollup's cell
+    counts, or a count of the cells themselves."""
+    if source.model is LedgerRollup:
+        return source.aggregate(n=Sum(f"{kind}_cells" if kind else "cells", default=0))["n"]
+    return source.count()
+
+
+def ledger_rows(
+    cells: QuerySet[LedgerSummary], kind: str = "", rollup: QuerySet[LedgerRollup] | None = None
+) -> LazyRows[LedgerRow]:
+    """One row per period, dealer and lender, latest month first: a cell of the summary each.
+    ``rollup`` (the same cells' region-level sums) counts them without reading them."""
+    kinds = _kinds(kind)
+    columns = [name for k in kinds for name in LEDGER_COLUMNS[k]]
+    values = cells.values(
+        "period", "month", "dealer", "dealer__code", "dealer__name", "lender", "lender__name", *columns
+    ).order_by("-month", "dealer__code", "lender__name")
+
+    def make(row: dict) -> LedgerRow:
+        entries = sum(row[LEDGER_COLUMNS[k][0]] for k in kinds)
+        return LedgerRow(
+            month=row["month"],
             period_id=row["period"],
             dealer_id=row["dealer"],
             dealer_code=row["dealer__code"],
             dealer=row["dealer__name"],
             lender_id=row["lender"],
             lender=row["lender__name"],
-            totals=_totals(row),
-        ),
-    )
+            totals=_totals({**row, "entries": entries}),
+        )
+
+    return LazyRows(values, make, count=lambda: ledger_cell_count(cells if rollup is None else rollup, kind))
 
 
 @dataclass(frozen=True)
@@ -201,15 +294,13 @@ class MonthlyNet:
     net: Decimal
 
 
-def monthly_net_by_lender(entries: QuerySet[CommissionEntry]) -> list[MonthlyNet]:
+def monthly_net_by_lender(cells: QuerySet[LedgerSummary], kind: str = "") -> list[MonthlyNet]:
     """Net commission (receipts aside) per booking month and lender, for the chart."""
-    rows = (
-        entries.filter(kind__in=NET_KINDS)
-        .values("period__month", "lender__name")
-        .annotate(net=Sum("amount"))
-        .order_by("period__month", "lender__name")
-    )
-    return [MonthlyNet(month=row["period__month"], lender=row["lender__name"], net=row["net"]) for row in rows]
+    net = net_sum(kind)
+    if net is None:
+        return []
+    rows = cells.values("month", "lender__name").annotate(net=net).order_by("month", "lender__name")
+    return [MonthlyNet(month=row["month"], lender=row["lender__name"], net=row["net"]) for row in rows]
 
 
 # --- b. payables and receivables per lender ----------------------------------------------
@@ -222,10 +313,10 @@ class LenderPayable:
     totals: LedgerTotals
 
 
-def payables_by_lender(entries: QuerySet[CommissionEntry]) -> list[LenderPayable]:
-    """What each lender owes on the entries: accrued, clawed back, adjusted, net, received,
-    outstanding (net − received)."""
-    rows = entries.values("lender", "lender__name").annotate(**KIND_SUMS).order_by("lender__name")
+def payables_by_lender(cells: QuerySet[LedgerSummary]) -> list[LenderPayable]:
+    """What each lender owes on the cells' entries: accrued, clawed back, adjusted, net,
+    received, outstanding (net − received)."""
+    rows = cells.values("lender", "lender__name").annotate(**ledger_sums()).order_by("lender__name")
     return [LenderPayable(lender_id=row["lender"], lender=row["lender__name"], totals=_totals(row)) for row in rows]
 
 
@@ -271,31 +362,36 @@ def penetration_report(
     *,
     regions: QuerySet | None,
     dealers: QuerySet,
-    sales: QuerySet[Sale],
-    loans: QuerySet[Loan],
-    entries: QuerySet[CommissionEntry],
+    months: QuerySet[DealerMonthSummary],
     name: str,
 ) -> PenetrationReport:
     """Penetration and commission per loan for each of ``regions`` (None: no region table) and
     ``dealers`` that sold, lent or earned anything (most sales first), and in all.
 
-    One grouped pass over each table (sales, loans, entries) gives every region, every dealer
-    and the total at once; the tables meet on the group's id."""
+    One grouped pass over the dealers' months gives every region, every dealer and the total."""
     figures: dict[str, dict] = {group: {} for group in PENETRATION_GROUPING.values()}
-    # Each table's figures per dealer (a plain GROUP BY, which PostgreSQL runs in parallel:
-    # GROUPING SETS over the table's rows would not), then summed by region (the dealers
-    # joined after the grouping, not to every row) and in all.
+    # The figures per dealer, then summed by region (the dealers joined after the grouping, not
+    # to every row) and in all.
     passes = (
         (
-            sales,
-            {"sales": Count("pk"), "loan_sales": Count("pk", filter=Q(payment=Payment.LOAN))},
-            "sum(sales)::bigint AS sales, sum(loan_sales)::bigint AS loan_sales",
+            months,
+            {
+                "sales": Sum("sales"),
+                "loan_sales": Sum("loan_sales"),
+                "loans": Sum("loans"),
+                "net": Sum("net_commission"),
+            },
+            "sum(sales_sum)::bigint AS sales, sum(loan_sales_sum)::bigint AS loan_sales,"
+            " sum(loans_sum)::bigint AS loans, sum(net_sum) AS net_commission",
         ),
-        (loans, {"loans": Count("pk")}, "sum(loans)::bigint AS loans"),
-        (entries.filter(kind__in=NET_KINDS), {"net": Sum("amount")}, "sum(net) AS net_commission"),
     )
     for queryset, per_dealer, select in passes:
-        dealer_rows = queryset.annotate(g_dealer=F("dealer")).values("g_dealer").annotate(**per_dealer)
+        # Named apart from the summaries' own columns, which they sum.
+        dealer_rows = (
+            queryset.annotate(g_dealer=F("dealer"))
+            .values("g_dealer")
+            .annotate(**{f"{name}_sum": total for name, total in per_dealer.items()})
+        )
         for row in _grouping_sets(
             dealer_rows,
             keys=("d.region_id", "g_dealer"),
@@ -447,112 +543,163 @@ def _risk_loans(loans: QuerySet[Loan], filters: ReportFilters) -> QuerySet[Loan]
     return filters.loans(loans).filter(status__in=DISBURSED_STATUSES).filter(_cohort(filters) | _live(filters))
 
 
-# The risk tables' groups; GROUPING(g_lender, g_grade, g_band) tells them apart.
-RISK_GROUP_KEYS = ("g_lender", "g_grade", "g_band")
-RISK_SETS = "(g_lender, g_lender_name), (g_grade), (g_band), ()"
-RISK_GROUPING = {0b011: "lender", 0b101: "credit_grade", 0b110: "term_band", 0b111: "total"}
+# Each figure's group: a lender, a credit grade, a term band.
 RISK_KEYS = {
     "g_lender": F("lender"),
     "g_lender_name": F("lender__name"),
     "g_grade": F("credit_grade"),
     "g_band": term_band("term_months"),
 }
-
-
-def _risk_groups(rows: list[dict]) -> dict[str, dict]:
-    """Rows of ``_grouping_sets`` by dimension ("total" too), then by the group's key and label."""
-    groups: dict[str, dict] = {dimension: {} for dimension in RISK_GROUPING.values()}
-    for row in rows:
-        dimension = RISK_GROUPING[row["grouping"]]
-        if dimension == "lender":
-            key, label = row["g_lender"], row["g_lender_name"]
-        elif dimension == "credit_grade":
-            key = label = row["g_grade"]
-        elif dimension == "term_band":
-            key = label = row["g_band"]
-        else:
-            key = label = ""
-        groups[dimension][key] = {**row, "label": label}
-    return groups
+SUMMARY_RISK_KEYS = {**RISK_KEYS, "g_band": F("term_band")}
+RISK_FIGURES = ("loans", "defaulted", "paid_off_early", "clawed_back", "live_loans", "exposure")
 
 
 @dataclass(frozen=True)
 class RiskReport:
     tables: dict[str, list[RiskRow]]  # by RISK_DIMENSIONS
     totals: RiskRow
+    # When the live loans and exposure were computed (a nightly snapshot); None: just now.
+    exposure_computed_at: datetime | None = None
 
 
-def risk_report(
-    *, loans: QuerySet[Loan], entries: QuerySet[CommissionEntry], filters: ReportFilters, label: str
-) -> RiskReport:
-    """The risk figures per lender, credit grade and term band, and their totals. ``loans`` is
-    scoped, ``entries`` scoped and filtered to the range. One pass over the loans (each loan's
-    amortised balance worked out once for every table and the total) and one over the range's
-    clawbacks; the two meet on the group key."""
+@dataclass(frozen=True)
+class RiskSources:
+    """The scoped tables a risk report reads: raw loans and entries for one dealer, the
+    region-level summaries for more."""
+
+    loans: QuerySet[Loan]
+    entries: QuerySet[CommissionEntry]
+    outcomes: QuerySet[LoanOutcomeSummary]
+    clawbacks: QuerySet[ClawbackSummary]
+    exposure: QuerySet[ExposureFigure]
+    snapshots: QuerySet[ExposureSnapshot]
+
+
+def _raw_risk_rows(sources: RiskSources, filters: ReportFilters, *, live_only: bool = False) -> list[dict]:
+    """The figures per lender × grade × band of the loans and clawbacks themselves."""
     cohort, live = _cohort(filters), _live(filters)
     closed_by = Q(closed_on__lte=filters.as_of)
-    # Each loan's figures are worked out once, summed per lender, grade and band (a plain
-    # GROUP BY, which PostgreSQL runs in parallel: GROUPING SETS over 2 million loans would
-    # not), and those sums summed again per table and in all.
-    fine = (
-        _risk_loans(loans, filters)
-        .annotate(**RISK_KEYS)
-        .values(*RISK_KEYS)
-        .annotate(
-            loans=Count("pk", filter=cohort),
-            defaulted=Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
-            paid_off_early=Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
-            live_loans=Count("pk", filter=live),
-            exposure=Sum(amortised_balance(filters.as_of), filter=live),
+    loans = filters.loans(sources.loans).filter(status__in=DISBURSED_STATUSES)
+    figures = {
+        "live_loans": Count("pk", filter=live),
+        "exposure": Sum(amortised_balance(filters.as_of), filter=live, default=ZERO),
+    }
+    if live_only:
+        return list(loans.filter(live).annotate(**RISK_KEYS).values(*RISK_KEYS).annotate(**figures))
+    figures |= {
+        "loans": Count("pk", filter=cohort),
+        "defaulted": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.DEFAULTED)),
+        "paid_off_early": Count("pk", filter=cohort & closed_by & Q(status=LoanStatus.PAID_OFF_EARLY)),
+    }
+    rows = list(loans.filter(cohort | live).annotate(**RISK_KEYS).values(*RISK_KEYS).annotate(**figures))
+    entries = filters.entries(sources.entries).filter(kind=EntryKind.CLAWBACK)
+    rows += entries.annotate(**RISK_KEYS).values(*RISK_KEYS).annotate(clawed_back=Sum("amount"))
+    return rows
+
+
+def _summed(cells: QuerySet, **sums: Sum) -> list[dict]:
+    """``sums`` of a region-level summary per lender × grade × band (annotated under other
+    names: the sums are named as the columns they add up)."""
+    rows = (
+        cells.annotate(**SUMMARY_RISK_KEYS)
+        .values(*SUMMARY_RISK_KEYS)
+        .annotate(**{f"sum_{name}": total for name, total in sums.items()})
+    )
+    return [
+        {**{key: row[key] for key in SUMMARY_RISK_KEYS}, **{name: row[f"sum_{name}"] for name in sums}} for row in rows
+    ]
+
+
+def _summary_risk_rows(sources: RiskSources, filters: ReportFilters) -> tuple[list[dict], datetime | None]:
+    """The same figures from the summaries: cohorts and their outcomes, the range's clawbacks,
+    and the live loans of the as-of day's snapshot (from the loans when there is none)."""
+    as_of_month = filters.as_of.replace(day=1)
+    outcomes = filters.regional(sources.outcomes).filter(month__gte=filters.first_month, month__lte=filters.last_month)
+    closed_by = Q(closed_month__lte=as_of_month)
+    rows = _summed(
+        outcomes,
+        loans=Sum("loans"),
+        defaulted=Sum("loans", filter=closed_by & Q(status=LoanStatus.DEFAULTED), default=0),
+        paid_off_early=Sum("loans", filter=closed_by & Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
+    )
+    if filters.as_of != month_end(as_of_month):
+        # The summary knows closing months: take back the cohort's loans closed after the
+        # as-of day within its month (its (status, closed_on) index finds them).
+        late = (
+            filters.loans(sources.loans)
+            .filter(_cohort(filters), closed_on__gt=filters.as_of, closed_on__lte=month_end(as_of_month))
+            .filter(status__in=[LoanStatus.DEFAULTED, LoanStatus.PAID_OFF_EARLY])
         )
+        rows += [
+            {**row, "defaulted": -row["defaulted"], "paid_off_early": -row["paid_off_early"]}
+            for row in late.annotate(**RISK_KEYS)
+            .values(*RISK_KEYS)
+            .annotate(
+                defaulted=Count("pk", filter=Q(status=LoanStatus.DEFAULTED)),
+                paid_off_early=Count("pk", filter=Q(status=LoanStatus.PAID_OFF_EARLY)),
+            )
+        ]
+    clawbacks = filters.regional(sources.clawbacks).filter(
+        month__gte=filters.first_month, month__lte=filters.last_month
     )
-    figures = _risk_groups(
-        _grouping_sets(
-            fine,
-            keys=RISK_GROUP_KEYS,
-            sets=RISK_SETS,
-            select="g_lender_name, sum(loans)::bigint AS loans, sum(defaulted)::bigint AS defaulted,"
-            " sum(paid_off_early)::bigint AS paid_off_early, sum(live_loans)::bigint AS live_loans,"
-            " sum(exposure) AS exposure",
-        )
-    )
-    clawback_rows = (
-        entries.filter(kind=EntryKind.CLAWBACK).annotate(**RISK_KEYS).values(*RISK_KEYS).annotate(clawed=Sum("amount"))
-    )
-    clawed = _risk_groups(
-        _grouping_sets(
-            clawback_rows, keys=RISK_GROUP_KEYS, sets=RISK_SETS, select="g_lender_name, sum(clawed) AS total"
-        )
-    )
+    rows += _summed(clawbacks, clawed_back=Sum("clawed_back"))
+    snapshot = sources.snapshots.filter(as_of=filters.as_of).first()
+    if snapshot is None:
+        return rows + _raw_risk_rows(sources, filters, live_only=True), None
+    exposure = filters.regional(sources.exposure).filter(snapshot=snapshot)
+    rows += _summed(exposure, live_loans=Sum("live_loans"), exposure=Sum("exposure"))
+    return rows, snapshot.computed_at
+
+
+def risk_report(*, sources: RiskSources, filters: ReportFilters, label: str, by_summary: bool) -> RiskReport:
+    """The risk figures per lender, credit grade and term band, and their totals, from the
+    summaries (``by_summary``) or from the loans and entries themselves. Every source gives
+    figures per lender × grade × band (a few hundred groups at most), summed here per table
+    and in all."""
+    if by_summary:
+        rows, computed_at = _summary_risk_rows(sources, filters)
+    else:
+        rows, computed_at = _raw_risk_rows(sources, filters), None
     band_labels = {band.value: str(band.label) for band in TermBand}
+    groups: dict[str, dict] = {dimension: {} for dimension in (*RISK_DIMENSIONS, "total")}
+    for row in rows:
+        if not any(row.get(figure) for figure in RISK_FIGURES):
+            continue
+        for dimension, key, name in (
+            ("lender", str(row["g_lender"]), row["g_lender_name"]),
+            ("credit_grade", row["g_grade"], row["g_grade"]),
+            ("term_band", row["g_band"], band_labels.get(row["g_band"], row["g_band"])),
+            ("total", "", label),
+        ):
+            group = groups[dimension].setdefault(key, {"label": name})
+            for figure in RISK_FIGURES:
+                group[figure] = group.get(figure, 0) + (row.get(figure) or 0)
+
+    def risk_row(key: str, group: dict) -> RiskRow:
+        return RiskRow(
+            key=key,
+            label=str(group["label"]),
+            loans=group.get("loans", 0),
+            defaulted=group.get("defaulted", 0),
+            paid_off_early=group.get("paid_off_early", 0),
+            clawed_back=group.get("clawed_back") or ZERO,
+            live_loans=group.get("live_loans", 0),
+            exposure=group.get("exposure") or ZERO,
+        )
+
     band_order = [band.value for band in TermBand]
 
-    def risk_row(dimension: str, group, label: str) -> RiskRow:
-        row = figures[dimension].get(group, {})
-        total = clawed[dimension].get(group, {}).get("total")
-        return RiskRow(
-            key=str(group),
-            label=label,
-            loans=row.get("loans") or 0,
-            defaulted=row.get("defaulted") or 0,
-            paid_off_early=row.get("paid_off_early") or 0,
-            clawed_back=ZERO if total is None else total,
-            live_loans=row.get("live_loans") or 0,
-            exposure=row.get("exposure") or ZERO,
-        )
+    def order(dimension: str, key: str, group: dict) -> tuple:
+        # Term bands in their natural order; lenders and grades by name.
+        return (band_order.index(key) if dimension == "term_band" else 0, str(group["label"]))
 
-    tables = {}
-    for dimension in RISK_DIMENSIONS:
-
-        def label_of(group, dimension=dimension) -> str:
-            return str((figures[dimension].get(group) or clawed[dimension][group])["label"])
-
-        def order(group, dimension=dimension) -> tuple:
-            # Term bands in their natural order; lenders and grades by name.
-            return (band_order.index(group) if dimension == "term_band" else 0, label_of(group))
-
-        tables[dimension] = [
-            risk_row(dimension, group, band_labels.get(label_of(group), label_of(group)))
-            for group in sorted(set(figures[dimension]) | set(clawed[dimension]), key=order)
+    tables = {
+        dimension: [
+            risk_row(key, group)
+            for key, group in sorted(groups[dimension].items(), key=lambda item, d=dimension: order(d, *item))
         ]
-    return RiskReport(tables=tables, totals=risk_row("total", "", label))
+        for dimension in RISK_DIMENSIONS
+    }
+    return RiskReport(
+        tables=tables, totals=risk_row("", groups["total"].get("", {"label": label})), exposure_computed_at=computed_at
+    )

@@ -87,8 +87,10 @@ def generate_network(
             # Fire the deferred checks now: ALTER TABLE refuses a table with pending trigger events.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         load.timed_step("rebuild indexes", lambda: _rebuild_indexes(cursor, indexes), is_table=False)
-        # The home pages' summaries, which the bypassed triggers did not keep.
+        # The COPY bypassed the triggers that keep the summaries: compute them (their upserts
+        # need the unique keys just rebuilt), and tonight's exposure picture.
         load.timed_step("rebuild summaries", _rebuild_summaries, is_table=False)
+        load.timed_step("finance summaries", lambda: _finance_summaries(spec), is_table=False)
         tables = [step.name for step in load.steps if step.is_table]
         _reset_sequences(cursor, tables)
         if fast:
@@ -104,8 +106,10 @@ def _drop_secondary_indexes(cursor) -> list[sql.Composable]:
     the load beats maintaining them row by row (VINs, for one, arrive in random order); the
     unique keys are still checked when they come back, and a failed load restores them all
     with the rollback."""
+    from finance.summary_sql import SUMMARY_TABLES
+
     # Not the summaries' keys: their triggers upsert on them while the load runs with triggers.
-    kept = {summary.table for summary in summaries.SUMMARIES}
+    kept = {summary.table for summary in summaries.SUMMARIES} | set(SUMMARY_TABLES)
     tables = [table for table in domain_tables() if table not in kept]
     cursor.execute(
         """
@@ -134,6 +138,13 @@ def _drop_secondary_indexes(cursor) -> list[sql.Composable]:
         cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
         rebuild.append(sql.SQL(definition))
     return rebuild
+
+
+def _finance_summaries(spec: NetworkSpec) -> int:
+    from finance.services.summaries import exposure_refresh, summaries_rebuild
+
+    summaries_rebuild()
+    return exposure_refresh(days=[spec.end_date])
 
 
 def _rebuild_indexes(cursor, statements: list[sql.Composable]) -> int:

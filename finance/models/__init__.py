@@ -34,6 +34,16 @@ from finance.models.loans import (
     ReportDecision,
 )
 from finance.models.reconciliation import LenderStatement, MatchStatus, StatementLine
+from finance.models.summaries import (
+    ClawbackSummary,
+    DealerMonthSummary,
+    DisbursementSummary,
+    ExposureFigure,
+    ExposureSnapshot,
+    LedgerRollup,
+    LedgerSummary,
+    LoanOutcomeSummary,
+)
 
 __all__ = [
     "CLAWBACK_STATUSES",
@@ -68,4 +78,12 @@ __all__ = [
     "ReportDecision",
     "StatementLine",
     "TermBand",
+    "ClawbackSummary",
+    "DisbursementSummary",
+    "ExposureFigure",
+    "ExposureSnapshot",
+    "LedgerRollup",
+    "LedgerSummary",
+    "LoanOutcomeSummary",
+    "DealerMonthSummary",
 ]

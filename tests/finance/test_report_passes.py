@@ -1,10 +1,14 @@
-"""The risk and penetration reports read each big table once, whatever number of tables they
-show: at national scale a read of the loans is seconds (bench/reports.py)."""
+"""The risk and penetration reports of a network read its summaries, each once, whatever number
+of tables they show, and no raw table: at national scale a read of the loans is seconds
+(bench/reports.py). Without the nightly exposure snapshot, the risk view reads the loans once."""
+
+import datetime as dt
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from finance.services.summaries import exposure_refresh
 from tests.finance.test_reports import RANGE, ledger  # noqa: F401 - the ledger fixture
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +25,10 @@ def reads_of(queries, table: str) -> int:
 
 
 @pytest.mark.parametrize("export", [None, "csv"])
-def test_the_risk_page_and_its_export_read_the_loans_once(network, ledger, client_for, export):  # noqa: F811
+@pytest.mark.parametrize("snapshot", [True, False])
+def test_the_risk_page_and_its_export_read_the_summaries_once(network, ledger, client_for, export, snapshot):  # noqa: F811
+    if snapshot:
+        exposure_refresh(days=[dt.date(2025, 6, 30)])  # the range's last day, its as-of day
     client = client_for(network.finance_user)
     params = {**RANGE, **({"export": export, "table": "credit_grade"} if export else {})}
 
@@ -31,16 +38,19 @@ def test_the_risk_page_and_its_export_read_the_loans_once(network, ledger, clien
             b"".join(response.streaming_content)  # the export runs its queries as it streams
 
     assert response.status_code == 200
-    assert reads_of(queries, "finance_loan") == 1
-    assert reads_of(queries, "finance_commissionentry") == 1
+    summaries = ("finance_loanoutcomesummary", "finance_clawbacksummary")
+    assert [reads_of(queries, table) for table in summaries] == [1, 1]
+    assert reads_of(queries, "finance_exposurefigure") == (1 if snapshot else 0)
+    assert reads_of(queries, "finance_loan") == (0 if snapshot else 1)
+    assert reads_of(queries, "finance_commissionentry") == 0
 
 
-def test_the_penetration_page_reads_sales_loans_and_entries_once_each(network, ledger, client_for):  # noqa: F811
+def test_the_penetration_page_reads_the_dealers_months_once_and_no_raw_table(network, ledger, client_for):  # noqa: F811
     client = client_for(network.finance_user)
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/commissions/reports/penetration/", RANGE)
 
     assert response.status_code == 200
-    tables = ("inventory_sale", "finance_loan", "finance_commissionentry")
-    assert [reads_of(queries, table) for table in tables] == [1, 1, 1]
+    tables = ("finance_dealermonthsummary", "inventory_sale", "finance_loan", "finance_commissionentry")
+    assert [reads_of(queries, table) for table in tables] == [1, 0, 0, 0]
