@@ -3,8 +3,9 @@ each through its page's own view, beside ``COPY … TO STDOUT`` of the same rows
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/exports.py
 
-Needs a generated dataset (bench/generate.py) with a posted ledger (bench/commission.py) and
-an audit trail (bench/quality.py writes the records' insert events); it writes nothing.
+Needs a generated dataset (bench/generate.py) with a posted ledger (bench/commission.py). The
+generated records have no audit trail: when no sale has one, this first writes their insert
+events, as bench/quality.py does (``record_entries``); it writes nothing else.
 
 Each export is the view a user gets for ``?export=…`` (head office; finance for the ledger),
 filtered to the last complete month of sales (customers, which have no date filter: the most
@@ -81,7 +82,7 @@ def main() -> None:
     parser.parse_args()
     setup_django()
 
-    from django.db import connection
+    from django.db import connection, transaction
     from django.db.models import Count
     from django.test import RequestFactory, override_settings
     from django.urls import resolve
@@ -92,6 +93,7 @@ def main() -> None:
     from dealerops.audit import AUDITED
     from dealerops.exports import write_export
     from dealerops.models import Role, User
+    from dealerops.synthetic.quality import record_entries
     from dealerops.tables import export_header, export_rows
     from finance.models import CommissionEntry, CommissionPeriod
 
@@ -196,9 +198,11 @@ def main() -> None:
 
         # One dealer's audit changes: the dealer with the most audited sales.
         sale_events = AUDITED["inventory.Sale"].event_model.objects
+        if not sale_events.exists():
+            with timed() as entries, transaction.atomic():
+                record_entries()
+            print(f"Audit trail of the generated records written in {entries['seconds']:.1f} s")
         busiest = sale_events.values("dealer_id").annotate(n=Count("pgh_id")).order_by("-n").first()
-        if busiest is None:
-            raise SystemExit("No audit trail: run bench/quality.py on this database first.")
         dealer = Dealer.objects.get(pk=busiest["dealer_id"])
         events = [
             scope(head_office, audited.event_model).filter(**{audited.dealer_column: dealer.pk})

@@ -61,6 +61,14 @@ SCRIPTS = {
         after="generate",
     ),
     "imports": Script(("imports.py", "--rows", "200"), ("import_sales",)),  # any migrated database
+    "exports": Script(
+        ("exports.py",),
+        tuple(
+            f"export_{name}"
+            for name in ("leads", "sales", "stock", "loans", "ledger", "customers", "ledger_xlsx", "audit")
+        ),
+        after="commission",  # the exports read a posted ledger
+    ),
 }
 # The RESULT lines that must carry a floor (floor_seconds and ratio).
 FLOORED = {
@@ -71,6 +79,7 @@ FLOORED = {
     "commission_export_month_xlsx",
     *SCRIPTS["reports"].results,
     "import_sales",
+    *SCRIPTS["exports"].results,
 }
 # A count each of these must report above zero, or the scale is too small to measure anything.
 COUNTED = {
@@ -82,6 +91,8 @@ COUNTED = {
     "commission_export_month": "rows",
     "dashboard": "requests",
     "import_sales": "rows",
+    **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
+    "export_audit": "events",
 }
 RESULT_LINE = re.compile(r"RESULT (?P<name>\S+)(?P<fields>( \S+=\S*)+)")
 
@@ -178,3 +189,7 @@ def test_dashboard_serves_the_health_map_under_a_short_load(bench: Bench) -> Non
 
 def test_imports_checks_and_writes_a_small_sales_file(bench: Bench) -> None:
     bench.results("imports")
+
+
+def test_exports_write_each_lists_month_and_the_audit_changes_beside_copy(bench: Bench) -> None:
+    bench.results("exports")
