@@ -17,7 +17,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import CharField, DecimalField, ForeignKey, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, DecimalField, F, ForeignKey, Max, Model, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -225,11 +225,16 @@ def audit_entries(viewer, rows: Iterable[tuple[str, int]]) -> list[AuditEntry]:
     for label, ids in wanted.items():
         audited = AUDITED[label]
         event_model = audited.event_model
-        # The previous event of the same record (any label): an update's "before".
+        # The previous event of the same record (any label): an update's "before". The
+        # greatest of the record's earlier ids, through the record's index: "+ 0" keeps the
+        # planner from walking the primary key backwards past every other record's events to
+        # find it (18 ms an event on 40,000 sales).
         previous = (
             event_model.objects.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id"))
-            .order_by("-pgh_id")
-            .values("pgh_id")[:1]
+            .order_by()
+            .values("pgh_obj_id")
+            .annotate(previous_id=Max(F("pgh_id") + 0))
+            .values("previous_id")
         )
         events = list(
             event_model.objects.filter(pgh_id__in=ids)
