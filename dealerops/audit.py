@@ -138,8 +138,10 @@ class _Formatter:
         self.viewer = viewer
         self.show_phone = viewer is not None and can_see_phone(viewer)
         self.audited = audited
+        # The fields and their labels, translated once for all the events, not once a change.
+        self.shown = [(tracked, str(tracked.verbose_name)) for tracked in _shown_fields(audited)]
         self.related: dict[str, dict[Any, str]] = {}
-        for tracked in _shown_fields(audited):
+        for tracked, _label in self.shown:
             if not isinstance(tracked, ForeignKey):
                 continue
             ids = {getattr(row, tracked.attname) for row in (*events, *prev.values())} - {None}
@@ -171,7 +173,7 @@ class _Formatter:
 
 def _field_changes(audited: Audited, event: Model, prev: Model | None, fmt: _Formatter) -> list[FieldChange]:
     changes = []
-    for tracked in _shown_fields(audited):
+    for tracked, label in fmt.shown:
         attname = tracked.attname
         after = getattr(event, attname)
         if event.pgh_label == "delete":
@@ -184,7 +186,7 @@ def _field_changes(audited: Audited, event: Model, prev: Model | None, fmt: _For
                 continue
         if before is None and after is None:
             continue
-        changes.append(FieldChange(tracked.name, str(tracked.verbose_name), fmt(tracked, before), fmt(tracked, after)))
+        changes.append(FieldChange(tracked.name, label, fmt(tracked, before), fmt(tracked, after)))
     return changes
 
 

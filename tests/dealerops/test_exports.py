@@ -187,7 +187,7 @@ def test_an_xlsx_export_past_the_sheet_row_limit_gets_a_page_that_says_so(networ
     assert "This export has more rows than an Excel sheet holds (2 besides the header)." in page
     assert "Narrow the filters or export CSV." in page
     assert 'href="/sales/?payment=cash&amp;export=csv"' in page
-    assert list(tmp_path.iterdir()) == []  # XlsxWriter's row file went with the refused export
+    assert list(tmp_path.iterdir()) == []  # no temporary file is left by the refused export
 
 
 def test_a_list_too_large_for_a_sheet_is_refused_before_a_row_is_written(network, client_for, monkeypatch):
