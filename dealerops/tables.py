@@ -8,6 +8,8 @@ type none of today's lists exports) makes the export read plain values instead
 (``export_rows``).
 """
 
+import json
+import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -27,6 +29,9 @@ from dealerops.pagination import SortKey, sort_keys
 from dealerops.privacy import mask_phone
 
 EXPORT_CHUNK = 10_000
+# Keyset chunks may cost the planner this much more than one read: each is a short query that
+# holds no cursor or snapshot open while the rows are written.
+KEYSET_COST_MARGIN = 1.5
 DEALER_RELATIONS = {"dealer", "home_dealer"}  # the relations through which a column reads a dealer
 
 
@@ -238,7 +243,8 @@ class QueryRows:
     """A list's export as SQL: every column's cell formatted by PostgreSQL, the rows read as
     tuples in keyset chunks of EXPORT_CHUNK (the rows after the last chunk's sort key, a range
     the sort's index serves), or through one server-side cursor when the ordering has no
-    keyset (``dealerops.pagination.sort_keys``). ``rows`` is the list's scoped, filtered queryset."""
+    keyset (``dealerops.pagination.sort_keys``) or the planner finds the chunks dearer than
+    one ordered read (``_keyset_pays``). ``rows`` is the list's scoped, filtered queryset."""
 
     def __init__(self, rows: QuerySet, cells: list[_Cell], empties: list[str | None]) -> None:
         self.rows = rows
@@ -295,6 +301,9 @@ class QueryRows:
             return
         width = len(fields)
         ordered = self.rows.order_by(*(key.order() for key in keys)).values_list(*fields, *(key.name for key in keys))
+        if not _keyset_pays(ordered):
+            yield from self._cursor_chunks(fields)
+            return
         after = None
         while True:
             window = ordered if after is None else ordered.filter(_after(keys, after))
@@ -314,6 +323,24 @@ class QueryRows:
                 chunk = []
         if chunk:
             yield chunk
+
+
+def _keyset_pays(ordered: QuerySet) -> bool:
+    """Whether the planner finds the keyset chunks no dearer than one ordered read of all the
+    rows: they are when the sort's index walks just the filtered rows (a month of leads by
+    their creation); not when the filter is on another column (a city's customers by name:
+    each chunk walks the name index through every other city's rows, or sorts them afresh)."""
+    chunk, whole = _plan(ordered[:EXPORT_CHUNK]), _plan(ordered)
+    chunks = max(1, math.ceil(whole["Plan Rows"] / EXPORT_CHUNK))
+    return chunk["Total Cost"] * chunks <= whole["Total Cost"] * KEYSET_COST_MARGIN
+
+
+def _plan(rows: QuerySet) -> dict[str, Any]:
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:

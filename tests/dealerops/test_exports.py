@@ -219,17 +219,24 @@ def list_views() -> list[type]:
     return found
 
 
-@pytest.mark.parametrize("role", ["head_office", "regional_manager"])
+@pytest.mark.parametrize(("role", "margin"), [("head_office", 10**9), ("regional_manager", 10**9), ("head_office", 0)])
 def test_every_list_exports_the_same_bytes_from_its_query_as_from_its_values(
     network,
     ledger,  # noqa: F811
     role,
+    margin,
+    monkeypatch,
 ):
     """The query-formatted export (PostgreSQL writes each cell) against the values read and
     formatted in Python, cell by cell, on rows with formula-looking text, missing values,
-    rates, local times and masked phones: the same CSV bytes and the same XLSX cells."""
+    rates, local times and masked phones: the same CSV bytes and the same XLSX cells, read in
+    keyset chunks of two rows (a margin no plan exceeds) or through one cursor (margin 0)."""
+    from dealerops import tables
     from dealerops.access import can_view
     from dealerops.tables import QueryRows, export_header, export_rows
+
+    monkeypatch.setattr(tables, "EXPORT_CHUNK", 2)
+    monkeypatch.setattr(tables, "KEYSET_COST_MARGIN", margin)
     from tests.factories import LeadFactory, LoanFactory, StockUnitFactory
 
     customer = CustomerFactory(home_dealer=network.home_dealer, name="-1 =SUM(A1)", phone="13912345678")
