@@ -17,7 +17,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import CharField, DecimalField, ForeignKey, Model, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, DecimalField, F, ForeignKey, Max, Model, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -138,8 +138,10 @@ class _Formatter:
         self.viewer = viewer
         self.show_phone = viewer is not None and can_see_phone(viewer)
         self.audited = audited
+        # The fields and their labels, translated once for all the events, not once a change.
+        self.shown = [(tracked, str(tracked.verbose_name)) for tracked in _shown_fields(audited)]
         self.related: dict[str, dict[Any, str]] = {}
-        for tracked in _shown_fields(audited):
+        for tracked, _label in self.shown:
             if not isinstance(tracked, ForeignKey):
                 continue
             ids = {getattr(row, tracked.attname) for row in (*events, *prev.values())} - {None}
@@ -171,7 +173,7 @@ class _Formatter:
 
 def _field_changes(audited: Audited, event: Model, prev: Model | None, fmt: _Formatter) -> list[FieldChange]:
     changes = []
-    for tracked in _shown_fields(audited):
+    for tracked, label in fmt.shown:
         attname = tracked.attname
         after = getattr(event, attname)
         if event.pgh_label == "delete":
@@ -184,7 +186,7 @@ def _field_changes(audited: Audited, event: Model, prev: Model | None, fmt: _For
                 continue
         if before is None and after is None:
             continue
-        changes.append(FieldChange(tracked.name, str(tracked.verbose_name), fmt(tracked, before), fmt(tracked, after)))
+        changes.append(FieldChange(tracked.name, label, fmt(tracked, before), fmt(tracked, after)))
     return changes
 
 
@@ -225,11 +227,16 @@ def audit_entries(viewer, rows: Iterable[tuple[str, int]]) -> list[AuditEntry]:
     for label, ids in wanted.items():
         audited = AUDITED[label]
         event_model = audited.event_model
-        # The previous event of the same record (any label): an update's "before".
+        # The previous event of the same record (any label): an update's "before". The
+        # greatest of the record's earlier ids, through the record's index: "+ 0" keeps the
+        # planner from walking the primary key backwards past every other record's events to
+        # find it (18 ms an event on 40,000 sales).
         previous = (
             event_model.objects.filter(pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id"))
-            .order_by("-pgh_id")
-            .values("pgh_id")[:1]
+            .order_by()
+            .values("pgh_obj_id")
+            .annotate(previous_id=Max(F("pgh_id") + 0))
+            .values("previous_id")
         )
         events = list(
             event_model.objects.filter(pgh_id__in=ids)

@@ -9,7 +9,7 @@ that ``tabular_response`` writes into the job's file instead of answering.
 
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,12 @@ from django.utils.translation import gettext as _
 from dealerops.access import scope
 from dealerops.exports import (
     ExportName,
+    ExportRows,
     ExportTooLarge,
     Header,
+    PreparedRows,
     RowCount,
+    XlsxStyles,
     export_sink,
     write_export,
 )
@@ -168,7 +171,7 @@ class _JobSink:
         *,
         fmt: str,
         headers: Sequence[Header],
-        rows: Iterable[Sequence[Any]],
+        rows: ExportRows,
         sheet_title: str,
         count: RowCount | None,
     ) -> HttpResponse:
@@ -181,7 +184,10 @@ class _JobSink:
         partial = root / f"{stored_as}.part"
         try:
             with open(partial, "wb") as output:
-                write_export(output, fmt=fmt, headers=headers, rows=self._counted(rows), sheet_title=sheet_title)
+                counted = (
+                    _CountedChunks(rows, self._progress) if isinstance(rows, PreparedRows) else self._counted(rows)
+                )
+                write_export(output, fmt=fmt, headers=headers, rows=counted, sheet_title=sheet_title)
             # Renamed only once complete: a file that is there is a whole export.
             os.replace(partial, root / stored_as)
         except BaseException:
@@ -200,7 +206,33 @@ class _JobSink:
             done += 1
             if done % PROGRESS_EVERY == 0:
                 ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done)
+        self._progress(done)
+
+    def _progress(self, done: int) -> None:
         ExportJob.objects.filter(pk=self.job.pk).update(rows_done=done)
+
+
+class _CountedChunks:
+    """Prepared rows that say how many rows are written after each chunk (a query's chunk
+    is thousands of rows: one update each, not one per PROGRESS_EVERY rows)."""
+
+    def __init__(self, rows: PreparedRows, progress: Callable[[int], None]) -> None:
+        self.rows = rows
+        self.progress = progress
+
+    def csv_chunks(self) -> Iterator[Sequence[Sequence[str | None]]]:
+        return self._counted(self.rows.csv_chunks())
+
+    def xlsx_chunks(self, styles: XlsxStyles) -> Iterator[Sequence[str]]:
+        return self._counted(self.rows.xlsx_chunks(styles))
+
+    def _counted(self, chunks: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        done = 0
+        for chunk in chunks:
+            yield chunk
+            done += len(chunk)
+            self.progress(done)
+        self.progress(done)
 
 
 def _fail(job: ExportJob, reason: str) -> None:

@@ -1,26 +1,37 @@
 """Column definitions shared by a list page and its exports, so both show the same thing.
 
-The page reads each cell from a model instance (``Column.raw``); an export reads the same
-columns as plain values straight from the database (``export_rows``), so a month of the
-ledger exports without building a model instance per row.
+The page reads each cell from a model instance (``Column.raw``). An export has PostgreSQL
+format every cell (``QueryRows``): each column's CSV text and sheet XML is an SQL expression
+of the row, read as tuples in keyset chunks, so that writing a month of the network's leads
+costs about what ``COPY`` of them does. A column whose value has no such expression (a field
+type none of today's lists exports) makes the export read plain values instead
+(``export_rows``).
 """
 
+import json
+import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db import connections, models, transaction
+from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
 from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
+from dealerops.pagination import SortKey, sort_keys
 from dealerops.privacy import mask_phone
 
-EXPORT_CHUNK = 5000
+EXPORT_CHUNK = 10_000
+# Keyset chunks may cost the planner this much more than one read: each is a short query that
+# holds no cursor or snapshot open while the rows are written.
+KEYSET_COST_MARGIN = 1.5
 DEALER_RELATIONS = {"dealer", "home_dealer"}  # the relations through which a column reads a dealer
 
 
@@ -115,11 +126,12 @@ def export_response(
         limit = exports.XLSX_MAX_ROWS
         if rows[:limit].count() >= limit:
             raise exports.ExportTooLarge(limit - 1)
+    prepared = QueryRows.of(rows, columns, user)
     return exports.tabular_response(
         fmt=fmt,
         filename=filename,
         headers=[export_header(column) for column in columns],
-        rows=export_rows(rows, columns, user),
+        rows=prepared if prepared is not None else export_rows(rows, columns, user),
         sheet_title=sheet_title,
         request=request,
         count=exports.bounded_count(rows),
@@ -171,3 +183,245 @@ def _field_at(model: type[Model], lookup: str):
         return model._meta.get_field(last)
     except FieldDoesNotExist:
         return None
+
+
+# Query rows ---------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+# What a spreadsheet would run as a formula (exports.FORMULA_PREFIXES) gets an apostrophe.
+_NEUTRALISED = "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END"
+_XML_ESCAPED = "replace(replace(replace({0}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+_STRING_CELL = """COALESCE('<c t="inlineStr"><is><t xml:space="preserve">' || {0} || '</t></is></c>', '<c/>')"""
+_LOCAL = "({0} AT TIME ZONE {1})"
+_NUMBERS = (models.DecimalField, models.IntegerField, models.AutoField)
+
+
+class _Sql(Func):
+    """``template`` with ``{0}``, ``{1}`` … replaced by its expressions (each as often as named)."""
+
+    def __init__(self, template: str, *expressions: Any) -> None:
+        super().__init__(*expressions, output_field=TextField())
+        self.sql_template = template
+
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
+        sql, params = [], []
+        for index, piece in enumerate(_PLACEHOLDER.split(self.sql_template)):
+            if index % 2:
+                part, part_params = compiled[int(piece)]
+                sql.append(part)
+                params.extend(part_params)
+            else:
+                sql.append(piece)
+        return "".join(sql), params
+
+
+def _neutralised(text: Any) -> _Sql:
+    return _Sql(_NEUTRALISED, text)
+
+
+def _local(value: Any) -> _Sql:
+    return _Sql(_LOCAL, value, Value(timezone.get_current_timezone_name()))
+
+
+def _number_cell(number: Any, style: int) -> _Sql:
+    start = f'<c s="{style}"><v>' if style else "<c><v>"
+    return _Sql(f"COALESCE('{start}' || ({{0}})::text || '</v></c>', '<c/>')", number)
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One column as SQL: its CSV text, and what its sheet cell is made of."""
+
+    csv: Any
+    value: Any  # the sheet cell's value: the text itself for a text cell
+    sheet: str  # text | number | percent | date | datetime
+    places: int = 0  # a number's decimals, as the sheet shows them
+
+
+class QueryRows:
+    """A list's export as SQL: every column's cell formatted by PostgreSQL, the rows read as
+    tuples in keyset chunks of EXPORT_CHUNK (the rows after the last chunk's sort key, a range
+    the sort's index serves), or through one server-side cursor when the ordering has no
+    keyset (``dealerops.pagination.sort_keys``) or the planner finds the chunks dearer than
+    one ordered read (``_keyset_pays``). ``rows`` is the list's scoped, filtered queryset."""
+
+    def __init__(self, rows: QuerySet, cells: list[_Cell], empties: list[str | None]) -> None:
+        self.rows = rows
+        self.cells = cells
+        self.empties = empties
+
+    @classmethod
+    def of(cls, rows: QuerySet, columns: Sequence[Column], user) -> "QueryRows | None":
+        """The export of ``columns`` as SQL, or None when a column's value has no SQL here (or
+        there are no columns: a page whose table is its own template)."""
+        cells = [_column_cell(rows.model, column, user) for column in columns]
+        if not cells or any(cell is None for cell in cells):
+            return None
+        return cls(rows, cells, [None if column.empty is None else str(column.empty) for column in columns])
+
+    def csv_chunks(self) -> Iterator[Sequence[Sequence[str | None]]]:
+        fields = [
+            cell.csv if empty is None else _Sql("COALESCE({0}, {1})", cell.csv, Value(exports.neutralise(empty)))
+            for cell, empty in zip(self.cells, self.empties, strict=True)
+        ]
+        return self._chunks(fields)
+
+    def xlsx_chunks(self, styles: exports.XlsxStyles) -> Iterator[Sequence[str]]:
+        parts = [self._sheet_cell(cell, empty, styles) for cell, empty in zip(self.cells, self.empties, strict=True)]
+        row = _Sql(" || ".join(f"{{{index}}}" for index in range(len(parts))), *parts)
+        for chunk in self._chunks([row]):
+            yield [cells for (cells,) in chunk]
+
+    @staticmethod
+    def _sheet_cell(cell: _Cell, empty: str | None, styles: exports.XlsxStyles) -> Any:
+        if cell.sheet == "text":
+            xml = _Sql(_STRING_CELL, _Sql(_XML_ESCAPED, _Sql("NULLIF({0}, '')", cell.value)))
+        elif cell.sheet == "date":
+            xml = _number_cell(_Sql("({0} - DATE '1899-12-30')", cell.value), styles.date)
+        elif cell.sheet == "datetime":
+            # Excel has no time zones: the portal's local time, as a day number and its fraction.
+            serial = _Sql(
+                "(({0})::date - DATE '1899-12-30') + EXTRACT(EPOCH FROM ({0})::time) / 86400", _local(cell.value)
+            )
+            xml = _number_cell(serial, styles.datetime)
+        else:
+            style = styles.percent if cell.sheet == "percent" else styles.places(cell.places) if cell.places else 0
+            xml = _number_cell(cell.value, style)
+        if empty is None:
+            return xml
+        # A missing value that says why ("insufficient data") is text.
+        blank = exports.string_cell(exports.neutralise(empty))
+        return _Sql("CASE WHEN {0} IS NULL THEN {1} ELSE {2} END", cell.value, Value(blank), xml)
+
+    def _chunks(self, fields: list[Any]) -> Iterator[list[tuple]]:
+        keys = sort_keys(self.rows)
+        if keys is None or keys[0].field.null:
+            yield from self._cursor_chunks(fields)
+            return
+        width = len(fields)
+        # The sort keys as text: only the last row's are read back (a time zone's loader per
+        # row would cost a third of a month of leads).
+        key_texts = [_Sql("({0})::text", F(key.name)) for key in keys]
+        ordered = self.rows.order_by(*(key.order() for key in keys)).values_list(*fields, *key_texts)
+        if not _keyset_pays(ordered):
+            yield from self._cursor_chunks(fields)
+            return
+        after = None
+        while True:
+            window = ordered if after is None else ordered.filter(_after(keys, after))
+            chunk = list(window[:EXPORT_CHUNK])
+            if chunk:
+                yield [row[:width] for row in chunk]
+            if len(chunk) < EXPORT_CHUNK:
+                return
+            after = [key.field.to_python(text) for key, text in zip(keys, chunk[-1][width:], strict=True)]
+
+    def _cursor_chunks(self, fields: list[Any]) -> Iterator[list[tuple]]:
+        # A cursor is planned for its first tenth by default: the name index walked through
+        # every other city's customers, not the city's rows read and sorted. In a transaction
+        # of its own, so the cursor needs no WITH HOLD copy of all the rows either.
+        with transaction.atomic(using=self.rows.db), connections[self.rows.db].cursor() as cursor:
+            cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            chunk = []
+            for row in self.rows.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK):
+                chunk.append(row)
+                if len(chunk) >= EXPORT_CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+
+def _keyset_pays(ordered: QuerySet) -> bool:
+    """Whether the planner finds the keyset chunks no dearer than one ordered read of all the
+    rows: they are when the sort's index walks just the filtered rows (a month of leads by
+    their creation); not when the filter is on another column (a city's customers by name:
+    each chunk walks the name index through every other city's rows, or sorts them afresh)."""
+    chunk, whole = _plan(ordered[:EXPORT_CHUNK]), _plan(ordered)
+    chunks = max(1, math.ceil(whole["Plan Rows"] / EXPORT_CHUNK))
+    return chunk["Total Cost"] * chunks <= whole["Total Cost"] * KEYSET_COST_MARGIN
+
+
+def _plan(rows: QuerySet) -> dict[str, Any]:
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
+    """Rows after ``values`` in the keys' order (none of them NULL): the first key's bound,
+    which an index range serves, and the lexicographic rest."""
+
+    def beyond(key: SortKey, strict: bool) -> str:
+        later = "lt" if key.descending else "gt"
+        return later if strict else f"{later}e"
+
+    condition = Q(**{f"{keys[0].name}__{beyond(keys[0], False)}": values[0]})
+    rest = Q()
+    for index, key in enumerate(keys):
+        step = Q(**{f"{key.name}__{beyond(key, True)}": values[index]})
+        for earlier, value in zip(keys[:index], values[:index], strict=True):
+            step &= Q(**{earlier.name: value})
+        rest |= step
+    return condition & rest
+
+
+def _column_cell(model: type[Model], column: Column, user) -> _Cell | None:
+    """One column's cell in SQL, as ``_ExportReader`` and ``exports`` write its value in
+    Python; None for a value this does not write in SQL."""
+    lookups = column.export or (column.accessor.replace(".", "__"),)
+    if len(lookups) > 1:
+        # The parts that have a value, separated by spaces ("Aurora S7 Max").
+        parts = [_Sql("NULLIF(({0})::text, '')", F(lookup)) for lookup in lookups]
+        joined = _Sql("concat_ws(' ', " + ", ".join(f"{{{i}}}" for i in range(len(parts))) + ")", *parts)
+        text = _neutralised(joined)
+        return _Cell(text, text, "text")
+    lookup = lookups[0]
+    field = _field_at(model, lookup) if lookup != "pk" else model._meta.pk
+    if field is not None and field.is_relation and not column.export:
+        raise ImproperlyConfigured(f"column {column.accessor!r} names a related object: set its export lookups")
+    value = F(lookup)
+    if column.kind == "choice" and field is not None and field.flatchoices:
+        labels = [(key, exports.neutralise(str(label))) for key, label in field.flatchoices]
+        whens = " ".join(f"WHEN {{{2 * i + 1}}} THEN {{{2 * i + 2}}}" for i in range(len(labels)))
+        values = [item for key, label in labels for item in (Value(key), Value(label))]
+        other = _neutralised(_Sql("({0})::text", value))
+        text = _Sql(f"CASE {{0}} {whens} ELSE {{{len(values) + 1}}} END", value, *values, other)
+        return _Cell(text, text, "text")
+    if column.kind == "phone" and not can_see_phone(user):
+        masked = _Sql(
+            "CASE WHEN length({0}) < 8 THEN repeat('*', length({0}))"
+            " ELSE left({0}, 3) || repeat('*', length({0}) - 7) || right({0}, 4) END",
+            value,
+        )
+        text = _neutralised(masked)
+        return _Cell(text, text, "text")
+    return _typed_cell(column, field, value)
+
+
+def _typed_cell(column: Column, field, value: Any) -> _Cell | None:
+    if isinstance(field, models.DateTimeField):
+        return _Cell(_Sql("to_char({0}, 'YYYY-MM-DD HH24:MI:SS')", _local(value)), value, "datetime")
+    if isinstance(field, models.DateField):
+        if column.kind == "month":
+            month = _Sql("to_char({0}, 'YYYY-MM')", value)
+            return _Cell(month, month, "text")
+        return _Cell(_Sql("to_char({0}, 'YYYY-MM-DD')", value), value, "date")
+    if isinstance(field, models.BooleanField):
+        yes, no = Value(exports.yes_no(True)), Value(exports.yes_no(False))
+        text = _Sql("CASE WHEN {0} THEN {1} WHEN NOT {0} THEN {2} END", value, yes, no)
+        return _Cell(text, text, "text")
+    if isinstance(field, _NUMBERS):
+        if column.kind == "rate":
+            # format_percent: the fraction as a percentage, rounded half-up to two decimals.
+            percent = _Sql("to_char(round(({0}) * 100, 2), 'FM999,999,999,999,990.00') || ' %%'", value)
+            return _Cell(percent, value, "percent")
+        places = field.decimal_places if isinstance(field, models.DecimalField) else 0
+        return _Cell(_Sql("({0})::text", value), value, "number", places)
+    if isinstance(field, models.CharField | models.TextField):
+        text = _neutralised(value)
+        return _Cell(text, text, "text")
+    return None

@@ -64,6 +64,14 @@ SCRIPTS = {
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
+    "exports": Script(
+        ("exports.py",),
+        tuple(
+            f"export_{name}"
+            for name in ("leads", "sales", "stock", "loans", "ledger", "customers", "ledger_xlsx", "audit")
+        ),
+        after="commission",  # the exports read a posted ledger
+    ),
 }
 # The RESULT lines that must carry a floor (floor_seconds and ratio).
 FLOORED = {
@@ -75,6 +83,7 @@ FLOORED = {
     *SCRIPTS["reports"].results,
     "import_sales",
     "home",
+    *SCRIPTS["exports"].results,
 }
 # A count each of these must report above zero, or the scale is too small to measure anything.
 COUNTED = {
@@ -87,6 +96,8 @@ COUNTED = {
     "dashboard": "requests",
     "import_sales": "rows",
     "pages": "urls",
+    **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
+    "export_audit": "events",
 }
 RESULT_LINE = re.compile(r"RESULT (?P<name>\S+)(?P<fields>( \S+=\S*)+)")
 
@@ -225,3 +236,7 @@ def test_pages_times_the_navigation_on_the_dataset_and_one_a_hundred_times_small
     for kind in ("page1", "last", "sort=sold_on", "q=key", "q=name", "csv=", "detail"):
         assert any(page == "/sales/" and what.startswith(kind) for _role, page, what in timed), (kind, run.stdout)
     assert ("dealer_user", "/", "page1:") in timed, run.stdout
+
+
+def test_exports_write_each_lists_month_and_the_audit_changes_beside_copy(bench: Bench) -> None:
+    bench.results("exports")

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dealerops import export_jobs
+from dealerops import export_jobs, tables
 from dealerops.export_jobs import exports_clean
 from dealerops.leases import heartbeat_text, lease_renewal
 from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
@@ -113,23 +113,44 @@ def test_the_progress_page_shows_the_rows_written_so_far_and_polls_for_more(netw
 
 def test_the_job_reports_its_progress_as_it_writes(network, client_for, background, monkeypatch):
     loans(network.home_dealer, "LNHOME1", "LNHOME2", "LNHOME3")
+    monkeypatch.setattr(tables, "EXPORT_CHUNK", 1)  # a list's query rows, read a row a chunk
+    seen = []
+    original = export_jobs._CountedChunks._counted
+
+    def watched(counted, chunks):
+        for chunk in original(counted, chunks):
+            seen.append(ExportJob.objects.values_list("rows_done", "rows_total").get(pk=job.pk))
+            yield chunk
+
+    monkeypatch.setattr(export_jobs._CountedChunks, "_counted", watched)
+    job = ExportJobFactory(owner=network.dealer_user, query="export=csv")
+
+    export_jobs.export_job_run(job_id=job.pk)
+
+    assert seen == [(0, 3), (1, 3), (2, 3)]  # before each chunk is written, what the page would show
+    job.refresh_from_db()
+    assert (job.status, job.rows_done, job.rows_total) == (ExportStatus.SUCCEEDED, 3, 3)
+
+
+def test_a_job_of_plain_rows_reports_its_progress_every_few_rows(network, background, monkeypatch):
+    loans(network.home_dealer, "LNHOME1", "LNHOME2")  # their sales and loans are audited changes
     monkeypatch.setattr(export_jobs, "PROGRESS_EVERY", 1)
     seen = []
     original = export_jobs._JobSink._counted
 
     def watched(sink, rows):
         for row in original(sink, rows):
-            seen.append(ExportJob.objects.values_list("rows_done", "rows_total").get(pk=sink.job.pk))
+            seen.append(ExportJob.objects.values_list("rows_done", flat=True).get(pk=sink.job.pk))
             yield row
 
     monkeypatch.setattr(export_jobs._JobSink, "_counted", watched)
-    job = ExportJobFactory(owner=network.dealer_user, query="export=csv")
+    job = ExportJobFactory(owner=network.head_office, path="/audit/changes/", query="export=csv")
 
     export_jobs.export_job_run(job_id=job.pk)
 
-    assert seen == [(0, 3), (1, 3), (2, 3)]  # before each row is written, what the page would show
     job.refresh_from_db()
-    assert (job.status, job.rows_done, job.rows_total) == (ExportStatus.SUCCEEDED, 3, 3)
+    assert job.status == ExportStatus.SUCCEEDED, job.error
+    assert seen == list(range(job.rows_done)) and job.rows_done >= 2
 
 
 def test_the_xlsx_file_holds_the_rows_with_rates_as_percentages(
@@ -326,15 +347,16 @@ def test_the_worker_renews_the_exports_lease_while_it_writes(network, background
     settings.BACKGROUND_LEASE_SECONDS = 0.6  # renewed every 0.2 s
     loans(network.home_dealer, "LNHOME1", "LNHOME2")
     leases = []
-    original = export_jobs._JobSink._counted
+    monkeypatch.setattr(tables, "EXPORT_CHUNK", 1)  # a list's query rows, read a row a chunk
+    original = export_jobs._CountedChunks._counted
 
-    def slow(sink, rows):
-        for row in original(sink, rows):
+    def slow(counted, chunks):
+        for chunk in original(counted, chunks):
             time.sleep(0.5)  # a slow write: only the renewal thread moves the lease on meanwhile
-            leases.append(ExportJob.objects.values_list("heartbeat_at", "lease_expires_at").get(pk=sink.job.pk))
-            yield row
+            leases.append(ExportJob.objects.values_list("heartbeat_at", "lease_expires_at").get(pk=job.pk))
+            yield chunk
 
-    monkeypatch.setattr(export_jobs._JobSink, "_counted", slow)
+    monkeypatch.setattr(export_jobs._CountedChunks, "_counted", slow)
     job = ExportJobFactory(owner=network.dealer_user)
 
     assert export_jobs.export_job_run(job_id=job.pk).status == ExportStatus.SUCCEEDED
