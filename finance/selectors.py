@@ -12,6 +12,7 @@ from finance.models import (
     CommissionEntry,
     DisbursementSummary,
     EntryKind,
+    Lender,
     LenderStatement,
     Loan,
     LoanStatusReport,
@@ -108,9 +109,11 @@ def summary_volume_by_lender(
 ) -> list[LenderVolume]:
     """As ``volume_by_lender`` over the months' summary rows, largest principal first (the
     average rate is the rates' sum over the loans, as ``AVG`` divides)."""
-    rows = (
+    # Grouped by the lender's key alone, the names read after (a handful of rows): grouped by
+    # name through the join, the planner may rescan the months' rows once per lender.
+    rows = list(
         summaries.filter(month__gte=first_month, month__lte=last_month)
-        .values("lender__name")
+        .values("lender")
         .annotate(loans=Sum("loans"), principal=Sum("principal"), rate_sum=Sum("rate_sum"))
         # The triggers leave a cell whose loans all went at zero: no lender without loans.
         .filter(loans__gt=0)
@@ -120,14 +123,19 @@ def summary_volume_by_lender(
                 F("rate_sum"), F("loans"), template="%(expressions)s", arg_joiner=" / ", output_field=DecimalField()
             )
         )
-        .order_by("-principal", "lender__name")
+        .order_by()
     )
-    return [
+    names = dict(Lender.objects.filter(pk__in=[row["lender"] for row in rows]).values_list("pk", "name"))
+    volumes = [
         LenderVolume(
-            lender=row["lender__name"], loans=row["loans"], principal=row["principal"], average_rate=row["average_rate"]
+            lender=names[row["lender"]],
+            loans=row["loans"],
+            principal=row["principal"],
+            average_rate=row["average_rate"],
         )
         for row in rows
     ]
+    return sorted(volumes, key=lambda volume: (-volume.principal, volume.lender))
 
 
 @dataclass(frozen=True)
