@@ -237,6 +237,32 @@ def ledger_totals(cells: QuerySet[LedgerSummary], kind: str = "") -> LedgerTotal
     return _totals(cells.aggregate(**ledger_sums(kind)))
 
 
+def ledger_totals_per_period(cells: QuerySet) -> dict[int, LedgerTotals]:
+    """Totals per period of ledger cells (``LedgerSummary``) or their region-level rollup."""
+    rows = cells.values("period").annotate(**ledger_sums()).order_by()
+    return {row.pop("period"): _totals(row) for row in rows}
+
+
+# The ledger list's filters that the summaries' keys answer (any other, a search or a reason,
+# needs the entries themselves).
+SUMMARISED_LEDGER_FILTERS = frozenset({"period", "month_from", "month_to", "region", "dealer", "lender", "kind"})
+
+
+def ledger_list_totals(cells: QuerySet, filters: dict) -> LedgerTotals:
+    """The ledger list's totals for ``filters`` (of ``SUMMARISED_LEDGER_FILTERS`` only, the
+    cleaned values of its FilterSet) from scoped ledger cells or their rollup."""
+    lookups = {
+        "period": "period",
+        "month_from": "month__gte",
+        "month_to": "month__lte",
+        "dealer": "dealer",
+        "lender": "lender",
+        "region": "region" if cells.model is LedgerRollup else "dealer__region",
+    }
+    narrowed = cells.filter(**{lookups[name]: value for name, value in filters.items() if name != "kind"})
+    return ledger_totals(narrowed, filters.get("kind", ""))
+
+
 # --- a. the ledger by period x dealer x lender -------------------------------------------
 
 

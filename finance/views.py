@@ -11,11 +11,12 @@ from django.views import View
 from django.views.generic import FormView
 from django.views.generic.detail import SingleObjectMixin
 
-from dealerops.access import can_view, can_write, scope
+from dealerops.access import can_view, can_write, role_of, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.exports import bounded_count, export_format, export_name, tabular_response
 from dealerops.formats import format_yuan
+from dealerops.models import Role
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 from finance.filtersets import (
@@ -30,6 +31,8 @@ from finance.models import (
     CommissionEntry,
     CommissionPeriod,
     CommissionPolicy,
+    LedgerRollup,
+    LedgerSummary,
     LenderStatement,
     Loan,
     LoanStatus,
@@ -37,7 +40,9 @@ from finance.models import (
     StatementLine,
 )
 from finance.report_views import LEDGER_HEADERS, ledger_cells
+from finance.reports import SUMMARISED_LEDGER_FILTERS, ledger_list_totals, ledger_totals_per_period
 from finance.selectors import (
+    LedgerTotals,
     ledger_totals,
     ledger_totals_by,
     loan_pending_report,
@@ -205,7 +210,9 @@ class CommissionEntryListView(ScopedListView):
         return CommissionEntry.objects.select_related("period", "dealer", "lender", "loan").order_by("-event_on", "-id")
 
     def get_summary(self, rows):
-        totals = ledger_totals(rows)
+        totals = self._summarised_totals()
+        if totals is None:
+            totals = ledger_totals(rows)
         return [
             (_("Accrued"), format_yuan(totals.accrued)),
             (_("Clawed back"), format_yuan(totals.clawed_back)),
@@ -214,6 +221,20 @@ class CommissionEntryListView(ScopedListView):
             (_("Received"), format_yuan(totals.received)),
             (_("Outstanding"), format_yuan(totals.outstanding)),
         ]
+
+    def _summarised_totals(self) -> LedgerTotals | None:
+        """The totals from the ledger's summaries when the filters are all among their keys
+        (none of a search, a reason or a loan): thousands of cells, not millions of entries."""
+        form = self.filterset.form
+        if form.is_bound and not form.is_valid():
+            return None
+        filters = form.cleaned_data.items() if form.is_bound else ()  # unbound: no filter at all
+        used = {name: value for name, value in filters if value not in (None, "") and name != "ordering"}
+        if not used.keys() <= SUMMARISED_LEDGER_FILTERS:
+            return None
+        user = self.request.user
+        region_level = role_of(user) != Role.DEALER_USER and "dealer" not in used
+        return ledger_list_totals(scope(user, LedgerRollup if region_level else LedgerSummary), used)
 
 
 class AdjustmentCreateView(EntryView):
@@ -262,8 +283,10 @@ class CommissionPeriodListView(ScopedListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         periods = list(context["object_list"])
-        entries = scope(self.request.user, CommissionEntry).filter(period__in=periods)
-        totals = {group["period"]: figures for group, figures in ledger_totals_by(entries, "period")}
+        user = self.request.user
+        # The periods' totals from the ledger's summaries: region-level beyond one dealer's.
+        cells = scope(user, LedgerSummary if role_of(user) == Role.DEALER_USER else LedgerRollup)
+        totals = ledger_totals_per_period(cells.filter(period__in=periods))
         can_close = context["can_close"] = can_write(self.request.user, CommissionPeriod)
         first_open = first_open_period() if can_close else None
         context["rows"] = [
