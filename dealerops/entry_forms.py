@@ -9,6 +9,7 @@ from django.db.models import Model, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from channels.models import Dealer
 from dealerops.access import writable_dealers
 from dealerops.models import Role
 
@@ -67,7 +68,9 @@ class DealerEntryForm(ServiceForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["dealer"].queryset = writable_dealers(user)
+        # Thousands of dealers for head office: typed and picked, not listed in a select.
+        self.fields["dealer"].widget = PickerInput("channels:dealer-options", label=str, find=dealer_typed)
+        self.fields["dealer"].queryset = writable_dealers(user)  # after the widget: it gets the choices
         if user.role == Role.DEALER_USER and not user.is_superuser:
             del self.fields["dealer"]
 
@@ -126,3 +129,9 @@ class PickerInput(forms.TextInput):
             typed_name=self.typed_name(name),
         )
         return context
+
+
+def dealer_typed(dealers: QuerySet, text: str) -> Dealer | None:
+    """The dealer a box typed without picking names: by its code, the first word."""
+    code = text.split()[0]
+    return dealers.filter(code__iexact=code).first()

@@ -15,7 +15,7 @@ from django_filters.constants import EMPTY_VALUES
 
 from channels.models import Dealer
 from dealerops.access import scope
-from dealerops.entry_forms import DATE_INPUT, PickerInput
+from dealerops.entry_forms import DATE_INPUT, PickerInput, dealer_typed
 from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count, with_estimate
 
 
@@ -126,12 +126,6 @@ class ScopedModelChoiceFilter(ModelChoiceFilter):
             kwargs.setdefault("widget", PickerInput("channels:dealer-options", label=str, find=dealer_typed))
         super().__init__(queryset=scoped_choices(model), **kwargs)
         self.choice_model = model
-
-
-def dealer_typed(dealers: QuerySet, text: str) -> Dealer | None:
-    """The dealer a box typed without picking names: by its code, the first word."""
-    code = text.split()[0]
-    return dealers.filter(code__iexact=code).first()
 
 
 class AllYesNoSelect(NullBooleanSelect):

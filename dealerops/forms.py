@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import Dealer
 from dealerops.access import scope
 from dealerops.audit import AUDITED, ChangeFilters
-from dealerops.entry_forms import DATE_INPUT, PickerInput
-from dealerops.filters import dealer_typed
+from dealerops.entry_forms import DATE_INPUT, PickerInput, dealer_typed
 from dealerops.models import User
 from dealerops.schedules import NIGHTLY_JOBS, NightlyJob
 from dealerops.validation import today

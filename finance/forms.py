@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from dealerops.access import scope
-from dealerops.entry_forms import DATE_INPUT, ServiceForm, name_empty_choices
+from dealerops.entry_forms import DATE_INPUT, PickerInput, ServiceForm, dealer_typed, name_empty_choices
 from finance.models import (
     LOAN_TRANSITIONS,
     AdjustmentReason,
@@ -213,7 +213,13 @@ class AdjustmentForm(ServiceForm):
         required=False,
         help_text=_("Or leave it empty and choose the dealer and the lender."),
     )
-    dealer = forms.ModelChoiceField(label=_("Dealer"), queryset=None, required=False)
+    dealer = forms.ModelChoiceField(
+        label=_("Dealer"),
+        queryset=None,
+        required=False,
+        # Thousands of dealers: typed and picked, not listed in a select.
+        widget=PickerInput("channels:dealer-options", label=str, find=dealer_typed),
+    )
     lender = forms.ModelChoiceField(label=_("Lender"), queryset=None, required=False)
     amount = forms.DecimalField(
         label=_("Amount (CNY)"), **MONEY, help_text=_("Negative to take commission back from the dealer.")

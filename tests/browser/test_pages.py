@@ -147,3 +147,22 @@ def test_on_a_desktop_the_menu_stays_open_and_lists_keep_their_table(network, ma
     assert page.locator("#main-nav").is_visible() and page.locator(".nav-toggle").is_hidden()
     assert page.locator("table.cards thead").is_visible()
     assert "Dealer" in page.locator("table.cards thead").inner_text()  # a manager sees several dealers
+
+
+def test_head_office_types_the_dealer_and_the_vin_picker_lists_that_dealers_units(network, make_page, live_server):
+    own = StockUnitFactory(dealer=network.home_dealer, arrived_on=dt.date(2026, 10, 8))
+    other = StockUnitFactory(dealer=network.foreign_dealer, model=own.model, arrived_on=dt.date(2026, 10, 8))
+    watch = make_page(width=1280, height=900)
+    log_in(watch, live_server.url, "headoffice", PASSWORD)
+    page = watch.page
+    page.goto(f"{live_server.url}/sales/new/")
+    # Thousands of dealers: typed and picked from the search-as-you-type box, not a select.
+    assert page.locator("select[name=dealer]").count() == 0
+    page.fill("#id_dealer", network.home_dealer.code)
+    page.locator(".picker-options li", has_text=network.home_dealer.code).click()
+    assert page.input_value("input[name=dealer]") == str(network.home_dealer.pk)
+    page.fill("#id_stock_unit", own.model.series)
+    options = page.locator("#id_stock_unit ~ .picker-options li[role=option]")
+    options.first.wait_for()
+    assert own.vin in options.all_inner_texts()[0] and other.vin not in " ".join(options.all_inner_texts())
+    assert not watch.errors, watch.errors

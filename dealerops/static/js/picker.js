@@ -13,6 +13,9 @@
     var chosen = box.querySelector(".picker-chosen");
     var dealer = document.getElementById("id_dealer");
     if (dealer && box.contains(dealer)) { dealer = null; }  // the dealer picker itself (a list's filter)
+    // A dealer chosen in a picker of its own: its value is the picker's hidden id, not the box.
+    var dealerBox = dealer && dealer.closest(".picker[data-picker-holds-id]");
+    function dealerValue() { return dealerBox ? dealerBox.querySelector("input[data-picker-value]").value : dealer.value; }
     var options = [], active = -1, timer = null, asked = 0;
     list.id = list.id || "picker-options-" + (++counter);
     input.setAttribute("aria-controls", list.id);
@@ -82,7 +85,7 @@
 
     function ask() {
       var params = new URLSearchParams({q: input.value.trim()});
-      if (dealer && dealer.value) { params.set("dealer", dealer.value); }
+      if (dealer && dealerValue()) { params.set("dealer", dealerValue()); }
       var mine = ++asked;
       fetch(box.dataset.pickerUrl + "?" + params.toString(), {headers: {"Accept": "application/json"}, credentials: "same-origin"})
         .then(function (response) { return response.ok ? response.json() : {results: []}; })
