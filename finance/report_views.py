@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from channels.models import Dealer, Region
-from dealerops.access import role_of, scope
+from dealerops.access import can_view, role_of, scope
 from dealerops.exports import bounded_count, export_format, export_name, rate_header, tabular_response
 from dealerops.models import Role
 from dealerops.scoped_views import ScopedMixin
@@ -31,6 +31,8 @@ from finance.models import (
     LedgerSummary,
     Loan,
     LoanOutcomeSummary,
+    RegionMonthSummary,
+    RiskSummary,
 )
 from finance.report_forms import ReportFilterForm
 from finance.reports import (
@@ -122,8 +124,9 @@ def risk_cells(row: RiskRow) -> list[Any]:
     ]
 
 
-def risk_sources(scoped) -> RiskSources:
-    """The tables a risk report may read, each scoped by ``scoped`` (a model -> queryset)."""
+def risk_sources(scoped, *, network: bool = False) -> RiskSources:
+    """The tables a risk report may read, each scoped by ``scoped`` (a model -> queryset);
+    ``network``: with the network's own summary (for the roles that see all of it)."""
     return RiskSources(
         loans=scoped(Loan),
         entries=scoped(CommissionEntry),
@@ -131,7 +134,14 @@ def risk_sources(scoped) -> RiskSources:
         clawbacks=scoped(ClawbackSummary),
         exposure=scoped(ExposureFigure),
         snapshots=scoped(ExposureSnapshot),
+        network=scoped(RiskSummary) if network else None,
     )
+
+
+def sees_network(user, filters) -> bool:
+    """Whether a report may read the network-level summaries: a role that sees the whole
+    network, looking at more than one dealer."""
+    return region_level(user, filters) and can_view(user, RiskSummary)
 
 
 def region_level(user, filters) -> bool:
@@ -370,7 +380,7 @@ class RiskReportView(ReportView):
     def report(self) -> RiskReport:
         """Every table and the totals: from the summaries, or one dealer's own loans."""
         return risk_report(
-            sources=risk_sources(self.scoped),
+            sources=risk_sources(self.scoped, network=sees_network(self.request.user, self.filters)),
             filters=self.filters,
             label=str(_("Total")),
             by_summary=region_level(self.request.user, self.filters),

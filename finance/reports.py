@@ -49,6 +49,8 @@ from finance.models import (
     Loan,
     LoanOutcomeSummary,
     LoanStatus,
+    RegionMonthSummary,
+    RiskSummary,
     TermBand,
 )
 from finance.selectors import ZERO, LedgerTotals
@@ -573,6 +575,8 @@ class RiskSources:
     clawbacks: QuerySet[ClawbackSummary]
     exposure: QuerySet[ExposureFigure]
     snapshots: QuerySet[ExposureSnapshot]
+    # The network's figures without regions, for a view of the whole network (None: not one).
+    network: QuerySet[RiskSummary] | None = None
 
 
 def _raw_risk_rows(sources: RiskSources, filters: ReportFilters, *, live_only: bool = False) -> list[dict]:
@@ -614,14 +618,38 @@ def _summary_risk_rows(sources: RiskSources, filters: ReportFilters) -> tuple[li
     """The same figures from the summaries: cohorts and their outcomes, the range's clawbacks,
     and the live loans of the as-of day's snapshot (from the loans when there is none)."""
     as_of_month = filters.as_of.replace(day=1)
-    outcomes = filters.regional(sources.outcomes).filter(month__gte=filters.first_month, month__lte=filters.last_month)
-    closed_by = Q(closed_month__lte=as_of_month)
-    rows = _summed(
-        outcomes,
-        loans=Sum("loans"),
-        defaulted=Sum("loans", filter=closed_by & Q(status=LoanStatus.DEFAULTED), default=0),
-        paid_off_early=Sum("loans", filter=closed_by & Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
-    )
+    in_range = {"month__gte": filters.first_month, "month__lte": filters.last_month}
+    outcomes = filters.regional(sources.outcomes).filter(**in_range)
+    if sources.network is not None and not filters.region_id:
+        # The network's cohorts count their closings whenever they came: take back those after
+        # the as-of month (none when it is the latest; the closing month's index finds them).
+        network = filters.regional(sources.network).filter(**in_range)
+        rows = _summed(
+            network,
+            loans=Sum("loans"),
+            defaulted=Sum("defaulted"),
+            paid_off_early=Sum("paid_off_early"),
+            clawed_back=Sum("clawed_back"),
+        )
+        later = outcomes.filter(closed_month__gt=as_of_month)
+        rows += [
+            {**row, "defaulted": -row["defaulted"], "paid_off_early": -row["paid_off_early"]}
+            for row in _summed(
+                later,
+                defaulted=Sum("loans", filter=Q(status=LoanStatus.DEFAULTED), default=0),
+                paid_off_early=Sum("loans", filter=Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
+            )
+        ]
+    else:
+        closed_by = Q(closed_month__lte=as_of_month)
+        rows = _summed(
+            outcomes,
+            loans=Sum("loans"),
+            defaulted=Sum("loans", filter=closed_by & Q(status=LoanStatus.DEFAULTED), default=0),
+            paid_off_early=Sum("loans", filter=closed_by & Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
+        )
+        clawbacks = filters.regional(sources.clawbacks).filter(**in_range)
+        rows += _summed(clawbacks, clawed_back=Sum("clawed_back"))
     if filters.as_of != month_end(as_of_month):
         # The summary knows closing months: take back the cohort's loans closed after the
         # as-of day within its month (its (status, closed_on) index finds them).
@@ -639,10 +667,6 @@ def _summary_risk_rows(sources: RiskSources, filters: ReportFilters) -> tuple[li
                 paid_off_early=Count("pk", filter=Q(status=LoanStatus.PAID_OFF_EARLY)),
             )
         ]
-    clawbacks = filters.regional(sources.clawbacks).filter(
-        month__gte=filters.first_month, month__lte=filters.last_month
-    )
-    rows += _summed(clawbacks, clawed_back=Sum("clawed_back"))
     snapshot = sources.snapshots.filter(as_of=filters.as_of).first()
     if snapshot is None:
         return rows + _raw_risk_rows(sources, filters, live_only=True), None
