@@ -18,6 +18,7 @@ from channels.models import Dealer, Region
 from dealerops.access import can_view, role_of, scope
 from dealerops.exports import bounded_count, export_format, export_name, rate_header, tabular_response
 from dealerops.models import Role
+from dealerops.pagination import Listing
 from dealerops.scoped_views import ScopedMixin
 from dealerops.validation import today
 from finance import charts
@@ -43,16 +44,19 @@ from finance.reports import (
     RiskReport,
     RiskRow,
     RiskSources,
+    active_dealers,
     ledger_rows,
     ledger_totals,
     monthly_net_by_lender,
     payables_by_lender,
+    penetration_page,
     penetration_report,
     risk_report,
 )
 from inventory.selectors import month_start
 
 ROWS_PER_PAGE = 100
+DEALERS_PER_PAGE = 50  # the penetration report's dealer table
 LEDGER_HEADERS = [
     _("Entries"),
     _("Accrued"),
@@ -332,7 +336,8 @@ class PenetrationReportView(ReportView):
     title = _("Finance penetration and commission per loan")
 
     def report(self) -> PenetrationReport:
-        """Both tables and the totals, from one grouped pass over each summary."""
+        """Both tables (every dealer, most sales first) and the totals, from one grouped pass
+        over the dealers' months: the export's."""
         filters = self.filters
         return penetration_report(
             regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
@@ -346,14 +351,32 @@ class PenetrationReportView(ReportView):
         return role_of(self.request.user) != Role.DEALER_USER
 
     def get_context_data(self, **kwargs):
+        """The dealers a page at a time by code (a keyset over the dealers, each found busy
+        through its own months); the regions and totals from the per-region months, or from
+        the dealer's own when it is one dealer's report."""
         context = super().get_context_data(**kwargs)
-        report = self.report()
-        regions = report.regions
-        self.paginate(report.dealers, context)
+        filters, user = self.filters, self.request.user
+        months = filters.monthly(self.scoped(DealerMonthSummary))
+        dealers = active_dealers(filters.dealers(self.scoped(Dealer)), months).only("pk", "code", "name")
+        listing = Listing(dealers.order_by("code"), self.request.GET, DEALERS_PER_PAGE)
+        if region_level(user, filters):
+            region_cells, region_key = filters.region_months(self.scoped(RegionMonthSummary)), "region"
+        else:
+            region_cells, region_key = months, "dealer__region"
+        report = penetration_page(
+            regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
+            region_cells=region_cells,
+            region_key=region_key,
+            dealers=listing.rows,
+            dealer_cells=months,
+            name=str(_("Total")),
+        )
         context.update(
+            listing=listing,
+            rows=report.dealers,
             totals=report.totals,
-            regions=regions,
-            figure=charts.penetration_figure(regions or list(context["rows"])),
+            regions=report.regions,
+            figure=charts.penetration_figure(report.regions or report.dealers),
         )
         return context
 

@@ -23,10 +23,12 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    Exists,
     Expression,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -135,6 +137,11 @@ class ReportFilters:
     def monthly(self, cells: QuerySet) -> QuerySet:
         """Cells of a per-dealer monthly summary (sales, disbursements) within the range."""
         return self._network(cells).filter(month__gte=self.first_month, month__lte=self.last_month)
+
+    def region_months(self, cells: QuerySet[RegionMonthSummary]) -> QuerySet[RegionMonthSummary]:
+        """Cells of the per-region monthly summary within the range (and the region chosen)."""
+        cells = cells.filter(month__gte=self.first_month, month__lte=self.last_month)
+        return cells.filter(region=self.region_id) if self.region_id else cells
 
     def regional(self, cells: QuerySet) -> QuerySet:
         """Cells of a per-region summary within the range's months (``month`` None: any)."""
@@ -432,6 +439,72 @@ def penetration_report(
         regions=table("region", regions) if regions is not None else [],
         dealers=table("dealer", dealers),
         totals=penetration_row("total", None, "", name),
+    )
+
+
+PENETRATION_FIGURES = ("sales", "loan_sales", "loans", "net_commission")
+
+
+def _penetration_sums(cells: QuerySet, by: str | None) -> dict:
+    """The figures of a monthly summary's ``cells`` summed per ``by`` (None: in all), named
+    apart from the columns they sum while in SQL."""
+    sums = {f"sum_{name}": Sum(name, default=ZERO if name == "net_commission" else 0) for name in PENETRATION_FIGURES}
+    if by is None:
+        found = [cells.aggregate(**sums)]
+    else:
+        found = cells.order_by().annotate(g_key=F(by)).values("g_key").annotate(**sums)
+    return {row.get("g_key"): {name: row[f"sum_{name}"] for name in PENETRATION_FIGURES} for row in found}
+
+
+def active_dealers(dealers: QuerySet[Dealer], months: QuerySet[DealerMonthSummary]) -> QuerySet[Dealer]:
+    """``dealers`` that sold, lent or earned anything in ``months`` (each found through its own
+    months' index, so a page of them costs what the page holds)."""
+    busy = months.filter(dealer=OuterRef("pk")).exclude(sales=0, loans=0, net_commission=0)
+    return dealers.filter(Exists(busy))
+
+
+def penetration_page(
+    *,
+    regions: QuerySet | None,
+    region_cells: QuerySet,
+    region_key: str,
+    dealers: list[Dealer],
+    dealer_cells: QuerySet[DealerMonthSummary],
+    name: str,
+) -> PenetrationReport:
+    """The penetration report for a page of ``dealers`` (in their order, from their own months),
+    ``regions`` (None: no region table, most sales first) and in all, both from
+    ``region_cells``: RegionMonthSummary by ``region``, or a dealer's months by ``dealer__region``.
+    Its cost is the page's dealers and the regions' months, not the network's dealers."""
+
+    def penetration_row(figures: dict, key, code: str, label: str) -> PenetrationRow:
+        row = figures.get(key, {})
+        return PenetrationRow(
+            key=key,
+            code=code,
+            name=label,
+            sales=row.get("sales") or 0,
+            loan_sales=row.get("loan_sales") or 0,
+            loans=row.get("loans") or 0,
+            net_commission=row.get("net_commission") or ZERO,
+        )
+
+    by_dealer = _penetration_sums(dealer_cells.filter(dealer__in=[dealer.pk for dealer in dealers]), "dealer")
+    region_rows = []
+    if regions is not None:
+        by_region = _penetration_sums(region_cells, region_key)
+        active = [key for key, row in by_region.items() if any(row.values())]
+        region_rows = sorted(
+            (
+                penetration_row(by_region, pk, code, label)
+                for pk, code, label in regions.filter(pk__in=active).values_list("pk", "code", "name")
+            ),
+            key=lambda row: (-row.sales, row.code),
+        )
+    return PenetrationReport(
+        regions=region_rows,
+        dealers=[penetration_row(by_dealer, dealer.pk, dealer.code, dealer.name) for dealer in dealers],
+        totals=penetration_row(_penetration_sums(region_cells, None), None, "", name),
     )
 
 
