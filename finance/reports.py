@@ -4,9 +4,10 @@ penetration with commission per loan, and the risk view.
 The reports read the summary tables (finance.models.summaries), which triggers keep exact as
 entries, loans and sales change: thousands of rows, not millions. Every function aggregates
 querysets the caller has already scoped with ``dealerops.access.scope`` (and narrowed with
-``ReportFilters``). The risk view's region-level summaries serve the network's and a region's
-views; one dealer's figures (a dealer user, or a dealer filter) are summed from its own loans,
-which its index bounds. Long tables come back as ``LazyRows`` so a page slices them and an
+``ReportFilters``). The risk view of the whole network reads RiskSummary (no regions), a
+region's view the region-level summaries; one dealer's figures (a dealer user, or a dealer
+filter) are summed from its own loans, which its index bounds. The penetration page takes its
+regions and totals from RegionMonthSummary and its dealers a page at a time. Long tables come back as ``LazyRows`` so a page slices them and an
 export streams them.
 """
 
