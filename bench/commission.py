@@ -19,6 +19,7 @@ takes 10,000 x S of the latest disbursed loans back to "approved" while the trig
 """
 
 import argparse
+import io
 import re
 from datetime import timedelta
 
@@ -127,6 +128,8 @@ def main() -> None:
         )
         cursor.execute("SET LOCAL session_replication_role = origin")
         policies_install(start=start, end=as_of)
+    # Replica mode bypassed the summaries' triggers too: repair them, as an operator would.
+    call_command("rebuild_summaries", stdout=io.StringIO())
     print(f"Loans: {Loan.objects.count():,}; posting as of {as_of}; {newly_disbursed:,} held back for tonight")
 
     figures = []

@@ -88,10 +88,9 @@ def check_against_raw(users: dict) -> dict[str, float]:
     from dealerops.models import Role
     from dealerops.validation import today
     from finance import selectors as loan_selectors
-    from finance.models import Loan
+    from finance.models import DisbursementSummary, Loan
     from inventory import selectors, summaries
     from inventory.models import (
-        LoanDay,
         RegionSalesMonth,
         RegionStockMonth,
         Sale,
@@ -137,8 +136,9 @@ def check_against_raw(users: dict) -> dict[str, float]:
             stock_months = scope(user, RegionStockMonth if regional else StockMonth)
             ours["stock"] = summaries.stock_summary(stock_months, scope(user, StockDay), today=day)
         if role == Role.FINANCE:
-            ours["disbursed"] = summaries.disbursement_totals(scope(user, LoanDay), this_month, day)
-            ours["lenders"] = summaries.volume_by_lender(scope(user, LoanDay), last_month, day)
+            loan_months = scope(user, DisbursementSummary)  # whole months: no loan is disbursed after today
+            ours["disbursed"] = loan_selectors.summary_disbursement_totals(loan_months, this_month, this_month)
+            ours["lenders"] = loan_selectors.summary_volume_by_lender(loan_months, last_month, this_month)
         if "lenders" in raw:  # the raw selector leaves lenders of equal principal in no particular order
             raw["lenders"] = sorted(raw["lenders"], key=lambda row: (-row.principal, row.lender))
         for key, value in raw.items():

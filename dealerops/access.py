@@ -101,9 +101,6 @@ RULES: dict[str, Rule] = {
         roles=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
         writers=frozenset(),
     ),
-    "inventory.LoanDay": Rule(
-        dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}), writers=frozenset()
-    ),
     "customers.Customer": Rule(
         dealer="home_dealer",
         region="home_dealer__region",

@@ -2,8 +2,9 @@
 
 Every figure reads through ``dealerops.access.scope``, so one code path serves all roles:
 the role only changes the headline and which extra panel is shown. The figures come from the
-summaries of ``inventory.summaries`` (kept exact by triggers), so a page sums at most
-regions × months rows (dealers × months for a dealer) however many sales, units and loans there are.
+summaries of ``inventory.summaries`` and, for loans, finance.DisbursementSummary (all kept exact
+by triggers), so a page sums at most regions × months rows (dealers × months for a dealer, and
+dealers × lenders × months for loans) however many sales, units and loans there are.
 """
 
 import calendar
@@ -18,9 +19,10 @@ from datahub.quality.selectors import alerts_context
 from dealerops.access import role_of, scope
 from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
+from finance import selectors as loan_selectors
+from finance.models import DisbursementSummary
 from inventory import charts, summaries
 from inventory.models import (
-    LoanDay,
     RegionSalesMonth,
     RegionStockMonth,
     SalesDay,
@@ -127,13 +129,15 @@ def home_context(user: User, today: date) -> dict:
             Kpi(_("In stock over 90 days"), format_count(stock.aged_over_90_days)),
         ]
     if role == Role.FINANCE:
-        loans = scope(user, LoanDay)
-        count, principal = summaries.disbursement_totals(loans, this_month, today)
+        # Whole months of the finance summary: exact for the month so far, as no loan is
+        # disbursed in the future (its services and the data hub refuse future dates).
+        loans = scope(user, DisbursementSummary)
+        count, principal = loan_selectors.summary_disbursement_totals(loans, this_month, this_month)
         kpis += [
             Kpi(_("Loans disbursed this month"), format_count(count), _("since %(day)s") % {"day": this_month}),
             Kpi(_("Principal disbursed this month"), format_yuan(principal), _("since %(day)s") % {"day": this_month}),
         ]
-        context["lender_volumes"] = summaries.volume_by_lender(loans, last_month, today)
+        context["lender_volumes"] = loan_selectors.summary_volume_by_lender(loans, last_month, this_month)
     # Managers watch their dealers' health from the home page.
     context["health_dashboard"] = role in (Role.REGIONAL_MANAGER, Role.HEAD_OFFICE)
     if role == Role.REGIONAL_MANAGER:

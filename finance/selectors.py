@@ -4,13 +4,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DecimalField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from dealerops.formats import format_percent
 from finance.models import (
     DISBURSED_STATUSES,
     CommissionEntry,
+    DisbursementSummary,
     EntryKind,
+    Lender,
     LenderStatement,
     Loan,
     LoanStatusReport,
@@ -84,6 +86,56 @@ def volume_by_lender(loans: QuerySet[Loan], first_day: date, last_day: date) -> 
         )
         for row in rows
     ]
+
+
+# The same two from finance.DisbursementSummary (month × dealer × lender), for the finance home:
+# whole months, from ``first_month`` to ``last_month`` (both firsts of months). For a period
+# ending today that is exact, month so far included: no loan is disbursed in the future (the
+# loan services and the data hub refuse future dates).
+
+
+def summary_disbursement_totals(
+    summaries: QuerySet[DisbursementSummary], first_month: date, last_month: date
+) -> tuple[int, Decimal]:
+    """As ``disbursement_totals`` over the months' summary rows."""
+    totals = summaries.filter(month__gte=first_month, month__lte=last_month).aggregate(
+        count=Sum("loans", default=0), principal=Sum("principal", default=Decimal("0.00"))
+    )
+    return totals["count"], totals["principal"]
+
+
+def summary_volume_by_lender(
+    summaries: QuerySet[DisbursementSummary], first_month: date, last_month: date
+) -> list[LenderVolume]:
+    """As ``volume_by_lender`` over the months' summary rows, largest principal first (the
+    average rate is the rates' sum over the loans, as ``AVG`` divides)."""
+    # Grouped by the lender's key alone, the names read after (a handful of rows): grouped by
+    # name through the join, the planner may rescan the months' rows once per lender.
+    rows = list(
+        summaries.filter(month__gte=first_month, month__lte=last_month)
+        .values("lender")
+        .annotate(loans=Sum("loans"), principal=Sum("principal"), rate_sum=Sum("rate_sum"))
+        # The triggers leave a cell whose loans all went at zero: no lender without loans.
+        .filter(loans__gt=0)
+        # numeric / bigint: the same division (and scale) as AVG's sum over count.
+        .annotate(
+            average_rate=Func(
+                F("rate_sum"), F("loans"), template="%(expressions)s", arg_joiner=" / ", output_field=DecimalField()
+            )
+        )
+        .order_by()
+    )
+    names = dict(Lender.objects.filter(pk__in=[row["lender"] for row in rows]).values_list("pk", "name"))
+    volumes = [
+        LenderVolume(
+            lender=names[row["lender"]],
+            loans=row["loans"],
+            principal=row["principal"],
+            average_rate=row["average_rate"],
+        )
+        for row in rows
+    ]
+    return sorted(volumes, key=lambda volume: (-volume.principal, volume.lender))
 
 
 @dataclass(frozen=True)

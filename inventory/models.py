@@ -309,24 +309,6 @@ class StockDay(models.Model):
         return f"dealer {self.dealer_id} {self.status} {self.day}: {self.units}"
 
 
-class LoanDay(models.Model):
-    """Loans disbursed on one day through one lender, network-wide: what finance's home shows
-    (finance and head office see the whole network; no dealer ever reads it)."""
-
-    lender = models.ForeignKey("finance.Lender", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    loans = models.IntegerField()
-    principal = models.DecimalField(**SUMMARY_MONEY)
-    rate_total = models.DecimalField(max_digits=18, decimal_places=6)  # for the average rate
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["lender", "day"], name="loan_day_one_per_lender")]
-        indexes = [models.Index(fields=["day"])]
-
-    def __str__(self) -> str:
-        return f"lender {self.lender_id} {self.day}: {self.loans}"
-
-
 # The same by region, for the roles that see whole regions (head office, finance, managers):
 # 8 regions × months instead of 3,000 dealers × months. Triggers on the dealers' summaries keep
 # them, and move a dealer's figures when it moves region.

@@ -1,6 +1,6 @@
-"""The home pages' summaries of sales, stock and loans: how they are kept and how they are read.
+"""The home pages' summaries of sales and stock: how they are kept and how they are read.
 
-Each summary table (inventory.models: SalesMonth, SalesDay, StockMonth, StockDay, LoanDay) is
+Each summary table (inventory.models: SalesMonth, SalesDay, StockMonth, StockDay) is
 the ``GROUP BY`` of a raw table; RegionSalesMonth and RegionStockMonth are those of the dealers'
 month summaries by the dealer's region (a trigger on channels_dealer moves a dealer's figures
 when its region changes). Statement-level triggers on the raw tables (created by
@@ -20,13 +20,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from finance.models import DISBURSED_STATUSES_SQL
-from finance.selectors import LenderVolume
 from inventory.models import (
-    LoanDay,
     RegionSalesMonth,
     RegionStockMonth,
     SalesDay,
@@ -145,14 +142,6 @@ SUMMARIES = [
         "units",
         nullable=frozenset({"day"}),
     ),
-    Summary(
-        "inventory_loanday",
-        "finance_loan",
-        f"r.status IN ({DISBURSED_STATUSES_SQL})",
-        {"lender_id": "r.lender_id", "day": "r.disbursed_on"},
-        {"loans": "1", "principal": "r.principal", "rate_total": "r.annual_rate"},
-        "loans",
-    ),
 ]
 DEALER = "JOIN channels_dealer d ON d.id = r.dealer_id"
 REGION_SUMMARIES = [
@@ -177,7 +166,7 @@ REGION_SUMMARIES = [
     ),
 ]
 SUMMARIES += REGION_SUMMARIES  # after the dealers' summaries they sum (rebuild's order)
-SOURCES = ["inventory_sale", "inventory_stockunit", "finance_loan", "inventory_salesmonth", "inventory_stockmonth"]
+SOURCES = ["inventory_sale", "inventory_stockunit", "inventory_salesmonth", "inventory_stockmonth"]
 # The dealers whose region a statement on channels_dealer changed, with both regions.
 MOVED = (
     "JOIN (SELECT n.id, n.region_id AS new_region, o.region_id AS old_region FROM new_rows n"
@@ -246,7 +235,7 @@ def rebuild() -> None:
     """Recompute every summary from the raw rows, in the caller's transaction; the raw tables
     are locked against writes (not reads) until it commits, so none is missed meanwhile."""
     with connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {', '.join(SOURCES[:3])}, channels_dealer IN SHARE MODE")
+        cursor.execute(f"LOCK TABLE {', '.join(SOURCES[:2])}, channels_dealer IN SHARE MODE")
         for summary in SUMMARIES:
             for statement in summary.rebuild():
                 cursor.execute(statement)
@@ -379,34 +368,3 @@ def stock_summary(
         in_transit=counts["in_transit"],
         aged_over_90_days=counts["aged"] + aged_days["units"],
     )
-
-
-def disbursement_totals(days: QuerySet[LoanDay], first_day: date, last_day: date) -> tuple[int, Decimal]:
-    """As ``finance.selectors.disbursement_totals``: number and principal disbursed in the period."""
-    totals = days.filter(day__gte=first_day, day__lte=last_day).aggregate(
-        count=Sum("loans", default=0), principal=Sum("principal", default=Decimal("0.00"))
-    )
-    return totals["count"], totals["principal"]
-
-
-def volume_by_lender(days: QuerySet[LoanDay], first_day: date, last_day: date) -> list[LenderVolume]:
-    """As ``finance.selectors.volume_by_lender``, largest principal first (the average rate is
-    the rates' total over the loans, as ``AVG`` divides)."""
-    rows = (
-        days.filter(day__gte=first_day, day__lte=last_day)
-        .values("lender__name")
-        .annotate(loans=Sum("loans"), principal=Sum("principal"), rate_total=Sum("rate_total"))
-        # numeric / bigint: the same division (and scale) as AVG's sum over count.
-        .annotate(
-            average_rate=Func(
-                F("rate_total"), F("loans"), template="%(expressions)s", arg_joiner=" / ", output_field=DecimalField()
-            )
-        )
-        .order_by("-principal", "lender__name")
-    )
-    return [
-        LenderVolume(
-            lender=row["lender__name"], loans=row["loans"], principal=row["principal"], average_rate=row["average_rate"]
-        )
-        for row in rows
-    ]

@@ -1,6 +1,7 @@
 """The home pages' summaries equal the raw rows after every kind of write: creates, updates and
 deletes through the ORM, set-based updates, COPY, the data hub's imports, a dealer moving
-region, a rebuild; and they are scoped like the rows they sum."""
+region, a rebuild; and they are scoped like the rows they sum. The finance home's loan figures,
+read from finance.DisbursementSummary, are checked against the raw loans alongside."""
 
 import datetime as dt
 from datetime import date
@@ -16,10 +17,9 @@ from dealerops.access import scope
 from dealerops.home import CHART_MONTHS, _same_days_a_year_before, home_context
 from dealerops.models import Role
 from finance import selectors as loan_selectors
-from finance.models import Loan, LoanStatus
+from finance.models import DisbursementSummary, Loan, LoanStatus
 from inventory import selectors, summaries
 from inventory.models import (
-    LoanDay,
     Payment,
     RegionSalesMonth,
     RegionStockMonth,
@@ -93,17 +93,17 @@ def assert_home_figures_match_raw(user, today: date = TODAY) -> None:
     assert summaries.stock_summary(stock_months, scope(user, StockDay), today=today) == (
         selectors.stock_summary(scope(user, StockUnit), today=today)
     )
-    loans, loan_days = scope(user, Loan), scope(user, LoanDay)
-    if user.role in (Role.FINANCE, Role.HEAD_OFFICE):  # the only roles that see the loan summary
-        assert summaries.disbursement_totals(loan_days, this_month, today) == (
-            loan_selectors.disbursement_totals(loans, this_month, today)
-        )
-        # The raw selector leaves lenders of equal principal in no particular order.
-        ours = summaries.volume_by_lender(loan_days, last_month, today)
-        assert ours == sorted(ours, key=lambda row: (-row.principal, row.lender))
-        assert ours == sorted(
-            loan_selectors.volume_by_lender(loans, last_month, today), key=lambda row: (-row.principal, row.lender)
-        )
+    # The finance home's loan figures, by whole months (no loan is disbursed after today).
+    loans, loan_months = scope(user, Loan), scope(user, DisbursementSummary)
+    assert loan_selectors.summary_disbursement_totals(loan_months, this_month, this_month) == (
+        loan_selectors.disbursement_totals(loans, this_month, today)
+    )
+    # The raw selector leaves lenders of equal principal in no particular order.
+    ours = loan_selectors.summary_volume_by_lender(loan_months, last_month, this_month)
+    assert ours == sorted(ours, key=lambda row: (-row.principal, row.lender))
+    assert ours == sorted(
+        loan_selectors.volume_by_lender(loans, last_month, today), key=lambda row: (-row.principal, row.lender)
+    )
 
 
 def assert_all_exact(network) -> None:
@@ -149,7 +149,7 @@ def activity(network):
 @pytest.mark.django_db
 class TestTheSummariesFollowEveryWrite:
     def test_creates(self, activity):
-        assert SalesMonth.objects.exists() and StockDay.objects.exists() and LoanDay.objects.exists()
+        assert SalesMonth.objects.exists() and StockDay.objects.exists() and DisbursementSummary.objects.exists()
         assert_all_exact(activity)
 
     def test_updates_of_what_they_sum(self, activity):
@@ -252,7 +252,7 @@ class TestTheSummariesFollowEveryWrite:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending deferred checks
             cursor.execute("TRUNCATE finance_loan CASCADE")
-        assert not LoanDay.objects.exists()
+        assert not DisbursementSummary.objects.exists()
         assert_all_exact(activity)
 
     def test_rebuild_repairs_what_bypassed_the_triggers(self, activity):
@@ -301,7 +301,8 @@ def test_they_are_scoped_like_the_rows_they_sum(activity):
             home.region_id,
             foreign.region_id,
         }
-    assert LoanDay.objects.exists()
+    # The finance home's loan summary is dealer-level: each role sees its own dealers' loans.
     for user in (activity.dealer_user, activity.regional_manager):
-        assert not scope(user, LoanDay).exists()  # network-wide figures, for network-wide roles
-    assert scope(activity.finance_user, LoanDay).count() == scope(activity.head_office, LoanDay).count() > 0
+        assert set(scope(user, DisbursementSummary).values_list("dealer", flat=True)) == {home.pk}, user
+    for user in (activity.finance_user, activity.head_office):
+        assert set(scope(user, DisbursementSummary).values_list("dealer", flat=True)) == {home.pk, foreign.pk}
