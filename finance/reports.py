@@ -7,8 +7,8 @@ querysets the caller has already scoped with ``dealerops.access.scope`` (and nar
 ``ReportFilters``). The risk view of the whole network reads RiskSummary (no regions), a
 region's view the region-level summaries; one dealer's figures (a dealer user, or a dealer
 filter) are summed from its own loans, which its index bounds. The penetration page takes its
-regions and totals from RegionMonthSummary and its dealers a page at a time. Long tables come back as ``LazyRows`` so a page slices them and an
-export streams them.
+regions and totals from RegionMonthSummary and its dealers a page at a time. Long tables
+come back as ``LazyRows`` so a page slices them and an export streams them.
 """
 
 import re

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dealerops.jobs import tracked_run
 from finance.models import DISBURSED_STATUSES_SQL, ExposureSnapshot
-from finance.summary_sql import REBUILD, SUMMARY_TABLES, band_sql
+from finance.summary_sql import REBUILD, band_sql
 from inventory.selectors import month_start
 
 EXPOSURE_JOB = "finance.refresh_exposure"
@@ -46,8 +46,6 @@ def summaries_rebuild() -> None:
     """Recompute every trigger-kept summary from the raw rows, set-based (writers wait)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(REBUILD)
-        # Every row was replaced: the planner's statistics of the old ones would mislead it.
-        cursor.execute(f"ANALYZE {', '.join(SUMMARY_TABLES)}")
 
 
 def exposure_days(today: date, months: int = EXPOSURE_MONTHS) -> list[date]:
