@@ -160,6 +160,7 @@ def main() -> None:
     from django.test import RequestFactory
 
     from dealerops.models import Role, User
+    from dealerops.summaries import analyze_summaries
     from dealerops.validation import today
     from finance import report_views
     from finance.models import CommissionEntry, ExposureSnapshot, Loan
@@ -203,6 +204,7 @@ def main() -> None:
     # summaries from the raw rows first, as an operator would (timed: the rebuild's cost).
     started = time.perf_counter()
     summaries_rebuild()
+    analyze_summaries()  # as the repair command does: the old statistics describe rows that are gone
     print(f"summaries rebuilt from the raw rows: {time.perf_counter() - started:.1f} s", flush=True)
     needed = {as_of, month_end(export_month)}
     if set(ExposureSnapshot.objects.filter(as_of__in=needed).values_list("as_of", flat=True)) != needed:

@@ -182,8 +182,13 @@ RULES: dict[str, Rule] = {
             "finance.ClawbackSummary",
             "finance.LoanOutcomeSummary",
             "finance.ExposureFigure",
+            "finance.RegionMonthSummary",
         )
     },
+    # The network's risk figures, no region's: for the network-wide roles only.
+    "finance.RiskSummary": Rule(
+        dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}), writers=frozenset()
+    ),
     "finance.ExposureSnapshot": Rule(dealer=None, region=None, roles=SUMMARY_ROLES, writers=frozenset()),
     # Imports: a dealer user imports its own files, head office any dealer's; the regional
     # manager reads the region's (data quality is part of watching a dealer).

@@ -33,7 +33,7 @@ from finance.models import (
     StatementLine,
 )
 from finance.report_forms import ReportFilterForm
-from finance.report_views import ledger_sums_source, region_level, risk_sources
+from finance.report_views import ledger_sums_source, region_level, risk_sources, sees_network
 from finance.reports import (
     RISK_DIMENSIONS,
     ReportFilters,
@@ -328,7 +328,7 @@ class CommissionReportViewSet(viewsets.ViewSet):
         it, and the exposure (amortised principal outstanding) of the loans live on the as-of day."""
         filters = self.filters("region", "dealer", "lender")
         risk = risk_report(
-            sources=risk_sources(self.scoped),
+            sources=risk_sources(self.scoped, network=sees_network(request.user, filters)),
             filters=filters,
             label=str(_("Total")),
             by_summary=region_level(request.user, filters),

@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from channels.models import Dealer, Region
-from dealerops.access import role_of, scope
+from dealerops.access import can_view, role_of, scope
 from dealerops.exports import bounded_count, export_format, export_name, rate_header, tabular_response
 from dealerops.models import Role
+from dealerops.pagination import Listing
 from dealerops.scoped_views import ScopedMixin
 from dealerops.validation import today
 from finance import charts
@@ -31,6 +32,8 @@ from finance.models import (
     LedgerSummary,
     Loan,
     LoanOutcomeSummary,
+    RegionMonthSummary,
+    RiskSummary,
 )
 from finance.report_forms import ReportFilterForm
 from finance.reports import (
@@ -41,16 +44,19 @@ from finance.reports import (
     RiskReport,
     RiskRow,
     RiskSources,
+    active_dealers,
     ledger_rows,
     ledger_totals,
     monthly_net_by_lender,
     payables_by_lender,
+    penetration_page,
     penetration_report,
     risk_report,
 )
 from inventory.selectors import month_start
 
 ROWS_PER_PAGE = 100
+DEALERS_PER_PAGE = 50  # the penetration report's dealer table
 LEDGER_HEADERS = [
     _("Entries"),
     _("Accrued"),
@@ -122,8 +128,9 @@ def risk_cells(row: RiskRow) -> list[Any]:
     ]
 
 
-def risk_sources(scoped) -> RiskSources:
-    """The tables a risk report may read, each scoped by ``scoped`` (a model -> queryset)."""
+def risk_sources(scoped, *, network: bool = False) -> RiskSources:
+    """The tables a risk report may read, each scoped by ``scoped`` (a model -> queryset);
+    ``network``: with the network's own summary (for the roles that see all of it)."""
     return RiskSources(
         loans=scoped(Loan),
         entries=scoped(CommissionEntry),
@@ -131,7 +138,14 @@ def risk_sources(scoped) -> RiskSources:
         clawbacks=scoped(ClawbackSummary),
         exposure=scoped(ExposureFigure),
         snapshots=scoped(ExposureSnapshot),
+        network=scoped(RiskSummary) if network else None,
     )
+
+
+def sees_network(user, filters) -> bool:
+    """Whether a report may read the network-level summaries: a role that sees the whole
+    network, looking at more than one dealer."""
+    return region_level(user, filters) and can_view(user, RiskSummary)
 
 
 def region_level(user, filters) -> bool:
@@ -322,7 +336,8 @@ class PenetrationReportView(ReportView):
     title = _("Finance penetration and commission per loan")
 
     def report(self) -> PenetrationReport:
-        """Both tables and the totals, from one grouped pass over each summary."""
+        """Both tables (every dealer, most sales first) and the totals, from one grouped pass
+        over the dealers' months: the export's."""
         filters = self.filters
         return penetration_report(
             regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
@@ -336,14 +351,32 @@ class PenetrationReportView(ReportView):
         return role_of(self.request.user) != Role.DEALER_USER
 
     def get_context_data(self, **kwargs):
+        """The dealers a page at a time by code (a keyset over the dealers, each found busy
+        through its own months); the regions and totals from the per-region months, or from
+        the dealer's own when it is one dealer's report."""
         context = super().get_context_data(**kwargs)
-        report = self.report()
-        regions = report.regions
-        self.paginate(report.dealers, context)
+        filters, user = self.filters, self.request.user
+        months = filters.monthly(self.scoped(DealerMonthSummary))
+        dealers = active_dealers(filters.dealers(self.scoped(Dealer)), months).only("pk", "code", "name")
+        listing = Listing(dealers.order_by("code"), self.request.GET, DEALERS_PER_PAGE)
+        if region_level(user, filters):
+            region_cells, region_key = filters.region_months(self.scoped(RegionMonthSummary)), "region"
+        else:
+            region_cells, region_key = months, "dealer__region"
+        report = penetration_page(
+            regions=filters.regions(self.scoped(Region)) if self.by_region() else None,
+            region_cells=region_cells,
+            region_key=region_key,
+            dealers=listing.rows,
+            dealer_cells=months,
+            name=str(_("Total")),
+        )
         context.update(
+            listing=listing,
+            rows=report.dealers,
             totals=report.totals,
-            regions=regions,
-            figure=charts.penetration_figure(regions or list(context["rows"])),
+            regions=report.regions,
+            figure=charts.penetration_figure(report.regions or report.dealers),
         )
         return context
 
@@ -370,7 +403,7 @@ class RiskReportView(ReportView):
     def report(self) -> RiskReport:
         """Every table and the totals: from the summaries, or one dealer's own loans."""
         return risk_report(
-            sources=risk_sources(self.scoped),
+            sources=risk_sources(self.scoped, network=sees_network(self.request.user, self.filters)),
             filters=self.filters,
             label=str(_("Total")),
             by_summary=region_level(self.request.user, self.filters),

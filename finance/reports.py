@@ -4,10 +4,11 @@ penetration with commission per loan, and the risk view.
 The reports read the summary tables (finance.models.summaries), which triggers keep exact as
 entries, loans and sales change: thousands of rows, not millions. Every function aggregates
 querysets the caller has already scoped with ``dealerops.access.scope`` (and narrowed with
-``ReportFilters``). The risk view's region-level summaries serve the network's and a region's
-views; one dealer's figures (a dealer user, or a dealer filter) are summed from its own loans,
-which its index bounds. Long tables come back as ``LazyRows`` so a page slices them and an
-export streams them.
+``ReportFilters``). The risk view of the whole network reads RiskSummary (no regions), a
+region's view the region-level summaries; one dealer's figures (a dealer user, or a dealer
+filter) are summed from its own loans, which its index bounds. The penetration page takes its
+regions and totals from RegionMonthSummary and its dealers a page at a time. Long tables
+come back as ``LazyRows`` so a page slices them and an export streams them.
 """
 
 import re
@@ -23,10 +24,12 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    Exists,
     Expression,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -49,6 +52,8 @@ from finance.models import (
     Loan,
     LoanOutcomeSummary,
     LoanStatus,
+    RegionMonthSummary,
+    RiskSummary,
     TermBand,
 )
 from finance.selectors import ZERO, LedgerTotals
@@ -133,6 +138,11 @@ class ReportFilters:
     def monthly(self, cells: QuerySet) -> QuerySet:
         """Cells of a per-dealer monthly summary (sales, disbursements) within the range."""
         return self._network(cells).filter(month__gte=self.first_month, month__lte=self.last_month)
+
+    def region_months(self, cells: QuerySet[RegionMonthSummary]) -> QuerySet[RegionMonthSummary]:
+        """Cells of the per-region monthly summary within the range (and the region chosen)."""
+        cells = cells.filter(month__gte=self.first_month, month__lte=self.last_month)
+        return cells.filter(region=self.region_id) if self.region_id else cells
 
     def regional(self, cells: QuerySet) -> QuerySet:
         """Cells of a per-region summary within the range's months (``month`` None: any)."""
@@ -459,6 +469,72 @@ def penetration_report(
     )
 
 
+PENETRATION_FIGURES = ("sales", "loan_sales", "loans", "net_commission")
+
+
+def _penetration_sums(cells: QuerySet, by: str | None) -> dict:
+    """The figures of a monthly summary's ``cells`` summed per ``by`` (None: in all), named
+    apart from the columns they sum while in SQL."""
+    sums = {f"sum_{name}": Sum(name, default=ZERO if name == "net_commission" else 0) for name in PENETRATION_FIGURES}
+    if by is None:
+        found = [cells.aggregate(**sums)]
+    else:
+        found = cells.order_by().annotate(g_key=F(by)).values("g_key").annotate(**sums)
+    return {row.get("g_key"): {name: row[f"sum_{name}"] for name in PENETRATION_FIGURES} for row in found}
+
+
+def active_dealers(dealers: QuerySet[Dealer], months: QuerySet[DealerMonthSummary]) -> QuerySet[Dealer]:
+    """``dealers`` that sold, lent or earned anything in ``months`` (each found through its own
+    months' index, so a page of them costs what the page holds)."""
+    busy = months.filter(dealer=OuterRef("pk")).exclude(sales=0, loans=0, net_commission=0)
+    return dealers.filter(Exists(busy))
+
+
+def penetration_page(
+    *,
+    regions: QuerySet | None,
+    region_cells: QuerySet,
+    region_key: str,
+    dealers: list[Dealer],
+    dealer_cells: QuerySet[DealerMonthSummary],
+    name: str,
+) -> PenetrationReport:
+    """The penetration report for a page of ``dealers`` (in their order, from their own months),
+    ``regions`` (None: no region table, most sales first) and in all, both from
+    ``region_cells``: RegionMonthSummary by ``region``, or a dealer's months by ``dealer__region``.
+    Its cost is the page's dealers and the regions' months, not the network's dealers."""
+
+    def penetration_row(figures: dict, key, code: str, label: str) -> PenetrationRow:
+        row = figures.get(key, {})
+        return PenetrationRow(
+            key=key,
+            code=code,
+            name=label,
+            sales=row.get("sales") or 0,
+            loan_sales=row.get("loan_sales") or 0,
+            loans=row.get("loans") or 0,
+            net_commission=row.get("net_commission") or ZERO,
+        )
+
+    by_dealer = _penetration_sums(dealer_cells.filter(dealer__in=[dealer.pk for dealer in dealers]), "dealer")
+    region_rows = []
+    if regions is not None:
+        by_region = _penetration_sums(region_cells, region_key)
+        active = [key for key, row in by_region.items() if any(row.values())]
+        region_rows = sorted(
+            (
+                penetration_row(by_region, pk, code, label)
+                for pk, code, label in regions.filter(pk__in=active).values_list("pk", "code", "name")
+            ),
+            key=lambda row: (-row.sales, row.code),
+        )
+    return PenetrationReport(
+        regions=region_rows,
+        dealers=[penetration_row(by_dealer, dealer.pk, dealer.code, dealer.name) for dealer in dealers],
+        totals=penetration_row(_penetration_sums(region_cells, None), None, "", name),
+    )
+
+
 # --- d. risk: defaults, early payoffs, clawbacks, exposure -------------------------------
 
 
@@ -599,6 +675,8 @@ class RiskSources:
     clawbacks: QuerySet[ClawbackSummary]
     exposure: QuerySet[ExposureFigure]
     snapshots: QuerySet[ExposureSnapshot]
+    # The network's figures without regions, for a view of the whole network (None: not one).
+    network: QuerySet[RiskSummary] | None = None
 
 
 def _raw_risk_rows(sources: RiskSources, filters: ReportFilters, *, live_only: bool = False) -> list[dict]:
@@ -640,14 +718,38 @@ def _summary_risk_rows(sources: RiskSources, filters: ReportFilters) -> tuple[li
     """The same figures from the summaries: cohorts and their outcomes, the range's clawbacks,
     and the live loans of the as-of day's snapshot (from the loans when there is none)."""
     as_of_month = filters.as_of.replace(day=1)
-    outcomes = filters.regional(sources.outcomes).filter(month__gte=filters.first_month, month__lte=filters.last_month)
-    closed_by = Q(closed_month__lte=as_of_month)
-    rows = _summed(
-        outcomes,
-        loans=Sum("loans"),
-        defaulted=Sum("loans", filter=closed_by & Q(status=LoanStatus.DEFAULTED), default=0),
-        paid_off_early=Sum("loans", filter=closed_by & Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
-    )
+    in_range = {"month__gte": filters.first_month, "month__lte": filters.last_month}
+    outcomes = filters.regional(sources.outcomes).filter(**in_range)
+    if sources.network is not None and not filters.region_id:
+        # The network's cohorts count their closings whenever they came: take back those after
+        # the as-of month (none when it is the latest; the closing month's index finds them).
+        network = filters.regional(sources.network).filter(**in_range)
+        rows = _summed(
+            network,
+            loans=Sum("loans"),
+            defaulted=Sum("defaulted"),
+            paid_off_early=Sum("paid_off_early"),
+            clawed_back=Sum("clawed_back"),
+        )
+        later = outcomes.filter(closed_month__gt=as_of_month)
+        rows += [
+            {**row, "defaulted": -row["defaulted"], "paid_off_early": -row["paid_off_early"]}
+            for row in _summed(
+                later,
+                defaulted=Sum("loans", filter=Q(status=LoanStatus.DEFAULTED), default=0),
+                paid_off_early=Sum("loans", filter=Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
+            )
+        ]
+    else:
+        closed_by = Q(closed_month__lte=as_of_month)
+        rows = _summed(
+            outcomes,
+            loans=Sum("loans"),
+            defaulted=Sum("loans", filter=closed_by & Q(status=LoanStatus.DEFAULTED), default=0),
+            paid_off_early=Sum("loans", filter=closed_by & Q(status=LoanStatus.PAID_OFF_EARLY), default=0),
+        )
+        clawbacks = filters.regional(sources.clawbacks).filter(**in_range)
+        rows += _summed(clawbacks, clawed_back=Sum("clawed_back"))
     if filters.as_of != month_end(as_of_month):
         # The summary knows closing months: take back the cohort's loans closed after the
         # as-of day within its month (its (status, closed_on) index finds them).
@@ -665,10 +767,6 @@ def _summary_risk_rows(sources: RiskSources, filters: ReportFilters) -> tuple[li
                 paid_off_early=Count("pk", filter=Q(status=LoanStatus.PAID_OFF_EARLY)),
             )
         ]
-    clawbacks = filters.regional(sources.clawbacks).filter(
-        month__gte=filters.first_month, month__lte=filters.last_month
-    )
-    rows += _summed(clawbacks, clawed_back=Sum("clawed_back"))
     snapshot = sources.snapshots.filter(as_of=filters.as_of).first()
     if snapshot is None:
         return rows + _raw_risk_rows(sources, filters, live_only=True), None

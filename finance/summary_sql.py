@@ -26,6 +26,50 @@ def band_sql(term: str) -> str:
     return f"COALESCE(CASE {whens} END, '')"
 
 
+_MONTH_FIGURES = ("sales", "loan_sales", "loans", "net_commission")
+
+
+def _month_upsert(rows: str, figures: tuple[str, ...]) -> str:
+    """Add ``rows`` (month, dealer_id and ``figures``, grouped by both) to the per-dealer
+    months and, summed by the dealers' regions, to the per-region ones (the data-modifying
+    CTE runs whether or not it is read)."""
+    columns = ", ".join(_MONTH_FIGURES)
+    values = ", ".join(f"m.{f}" if f in figures else "0" for f in _MONTH_FIGURES)
+    sums = ", ".join(f"sum(m.{f})" if f in figures else "0" for f in _MONTH_FIGURES)
+    add = ", ".join(f"{f} = s.{f} + EXCLUDED.{f}" for f in figures)
+    return f"""
+    WITH m AS ({rows}), a AS (
+      INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, {columns})
+      SELECT m.month, m.dealer_id, {values} FROM m ORDER BY 1, 2
+      ON CONFLICT (month, dealer_id) DO UPDATE SET {add}
+    )
+    INSERT INTO finance_regionmonthsummary AS s (month, region_id, {columns})
+    SELECT m.month, d.region_id, {sums} FROM m JOIN channels_dealer d ON d.id = m.dealer_id
+    GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (month, region_id) DO UPDATE SET {add};
+    """
+
+
+# The per-region months from the per-dealer ones, when dealers changed region.
+_REGION_MONTHS_REBUILD = f"""
+    DELETE FROM finance_regionmonthsummary;
+    INSERT INTO finance_regionmonthsummary (month, region_id, {", ".join(_MONTH_FIGURES)})
+    SELECT m.month, d.region_id, {", ".join(f"sum(m.{f})" for f in _MONTH_FIGURES)}
+    FROM finance_dealermonthsummary m JOIN channels_dealer d ON d.id = m.dealer_id GROUP BY 1, 2;
+"""
+
+
+def _risk_upsert(rows: str) -> str:
+    """Add ``rows`` (the network's risk figures per month, lender, grade and band, grouped) to RiskSummary."""
+    figures = ("loans", "defaulted", "paid_off_early", "clawbacks", "clawed_back")
+    return f"""
+    INSERT INTO finance_risksummary AS s (month, lender_id, credit_grade, term_band, {", ".join(figures)})
+    {rows}
+    ON CONFLICT (month, lender_id, credit_grade, term_band) DO UPDATE
+      SET {", ".join(f"{f} = s.{f} + EXCLUDED.{f}" for f in figures)};
+    """
+
+
 # --- the ledger (append-only: inserts are all there is) ------------------------------------
 
 _LEDGER_KINDS = (
@@ -76,13 +120,23 @@ def _ledger_upsert(entries: str) -> str:
     GROUP BY d.period_id, d.month, r.region_id, d.lender_id
     ORDER BY d.period_id, r.region_id, d.lender_id
     ON CONFLICT (period_id, region_id, lender_id) DO UPDATE SET {_LEDGER_ADD}, {_CELLS_ADD};
-    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
-    SELECT p.month, e.dealer_id, 0, 0, 0, sum(e.amount)
-    FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id
-    WHERE e.kind IN ('accrual', 'clawback', 'adjustment')
-    GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (month, dealer_id) DO UPDATE SET net_commission = s.net_commission + EXCLUDED.net_commission;
+    {
+        _month_upsert(
+            f"SELECT p.month, e.dealer_id, sum(e.amount) AS net_commission"
+            f" FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id"
+            " WHERE e.kind IN ('accrual', 'clawback', 'adjustment') GROUP BY 1, 2",
+            ("net_commission",),
+        )
+    }
     {_clawback_upsert(entries)}
+    {
+        _risk_upsert(
+            f"SELECT p.month, e.lender_id, e.credit_grade, {band_sql('e.term_months')},"
+            " 0, 0, 0, count(*), sum(e.amount)"
+            f" FROM {entries} e JOIN finance_commissionperiod p ON p.id = e.period_id"
+            " WHERE e.kind = 'clawback' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        )
+    }
     """
 
 
@@ -141,12 +195,27 @@ def _loan_upsert(loans: str) -> str:
     ORDER BY 1, 2, 3
     ON CONFLICT (month, dealer_id, lender_id) DO UPDATE SET loans = s.loans + EXCLUDED.loans,
       principal = s.principal + EXCLUDED.principal, rate_sum = s.rate_sum + EXCLUDED.rate_sum;
-    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
-    SELECT date_trunc('month', l.disbursed_on)::date, l.dealer_id, 0, 0, sum(l.sign), 0
-    FROM {loans} l WHERE l.status IN ({DISBURSED_STATUSES_SQL})
-    GROUP BY 1, 2 HAVING sum(l.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (month, dealer_id) DO UPDATE SET loans = s.loans + EXCLUDED.loans;
+    {
+        _month_upsert(
+            "SELECT date_trunc('month', l.disbursed_on)::date AS month, l.dealer_id, sum(l.sign) AS loans"
+            f" FROM {loans} l WHERE l.status IN ({DISBURSED_STATUSES_SQL})"
+            " GROUP BY 1, 2 HAVING sum(l.sign) <> 0",
+            ("loans",),
+        )
+    }
     {_outcome_upsert(loans)}
+    {
+        _risk_upsert(
+            "SELECT date_trunc('month', l.disbursed_on)::date, l.lender_id, l.credit_grade,"
+            f" {band_sql('l.term_months')}, sum(l.sign),"
+            " COALESCE(sum(l.sign) FILTER (WHERE l.status = 'defaulted'), 0),"
+            " COALESCE(sum(l.sign) FILTER (WHERE l.status = 'paid_off_early'), 0), 0, 0"
+            f" FROM {loans} l WHERE l.status IN ({DISBURSED_STATUSES_SQL}) GROUP BY 1, 2, 3, 4"
+            " HAVING sum(l.sign) <> 0 OR COALESCE(sum(l.sign) FILTER (WHERE l.status = 'defaulted'), 0) <> 0"
+            " OR COALESCE(sum(l.sign) FILTER (WHERE l.status = 'paid_off_early'), 0) <> 0"
+            " ORDER BY 1, 2, 3, 4"
+        )
+    }
     """
 
 
@@ -166,21 +235,19 @@ def _outcome_upsert(loans: str) -> str:
 
 
 def _sales_upsert(sales: str) -> str:
-    return f"""
-    INSERT INTO finance_dealermonthsummary AS s (month, dealer_id, sales, loan_sales, loans, net_commission)
-    SELECT date_trunc('month', x.sold_on)::date, x.dealer_id, sum(x.sign),
-           COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0), 0, 0
-    FROM {sales} x GROUP BY 1, 2
-    HAVING sum(x.sign) <> 0 OR COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0) <> 0
-    ORDER BY 1, 2
-    ON CONFLICT (month, dealer_id) DO UPDATE SET sales = s.sales + EXCLUDED.sales,
-      loan_sales = s.loan_sales + EXCLUDED.loan_sales;
-    """
+    return _month_upsert(
+        "SELECT date_trunc('month', x.sold_on)::date AS month, x.dealer_id, sum(x.sign) AS sales,"
+        " COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0) AS loan_sales"
+        f" FROM {sales} x GROUP BY 1, 2"
+        " HAVING sum(x.sign) <> 0 OR COALESCE(sum(x.sign) FILTER (WHERE x.payment = 'loan'), 0) <> 0",
+        ("sales", "loan_sales"),
+    )
 
 
 # The region-level tables follow a dealer that moves to another region.
 _REGIONS_REBUILD = f"""
     {_ROLLUP_REBUILD}
+    {_REGION_MONTHS_REBUILD}
     DELETE FROM finance_clawbacksummary;
     DELETE FROM finance_loanoutcomesummary;
     {_clawback_upsert("finance_commissionentry")}
@@ -213,12 +280,23 @@ _REFERENCING["UPDATE"] = "OLD TABLE AS old_rows NEW TABLE AS new_rows"
 
 _TRUNCATED = {
     "finance_commissionentry": "DELETE FROM finance_ledgersummary; DELETE FROM finance_ledgerrollup;"
-    " DELETE FROM finance_clawbacksummary; UPDATE finance_dealermonthsummary SET net_commission = 0"
-    " WHERE net_commission <> 0;",
+    " DELETE FROM finance_clawbacksummary;"
+    + "".join(
+        f" UPDATE {table} SET net_commission = 0 WHERE net_commission <> 0;"
+        for table in ("finance_dealermonthsummary", "finance_regionmonthsummary")
+    )
+    + " UPDATE finance_risksummary SET clawbacks = 0, clawed_back = 0 WHERE clawbacks <> 0 OR clawed_back <> 0;",
     "finance_loan": "DELETE FROM finance_disbursementsummary; DELETE FROM finance_loanoutcomesummary;"
-    " UPDATE finance_dealermonthsummary SET loans = 0 WHERE loans <> 0;",
-    "inventory_sale": "UPDATE finance_dealermonthsummary SET sales = 0, loan_sales = 0"
-    " WHERE sales <> 0 OR loan_sales <> 0;",
+    + "".join(
+        f" UPDATE {table} SET loans = 0 WHERE loans <> 0;"
+        for table in ("finance_dealermonthsummary", "finance_regionmonthsummary")
+    )
+    + " UPDATE finance_risksummary SET loans = 0, defaulted = 0, paid_off_early = 0"
+    " WHERE loans <> 0 OR defaulted <> 0 OR paid_off_early <> 0;",
+    "inventory_sale": "".join(
+        f" UPDATE {table} SET sales = 0, loan_sales = 0 WHERE sales <> 0 OR loan_sales <> 0;"
+        for table in ("finance_dealermonthsummary", "finance_regionmonthsummary")
+    ),
 }
 
 
@@ -310,6 +388,8 @@ SUMMARY_TABLES = (
     "finance_dealermonthsummary",
     "finance_disbursementsummary",
     "finance_loanoutcomesummary",
+    "finance_regionmonthsummary",
+    "finance_risksummary",
 )
 
 # Writers wait (SHARE locks) while the summaries are recomputed, so the result is exact.

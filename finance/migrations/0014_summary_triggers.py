@@ -1,10 +1,10 @@
-"""The triggers that keep the summary tables exact, then the summaries of the rows already there
-(a separate migration: 0013's unique keys, which the triggers' ON CONFLICT needs, are created
-at its end)."""
+"""The triggers that keep the summary tables exact. They are installed, and the summaries of the
+rows already there computed, by 0016, whose SQL (finance.summary_sql) also keeps the tables 0015
+adds; a database migrated before then got the same triggers here, which 0016 replaces."""
 
 from django.db import migrations
 
-from finance.summary_sql import INSTALL, REBUILD, UNINSTALL
+from finance.summary_sql import UNINSTALL
 
 
 class Migration(migrations.Migration):
@@ -13,6 +13,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunSQL(INSTALL, UNINSTALL),
-        migrations.RunSQL(REBUILD, migrations.RunSQL.noop),
+        migrations.RunSQL(migrations.RunSQL.noop, UNINSTALL),
     ]

@@ -43,6 +43,8 @@ from finance.models.summaries import (
     LedgerRollup,
     LedgerSummary,
     LoanOutcomeSummary,
+    RegionMonthSummary,
+    RiskSummary,
 )
 
 __all__ = [
@@ -85,5 +87,7 @@ __all__ = [
     "LedgerRollup",
     "LedgerSummary",
     "LoanOutcomeSummary",
+    "RegionMonthSummary",
+    "RiskSummary",
     "DealerMonthSummary",
 ]

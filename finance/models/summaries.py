@@ -168,9 +168,56 @@ class LoanOutcomeSummary(models.Model):
                 nulls_distinct=False,
             )
         ]
+        # The risk view's correction for a past as-of day: the cohorts' loans closed after it.
+        indexes = [models.Index(fields=["closed_month"], name="loan_outcome_summary_closed")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} region {self.region_id} lender {self.lender_id} {self.status}"
+
+
+class RegionMonthSummary(models.Model):
+    """DealerMonthSummary summed per month × region: the penetration report's regions and
+    totals, without reading every dealer's months."""
+
+    month = models.DateField()
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+", db_index=False)
+    sales = models.IntegerField(default=0)
+    loan_sales = models.IntegerField(default=0)
+    loans = models.IntegerField(default=0)
+    net_commission = models.DecimalField(**SUM, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "region"], name="region_month_summary_one_per_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} region {self.region_id}"
+
+
+class RiskSummary(models.Model):
+    """The network's risk view per month × lender × credit grade × term band: loans disbursed
+    in the month and how many of them closed defaulted or paid off early (whenever they
+    closed), and the clawbacks booked in the month's period. A few hundred rows a year, where
+    LoanOutcomeSummary holds every region and closing month."""
+
+    month = models.DateField()
+    lender = models.ForeignKey(Lender, on_delete=models.CASCADE, related_name="+", db_index=False)
+    credit_grade = models.CharField(max_length=1)
+    term_band = models.CharField(max_length=8)
+    loans = models.IntegerField(default=0)
+    defaulted = models.IntegerField(default=0)
+    paid_off_early = models.IntegerField(default=0)
+    clawbacks = models.IntegerField(default=0)
+    clawed_back = models.DecimalField(**SUM, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "lender", "credit_grade", "term_band"], name="risk_summary_one_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} lender {self.lender_id} {self.credit_grade}/{self.term_band}"
 
 
 class ExposureSnapshot(models.Model):

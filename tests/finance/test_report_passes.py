@@ -38,19 +38,31 @@ def test_the_risk_page_and_its_export_read_the_summaries_once(network, ledger, c
             b"".join(response.streaming_content)  # the export runs its queries as it streams
 
     assert response.status_code == 200
-    summaries = ("finance_loanoutcomesummary", "finance_clawbacksummary")
-    assert [reads_of(queries, table) for table in summaries] == [1, 1]
+    # The network's own summary, and the region-level outcomes only for closings after the as-of month.
+    summaries = ("finance_risksummary", "finance_loanoutcomesummary", "finance_clawbacksummary")
+    assert [reads_of(queries, table) for table in summaries] == [1, 1, 0]
     assert reads_of(queries, "finance_exposurefigure") == (1 if snapshot else 0)
     assert reads_of(queries, "finance_loan") == (0 if snapshot else 1)
     assert reads_of(queries, "finance_commissionentry") == 0
 
 
-def test_the_penetration_page_reads_the_dealers_months_once_and_no_raw_table(network, ledger, client_for):  # noqa: F811
+def test_the_penetration_page_reads_the_region_months_and_a_page_of_dealers_and_no_raw_table(
+    network,
+    ledger,  # noqa: F811
+    client_for,
+):
     client = client_for(network.finance_user)
 
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/commissions/reports/penetration/", RANGE)
 
     assert response.status_code == 200
-    tables = ("finance_dealermonthsummary", "inventory_sale", "finance_loan", "finance_commissionentry")
-    assert [reads_of(queries, table) for table in tables] == [1, 0, 0, 0]
+    # The regions and the totals from the per-region months; the dealers' months only for the
+    # page's dealers (and to find which dealers are busy).
+    assert reads_of(queries, "finance_regionmonthsummary") == 2
+    figures = [
+        query["sql"] for query in queries.captured_queries if 'FROM "finance_dealermonthsummary" WHERE' in query["sql"]
+    ]
+    assert len(figures) == 1 and '"dealer_id" IN (' in figures[0]
+    tables = ("inventory_sale", "finance_loan", "finance_commissionentry")
+    assert [reads_of(queries, table) for table in tables] == [0, 0, 0]

@@ -27,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from dealerops.validation import today
+from finance import report_views
 from finance.models import AdjustmentReason, CommissionEntry, CommissionPeriod, EntryKind, LoanStatus
 from finance.reports import amortised_balance
 from finance.services.ledger import Adjustment, adjustment_post, commissions_post
@@ -286,6 +287,23 @@ class TestPenetrationReport:
         home = get(client_for(network.dealer_user), "penetration").context["totals"]
 
         assert (home.sales, home.loan_sales, home.penetration) == (5, 3, D("0.6000"))
+
+    def test_the_dealers_come_a_page_at_a_time_by_code_and_the_export_holds_them_all(
+        self, network, ledger, client_for, monkeypatch
+    ):
+        monkeypatch.setattr(report_views, "DEALERS_PER_PAGE", 1)
+        client = client_for(network.finance_user)
+
+        first = get(client, "penetration")
+        second = client.get("/commissions/reports/penetration/" + first.context["listing"].links["next"])
+        exported = csv_rows(get(client, "penetration", export="csv"))
+
+        assert [row.code for row in first.context["rows"]] == ["CD01"]
+        assert [row.code for row in second.context["rows"]] == ["HZ01"]
+        assert "next" not in second.context["listing"].links
+        assert first.context["totals"] == second.context["totals"]
+        assert second.context["totals"].sales == 7
+        assert [row[0] for row in exported[1:]] == ["HZ01", "CD01", "Total"]  # most sales first
 
     def test_the_region_export_in_csv(self, network, ledger, client_for):
         rows = csv_rows(get(client_for(network.finance_user), "penetration", export="csv", table="region"))

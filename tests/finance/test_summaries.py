@@ -205,15 +205,16 @@ def test_a_loan_import_keeps_the_summaries_exact(network, loan_sales):  # noqa: 
     assert_summaries_tie()
 
 
+@pytest.mark.parametrize("by_network", [True, False])
 @pytest.mark.parametrize("as_of", [dt.date(2025, 6, 30), dt.date(2025, 6, 10), dt.date(2025, 5, 19)])
-def test_the_risk_report_from_the_summaries_equals_the_one_from_the_loans(network, loans, as_of):
+def test_the_risk_report_from_the_summaries_equals_the_one_from_the_loans(network, loans, as_of, by_network):
     commissions_post(as_of=dt.date(2025, 4, 30))
     loan_status_change(loan=loans[2], status=LoanStatus.PAID_OFF_EARLY, on=dt.date(2025, 5, 20))
     loan_status_change(loan=loans[3], status=LoanStatus.DEFAULTED, on=dt.date(2025, 6, 5))
     commissions_post(as_of=dt.date(2025, 6, 30))
     exposure_refresh(days=[as_of])
     filters = ReportFilters(first_month=dt.date(2025, 1, 1), last_month=as_of.replace(day=1), as_of=as_of)
-    sources = risk_sources(lambda model: model._default_manager.all())
+    sources = risk_sources(lambda model: model._default_manager.all(), network=by_network)
 
     summed = risk_report(sources=sources, filters=filters, label="Total", by_summary=True)
     raw = risk_report(sources=sources, filters=filters, label="Total", by_summary=False)
