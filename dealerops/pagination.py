@@ -79,15 +79,19 @@ def estimated_count(rows: QuerySet) -> int:
     """The planner's estimate of the number of ``rows`` (EXPLAIN, nothing is read), or the one
     ``with_estimate`` gave if that is smaller."""
     try:
-        sql, params = rows.order_by().query.sql_with_params()
+        plan = query_plan(rows.order_by())
     except EmptyResultSet:  # a condition no row can meet (``pk__in=[]``)
         return 0
+    return min(int(plan["Plan Rows"]), getattr(rows.query, "row_estimate", math.inf))
+
+
+def query_plan(rows: QuerySet) -> dict[str, Any]:
+    """The planner's plan for ``rows`` (EXPLAIN, nothing is read): its top node."""
+    sql, params = rows.query.sql_with_params()
     with connections[rows.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return min(int(plan[0]["Plan"]["Plan Rows"]), getattr(rows.query, "row_estimate", math.inf))
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
 
 
 def sort_keys(rows: QuerySet) -> list[SortKey] | None:
@@ -145,7 +149,7 @@ def _decode(token: str, keys: Sequence[SortKey]) -> list[Any] | None:
         return None
 
 
-def _after(keys: Sequence[SortKey], values: Sequence[Any], reverse: bool) -> Q:
+def rows_after(keys: Sequence[SortKey], values: Sequence[Any], reverse: bool = False) -> Q:
     """Rows after ``values`` in the order of ``keys`` (none of them NULL): the first key's
     bound (which an index range serves) and the lexicographic rest."""
 
@@ -260,7 +264,7 @@ class Listing:
         ordered = rows.order_by(*(key.order(reverse) for key in keys))
         first = keys[0]
         if not first.field.null:
-            window = ordered if cursor is None else ordered.filter(_after(keys, cursor, reverse))
+            window = ordered if cursor is None else ordered.filter(rows_after(keys, cursor, reverse))
             return list(window[:wanted])
         # NULLs come last in ascending order, first in descending (PostgreSQL's default).
         nulls_last = first.descending == reverse
@@ -272,11 +276,11 @@ class Listing:
             if section == "nulls":
                 window = ordered.filter(**{f"{first.name}__isnull": True})
                 if cursor is not None and cursor[0] is None:
-                    window = window.filter(_after(keys[1:], cursor[1:], reverse))
+                    window = window.filter(rows_after(keys[1:], cursor[1:], reverse))
             else:
                 window = ordered.filter(**{f"{first.name}__isnull": False})
                 if cursor is not None and cursor[0] is not None:
-                    window = window.filter(_after(keys, cursor, reverse))
+                    window = window.filter(rows_after(keys, cursor, reverse))
             found += window[: wanted - len(found)]
             if len(found) >= wanted:
                 break

@@ -8,7 +8,6 @@ type none of today's lists exports) makes the export read plain values instead
 (``export_rows``).
 """
 
-import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -18,14 +17,14 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connections, models, transaction
-from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
+from django.db.models import F, Func, Model, QuerySet, TextField, Value
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from dealerops import exports
 from dealerops.access import can_see_phone
 from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
-from dealerops.pagination import SortKey, sort_keys
+from dealerops.pagination import query_plan, rows_after, sort_keys
 from dealerops.privacy import mask_phone
 
 EXPORT_CHUNK = 10_000
@@ -309,7 +308,7 @@ class QueryRows:
             return
         after = None
         while True:
-            window = ordered if after is None else ordered.filter(_after(keys, after))
+            window = ordered if after is None else ordered.filter(rows_after(keys, after))
             chunk = list(window[:EXPORT_CHUNK])
             if chunk:
                 yield [row[:width] for row in chunk]
@@ -338,35 +337,9 @@ def _keyset_pays(ordered: QuerySet) -> bool:
     rows: they are when the sort's index walks just the filtered rows (a month of leads by
     their creation); not when the filter is on another column (a city's customers by name:
     each chunk walks the name index through every other city's rows, or sorts them afresh)."""
-    chunk, whole = _plan(ordered[:EXPORT_CHUNK]), _plan(ordered)
+    chunk, whole = query_plan(ordered[:EXPORT_CHUNK]), query_plan(ordered)
     chunks = max(1, math.ceil(whole["Plan Rows"] / EXPORT_CHUNK))
     return chunk["Total Cost"] * chunks <= whole["Total Cost"] * KEYSET_COST_MARGIN
-
-
-def _plan(rows: QuerySet) -> dict[str, Any]:
-    sql, params = rows.query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-
-
-def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
-    """Rows after ``values`` in the keys' order (none of them NULL): the first key's bound,
-    which an index range serves, and the lexicographic rest."""
-
-    def beyond(key: SortKey, strict: bool) -> str:
-        later = "lt" if key.descending else "gt"
-        return later if strict else f"{later}e"
-
-    condition = Q(**{f"{keys[0].name}__{beyond(keys[0], False)}": values[0]})
-    rest = Q()
-    for index, key in enumerate(keys):
-        step = Q(**{f"{key.name}__{beyond(key, True)}": values[index]})
-        for earlier, value in zip(keys[:index], values[:index], strict=True):
-            step &= Q(**{earlier.name: value})
-        rest |= step
-    return condition & rest
 
 
 def _column_cell(model: type[Model], column: Column, user) -> _Cell | None:
