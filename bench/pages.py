@@ -62,7 +62,7 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from common import ROOT
 
@@ -185,7 +185,7 @@ def connect(url: str, dbname: str | None = None):
 
     parts = urlsplit(url)
     return psycopg.connect(
-        host=parts.hostname or None,
+        host=unquote(parts.hostname) if parts.hostname else None,  # the embedded server's socket folder is quoted
         port=parts.port or None,
         user=parts.username or None,
         password=parts.password or None,
