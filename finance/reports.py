@@ -383,6 +383,19 @@ class PenetrationRow:
         return (self.net_commission / self.loans).quantize(FEN, rounding=ROUND_HALF_UP)
 
 
+def _penetration_row(row: dict, key, code: str, name: str) -> PenetrationRow:
+    """A penetration table's row from its summed figures (none: zeros)."""
+    return PenetrationRow(
+        key=key,
+        code=code,
+        name=name,
+        sales=row.get("sales") or 0,
+        loan_sales=row.get("loan_sales") or 0,
+        loans=row.get("loans") or 0,
+        net_commission=row.get("net_commission") or ZERO,
+    )
+
+
 @dataclass(frozen=True)
 class PenetrationReport:
     regions: list[PenetrationRow]
@@ -440,16 +453,7 @@ def penetration_report(
             figures[group].setdefault(key, {}).update(row)
 
     def penetration_row(group: str, key, code: str, name: str) -> PenetrationRow:
-        row = figures[group].get(key, {})
-        return PenetrationRow(
-            key=key,
-            code=code,
-            name=name,
-            sales=row.get("sales") or 0,
-            loan_sales=row.get("loan_sales") or 0,
-            loans=row.get("loans") or 0,
-            net_commission=row.get("net_commission") or ZERO,
-        )
+        return _penetration_row(figures[group].get(key, {}), key, code, name)
 
     def table(group: str, groups: QuerySet) -> list[PenetrationRow]:
         found = figures[group]
@@ -505,16 +509,7 @@ def penetration_page(
     Its cost is the page's dealers and the regions' months, not the network's dealers."""
 
     def penetration_row(figures: dict, key, code: str, label: str) -> PenetrationRow:
-        row = figures.get(key, {})
-        return PenetrationRow(
-            key=key,
-            code=code,
-            name=label,
-            sales=row.get("sales") or 0,
-            loan_sales=row.get("loan_sales") or 0,
-            loans=row.get("loans") or 0,
-            net_commission=row.get("net_commission") or ZERO,
-        )
+        return _penetration_row(figures.get(key, {}), key, code, label)
 
     by_dealer = _penetration_sums(dealer_cells.filter(dealer__in=[dealer.pk for dealer in dealers]), "dealer")
     region_rows = []
