@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import resolve
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from dealerops.access import scope
 from dealerops.exports import (
+    CSV_LINE_END,
     ExportName,
     ExportRows,
     ExportTooLarge,
@@ -194,7 +196,11 @@ class _JobSink:
             partial.unlink(missing_ok=True)
             raise
         ExportJob.objects.filter(pk=job.pk, status=ExportStatus.RUNNING).update(
-            status=ExportStatus.SUCCEEDED, stored_as=stored_as, finished_at=timezone.now()
+            status=ExportStatus.SUCCEEDED,
+            stored_as=stored_as,
+            finished_at=timezone.now(),
+            # Progress counted CSV lines, which a quoted line break can outnumber the rows by.
+            rows_done=Coalesce("rows_total", "rows_done"),
         )
         self.written = True
         return HttpResponse(status=204)
@@ -220,8 +226,13 @@ class _CountedChunks:
         self.rows = rows
         self.progress = progress
 
-    def csv_chunks(self) -> Iterator[Sequence[Sequence[str | None]]]:
-        return self._counted(self.rows.csv_chunks())
+    def csv_text(self) -> Iterator[str]:
+        done = 0
+        for block in self.rows.csv_text():
+            yield block
+            # Lines, not rows: a quoted value may hold a line break. The finished job says all.
+            done += block.count(CSV_LINE_END)
+            self.progress(done)
 
     def xlsx_chunks(self, styles: XlsxStyles) -> Iterator[Sequence[str]]:
         return self._counted(self.rows.xlsx_chunks(styles))

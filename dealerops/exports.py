@@ -15,7 +15,6 @@ view again, as the same user, with this module writing the rows into the job's f
 """
 
 import csv
-import io
 import math
 import re
 import tempfile
@@ -43,6 +42,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # Text a spreadsheet would run as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CSV_CHUNK_CHARS = 64 * 1024
+# What PostgreSQL's COPY ends a line with, so that both ways of writing a CSV agree.
+CSV_LINE_END = "\n"
 # Excel's own limits: a sheet title's length, a sheet's rows (the header's included).
 MAX_SHEET_TITLE = 31
 XLSX_MAX_ROWS = 1_048_576
@@ -64,8 +65,8 @@ RowCount = Callable[[int | None], int]
 class PreparedRows(Protocol):
     """Rows read in chunks with their cells formatted already, in the headers' order."""
 
-    def csv_chunks(self) -> Iterator[Sequence[Sequence[str | None]]]:
-        """Chunks of rows of CSV cells (None: empty)."""
+    def csv_text(self) -> Iterator[str]:
+        """The rows as CSV text (``CSV_LINE_END`` after each), in blocks of whole lines."""
         ...
 
     def xlsx_chunks(self, styles: "XlsxStyles") -> Iterator[Sequence[str]]:
@@ -249,7 +250,7 @@ def _csv_chunks(headers: Sequence[Header], rows: ExportRows) -> Iterator[str]:
     if isinstance(rows, PreparedRows):
         yield from _prepared_csv_chunks(headers, rows)
         return
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), lineterminator=CSV_LINE_END)
     kinds = [header.kind for header in headers]
     lines = ["\ufeff" + writer.writerow([str(header.label) for header in headers])]
     size = 0
@@ -264,18 +265,10 @@ def _csv_chunks(headers: Sequence[Header], rows: ExportRows) -> Iterator[str]:
 
 
 def _prepared_csv_chunks(headers: Sequence[Header], rows: PreparedRows) -> Iterator[str]:
-    # The same lines as _csv_chunks writes, each chunk of rows written by the csv module at once.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow([str(header.label) for header in headers])
-    for chunk in rows.csv_chunks():
-        writer.writerows(chunk)
-        if buffer.tell() >= CSV_CHUNK_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    # The same lines as _csv_chunks writes: the header by the csv module, the rows by the query.
+    header = csv.writer(_Echo(), lineterminator=CSV_LINE_END).writerow([str(header.label) for header in headers])
+    yield "\ufeff" + header
+    yield from rows.csv_text()
 
 
 def _padded(kinds: list[str], row: Sequence[Any]) -> list[str]:

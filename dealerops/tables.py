@@ -3,13 +3,15 @@
 The page reads each cell from a model instance (``Column.raw``). An export has PostgreSQL
 format every cell (``QueryRows``): each column's CSV text and sheet XML is an SQL expression
 of the row, read as tuples in keyset chunks, so that writing a month of the network's leads
-costs about what ``COPY`` of them does. A column whose value has no such expression (a field
-type none of today's lists exports) makes the export read plain values instead
+costs about what ``COPY`` of them does. The CSV is then written by ``COPY … TO STDOUT`` itself; the
+sheet's rows are read as tuples in keyset chunks. A column whose value has no such expression
+(a field type none of today's lists exports) makes the export read plain values instead
 (``export_rows``).
 """
 
 import math
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -259,12 +261,28 @@ class QueryRows:
             return None
         return cls(rows, cells, [None if column.empty is None else str(column.empty) for column in columns])
 
-    def csv_chunks(self) -> Iterator[Sequence[Sequence[str | None]]]:
-        fields = [
-            cell.csv if empty is None else _Sql("COALESCE({0}, {1})", cell.csv, Value(exports.neutralise(empty)))
-            for cell, empty in zip(self.cells, self.empties, strict=True)
-        ]
-        return self._chunks(fields)
+    def csv_text(self) -> Iterator[str]:
+        """The rows as CSV lines written by PostgreSQL (``COPY … TO STDOUT (FORMAT csv)``), in
+        blocks of whole lines: one ordered read, no Python per row beyond writing its line."""
+        fields = []
+        for cell, empty in zip(self.cells, self.empties, strict=True):
+            text = cell.csv if empty is None else _Sql("COALESCE({0}, {1})", cell.csv, Value(exports.neutralise(empty)))
+            # COPY quotes an empty string ('""') to tell it from NULL; the csv module does not.
+            fields.append(_Sql("NULLIF({0}, '')", text))
+        sql, params = self.rows.values_list(*fields).query.sql_with_params()
+        # The connection is busy until COPY ends, so the lines wait in a file, not the caller's
+        # queries (an export job's progress). psycopg binds COPY's parameters on the client.
+        with tempfile.TemporaryFile() as spool:
+            with (
+                connections[self.rows.db].cursor() as cursor,
+                cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy,
+            ):
+                for line in copy:
+                    spool.write(line)
+            spool.seek(0)
+            for block in iter(lambda: spool.read(exports.CSV_CHUNK_CHARS), b""):
+                # Whole lines, so that no block ends inside a character.
+                yield (block + spool.readline()).decode()
 
     def xlsx_chunks(self, styles: exports.XlsxStyles) -> Iterator[Sequence[str]]:
         parts = [self._sheet_cell(cell, empty, styles) for cell, empty in zip(self.cells, self.empties, strict=True)]

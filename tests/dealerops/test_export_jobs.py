@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from dealerops import export_jobs, tables
+from dealerops import export_jobs, exports
 from dealerops.export_jobs import exports_clean
 from dealerops.leases import heartbeat_text, lease_renewal
 from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
@@ -113,16 +113,16 @@ def test_the_progress_page_shows_the_rows_written_so_far_and_polls_for_more(netw
 
 def test_the_job_reports_its_progress_as_it_writes(network, client_for, background, monkeypatch):
     loans(network.home_dealer, "LNHOME1", "LNHOME2", "LNHOME3")
-    monkeypatch.setattr(tables, "EXPORT_CHUNK", 1)  # a list's query rows, read a row a chunk
+    monkeypatch.setattr(exports, "CSV_CHUNK_CHARS", 1)  # the CSV COPY wrote, handed on a line a block
     seen = []
-    original = export_jobs._CountedChunks._counted
+    original = export_jobs._CountedChunks.csv_text
 
-    def watched(counted, chunks):
-        for chunk in original(counted, chunks):
+    def watched(counted):
+        for block in original(counted):
             seen.append(ExportJob.objects.values_list("rows_done", "rows_total").get(pk=job.pk))
-            yield chunk
+            yield block
 
-    monkeypatch.setattr(export_jobs._CountedChunks, "_counted", watched)
+    monkeypatch.setattr(export_jobs._CountedChunks, "csv_text", watched)
     job = ExportJobFactory(owner=network.dealer_user, query="export=csv")
 
     export_jobs.export_job_run(job_id=job.pk)
@@ -347,16 +347,16 @@ def test_the_worker_renews_the_exports_lease_while_it_writes(network, background
     settings.BACKGROUND_LEASE_SECONDS = 0.6  # renewed every 0.2 s
     loans(network.home_dealer, "LNHOME1", "LNHOME2")
     leases = []
-    monkeypatch.setattr(tables, "EXPORT_CHUNK", 1)  # a list's query rows, read a row a chunk
-    original = export_jobs._CountedChunks._counted
+    monkeypatch.setattr(exports, "CSV_CHUNK_CHARS", 1)  # the CSV COPY wrote, handed on a line a block
+    original = export_jobs._CountedChunks.csv_text
 
-    def slow(counted, chunks):
-        for chunk in original(counted, chunks):
+    def slow(counted):
+        for block in original(counted):
             time.sleep(0.5)  # a slow write: only the renewal thread moves the lease on meanwhile
             leases.append(ExportJob.objects.values_list("heartbeat_at", "lease_expires_at").get(pk=job.pk))
-            yield chunk
+            yield block
 
-    monkeypatch.setattr(export_jobs._CountedChunks, "_counted", slow)
+    monkeypatch.setattr(export_jobs._CountedChunks, "csv_text", slow)
     job = ExportJobFactory(owner=network.dealer_user)
 
     assert export_jobs.export_job_run(job_id=job.pk).status == ExportStatus.SUCCEEDED
