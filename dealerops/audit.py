@@ -26,6 +26,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dealerops.access import RULES, can_see_phone, can_view, role_of, scope
+from dealerops.exports import yes_no
 from dealerops.privacy import mask_phone
 
 # How many entries a record's page shows before its "show all" link.
@@ -116,7 +117,7 @@ class AuditEntry:
         return {change.name: (change.before, change.after) for change in self.fields}
 
 
-def _shown_fields(audited: Audited) -> list:
+def shown_fields(audited: Audited) -> list:
     """The event's copies of the record's fields, less the pk and automatic timestamps."""
     model = audited.model
     shown = []
@@ -139,7 +140,7 @@ class _Formatter:
         self.show_phone = viewer is not None and can_see_phone(viewer)
         self.audited = audited
         # The fields and their labels, translated once for all the events, not once a change.
-        self.shown = [(tracked, str(tracked.verbose_name)) for tracked in _shown_fields(audited)]
+        self.shown = [(tracked, str(tracked.verbose_name)) for tracked in shown_fields(audited)]
         self.related: dict[str, dict[Any, str]] = {}
         for tracked, _label in self.shown:
             if not isinstance(tracked, ForeignKey):
@@ -165,7 +166,7 @@ class _Formatter:
         if isinstance(tracked, DecimalField) and isinstance(value, Decimal | int | float):
             return Decimal(str(value)).quantize(Decimal(1).scaleb(-tracked.decimal_places))
         if isinstance(value, bool):
-            return gettext("yes") if value else gettext("no")
+            return yes_no(value)
         if isinstance(value, datetime):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) else value
         return value
@@ -338,12 +339,9 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def change_events(viewer, filters: ChangeFilters) -> QuerySet:
-    """(model label, event id, created at) of every audited change that matches, newest first.
-
-    One UNION ALL of per-model queries, each with the filters in its own WHERE clause (dealer
-    column, time range, the context's user and import), each read through ``access.scope``.
-    """
+def filtered_events(viewer, filters: ChangeFilters) -> list[tuple[Audited, QuerySet]]:
+    """Each audited model's events that match, read through ``access.scope``: the filters in
+    each one's own WHERE clause (dealer column, time range, the context's user and import)."""
     parts = []
     for label, audited in AUDITED.items():
         if filters.models and label not in filters.models:
@@ -361,11 +359,19 @@ def change_events(viewer, filters: ChangeFilters) -> QuerySet:
             events = events.filter(pgh_context__metadata__user=filters.user_id)
         if filters.import_batch is not None:
             events = events.filter(pgh_context__metadata__import_batch=filters.import_batch)
-        parts.append(
-            events.order_by()
-            .annotate(model_label=Value(label, output_field=CharField()))
-            .values_list("model_label", "pgh_id", "pgh_created_at")
+        parts.append((audited, events.order_by()))
+    return parts
+
+
+def change_events(viewer, filters: ChangeFilters) -> QuerySet:
+    """(model label, event id, created at) of every audited change that matches, newest first:
+    one UNION ALL of ``filtered_events``."""
+    parts = [
+        events.annotate(model_label=Value(audited.label, output_field=CharField())).values_list(
+            "model_label", "pgh_id", "pgh_created_at"
         )
+        for audited, events in filtered_events(viewer, filters)
+    ]
     if not parts:
         return apps.get_model(next(iter(AUDITED.values())).event_label).objects.none().values_list("pgh_id")
     first, *rest = parts

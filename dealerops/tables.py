@@ -10,16 +10,14 @@ sheet's rows are read as tuples in keyset chunks. A column whose value has no su
 """
 
 import math
-import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db import connections, models, transaction
-from django.db.models import F, Func, Model, QuerySet, TextField, Value
+from django.db import connections, transaction
+from django.db.models import F, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -28,6 +26,18 @@ from dealerops.access import can_see_phone
 from dealerops.formats import MISSING, format_count, format_number, format_percent, format_yuan
 from dealerops.pagination import query_plan, rows_after, sort_keys
 from dealerops.privacy import mask_phone
+from dealerops.sql_cells import (
+    Cell,
+    Sql,
+    choice_cell,
+    copy_csv,
+    csv_field,
+    joined,
+    masked_phone,
+    sheet_cell,
+    text_cell,
+    typed_cell,
+)
 
 EXPORT_CHUNK = 10_000
 # Keyset chunks may cost the planner this much more than one read: each is a short query that
@@ -188,57 +198,6 @@ def _field_at(model: type[Model], lookup: str):
 
 # Query rows ---------------------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"\{(\d+)\}")
-# What a spreadsheet would run as a formula (exports.FORMULA_PREFIXES) gets an apostrophe.
-_NEUTRALISED = "CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END"
-_XML_ESCAPED = "replace(replace(replace({0}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
-_STRING_CELL = """COALESCE('<c t="inlineStr"><is><t xml:space="preserve">' || {0} || '</t></is></c>', '<c/>')"""
-_LOCAL = "({0} AT TIME ZONE {1})"
-_NUMBERS = (models.DecimalField, models.IntegerField, models.AutoField)
-
-
-class _Sql(Func):
-    """``template`` with ``{0}``, ``{1}`` … replaced by its expressions (each as often as named)."""
-
-    def __init__(self, template: str, *expressions: Any) -> None:
-        super().__init__(*expressions, output_field=TextField())
-        self.sql_template = template
-
-    def as_sql(self, compiler, connection, **extra_context):
-        compiled = [compiler.compile(expression) for expression in self.get_source_expressions()]
-        sql, params = [], []
-        for index, piece in enumerate(_PLACEHOLDER.split(self.sql_template)):
-            if index % 2:
-                part, part_params = compiled[int(piece)]
-                sql.append(part)
-                params.extend(part_params)
-            else:
-                sql.append(piece)
-        return "".join(sql), params
-
-
-def _neutralised(text: Any) -> _Sql:
-    return _Sql(_NEUTRALISED, text)
-
-
-def _local(value: Any) -> _Sql:
-    return _Sql(_LOCAL, value, Value(timezone.get_current_timezone_name()))
-
-
-def _number_cell(number: Any, style: int) -> _Sql:
-    start = f'<c s="{style}"><v>' if style else "<c><v>"
-    return _Sql(f"COALESCE('{start}' || ({{0}})::text || '</v></c>', '<c/>')", number)
-
-
-@dataclass(frozen=True)
-class _Cell:
-    """One column as SQL: its CSV text, and what its sheet cell is made of."""
-
-    csv: Any
-    value: Any  # the sheet cell's value: the text itself for a text cell
-    sheet: str  # text | number | percent | date | datetime
-    places: int = 0  # a number's decimals, as the sheet shows them
-
 
 class QueryRows:
     """A list's export as SQL: every column's cell formatted by PostgreSQL, the rows read as
@@ -247,7 +206,7 @@ class QueryRows:
     keyset (``dealerops.pagination.sort_keys``) or the planner finds the chunks dearer than
     one ordered read (``_keyset_pays``). ``rows`` is the list's scoped, filtered queryset."""
 
-    def __init__(self, rows: QuerySet, cells: list[_Cell], empties: list[str | None]) -> None:
+    def __init__(self, rows: QuerySet, cells: list[Cell], empties: list[str | None]) -> None:
         self.rows = rows
         self.cells = cells
         self.empties = empties
@@ -264,52 +223,14 @@ class QueryRows:
     def csv_text(self) -> Iterator[str]:
         """The rows as CSV lines written by PostgreSQL (``COPY … TO STDOUT (FORMAT csv)``), in
         blocks of whole lines: one ordered read, no Python per row beyond writing its line."""
-        fields = []
-        for cell, empty in zip(self.cells, self.empties, strict=True):
-            text = cell.csv if empty is None else _Sql("COALESCE({0}, {1})", cell.csv, Value(exports.neutralise(empty)))
-            # COPY quotes an empty string ('""') to tell it from NULL; the csv module does not.
-            fields.append(_Sql("NULLIF({0}, '')", text))
+        fields = [csv_field(cell, empty) for cell, empty in zip(self.cells, self.empties, strict=True)]
         sql, params = self.rows.values_list(*fields).query.sql_with_params()
-        # The connection is busy until COPY ends, so the lines wait in a file, not the caller's
-        # queries (an export job's progress). psycopg binds COPY's parameters on the client.
-        with tempfile.TemporaryFile() as spool:
-            with (
-                connections[self.rows.db].cursor() as cursor,
-                cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy,
-            ):
-                for line in copy:
-                    spool.write(line)
-            spool.seek(0)
-            for block in iter(lambda: spool.read(exports.CSV_CHUNK_CHARS), b""):
-                # Whole lines, so that no block ends inside a character.
-                yield (block + spool.readline()).decode()
+        yield from copy_csv(self.rows.db, sql, params)
 
     def xlsx_chunks(self, styles: exports.XlsxStyles) -> Iterator[Sequence[str]]:
-        parts = [self._sheet_cell(cell, empty, styles) for cell, empty in zip(self.cells, self.empties, strict=True)]
-        row = _Sql(" || ".join(f"{{{index}}}" for index in range(len(parts))), *parts)
-        for chunk in self._chunks([row]):
+        parts = [sheet_cell(cell, styles, empty) for cell, empty in zip(self.cells, self.empties, strict=True)]
+        for chunk in self._chunks([joined(parts)]):
             yield [cells for (cells,) in chunk]
-
-    @staticmethod
-    def _sheet_cell(cell: _Cell, empty: str | None, styles: exports.XlsxStyles) -> Any:
-        if cell.sheet == "text":
-            xml = _Sql(_STRING_CELL, _Sql(_XML_ESCAPED, _Sql("NULLIF({0}, '')", cell.value)))
-        elif cell.sheet == "date":
-            xml = _number_cell(_Sql("({0} - DATE '1899-12-30')", cell.value), styles.date)
-        elif cell.sheet == "datetime":
-            # Excel has no time zones: the portal's local time, as a day number and its fraction.
-            serial = _Sql(
-                "(({0})::date - DATE '1899-12-30') + EXTRACT(EPOCH FROM ({0})::time) / 86400", _local(cell.value)
-            )
-            xml = _number_cell(serial, styles.datetime)
-        else:
-            style = styles.percent if cell.sheet == "percent" else styles.places(cell.places) if cell.places else 0
-            xml = _number_cell(cell.value, style)
-        if empty is None:
-            return xml
-        # A missing value that says why ("insufficient data") is text.
-        blank = exports.string_cell(exports.neutralise(empty))
-        return _Sql("CASE WHEN {0} IS NULL THEN {1} ELSE {2} END", cell.value, Value(blank), xml)
 
     def _chunks(self, fields: list[Any]) -> Iterator[list[tuple]]:
         keys = sort_keys(self.rows)
@@ -319,7 +240,7 @@ class QueryRows:
         width = len(fields)
         # The sort keys as text: only the last row's are read back (a time zone's loader per
         # row would cost a third of a month of leads).
-        key_texts = [_Sql("({0})::text", F(key.name)) for key in keys]
+        key_texts = [Sql("({0})::text", F(key.name)) for key in keys]
         ordered = self.rows.order_by(*(key.order() for key in keys)).values_list(*fields, *key_texts)
         if not _keyset_pays(ordered):
             yield from self._cursor_chunks(fields)
@@ -360,59 +281,21 @@ def _keyset_pays(ordered: QuerySet) -> bool:
     return chunk["Total Cost"] * chunks <= whole["Total Cost"] * KEYSET_COST_MARGIN
 
 
-def _column_cell(model: type[Model], column: Column, user) -> _Cell | None:
+def _column_cell(model: type[Model], column: Column, user) -> Cell | None:
     """One column's cell in SQL, as ``_ExportReader`` and ``exports`` write its value in
     Python; None for a value this does not write in SQL."""
     lookups = column.export or (column.accessor.replace(".", "__"),)
     if len(lookups) > 1:
         # The parts that have a value, separated by spaces ("Aurora S7 Max").
-        parts = [_Sql("NULLIF(({0})::text, '')", F(lookup)) for lookup in lookups]
-        joined = _Sql("concat_ws(' ', " + ", ".join(f"{{{i}}}" for i in range(len(parts))) + ")", *parts)
-        text = _neutralised(joined)
-        return _Cell(text, text, "text")
+        parts = [Sql("NULLIF(({0})::text, '')", F(lookup)) for lookup in lookups]
+        return text_cell(Sql("concat_ws(' ', " + ", ".join(f"{{{i}}}" for i in range(len(parts))) + ")", *parts))
     lookup = lookups[0]
     field = _field_at(model, lookup) if lookup != "pk" else model._meta.pk
     if field is not None and field.is_relation and not column.export:
         raise ImproperlyConfigured(f"column {column.accessor!r} names a related object: set its export lookups")
     value = F(lookup)
     if column.kind == "choice" and field is not None and field.flatchoices:
-        labels = [(key, exports.neutralise(str(label))) for key, label in field.flatchoices]
-        whens = " ".join(f"WHEN {{{2 * i + 1}}} THEN {{{2 * i + 2}}}" for i in range(len(labels)))
-        values = [item for key, label in labels for item in (Value(key), Value(label))]
-        other = _neutralised(_Sql("({0})::text", value))
-        text = _Sql(f"CASE {{0}} {whens} ELSE {{{len(values) + 1}}} END", value, *values, other)
-        return _Cell(text, text, "text")
+        return choice_cell(field, value)
     if column.kind == "phone" and not can_see_phone(user):
-        masked = _Sql(
-            "CASE WHEN length({0}) < 8 THEN repeat('*', length({0}))"
-            " ELSE left({0}, 3) || repeat('*', length({0}) - 7) || right({0}, 4) END",
-            value,
-        )
-        text = _neutralised(masked)
-        return _Cell(text, text, "text")
-    return _typed_cell(column, field, value)
-
-
-def _typed_cell(column: Column, field, value: Any) -> _Cell | None:
-    if isinstance(field, models.DateTimeField):
-        return _Cell(_Sql("to_char({0}, 'YYYY-MM-DD HH24:MI:SS')", _local(value)), value, "datetime")
-    if isinstance(field, models.DateField):
-        if column.kind == "month":
-            month = _Sql("to_char({0}, 'YYYY-MM')", value)
-            return _Cell(month, month, "text")
-        return _Cell(_Sql("to_char({0}, 'YYYY-MM-DD')", value), value, "date")
-    if isinstance(field, models.BooleanField):
-        yes, no = Value(exports.yes_no(True)), Value(exports.yes_no(False))
-        text = _Sql("CASE WHEN {0} THEN {1} WHEN NOT {0} THEN {2} END", value, yes, no)
-        return _Cell(text, text, "text")
-    if isinstance(field, _NUMBERS):
-        if column.kind == "rate":
-            # format_percent: the fraction as a percentage, rounded half-up to two decimals.
-            percent = _Sql("to_char(round(({0}) * 100, 2), 'FM999,999,999,999,990.00') || ' %%'", value)
-            return _Cell(percent, value, "percent")
-        places = field.decimal_places if isinstance(field, models.DecimalField) else 0
-        return _Cell(_Sql("({0})::text", value), value, "number", places)
-    if isinstance(field, models.CharField | models.TextField):
-        text = _neutralised(value)
-        return _Cell(text, text, "text")
-    return None
+        return text_cell(masked_phone(value))
+    return typed_cell(field, value, column.kind)

@@ -1,5 +1,3 @@
-from collections.abc import Iterator
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -18,6 +16,7 @@ from django.views.generic import TemplateView
 from channels.models import Dealer
 from dealerops.access import can_write
 from dealerops.audit import AuditEntry, audit_entries, change_events, may_see_all_changes
+from dealerops.audit_export import ChangeLines
 from dealerops.exports import bounded_count, export_format, export_name, tabular_response
 from dealerops.filtersets import JobRunFilterSet
 from dealerops.forms import ChangeFilterForm, RunJobForm
@@ -112,7 +111,6 @@ CHANGE_EXPORT_HEADERS = [
     gettext_lazy("Before"),
     gettext_lazy("After"),
 ]
-EXPORT_CHUNK = 1000
 
 
 class ChangesView(LoginRequiredMixin, TemplateView):
@@ -137,7 +135,7 @@ class ChangesView(LoginRequiredMixin, TemplateView):
                 fmt=fmt,
                 filename=export_name(gettext_lazy("Changes"), today().isoformat()),
                 headers=[str(header) for header in CHANGE_EXPORT_HEADERS],
-                rows=self._export_rows(events),
+                rows=ChangeLines(request.user, form.filters()),
                 sheet_title=_("Changes"),
                 request=request,
                 # An event is a row per changed field: the events decide, they are no progress total.
@@ -169,39 +167,9 @@ class ChangesView(LoginRequiredMixin, TemplateView):
         ids = {entry.dealer_id for entry in entries} - {None}
         return {pk: str(dealer) for pk, dealer in Dealer.objects.in_bulk(ids).items()} if ids else {}
 
-    def _export_rows(self, events) -> Iterator[list]:
-        """One line per changed field, read a chunk of events at a time (never all at once)."""
-        offset = 0
-        while True:
-            chunk = list(events[offset : offset + EXPORT_CHUNK])
-            if not chunk:
-                return
-            offset += len(chunk)
-            entries = audit_entries(self.request.user, ((label, pk) for label, pk, _at in chunk))
-            dealers = self._dealer_names(entries)
-            for entry in entries:
-                head = [
-                    entry.at,
-                    entry.user,
-                    entry.source,
-                    entry.action_label,
-                    entry.model_name,
-                    entry.object_id,
-                    dealers.get(entry.dealer_id, ""),
-                ]
-                for change in entry.fields or [None]:
-                    if change is None:
-                        yield [*head, "", "", ""]
-                    else:
-                        yield [*head, change.label, _cell(change.before), _cell(change.after)]
-
 
 def _page_number(value: str | None) -> int:
     try:
         return max(1, int(value or 1))
     except ValueError:
         return 1
-
-
-def _cell(value):
-    return "" if value is None else value

@@ -178,7 +178,7 @@ def test_an_import_through_the_data_hub_is_named_on_the_records_it_wrote(network
     entry = history_of(Customer.objects.get(phone="13812341234"), viewer=network.dealer_user)[0]
     assert (entry.action, entry.user, entry.source) == ("insert", "dealer", f"Import #{batch.pk} (crm.csv)")
     assert entry.changes["phone"] == (None, "13812341234")
-    assert entry.changes["marketing_consent"] == (None, "yes")
+    assert entry.changes["marketing_consent"] == (None, "Yes")
 
 
 @pytest.mark.django_db

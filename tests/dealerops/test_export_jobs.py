@@ -133,7 +133,7 @@ def test_the_job_reports_its_progress_as_it_writes(network, client_for, backgrou
 
 
 def test_a_job_of_plain_rows_reports_its_progress_every_few_rows(network, background, monkeypatch):
-    loans(network.home_dealer, "LNHOME1", "LNHOME2")  # their sales and loans are audited changes
+    CommissionEntryFactory.create_batch(2)  # a report's rows are plain values, not a query's
     monkeypatch.setattr(export_jobs, "PROGRESS_EVERY", 1)
     seen = []
     original = export_jobs._JobSink._counted
@@ -144,7 +144,11 @@ def test_a_job_of_plain_rows_reports_its_progress_every_few_rows(network, backgr
             yield row
 
     monkeypatch.setattr(export_jobs._JobSink, "_counted", watched)
-    job = ExportJobFactory(owner=network.head_office, path="/audit/changes/", query="export=csv")
+    job = ExportJobFactory(
+        owner=network.finance_user,
+        path="/commissions/reports/ledger/",
+        query="export=csv&first_month=2025-01&last_month=2025-03",
+    )
 
     export_jobs.export_job_run(job_id=job.pk)
 
