@@ -201,20 +201,31 @@ class _ModelLines:
         a delete's values are its "before", an insert has none, an update's are the previous
         event's; an update's unchanged fields and a field empty on both sides are left out."""
         column = f'"{tracked.attname}"'
-        before = f"CASE WHEN e.pgh_label = 'delete' THEN e.{column} WHEN {_IS_UPDATE} THEN p.{column} END"
-        after = f"CASE WHEN e.pgh_label <> 'delete' THEN e.{column} END"
+        before, after = _before_and_after(f"e.{column}", f"p.{column}")
         unchanged = f"{_IS_UPDATE} AND p.{column} IS NOT DISTINCT FROM e.{column}"
         changed = f"NOT (({before}) IS NULL AND ({after}) IS NULL OR {unchanged})"
-        return self._value(tracked, before, f"b{number}"), self._value(tracked, after, f"a{number}"), changed
+        if isinstance(tracked, models.ForeignKey):
+            # Joined on the stored ids, which their primary keys serve, and picked afterwards.
+            model, alias = tracked.related_model, f"r{number}"
+            self._join(f"{alias}e", model, f"e.{column}", scoped=True)
+            self._join(f"{alias}p", model, f"p.{column}", scoped=True)
+            names = _before_and_after(f"{alias}e.name", f"{alias}p.name")
+            return (
+                *(self._related(_sql(value), name) for value, name in zip((before, after), names, strict=True)),
+                changed,
+            )
+        return self._value(tracked, before), self._value(tracked, after), changed
 
-    def _value(self, tracked: models.Field, value_sql: str, alias: str) -> Cell:
+    @staticmethod
+    def _related(value: RawSQL, name: str) -> Cell:
+        """A related record by name, by number when the viewer may not see it."""
+        return text_cell(Sql(f"COALESCE({name}, '#' || ({{0}})::text)", value))
+
+    def _value(self, tracked: models.Field, value_sql: str) -> Cell:
         """A stored value as ``audit._Formatter`` shows it."""
         value = _sql(value_sql)
         if tracked.name in self.audited.phone_fields and not can_see_phone(self.viewer):
             return text_cell(masked_phone(value))
-        if isinstance(tracked, models.ForeignKey):
-            self._join(alias, tracked.related_model, value_sql, scoped=True)
-            return text_cell(Sql(f"COALESCE({alias}.name, '#' || ({{0}})::text)", value))
         if tracked.choices:
             return choice_cell(tracked, value)
         return typed_cell(tracked, value) or text_cell(Sql("({0})::text", value))
@@ -250,6 +261,12 @@ class _ModelLines:
             f" LEFT JOIN {statement.table(apps.get_model('datahub', 'ImportBatch'))} b"
             f" ON b.id = {_metadata_number('import_batch')}"
         )
+
+
+def _before_and_after(event: str, previous: str) -> tuple[str, str]:
+    """What an event shows before and after, of its own value and its previous event's."""
+    before = f"CASE WHEN e.pgh_label = 'delete' THEN {event} WHEN {_IS_UPDATE} THEN {previous} END"
+    return before, f"CASE WHEN e.pgh_label <> 'delete' THEN {event} END"
 
 
 def _metadata_number(key: str) -> str:
