@@ -50,7 +50,8 @@ ENTRY_TIMES = {
 
 def record_entries() -> None:
     """The insert events of the records loaded with the triggers off (those without any
-    event), dated when each was entered: one ``INSERT ... SELECT`` per audited table."""
+    event), dated when each was entered: one ``INSERT ... SELECT`` per audited table, then
+    its ``ANALYZE``."""
     with connection.cursor() as cursor:
         for label, entered_at in ENTRY_TIMES.items():
             audited = AUDITED[label]
@@ -69,6 +70,9 @@ def record_entries() -> None:
                     table=sql.Identifier(audited.model._meta.db_table),
                 )
             )
+            # Millions of new rows: plan the next queries on them with their statistics, not
+            # those of an empty table.
+            cursor.execute(sql.SQL("ANALYZE {event}").format(event=sql.Identifier(event.db_table)))
 
 
 @transaction.atomic
