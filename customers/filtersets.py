@@ -12,7 +12,12 @@ class CustomerFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["name", "city"])
     home_dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Home dealer"))
     marketing_consent = YesNoFilter()
-    ordering = OrderingFilter(fields=(("name", "name"), ("city", "city"), ("created_at", "created_at")))
+    ordering = OrderingFilter(
+        fields=(("name", "name"), ("city", "city"), ("created_at", "created_at")),
+        # Customers live near their dealers: a region's customers by city would walk the city
+        # index through every other region's cities first (330,000 rows on the national network).
+        not_for_regions=["city"],
+    )
 
     class Meta:
         model = Customer

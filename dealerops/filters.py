@@ -14,8 +14,9 @@ from django_filters import CharFilter, ModelChoiceFilter
 from django_filters.constants import EMPTY_VALUES
 
 from channels.models import Dealer
-from dealerops.access import scope
+from dealerops.access import role_of, scope
 from dealerops.entry_forms import DATE_INPUT, PickerInput, dealer_typed
+from dealerops.models import Role
 from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count, with_estimate
 
 
@@ -23,15 +24,17 @@ class SearchFilter(CharFilter):
     """``?q=`` over several fields at once (OR-ed), each served by a trigram index on
     ``UPPER(field)`` (``dealerops.indexes.search_index``): a term of three characters or more
     matches anywhere in the field (a VIN's last six), a shorter one the field's start (a
-    two-character Chinese name, which has no trigram of its own).
+    two-character Chinese name, which has no trigram of its own). A short list (a dealer's)
+    checks its own rows instead (``dealerops.lookups``' unindexed lookups).
 
     An OR over columns of several tables (a sale's VIN and its customer's name) over a long
     list has no plan that serves both kinds of term, so such a search picks one from the
     planner's estimates:
-    a term that few rows match gathers their keys through each field's own index and reads
-    just those rows; a term most rows match walks the list in its sort order and checks each
-    row (``Exists`` by primary key), stopping when the page is full (and the page trusts the
-    estimate rather than counting, see ``dealerops.pagination``)."""
+    a term that few rows match gathers their keys through each field's own index (once, up to
+    ``EXACT_COUNT_LIMIT`` of them) and reads just those rows; a term most rows match walks the
+    list in its sort order and checks each row (``Exists`` by primary key), stopping when the
+    page is full (and the page trusts the estimate rather than counting, see
+    ``dealerops.pagination``)."""
 
     def __init__(self, *, search_fields: list[str], **kwargs):
         kwargs.setdefault("label", _("Search"))
@@ -43,13 +46,16 @@ class SearchFilter(CharFilter):
         if not value:
             return qs
         lookup = "icontains" if len(value) >= 3 else "istartswith"
+        if estimated_count(qs) <= COUNT_ESTIMATE_LIMIT:
+            # A short list (a dealer's) is read whole anyway: check its rows, whatever the
+            # term matches elsewhere in the network.
+            return qs.filter(_any(Q(**{f"{field}__unindexed_{lookup}": value}) for field in self.search_fields))
         local, related = [], []  # conditions on the row's own columns, and through joins
         for field in self.search_fields:
             condition = self._on_own_row(qs, field, lookup, value)
             (local if condition is not None else related).append(condition or Q(**{f"{field}__{lookup}": value}))
-        if not related or estimated_count(qs) <= COUNT_ESTIMATE_LIMIT:
-            # One table (its indexes combine), or a short list (a dealer's) read whole anyway.
-            return qs.filter(_any([*local, *related]))
+        if not related:
+            return qs.filter(_any(local))  # one table: its indexes combine
         branches = [qs.filter(condition).order_by().values("pk") for condition in [*local, *related]]
         matching = sum(estimated_count(branch) for branch in branches)
         if matching > COUNT_ESTIMATE_LIMIT:
@@ -58,7 +64,11 @@ class SearchFilter(CharFilter):
                 _any([*local, *(Q(Exists(rows.filter(condition, pk=OuterRef("pk")))) for condition in related)])
             )
             return with_estimate(checked, matching)  # the planner cannot size an OR of subqueries
-        return qs.filter(pk__in=branches[0].union(*branches[1:], all=True))
+        keys = branches[0].union(*branches[1:], all=True)
+        found = [row["pk"] for row in keys[: EXACT_COUNT_LIMIT + 1]]
+        # The keys themselves, read once: the page's count, its sort and its rows then read
+        # just those rows, instead of gathering them afresh for each.
+        return qs.filter(pk__any=found) if len(found) <= EXACT_COUNT_LIMIT else qs.filter(pk__in=keys)
 
     @staticmethod
     def _on_own_row(qs: QuerySet, field: str, lookup: str, value: str) -> Q | None:
@@ -149,11 +159,31 @@ class OrderingFilter(django_filters.OrderingFilter):
 
     django-filter formats "(descending)" once, when the FilterSet class is built, in whatever
     language is active then, and names a sort key without a label after the key itself
-    (``msrp`` -> "Msrp"): give such keys a ``field_labels`` entry."""
+    (``msrp`` -> "Msrp"): give such keys a ``field_labels`` entry.
 
-    def __init__(self, *args, **kwargs):
+    ``not_for_regions`` names sort keys no index serves for a region's rows: a column that
+    follows geography (a customer's city), whose index a region's list would walk through
+    every other region's rows first. A regional manager's list ignores them, and its page
+    offers no such sort (``offers``)."""
+
+    def __init__(self, *args, not_for_regions: Iterable[str] = (), **kwargs):
         kwargs.setdefault("empty_label", _("Default order"))
         super().__init__(*args, **kwargs)
+        self.not_for_regions = frozenset(not_for_regions)
+
+    def offers(self, user, param: str) -> bool:
+        """Whether ``user``'s list sorts by ``param`` (an ``?ordering=`` value)."""
+        return not (param.lstrip("-") in self.not_for_regions and role_of(user) == Role.REGIONAL_MANAGER)
+
+    def offered(self, value: list[str] | None) -> list[str] | None:
+        """The requested sort keys this list sorts by (``offers``)."""
+        request = getattr(self.parent, "request", None)
+        if value in EMPTY_VALUES or request is None:
+            return value
+        return [param for param in value if self.offers(request.user, param)]
+
+    def filter(self, qs, value):
+        return super().filter(qs, self.offered(value))
 
     def build_choices(self, fields, labels):
         choices = []
@@ -178,6 +208,7 @@ class StableOrderingFilter(OrderingFilter):
     from page to page, read in that order from an index on (column, id)."""
 
     def filter(self, qs, value):
+        value = self.offered(value)
         if value in EMPTY_VALUES:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]

@@ -1,7 +1,7 @@
 """Pages of a list whose cost does not grow with the list.
 
-A list counts its rows exactly only up to ``EXACT_COUNT_LIMIT`` (``COUNT`` over at most that
-many rows); beyond it the page says "more than 10,000" beside the planner's estimate, and a
+A list counts its rows exactly only up to ``EXACT_COUNT_LIMIT`` (reading at most that many keys
+and no more); beyond it the page says "more than 10,000" beside the planner's estimate, and a
 list the planner expects to be far longer is not counted: the page gives the estimate as one. Such a
 large list is walked by keyset ("the rows after this sort key"), never by a deep ``OFFSET``,
 so its last page costs what its first does. Small lists keep numbered pages.
@@ -14,6 +14,7 @@ first descending, which is what a plain index returns in either direction.
 
 import base64
 import binascii
+import copy
 import json
 import math
 from collections.abc import Sequence
@@ -32,8 +33,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-
-from dealerops.exports import bounded_count
 
 EXACT_COUNT_LIMIT = 10_000
 # A list the planner expects to be this long is not counted at all: counting even to the
@@ -57,14 +56,6 @@ class SortKey:
 
     def value(self, row: Model) -> Any:
         return getattr(row, self.name)
-
-
-def row_count(rows: QuerySet, limit: int | None = None) -> int | None:
-    """The number of ``rows`` if it is at most ``limit`` (``EXACT_COUNT_LIMIT``), else None:
-    reads at most limit + 1 rows."""
-    limit = EXACT_COUNT_LIMIT if limit is None else limit
-    found = bounded_count(rows.order_by())(limit + 1)  # no ORDER BY: counting needs no sort
-    return found if found <= limit else None
 
 
 def with_estimate(rows: QuerySet, estimate: int) -> QuerySet:
@@ -182,14 +173,13 @@ class Listing:
         self.counted = estimate <= COUNT_ESTIMATE_LIMIT
         self.count = None
         if self.counted:
-            short = min(SHORT_LIST, self.limit)
-            pks = list(rows.order_by().values_list("pk", flat=True)[: short + 1])
-            if len(pks) <= short:
+            # The keys, up to the limit, say how many there are (one read, no second to count).
+            pks = list(rows.order_by().values_list("pk", flat=True)[: self.limit + 1])
+            self.count = len(pks) if len(pks) <= self.limit else None
+            if self.count is not None and self.count <= SHORT_LIST:
                 # For a page of a few matches the planner may walk the sort's index through the
                 # whole table, hoping to meet them early: read them by key instead.
-                self.count, rows = len(pks), rows.filter(pk__in=pks)
-            else:
-                self.count = row_count(rows)
+                rows = rows.filter(pk__any=pks)
         self.count_is_exact = self.count is not None
         self.estimate = None if self.count_is_exact else max(estimate, self.limit + 1) if self.counted else estimate
         self.keys = None if self.count_is_exact else sort_keys(rows)
@@ -217,7 +207,7 @@ class Listing:
             self.page = paginator.page(number or 1)
         except InvalidPage:
             self.page = paginator.page(paginator.num_pages if str(number).isdigit() else 1)
-        self.rows = list(self.page.object_list)
+        self.rows = self.page.object_list = _page_rows(rows, (self.page.number - 1) * self.page_size, self.page_size)
         if self.page.has_previous():
             self.links["first"] = self._url(page="1")
             self.links["prev"] = self._url(page=str(self.page.previous_page_number()))
@@ -286,6 +276,26 @@ class Listing:
                 break
             cursor = None  # the next section is read from its start
         return found
+
+
+def _page_rows(rows: QuerySet, start: int, size: int) -> list[Model]:
+    """``size`` rows of ``rows`` from ``start``: the page's keys first, sorted and cut on what
+    the filters and the sort read, then only those rows joined to what the page shows
+    (``select_related``). Joining first would join every matching row before sorting them."""
+    keys = list(rows.values_list("pk", flat=True)[start : start + size])
+    if not keys:
+        return []
+    if rows.query.annotations or rows.query.extra:
+        by_key = rows.filter(pk__in=keys)  # what the page shows needs the list's own query
+    else:
+        # Read by key alone: the list's filters chose these rows, and repeated beside the keys
+        # they would only mislead the planner (it multiplies their selectivities).
+        by_key = rows.model._default_manager.filter(pk__in=keys)
+        by_key.query.select_related = copy.deepcopy(rows.query.select_related)
+        by_key.query.deferred_loading = rows.query.deferred_loading
+        by_key = by_key.prefetch_related(*rows._prefetch_related_lookups)
+    found = {row.pk: row for row in by_key.order_by()}
+    return [found[key] for key in keys]
 
 
 class ListingPagination(BasePagination):

@@ -4,6 +4,8 @@ A record outside the user's scope is simply not in the queryset, so its detail p
 404 and it never appears in a list, filter choice or export built on these views.
 """
 
+from dataclasses import replace
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -17,7 +19,7 @@ from django_filters.views import FilterView
 from channels.models import Dealer, Region
 from dealerops.access import can_view, can_write, role_of, scope
 from dealerops.exports import export_format, export_name
-from dealerops.filters import ScopedModelChoiceFilter
+from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter
 from dealerops.models import Role
 from dealerops.pagination import Listing
 from dealerops.tables import Column, export_response
@@ -109,10 +111,19 @@ class ScopedListView(ScopedMixin, FilterView):
     def page_columns(self) -> list[Column]:
         """The page's columns: a dealer user's rows are all their own dealer's, so a column
         naming the dealer says nothing and costs a phone's width (exports keep it)."""
+        columns = self.columns
         if role_of(self.request.user) == Role.DEALER_USER:
             # A column that opens the row stays: on a list of dealers' scores it is the row's name.
-            return [column for column in self.columns if column.link or not column.shows_dealer]
-        return self.columns
+            columns = [column for column in columns if column.link or not column.shows_dealer]
+        ordering = self.filterset.filters.get("ordering")
+        if isinstance(ordering, OrderingFilter):
+            columns = [
+                column
+                if not column.order or ordering.offers(self.request.user, column.order)
+                else replace(column, order=None)
+                for column in columns
+            ]
+        return columns
 
     def get_summary(self, rows: QuerySet) -> list[tuple[str, str]]:
         """Figures over all filtered rows (not only this page) shown above the table."""

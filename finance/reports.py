@@ -320,7 +320,36 @@ def ledger_rows(
             totals=_totals({**row, "entries": entries}),
         )
 
-    return LazyRows(values, make, count=lambda: ledger_cell_count(cells if rollup is None else rollup, kind))
+    if rollup is None:
+        return LazyRows(values, make, count=lambda: ledger_cell_count(cells, kind))
+    return MonthSeekingRows(values, make, rollup, kind)
+
+
+class MonthSeekingRows(LazyRows[T]):
+    """Ledger rows (latest month first) whose pages read only the months they fall in: the
+    rollup's cells per month say where each month's rows start, so a deep page sorts one
+    month's cells, as the first does, rather than every month's before it."""
+
+    def __init__(self, values: QuerySet, make: Callable[[dict], T], rollup: QuerySet[LedgerRollup], kind: str):
+        super().__init__(values, make, count=lambda: ledger_cell_count(rollup, kind))
+        self.rollup = rollup
+        self.cells_column = f"{kind}_cells" if kind else "cells"
+
+    def __getitem__(self, index: slice) -> list[T]:
+        start, stop = index.start or 0, index.stop
+        per_month = self.rollup.values("month").annotate(n=Sum(self.cells_column)).order_by("-month")
+        months, offset, first = [], 0, 0
+        for row in per_month:
+            if row["n"] and first + row["n"] > start and (stop is None or first < stop):
+                if not months:
+                    offset = start - first
+                months.append(row["month"])
+            first += row["n"]
+        if not months:
+            return []
+        window = self.values.filter(month__in=months)
+        end = None if stop is None else offset + stop - start
+        return [self.make(row) for row in window[offset:end]]
 
 
 @dataclass(frozen=True)

@@ -173,11 +173,25 @@ def ledger_totals(entries: QuerySet[CommissionEntry]) -> LedgerTotals:
     return LedgerTotals(**entries.aggregate(**KIND_SUMS))
 
 
-def ledger_totals_by(entries: QuerySet[CommissionEntry], *fields: str) -> list[tuple[dict, LedgerTotals]]:
-    """Totals per group of ``fields`` (e.g. "period", "lender__name"), largest net first."""
-    rows = entries.values(*fields).annotate(**KIND_SUMS).order_by(*fields)
-    grouped = [({field: row.pop(field) for field in fields}, LedgerTotals(**row)) for row in rows]
-    return sorted(grouped, key=lambda group: group[1].net, reverse=True)
+def ledger_totals_by(
+    rows: QuerySet, *fields: str, sums: dict | None = None, limit: int | None = None
+) -> list[tuple[dict, LedgerTotals]]:
+    """Totals per group of ``fields`` (e.g. "period", "lender__name"), largest net first (the
+    first ``limit`` groups only, sorted and cut by the database): of ledger entries, or of the
+    ledger's summary cells with their ``sums`` (``reports.ledger_sums``)."""
+    grouped = (
+        rows.values(*fields)
+        .annotate(**(sums or KIND_SUMS))
+        .annotate(net=F("accrued") + F("clawed_back") + F("adjusted"))
+        .order_by("-net", *fields)
+    )
+    if limit is not None:
+        grouped = grouped[:limit]
+    found = []
+    for row in grouped:
+        del row["net"]
+        found.append(({field: row.pop(field) for field in fields}, LedgerTotals(**row)))
+    return found
 
 
 @dataclass(frozen=True)

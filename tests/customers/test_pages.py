@@ -48,3 +48,33 @@ def test_a_foreign_customer_cannot_be_chosen(network, client_for):
 
 def test_finance_cannot_open_customers(network, client_for):
     assert client_for(network.finance_user).get("/customers/").status_code == 403
+
+
+def test_a_regional_manager_is_not_offered_the_city_sort_no_index_serves_for_a_region(network, client_for):
+    from rest_framework.test import APIClient
+
+    # The default order (by name) is neither city order.
+    for name, city in [("An", "Wenzhou"), ("Bai", "Hangzhou"), ("Chen", "Ningbo")]:
+        CustomerFactory(home_dealer=network.home_dealer, name=name, city=city)
+
+    def names(user, ordering: str) -> list[str]:
+        response = client_for(user).get("/customers/", {"ordering": ordering})
+        assert response.status_code == 200
+        return [row.name for row in response.context["object_list"]]
+
+    default_order = names(network.regional_manager, "")
+    assert default_order == ["An", "Bai", "Chen"]
+    assert names(network.regional_manager, "-name") == ["Chen", "Bai", "An"]
+    assert names(network.regional_manager, "city") == default_order  # ignored, not an error
+    assert names(network.regional_manager, "-city") == default_order
+    assert names(network.head_office, "city") == ["Bai", "Chen", "An"]  # Hangzhou, Ningbo, Wenzhou
+    assert names(network.dealer_user, "-city") == ["An", "Chen", "Bai"]
+
+    manager_page = client_for(network.regional_manager).get("/customers/").content.decode()
+    assert "ordering=name" in manager_page and "ordering=city" not in manager_page
+    assert "ordering=city" in client_for(network.head_office).get("/customers/").content.decode()
+
+    api = APIClient()
+    api.force_authenticate(network.regional_manager)
+    rows = api.get("/api/v1/customers/", {"ordering": "city"}).json()["results"]
+    assert [row["name"] for row in rows] == default_order

@@ -118,3 +118,15 @@ def test_an_estimate_given_to_a_list_survives_its_filters_and_only_lowers_the_pl
     narrowed = pagination.with_estimate(Sale.objects.all(), 1).filter(payment="loan").order_by("-sold_on")
     assert pagination.estimated_count(narrowed) == 1
     assert pagination.estimated_count(pagination.with_estimate(Sale.objects.all(), 10**9)) == planner
+
+
+@pytest.mark.django_db
+def test_a_short_lists_search_treats_percent_and_underscore_as_typed(network, client_for):
+    # A dealer's list is short: its search checks the rows (ILIKE), escaping LIKE's wildcards.
+    typed = SaleFactory(
+        dealer=network.home_dealer, customer=CustomerFactory(name="A_1%", home_dealer=network.home_dealer)
+    )
+    SaleFactory(dealer=network.home_dealer, customer=CustomerFactory(name="AB1x", home_dealer=network.home_dealer))
+    dealer = client_for(network.dealer_user)
+    assert found(dealer, "/sales/", "a_1%") == {typed.pk}
+    assert found(dealer, "/sales/", "A_") == {typed.pk}

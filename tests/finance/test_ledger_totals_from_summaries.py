@@ -100,3 +100,35 @@ def test_the_periods_page_totals_each_month_as_its_entries(network, client_for, 
             expected.received,
             expected.entries,
         ), (role, period)
+
+
+@pytest.mark.parametrize("role", ["head_office", "regional_manager", "dealer_user", "finance_user"])
+def test_a_periods_page_and_export_total_each_lender_and_dealer_as_their_entries(network, client_for, ledger, role):
+    from dealerops.access import scope
+    from finance.selectors import ledger_totals_by
+
+    user = getattr(network, role)
+    client = client_for(user)
+    february = CommissionPeriod.objects.get(month=FEBRUARY)
+    response = client.get(f"/commissions/periods/{february.pk}/")
+    assert response.status_code == 200
+    entries = scope(user, CommissionEntry).filter(period=february)
+    assert response.context["totals"] == ledger_totals(entries)
+    assert response.context["by_lender"] == ledger_totals_by(entries, "lender", "lender__name")
+    assert response.context["by_dealer"] == ledger_totals_by(entries, "dealer", "dealer__code", "dealer__name")
+    # The home dealer's February nets 1,034.46 (1,234.56 招商银行 − 200.10 工商银行).
+    home = [totals for group, totals in response.context["by_dealer"] if group["dealer"] == network.home_dealer.pk]
+    assert [totals.net for totals in home] == [Decimal("1034.46")]
+
+    export = client.get(f"/commissions/periods/{february.pk}/", {"export": "csv"})
+    lines = b"".join(export.streaming_content).decode("utf-8-sig").splitlines()
+    if role in ("head_office", "finance_user"):  # the network: both dealers
+        assert lines[1:] == [
+            f"Lender,{ledger['cmb'].code},招商银行,2,0.00,0.00,2234.55,2234.55,0.00,2234.55",
+            f"Lender,{ledger['icbc'].code},工商银行,1,0.00,0.00,-200.10,-200.10,0.00,-200.10",
+            "Dealer,HZ01,Hangzhou Xihu 4S,2,0.00,0.00,1034.46,1034.46,0.00,1034.46",
+            "Dealer,CD01,Chengdu Jinjiang 4S,1,0.00,0.00,999.99,999.99,0.00,999.99",
+            "Total,,,3,0.00,0.00,2034.45,2034.45,0.00,2034.45",
+        ]
+    else:  # the home dealer's region or the dealer itself
+        assert lines[-1] == "Total,,,2,0.00,0.00,1034.46,1034.46,0.00,1034.46"

@@ -176,6 +176,21 @@ class TestLedgerReport:
         page = response.content.decode()
         assert "¥1,130.00" in page and "¥980.00" in page
 
+    @pytest.mark.parametrize("kind", ["", "accrual"])
+    def test_pages_of_two_rows_seek_their_months_and_give_the_whole_list_in_order(
+        self, network, ledger, client_for, monkeypatch, kind
+    ):
+        client = client_for(network.finance_user)
+
+        def shown(response):
+            return [(f"{row.month:%Y-%m}", row.dealer_code, row.lender) for row, _link in response.context["rows"]]
+
+        whole = shown(get(client, "ledger", kind=kind))
+        assert len(whole) == {"": 7, "accrual": 4}[kind]  # over five months, two to three rows a month
+        monkeypatch.setattr("finance.report_views.ROWS_PER_PAGE", 2)  # pages that start within a month
+        pages = [shown(get(client, "ledger", kind=kind, page=number)) for number in range(1, (len(whole) + 3) // 2)]
+        assert [row for page in pages for row in page] == whole
+
     def test_a_row_drills_down_to_its_entries_and_an_entry_to_its_loan(self, network, ledger, client_for):
         client = client_for(network.finance_user)
         context = get(client, "ledger").context
