@@ -334,12 +334,20 @@ class CommissionPeriodDetailView(ScopedDetailView):
         the network's ledger is some 24,000 cells, not 200,000 entries."""
         return scope(self.request.user, LedgerSummary).filter(period=self.object)
 
+    def lender_cells(self):
+        """What the by-lender table sums: the region-level rollup (a few dozen rows a month),
+        except for a dealer user, whose figures no region-level row holds."""
+        if can_view(self.request.user, LedgerRollup):
+            return scope(self.request.user, LedgerRollup).filter(period=self.object)
+        return self.cells()
+
     def export_rows(self) -> Iterator[list]:
         """The page's tables one under the other: by lender, by dealer (every dealer, not only
         the page's first 50), then the period's total."""
         cells = self.cells()
         lender, dealer = str(_("Lender")), str(_("Dealer"))
-        for group, figures in ledger_totals_by(cells, "lender", "lender__code", "lender__name", sums=ledger_sums()):
+        by_lender = ledger_totals_by(self.lender_cells(), "lender", "lender__code", "lender__name", sums=ledger_sums())
+        for group, figures in by_lender:
             yield [lender, group["lender__code"], group["lender__name"], *ledger_cells(figures)]
         for group, figures in ledger_totals_by(cells, *DEALER_GROUP, sums=ledger_sums()):
             yield [dealer, group["dealer__code"], group["dealer__name"], *ledger_cells(figures)]
@@ -355,7 +363,7 @@ class CommissionPeriodDetailView(ScopedDetailView):
         return {
             **super().get_context_data(**kwargs),
             "totals": cell_totals(cells),
-            "by_lender": ledger_totals_by(cells, "lender", "lender__name", sums=ledger_sums()),
+            "by_lender": ledger_totals_by(self.lender_cells(), "lender", "lender__name", sums=ledger_sums()),
             "by_dealer": ledger_totals_by(
                 cells, "dealer", "dealer__code", "dealer__name", sums=ledger_sums(), limit=50
             ),
