@@ -207,7 +207,11 @@ class Listing:
             self.page = paginator.page(number or 1)
         except InvalidPage:
             self.page = paginator.page(paginator.num_pages if str(number).isdigit() else 1)
-        self.rows = self.page.object_list = _page_rows(rows, (self.page.number - 1) * self.page_size, self.page_size)
+        if self.count_is_exact and self.count <= self.page_size:
+            self.rows = list(rows)  # the whole list on one page: no other rows to leave unjoined
+        else:
+            self.rows = _page_rows(rows, (self.page.number - 1) * self.page_size, self.page_size)
+        self.page.object_list = self.rows
         if self.page.has_previous():
             self.links["first"] = self._url(page="1")
             self.links["prev"] = self._url(page=str(self.page.previous_page_number()))
