@@ -26,7 +26,8 @@ def _layout(title: str, y_title: str, y_axis: dict, **extra) -> dict:
         "margin": {"l": 70, "r": 10, "t": 40, "b": 40},
         "height": 360,
         "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", **y_axis},
-        "legend": {"orientation": "h", "y": -0.2},
+        # Below the rotated month labels, whatever their height on a phone.
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
         "plot_bgcolor": "#fff",
         "paper_bgcolor": "#fff",
         **extra,

@@ -288,11 +288,16 @@ class LedgerRow:
     totals: LedgerTotals
 
 
+def _cells_column(kind: str) -> str:
+    """The rollup's column counting cells of ``kind`` (all kinds when empty)."""
+    return f"{kind}_cells" if kind else "cells"
+
+
 def ledger_cell_count(source: QuerySet, kind: str = "") -> int:
     """How many ledger cells (of ``kind``) ``source`` holds: a sum of the rollup's cell
     counts, or a count of the cells themselves."""
     if source.model is LedgerRollup:
-        return source.aggregate(n=Sum(f"{kind}_cells" if kind else "cells", default=0))["n"]
+        return source.aggregate(n=Sum(_cells_column(kind), default=0))["n"]
     return source.count()
 
 
@@ -333,7 +338,7 @@ class MonthSeekingRows(LazyRows[T]):
     def __init__(self, values: QuerySet, make: Callable[[dict], T], rollup: QuerySet[LedgerRollup], kind: str):
         super().__init__(values, make, count=lambda: ledger_cell_count(rollup, kind))
         self.rollup = rollup
-        self.cells_column = f"{kind}_cells" if kind else "cells"
+        self.cells_column = _cells_column(kind)
 
     def __getitem__(self, index: slice) -> list[T]:
         start, stop = index.start or 0, index.stop
