@@ -125,6 +125,61 @@ class LeadOutcome(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+class CityMarket(TimeStamped):
+    """A city's market in a year: the inputs of its capacity (``channels.planning.capacity``)
+    and the point its demand is spread around (``channels.planning.cells``)."""
+
+    province = models.CharField(_("province"), max_length=32)
+    city = models.CharField(_("city"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, validators=LATITUDE_VALIDATORS)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, validators=LONGITUDE_VALIDATORS)
+    population = models.PositiveBigIntegerField(_("population"))
+    households = models.PositiveBigIntegerField(_("households"))
+    disposable_income = models.DecimalField(
+        _("disposable income per capita"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    vehicles_per_1000 = models.DecimalField(
+        _("vehicles per 1,000 people"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    nev_share = models.DecimalField(
+        _("new-energy share of new-car sales"),
+        max_digits=5,
+        decimal_places=4,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+
+    class Meta:
+        ordering = ["province", "city", "-year"]
+        verbose_name = _("city market")
+        verbose_name_plural = _("city markets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "year"],
+                name="city_market_one_per_city_year",
+                violation_error_message=_("This city already has its market for that year."),
+            ),
+            models.CheckConstraint(
+                name="city_market_households_within_population",
+                condition=Q(households__lte=F("population")),
+                violation_error_message=_("A city cannot have more households than people."),
+            ),
+            models.CheckConstraint(
+                name="city_market_nev_share_is_a_share",
+                condition=Q(nev_share__gte=0, nev_share__lte=1),
+                violation_error_message=_("The new-energy share lies between 0 and 1."),
+            ),
+            models.CheckConstraint(
+                name="city_market_coordinates_valid",
+                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                violation_error_message=_("Latitude must lie in -90..90 and longitude in -180..180."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} {self.year}"
+
+
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("lead"))
 class Lead(models.Model):
     """A sales lead, assigned to the dealer best placed to serve it. ``crm_reference`` is the

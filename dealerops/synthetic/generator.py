@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from dealerops.summaries import analyze_summaries
-from dealerops.synthetic import activity, network, sales
+from dealerops.synthetic import activity, markets, network, sales
 from dealerops.synthetic.columns import copy_chunks
 from dealerops.synthetic.spec import NetworkSpec
 from inventory import summaries
@@ -188,6 +188,8 @@ class _NetworkLoad:
         spec, rng, calendar = self.spec, self.rng, self.calendar
         self._plan("plan dealers and vehicle models", self._plan_network)
         self._copy("channels_region", [network.region_columns(spec, calendar)])
+        created = (calendar.start - 30) * network.DAY + 9 * network.HOUR  # no random draw: seeds keep their network
+        self._copy("channels_citymarket", [markets.city_market_columns(created)])
         self._copy("channels_dealer", [network.dealer_columns(rng, self.dealers, calendar)])
         self._copy("inventory_vehiclemodel", [network.model_columns(self.models)])
         self._copy("finance_lender", [network.lender_columns(spec, calendar)])

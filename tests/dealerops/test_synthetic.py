@@ -7,13 +7,16 @@ makes the database check everything.
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from channels.models import Dealer, Region
+from channels.models import CityMarket, Dealer, Region
+from channels.planning.capacity import market_capacity
 from dealerops.models import Role, User
+from dealerops.synthetic.cities import CITIES
 from dealerops.synthetic.demo import DEMO_PASSWORD
 from dealerops.synthetic.generator import generate_network, truncate_network
 from dealerops.synthetic.spec import NetworkSpec
@@ -273,3 +276,19 @@ def test_seed_demo_reset_rebuilds_the_network_and_gives_each_role_its_scope(tiny
         " WHERE p.lender_id = finance_loan.lender_id), 0)"
     )
     assert scalar("SELECT count(*) FROM finance_commissionperiod WHERE status = 'open'") == 2
+
+
+def test_every_city_of_the_network_has_its_market_of_a_plausible_size(tiny_network):
+    markets = {market.city: market for market in CityMarket.objects.all()}
+    assert len(markets) == len(CITIES)
+    assert set(Dealer.objects.values_list("city", flat=True)) <= set(markets)
+    shanghai = markets["上海"]
+    assert (shanghai.year, shanghai.population, shanghai.households) == (2024, 24_870_000, 10_719_828)
+    assert (shanghai.disposable_income, shanghai.vehicles_per_1000, shanghai.nev_share) == (
+        Decimal("84834.00"),
+        Decimal("215.00"),
+        Decimal("0.5200"),
+    )
+    # 118 cities of 830 M people: most of China's 22.9 M new passenger cars a year (2024).
+    total = sum(market_capacity(market).units for market in markets.values())
+    assert 10_000_000 < total < 22_900_000
