@@ -129,6 +129,7 @@ class CityMarket(TimeStamped):
     """A city's market in a year: the inputs of its capacity (``channels.planning.capacity``)
     and the point its demand is spread around (``channels.planning.cells``)."""
 
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="markets")
     province = models.CharField(_("province"), max_length=32)
     city = models.CharField(_("city"), max_length=32)
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])

@@ -62,6 +62,10 @@ RULES: dict[str, Rule] = {
     "channels.HealthMetricScore": Rule(
         dealer="health_score__dealer", region="health_score__dealer__region", roles=ALL_ROLES
     ),
+    # The market table is planning's: head office keeps it, a regional manager reads their regions'.
+    "channels.CityMarket": Rule(
+        dealer=None, region="region", roles=frozenset({Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})
+    ),
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),

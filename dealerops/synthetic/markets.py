@@ -73,14 +73,18 @@ MARKETS = {
 }  # fmt: skip
 
 
-def city_market_rows() -> list[dict]:
-    """The table as rows, in the order of ``CITIES`` (every city has one)."""
+def city_market_rows(regions: int) -> list[dict]:
+    """The table as rows for the cities of the first ``regions`` sales regions, in the order
+    of ``CITIES``."""
     rows = []
     for city in CITIES:
+        if city.region >= regions:
+            continue
         population, income, vehicles, nev_share = MARKETS[city.name]
         people = population * 10_000
         rows.append(
             {
+                "region_id": city.region + 1,  # the generator's region ids follow REGIONS
                 "province": city.province,
                 "city": city.name,
                 "year": MARKET_YEAR,
@@ -96,13 +100,14 @@ def city_market_rows() -> list[dict]:
     return rows
 
 
-def city_market_columns(created_second: int) -> dict[str, np.ndarray]:
+def city_market_columns(regions: int, created_second: int) -> dict[str, np.ndarray]:
     """The table as COPY columns, every row created at ``created_second``."""
-    rows = city_market_rows()
+    rows = city_market_rows(regions)
     column = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     created = np.full(len(rows), created_second)
     return {
         "id": col.integers(np.arange(1, len(rows) + 1)),
+        "region_id": col.integers(column["region_id"]),
         "province": col.words(list(column["province"]), np.arange(len(rows))),
         "city": col.words(list(column["city"]), np.arange(len(rows))),
         "year": col.integers(column["year"]),
