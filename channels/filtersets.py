@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
-from channels.models import Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
+from channels.models import CityMarket, Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
 from dealerops.filters import (
     LocalDateFilter,
     NullsLastOrderingFilter,
@@ -103,3 +103,28 @@ class HealthTableFilterSet(HealthScoreFilterSet):
             **{score_field(metric): metric.label for metric in HealthMetric},
         },
     )
+
+
+class CityMarketFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["city", "province"])
+    region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
+    year = django_filters.NumberFilter(label=_("Year"))
+    ordering = OrderingFilter(
+        fields=(
+            ("city", "city"),
+            ("province", "province"),
+            ("population", "population"),
+            ("disposable_income", "disposable_income"),
+            ("vehicles_per_1000", "vehicles_per_1000"),
+            ("nev_share", "nev_share"),
+        ),
+        field_labels={
+            "disposable_income": _("Disposable income per capita"),
+            "vehicles_per_1000": _("Vehicles per 1,000 people"),
+            "nev_share": _("New-energy share"),
+        },
+    )
+
+    class Meta:
+        model = CityMarket
+        fields = ["q", "region", "year", "ordering"]

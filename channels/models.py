@@ -180,6 +180,9 @@ class CityMarket(TimeStamped):
     def __str__(self) -> str:
         return f"{self.city} {self.year}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("channels:market-detail", args=[self.pk])
+
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("lead"))
 class Lead(models.Model):

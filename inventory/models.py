@@ -177,7 +177,11 @@ class Sale(models.Model):
         ordering = ["-sold_on", "-id"]
         verbose_name = _("sale")
         verbose_name_plural = _("sales")
-        indexes = sort_indexes("dealer", "sold_on", "transaction_price")
+        indexes = [
+            *sort_indexes("dealer", "sold_on", "transaction_price"),
+            # A city's market page counts the year's sales registered there (penetration).
+            models.Index(fields=["registered_city", "sold_on"], name="sale_registered_city_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="sale_price_positive",

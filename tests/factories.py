@@ -7,7 +7,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from channels.models import Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
+from channels.models import CityMarket, Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from dealerops.models import ExportJob, Role, User
@@ -53,6 +53,26 @@ class DealerFactory(factory.django.DjangoModelFactory):
     opened_on = dt.date(2018, 5, 1)
     sales_headcount = 10
     monthly_sales_target = 100
+
+
+class CityMarketFactory(factory.django.DjangoModelFactory):
+    """A city at the national reference of ``channels.planning.capacity``: 0.046 new cars a
+    household a year, so 1,000 households make a capacity of 46."""
+
+    class Meta:
+        model = CityMarket
+
+    region = factory.SubFactory(RegionFactory)
+    province = "Zhejiang"
+    city = factory.Sequence(lambda n: f"City {n}")
+    year = 2025
+    latitude = Decimal("30.274084")
+    longitude = Decimal("120.155070")
+    population = 2_620
+    households = 1_000
+    disposable_income = Decimal("41314.00")
+    vehicles_per_1000 = Decimal("250.00")
+    nev_share = Decimal("0.4000")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

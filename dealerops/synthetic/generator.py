@@ -189,7 +189,7 @@ class _NetworkLoad:
         self._plan("plan dealers and vehicle models", self._plan_network)
         self._copy("channels_region", [network.region_columns(spec, calendar)])
         created = (calendar.start - 30) * network.DAY + 9 * network.HOUR  # no random draw: seeds keep their network
-        self._copy("channels_citymarket", [markets.city_market_columns(spec.regions, created)])
+        self._copy("channels_citymarket", [markets.city_market_columns(spec.regions, spec.end_date.year - 1, created)])
         self._copy("channels_dealer", [network.dealer_columns(rng, self.dealers, calendar)])
         self._copy("inventory_vehiclemodel", [network.model_columns(self.models)])
         self._copy("finance_lender", [network.lender_columns(spec, calendar)])

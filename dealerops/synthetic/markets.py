@@ -1,5 +1,5 @@
 """The city market table the demo and the benchmark networks ship: one row a city of
-``cities.CITIES`` for ``MARKET_YEAR``.
+``cities.CITIES`` for the last complete year of the network's data.
 
 The figures are illustrative, of the right order for each city, not official statistics: the
 resident population and the disposable income per capita are rounded from the cities' 2023–24
@@ -12,8 +12,6 @@ import numpy as np
 
 from dealerops.synthetic import columns as col
 from dealerops.synthetic.cities import CITIES
-
-MARKET_YEAR = 2024
 
 # People per household, 2020 census, by province.
 HOUSEHOLD_SIZE = {
@@ -73,7 +71,7 @@ MARKETS = {
 }  # fmt: skip
 
 
-def city_market_rows(regions: int) -> list[dict]:
+def city_market_rows(regions: int, year: int) -> list[dict]:
     """The table as rows for the cities of the first ``regions`` sales regions, in the order
     of ``CITIES``."""
     rows = []
@@ -87,7 +85,7 @@ def city_market_rows(regions: int) -> list[dict]:
                 "region_id": city.region + 1,  # the generator's region ids follow REGIONS
                 "province": city.province,
                 "city": city.name,
-                "year": MARKET_YEAR,
+                "year": year,
                 "latitude": city.latitude,
                 "longitude": city.longitude,
                 "population": people,
@@ -100,9 +98,9 @@ def city_market_rows(regions: int) -> list[dict]:
     return rows
 
 
-def city_market_columns(regions: int, created_second: int) -> dict[str, np.ndarray]:
+def city_market_columns(regions: int, year: int, created_second: int) -> dict[str, np.ndarray]:
     """The table as COPY columns, every row created at ``created_second``."""
-    rows = city_market_rows(regions)
+    rows = city_market_rows(regions, year)
     column = {name: np.array([row[name] for row in rows]) for name in rows[0]}
     created = np.full(len(rows), created_second)
     return {

@@ -98,9 +98,10 @@ def _tamper(*, last_complete: date) -> None:
             Sale.objects.filter(pk__in=[sale.pk for sale in moved]).update(sold_on=month_end)
         if rewriter is None:
             return
-        # A cash sale deleted and entered again two days later.
+        # A cash sale deleted and entered again two days later: one no lead was won by (a won
+        # lead keeps its sale, so deleting that one is refused).
         sale = (
-            Sale.objects.filter(dealer=rewriter, sold_on__gte=last_complete, payment=Payment.CASH)
+            Sale.objects.filter(dealer=rewriter, sold_on__gte=last_complete, payment=Payment.CASH, lead__isnull=True)
             .filter(sold_on__lte=last_complete + timedelta(days=20))
             .order_by("sold_on", "id")
             .first()

@@ -20,6 +20,7 @@ from dealerops.access import can_view, can_write, role_of, rule_for
 from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 from dealerops.models import ExportStatus, Role
 from tests.factories import (
+    CityMarketFactory,
     CommissionEntryFactory,
     CustomerFactory,
     DataIssueFactory,
@@ -44,6 +45,7 @@ EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz"}
 # Strings that appear only in the foreign dealer's records.
 FOREIGN_MARKERS = {
     "channels.Dealer": "Chengdu Jinjiang 4S",
+    "channels.CityMarket": "Foreign City Lhasa",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
@@ -127,6 +129,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
     return {
         "channels.Region": dealer.region,
         "channels.Dealer": dealer,
+        "channels.CityMarket": CityMarketFactory(region=dealer.region, **named("channels.CityMarket", "city")),
         "channels.Lead": LeadFactory(dealer=dealer),
         "channels.HealthScore": HealthScoreFactory(dealer=dealer),
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
