@@ -68,8 +68,8 @@ class CityMarketFactory(factory.django.DjangoModelFactory):
     year = 2025
     latitude = Decimal("30.274084")
     longitude = Decimal("120.155070")
-    population = 2_620
     households = 1_000
+    population = factory.LazyAttribute(lambda market: round(market.households * 2.62))
     disposable_income = Decimal("41314.00")
     vehicles_per_1000 = Decimal("250.00")
     nev_share = Decimal("0.4000")

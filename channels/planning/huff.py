@@ -30,6 +30,9 @@ class HuffModel:
         return np.maximum(km * self.detour_factor, self.min_km)
 
 
+DEFAULT_HUFF = HuffModel()
+
+
 @dataclass(frozen=True)
 class TradeAreas:
     pairs: Pairs  # cell (origin) – outlet (target) pairs within reach
@@ -43,7 +46,7 @@ def _probabilities(cell: np.ndarray, utility: np.ndarray, cells: int) -> np.ndar
     return utility / total[cell]
 
 
-def trade_areas(cells: Cells, outlet_lat, outlet_lon, attraction, model: HuffModel = HuffModel()) -> TradeAreas:
+def trade_areas(cells: Cells, outlet_lat, outlet_lon, attraction, model: HuffModel = DEFAULT_HUFF) -> TradeAreas:
     """Each outlet's Huff share of every cell within reach, and its demand."""
     attraction = np.asarray(attraction, dtype=float)
     pairs = pairs_within(cells.lat, cells.lon, outlet_lat, outlet_lon, model.reach_km / model.detour_factor)
@@ -71,7 +74,7 @@ class DecayFit:
 
 
 def fit_decay(
-    buyer_lat, buyer_lon, chosen, outlet_lat, outlet_lon, attraction, model: HuffModel = HuffModel()
+    buyer_lat, buyer_lon, chosen, outlet_lat, outlet_lon, attraction, model: HuffModel = DEFAULT_HUFF
 ) -> DecayFit:
     """The exponent λ that makes the outlets buyers chose most likely (maximum likelihood of
     Huff's choice probabilities among the outlets within reach). A buyer who bought beyond
@@ -156,7 +159,7 @@ class WhiteSpot:
 
 
 def white_spots(
-    cells: Cells, outlet_lat, outlet_lon, *, drive_km: float, model: HuffModel = HuffModel()
+    cells: Cells, outlet_lat, outlet_lon, *, drive_km: float, model: HuffModel = DEFAULT_HUFF
 ) -> list[WhiteSpot]:
     """Cells with capacity that no outlet reaches within ``drive_km`` of road, grouped into
     areas of adjacent cells; the largest capacity first."""

@@ -1,10 +1,18 @@
 """Reads for the planning pages."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from channels.models import CityMarket
+import numpy as np
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Mod
+
+from channels.models import CityMarket, Dealer, DealerStatus, HealthScore
 from channels.planning.capacity import DEFAULT_MODEL, Capacity, CapacityModel, market_capacity, penetration
+from channels.planning.geometry import Cells, spread_over_cells
+from channels.planning.huff import DEFAULT_HUFF, DecayFit, HuffModel, fit_decay
+from dealerops.pagination import estimated_count
 from inventory.models import Sale
 
 
@@ -23,3 +31,69 @@ def city_market_figures(market: CityMarket, model: CapacityModel = DEFAULT_MODEL
     capacity = market_capacity(market, model)
     sold = Sale.objects.filter(registered_city=market.city, sold_on__year=market.year).count()
     return MarketFigures(capacity, sold, penetration(sold, capacity.units), model)
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """The active outlets as arrays, in one order: what the planning maths reads."""
+
+    ids: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    attraction: np.ndarray
+
+    def position(self) -> dict[int, int]:
+        return {int(pk): n for n, pk in enumerate(self.ids)}
+
+
+def active_outlets() -> Outlets:
+    """Active outlets with their attraction: sales staff (at least one) × (½ + the latest
+    health composite ÷ 100), so a healthy store draws up to three times a failing one of its
+    size; an outlet not yet scored counts as average (50)."""
+    latest = HealthScore.objects.filter(dealer=OuterRef("pk"), composite__isnull=False).order_by("-month")
+    rows = list(
+        Dealer.objects.filter(status=DealerStatus.ACTIVE)
+        .annotate(composite=Subquery(latest.values("composite")[:1]))
+        .order_by("pk")
+        .values_list("pk", "latitude", "longitude", "sales_headcount", "composite")
+    )
+    staff = np.array([row[3] for row in rows], dtype=float)
+    composite = np.array([50.0 if row[4] is None else float(row[4]) for row in rows])
+    return Outlets(
+        ids=np.array([row[0] for row in rows], dtype=np.int64),
+        lat=np.array([float(row[1]) for row in rows]),
+        lon=np.array([float(row[2]) for row in rows]),
+        attraction=np.maximum(staff, 1.0) * (0.5 + composite / 100),
+    )
+
+
+def demand_cells(year: int) -> Cells:
+    """The year's city capacities spread over their cells."""
+    markets = list(CityMarket.objects.filter(year=year))
+    return spread_over_cells(
+        [float(market.latitude) for market in markets],
+        [float(market.longitude) for market in markets],
+        [float(market_capacity(market).units) for market in markets],
+    )
+
+
+def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sample: int = 50_000) -> DecayFit | None:
+    """The distance decay fitted to the buyers of ``first``..``last`` whose home is known (about ``sample`` of
+    them, every n-th sale: a likelihood over millions of buyers and their outlets within
+    reach would not fit in memory, and a few tens of thousands pin the exponent down), and
+    the outlets they bought at; None when no buyer has coordinates."""
+    outlets = active_outlets()
+    position = outlets.position()
+    sales = Sale.objects.filter(
+        sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
+    )
+    step = max(1, estimated_count(sales) // sample)
+    if step > 1:
+        sales = sales.alias(bucket=Mod("pk", step)).filter(bucket=0)
+    buyers = list(sales.values_list("customer__latitude", "customer__longitude", "dealer_id"))
+    if not buyers:
+        return None
+    lat = np.array([float(row[0]) for row in buyers])
+    lon = np.array([float(row[1]) for row in buyers])
+    chosen = np.array([position[row[2]] for row in buyers], dtype=np.int64)
+    return fit_decay(lat, lon, chosen, outlets.lat, outlets.lon, outlets.attraction, model)

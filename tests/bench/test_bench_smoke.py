@@ -61,6 +61,7 @@ SCRIPTS = {
         after="generate",
     ),
     "imports": Script(("imports.py", "--rows", "200"), ("import_sales",)),  # any migrated database
+    "network": Script(("network.py",), ("network_trade_areas", "network_decay_fit"), after="generate"),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -82,6 +83,8 @@ FLOORED = {
     "commission_export_month_xlsx",
     *SCRIPTS["reports"].results,
     "import_sales",
+    "network_trade_areas",
+    "network_decay_fit",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -95,6 +98,8 @@ COUNTED = {
     "commission_export_month": "rows",
     "dashboard": "requests",
     "import_sales": "rows",
+    "network_trade_areas": "outlets",
+    "network_decay_fit": "buyers",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -194,6 +199,11 @@ def test_dashboard_serves_the_health_map_under_a_short_load(bench: Bench) -> Non
 
 def test_imports_checks_and_writes_a_small_sales_file(bench: Bench) -> None:
     bench.results("imports")
+
+
+def test_network_computes_trade_areas_and_fits_the_decay(bench: Bench) -> None:
+    results = bench.results("network")
+    assert results["network_trade_areas"]["cells"] != "0"
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

@@ -1,0 +1,120 @@
+"""Channel-network planning on the national-scale dataset.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/generate.py --scale S
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/network.py
+
+Times, on the latest year of the city market table and the last 12 months of sales:
+
+- ``network_trade_areas``: every active outlet's Huff trade area on the demand cells (the
+  year's city capacities spread over H3 cells), the overlapping pairs and the white spots
+  (channels.planning), against the floor: the same inputs read by one SQL query each, the
+  pairs within reach and one Huff pass of probabilities and demand, with nothing else;
+- ``network_decay_fit``: the distance exponent fitted to a sample of the last 12 months'
+  buyers (channels.planning.selectors.decay_fit), against the floor: reading the same sample.
+
+The demand the trade areas share out plus the capacity no outlet reaches must equal the
+year's capacity: the script checks it.
+"""
+
+import argparse
+from datetime import timedelta
+
+import numpy as np
+from common import result_line, setup_django, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drive-km", type=float, default=60.0, help="white spots: no outlet within this road distance")
+    parser.add_argument("--sample", type=int, default=50_000, help="buyers the decay is fitted to")
+    options = parser.parse_args()
+    setup_django()
+
+    from django.db import connection
+    from django.db.models.functions import Mod
+
+    from channels.models import CityMarket, DealerStatus
+    from channels.planning.capacity import market_capacity
+    from channels.planning.geometry import pairs_within, spread_over_cells
+    from channels.planning.huff import DEFAULT_HUFF, overlaps, trade_areas, white_spots
+    from channels.planning.selectors import active_outlets, decay_fit, demand_cells
+    from dealerops.pagination import estimated_count
+    from inventory.models import Sale
+
+    year = CityMarket.objects.order_by("-year").values_list("year", flat=True).first()
+    if year is None:
+        raise SystemExit("no city markets: generate the network first (bench/generate.py)")
+    model = DEFAULT_HUFF
+
+    with timed() as full:
+        cells = demand_cells(year)
+        outlets = active_outlets()
+        areas = trade_areas(cells, outlets.lat, outlets.lon, outlets.attraction, model)
+        pairs = overlaps(areas, cells)
+        spots = white_spots(cells, outlets.lat, outlets.lon, drive_km=options.drive_km, model=model)
+    expected = sum(market_capacity(market).units for market in CityMarket.objects.filter(year=year))
+    shared = areas.demand.sum() + areas.uncovered
+    assert abs(shared - expected) < 1e-6 * max(expected, 1), f"demand {shared} does not tie to capacity {expected}"
+
+    with timed() as floor:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT latitude, longitude, households, disposable_income, vehicles_per_1000, nev_share "
+                "FROM channels_citymarket WHERE year = %s",
+                [year],
+            )
+            markets = cursor.fetchall()
+            cursor.execute(
+                "SELECT latitude, longitude, greatest(sales_headcount, 1) FROM channels_dealer WHERE status = 'active'"
+            )
+            dealers = np.array(cursor.fetchall(), dtype=float).reshape(-1, 3)
+        floor_cells = spread_over_cells(
+            [float(row[0]) for row in markets], [float(row[1]) for row in markets], [float(row[2]) for row in markets]
+        )
+        near = pairs_within(
+            floor_cells.lat, floor_cells.lon, dealers[:, 0], dealers[:, 1], model.reach_km / model.detour_factor
+        )
+        utility = dealers[near.target, 2] * model.road_km(near.km) ** -model.exponent
+        total = np.bincount(near.origin, weights=utility, minlength=len(floor_cells.h3))
+        np.bincount(near.target, weights=floor_cells.capacity[near.origin] * utility / total[near.origin])
+    print(
+        result_line(
+            "network_trade_areas",
+            full["seconds"],
+            floor["seconds"],
+            outlets=len(outlets.ids),
+            cells=len(cells.h3),
+            pairs=len(areas.pairs.origin),
+            overlaps=len(pairs),
+            white_spots=len(spots),
+            capacity=round(expected),
+            uncovered=round(areas.uncovered),
+        )
+    )
+
+    last = Sale.objects.order_by("-sold_on").values_list("sold_on", flat=True).first()
+    first = last - timedelta(days=364)
+    with timed() as fit_run:
+        fit = decay_fit(first, last, model, sample=options.sample)
+    with timed() as fit_floor:
+        sales = Sale.objects.filter(
+            sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
+        )
+        step = max(1, estimated_count(sales) // options.sample)
+        sample = sales.alias(bucket=Mod("pk", step)).filter(bucket=0) if step > 1 else sales
+        list(sample.values_list("customer__latitude", "customer__longitude", "dealer_id"))
+    print(
+        result_line(
+            "network_decay_fit",
+            fit_run["seconds"],
+            fit_floor["seconds"],
+            buyers=fit.choices if fit else 0,
+            beyond_reach=fit.beyond_reach if fit else 0,
+            exponent=f"{fit.exponent:.3f}" if fit else "",
+            pseudo_r2=f"{fit.pseudo_r2:.3f}" if fit else "",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
