@@ -26,7 +26,7 @@ from common import result_line, setup_django, timed
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drive-km", type=float, default=60.0, help="white spots: no outlet within this road distance")
-    parser.add_argument("--sample", type=int, default=50_000, help="buyers the decay is fitted to")
+    parser.add_argument("--sample", type=int, default=20_000, help="buyers the decay is fitted to")
     options = parser.parse_args()
     setup_django()
 

@@ -77,11 +77,12 @@ def demand_cells(year: int) -> Cells:
     )
 
 
-def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sample: int = 50_000) -> DecayFit | None:
-    """The distance decay fitted to the buyers of ``first``..``last`` whose home is known (about ``sample`` of
-    them, every n-th sale: a likelihood over millions of buyers and their outlets within
-    reach would not fit in memory, and a few tens of thousands pin the exponent down), and
-    the outlets they bought at; None when no buyer has coordinates."""
+def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sample: int = 20_000) -> DecayFit | None:
+    """The distance decay fitted to the buyers of ``first``..``last`` whose home is known and
+    the outlets they bought at; None when no buyer has coordinates. About ``sample`` buyers,
+    every n-th sale: millions of buyers with their outlets within reach would not fit in
+    memory, and on the national dataset 20,000 give the exponent of 48,000 within 0.02
+    (1.049 against 1.038) in 0.5 GB instead of 0.9."""
     outlets = active_outlets()
     position = outlets.position()
     sales = Sale.objects.filter(
