@@ -117,11 +117,13 @@ class CityMarketFilterSet(django_filters.FilterSet):
             ("disposable_income", "disposable_income"),
             ("vehicles_per_1000", "vehicles_per_1000"),
             ("nev_share", "nev_share"),
+            ("capacity_units", "capacity_units"),
         ),
         field_labels={
             "disposable_income": _("Disposable income per capita"),
             "vehicles_per_1000": _("Vehicles per 1,000 people"),
             "nev_share": _("New-energy share"),
+            "capacity_units": _("Market capacity"),
         },
     )
 

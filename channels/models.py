@@ -149,6 +149,10 @@ class CityMarket(TimeStamped):
         decimal_places=4,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # Written with the inputs by ``channels.planning.capacity.market_capacity``: the list sorts
+    # and exports them in SQL.
+    capacity_units = models.PositiveBigIntegerField(_("market capacity"), default=0)
+    nev_capacity_units = models.PositiveBigIntegerField(_("new-energy capacity"), default=0)
 
     class Meta:
         ordering = ["province", "city", "-year"]

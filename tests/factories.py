@@ -3,11 +3,13 @@ has arrived at the sale's dealer, a loan's principal + down payment equals its s
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import factory
 from django.utils import timezone
 
 from channels.models import CityMarket, Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
+from channels.planning.capacity import market_capacity
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from dealerops.models import ExportJob, Role, User
@@ -73,6 +75,21 @@ class CityMarketFactory(factory.django.DjangoModelFactory):
     disposable_income = Decimal("41314.00")
     vehicles_per_1000 = Decimal("250.00")
     nev_share = Decimal("0.4000")
+    capacity_units = factory.LazyAttribute(lambda market: _capacity(market).units)
+    nev_capacity_units = factory.LazyAttribute(lambda market: _capacity(market).nev_units)
+
+
+def _capacity(market):
+    """The capacity model on a factory's inputs (given as text or Decimal), as a writer stores it."""
+    return market_capacity(
+        SimpleNamespace(
+            households=market.households,
+            **{
+                name: Decimal(str(getattr(market, name)))
+                for name in ("disposable_income", "vehicles_per_1000", "nev_share")
+            },
+        )
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,8 @@ class CityMarketListView(ScopedListView):
         Column(_("Disposable income per capita"), "disposable_income", kind="money", order="disposable_income"),
         Column(_("Vehicles per 1,000 people"), "vehicles_per_1000", kind="number", order="vehicles_per_1000"),
         Column(_("New-energy share"), "nev_share", kind="rate", order="nev_share"),
+        Column(_("Market capacity"), "capacity_units", kind="number", order="capacity_units"),
+        Column(_("New-energy capacity"), "nev_capacity_units", kind="number"),
     ]
 
     def base_queryset(self):

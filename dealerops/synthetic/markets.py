@@ -8,8 +8,12 @@ census, vehicles per 1,000 people from the cities' registered-car counts, and th
 share of new-car sales from the 2024 retail figures (highest in the big southern and eastern
 cities, lowest in the north-east and the north-west)."""
 
+from decimal import Decimal
+from types import SimpleNamespace
+
 import numpy as np
 
+from channels.planning.capacity import market_capacity
 from dealerops.synthetic import columns as col
 from dealerops.synthetic.cities import CITIES
 
@@ -95,6 +99,15 @@ def city_market_rows(regions: int, year: int) -> list[dict]:
                 "nev_share": nev_share,
             }
         )
+        # The inputs as the table stores them (Decimal), so the capacity is the one its page shows.
+        stored = SimpleNamespace(
+            households=rows[-1]["households"],
+            disposable_income=Decimal(income),
+            vehicles_per_1000=Decimal(vehicles),
+            nev_share=Decimal(str(nev_share)),
+        )
+        capacity = market_capacity(stored)
+        rows[-1] |= {"capacity_units": capacity.units, "nev_capacity_units": capacity.nev_units}
     return rows
 
 
@@ -116,6 +129,8 @@ def city_market_columns(regions: int, year: int, created_second: int) -> dict[st
         "disposable_income": col.money(column["disposable_income"] * 100),
         "vehicles_per_1000": col.money(column["vehicles_per_1000"] * 100),
         "nev_share": col.rate(np.round(column["nev_share"] * 1_000_000).astype(np.int64)),
+        "capacity_units": col.integers(column["capacity_units"]),
+        "nev_capacity_units": col.integers(column["nev_capacity_units"]),
         "created_at": col.timestamps(created),
         "updated_at": col.timestamps(created),
     }

@@ -12,7 +12,9 @@ from tests.factories import CityMarketFactory, SaleFactory
 def markets(network):
     return {
         "home": CityMarketFactory(region=network.home_region, city="Hangzhou", households=1_000),
-        "foreign": CityMarketFactory(region=network.foreign_region, city="Chengdu", province="Sichuan"),
+        "foreign": CityMarketFactory(
+            region=network.foreign_region, city="Chengdu", province="Sichuan", households=2_000
+        ),
     }
 
 
@@ -31,6 +33,11 @@ def test_head_office_sees_every_city_and_a_regional_manager_their_regions(networ
     assert sorted(cities(client_for(network.head_office))) == ["Chengdu", "Hangzhou"]
     assert cities(client_for(network.head_office), q="cheng") == ["Chengdu"]
     assert cities(client_for(network.regional_manager)) == ["Hangzhou"]
+    # Hangzhou's 1,000 households buy 46 cars a year, Chengdu's 1,000 + 1,000 twice that.
+    assert cities(client_for(network.head_office), ordering="-capacity_units") == ["Chengdu", "Hangzhou"]
+    csv = client_for(network.head_office).get("/markets/", {"export": "csv", "ordering": "capacity_units"})
+    lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[1].startswith("Hangzhou") and lines[1].endswith(",46,18") and lines[2].endswith(",92,37")
     manager = client_for(network.regional_manager)
     assert manager.get(f"/markets/{markets['foreign'].pk}/").status_code == 404
     for user in (network.dealer_user, network.finance_user):

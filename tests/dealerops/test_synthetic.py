@@ -292,5 +292,8 @@ def test_every_city_of_the_network_has_its_market_of_a_plausible_size(tiny_netwo
     )
     # The two regions' 45 cities, 331 M people: a large part of China's 22.9 M new passenger
     # cars a year (2024); all 118 cities of the eight regions hold 830 M.
-    total = sum(market_capacity(market).units for market in markets.values())
+    for market in markets.values():  # stored with the inputs, as the capacity model computes it
+        capacity = market_capacity(market)
+        assert (market.capacity_units, market.nev_capacity_units) == (capacity.units, capacity.nev_units)
+    total = sum(market.capacity_units for market in markets.values())
     assert 5_000_000 < total < 15_000_000
