@@ -10,10 +10,11 @@ Times, on the latest year of the city market table and the last 12 months of sal
   (channels.planning), against the floor: the same inputs read by one SQL query each, the
   pairs within reach and one Huff pass of probabilities and demand, with nothing else;
 - ``network_decay_fit``: the distance exponent fitted to a sample of the last 12 months'
-  buyers (channels.planning.selectors.decay_fit), against the floor: reading the same sample.
+  buyers (channels.planning.selectors.decay_fit), against the floor: reading the same sample
+  (``sampled_buyers``).
 
 The demand the trade areas share out plus the capacity no outlet reaches must equal the
-year's capacity: the script checks it.
+year's capacity as the market table stores it: the script checks it.
 """
 
 import argparse
@@ -31,14 +32,12 @@ def main() -> None:
     setup_django()
 
     from django.db import connection
-    from django.db.models.functions import Mod
+    from django.db.models import Sum
 
-    from channels.models import CityMarket, DealerStatus
-    from channels.planning.capacity import market_capacity
+    from channels.models import CityMarket
     from channels.planning.geometry import pairs_within, spread_over_cells
     from channels.planning.huff import DEFAULT_HUFF, overlaps, trade_areas, white_spots
-    from channels.planning.selectors import active_outlets, decay_fit, demand_cells
-    from dealerops.pagination import estimated_count
+    from channels.planning.selectors import active_outlets, decay_fit, demand_cells, sampled_buyers
     from inventory.models import Sale
 
     year = CityMarket.objects.order_by("-year").values_list("year", flat=True).first()
@@ -52,15 +51,14 @@ def main() -> None:
         areas = trade_areas(cells, outlets.lat, outlets.lon, outlets.attraction, model)
         pairs = overlaps(areas, cells)
         spots = white_spots(cells, outlets.lat, outlets.lon, drive_km=options.drive_km, model=model)
-    expected = sum(market_capacity(market).units for market in CityMarket.objects.filter(year=year))
+    expected = CityMarket.objects.filter(year=year).aggregate(total=Sum("capacity_units"))["total"]
     shared = areas.demand.sum() + areas.uncovered
     assert abs(shared - expected) < 1e-6 * max(expected, 1), f"demand {shared} does not tie to capacity {expected}"
 
     with timed() as floor:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT latitude, longitude, households, disposable_income, vehicles_per_1000, nev_share "
-                "FROM channels_citymarket WHERE year = %s",
+                "SELECT latitude, longitude, capacity_units FROM channels_citymarket WHERE year = %s",
                 [year],
             )
             markets = cursor.fetchall()
@@ -97,11 +95,7 @@ def main() -> None:
     with timed() as fit_run:
         fit = decay_fit(first, last, model, sample=options.sample)
     with timed() as fit_floor:
-        sales = Sale.objects.filter(
-            sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
-        )
-        step = max(1, estimated_count(sales) // options.sample)
-        sample = sales.alias(bucket=Mod("pk", step)).filter(bucket=0) if step > 1 else sales
+        sample = sampled_buyers(first, last, options.sample)
         list(sample.values_list("customer__latitude", "customer__longitude", "dealer_id"))
     print(
         result_line(

@@ -19,6 +19,15 @@ LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
+def coordinates_valid(prefix: str) -> models.CheckConstraint:
+    """The database's check of a row's ``latitude`` and ``longitude``."""
+    return models.CheckConstraint(
+        name=f"{prefix}_coordinates_valid",
+        condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+        violation_error_message=_("Latitude must lie in -90..90 and longitude in -180..180."),
+    )
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -95,11 +104,7 @@ class Dealer(TimeStamped):
                 condition=~Q(parent=F("id")),
                 violation_error_message=_("A dealer cannot be its own parent."),
             ),
-            models.CheckConstraint(
-                name="dealer_coordinates_valid",
-                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
-                violation_error_message=_("Latitude must lie in -90..90 and longitude in -180..180."),
-            ),
+            coordinates_valid("dealer"),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +132,7 @@ class LeadOutcome(models.TextChoices):
 
 class CityMarket(TimeStamped):
     """A city's market in a year: the inputs of its capacity (``channels.planning.capacity``)
-    and the point its demand is spread around (``channels.planning.cells``)."""
+    and the point its demand is spread around (``channels.planning.geometry``)."""
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="markets")
     province = models.CharField(_("province"), max_length=32)
@@ -174,11 +179,7 @@ class CityMarket(TimeStamped):
                 condition=Q(nev_share__gte=0, nev_share__lte=1),
                 violation_error_message=_("The new-energy share lies between 0 and 1."),
             ),
-            models.CheckConstraint(
-                name="city_market_coordinates_valid",
-                condition=Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
-                violation_error_message=_("Latitude must lie in -90..90 and longitude in -180..180."),
-            ),
+            coordinates_valid("city_market"),
         ]
 
     def __str__(self) -> str:

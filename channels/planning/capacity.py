@@ -10,8 +10,8 @@ The reference point is the national average: about 0.046 new passenger cars a ho
 year (22.9 M retail sales in 2024 over 494 M households), at 41,314 yuan of disposable income
 per capita and 250 vehicles per 1,000 people; a city buys more where incomes are higher (less
 than in proportion: an elasticity of 0.8) and less as ownership nears saturation (600 per
-1,000, the level of mature car markets). The figures are
-of the right order, not an official forecast: the model is a documented starting point."""
+1,000, the level of mature car markets). The figures are of the right order, not an official
+forecast: the model is a documented starting point."""
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal

@@ -127,26 +127,27 @@ def overlaps(areas: TradeAreas, cells: Cells, *, strong: float = 0.2, threshold:
     pairs, probability = areas.pairs, areas.probability
     keep = probability >= strong
     cell, outlet, units = pairs.origin[keep], pairs.target[keep], (cells.capacity[pairs.origin] * probability)[keep]
-    order = np.argsort(cell, kind="stable")
+    order = np.lexsort((outlet, cell))  # by cell, then outlet: a pair's first outlet has the lower index
     cell, outlet, units = cell[order], outlet[order], units[order]
-    shared: dict[tuple[int, int], list[float]] = {}
-    starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
-    ends = np.r_[starts[1:], len(cell)]
-    for start, end in zip(starts, ends, strict=True):
-        for a in range(start, end):  # at most 1 ÷ strong outlets per cell
-            for b in range(a + 1, end):
-                key, parts = (outlet[a], outlet[b]), (units[a], units[b])
-                if key[0] > key[1]:
-                    key, parts = key[::-1], parts[::-1]
-                totals = shared.setdefault((int(key[0]), int(key[1])), [0.0, 0.0])
-                totals[0] += parts[0]
-                totals[1] += parts[1]
+    # Every two strong captures of one cell, as (i, i + offset) within the cell's run: a cell
+    # holds at most 1 ÷ strong of them, so few offsets, each one array operation.
+    first, second = [], []
+    for offset in range(1, int(1 / strong) + 1):
+        same = np.flatnonzero(cell[offset:] == cell[:-offset])
+        first.append(same)
+        second.append(same + offset)
+    first, second = np.concatenate(first), np.concatenate(second)
+    count = len(areas.demand)
+    key, position = np.unique(outlet[first] * count + outlet[second], return_inverse=True)
+    first_units = np.bincount(position, weights=units[first], minlength=len(key))
+    second_units = np.bincount(position, weights=units[second], minlength=len(key))
     found = []
-    for (first, second), (first_units, second_units) in shared.items():
-        first_share = first_units / areas.demand[first] if areas.demand[first] else 0.0
-        second_share = second_units / areas.demand[second] if areas.demand[second] else 0.0
-        if max(first_share, second_share) >= threshold:
-            found.append(Overlap(first, second, first_share, second_share, first_units + second_units))
+    for pair, a_units, b_units in zip(key, first_units, second_units, strict=True):
+        a, b = divmod(int(pair), count)
+        a_share = a_units / areas.demand[a] if areas.demand[a] else 0.0
+        b_share = b_units / areas.demand[b] if areas.demand[b] else 0.0
+        if max(a_share, b_share) >= threshold:
+            found.append(Overlap(a, b, float(a_share), float(b_share), float(a_units + b_units)))
     return sorted(found, key=lambda o: -o.shared_units)
 
 

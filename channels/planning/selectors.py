@@ -1,11 +1,11 @@
-"""Reads for the planning pages."""
+"""Reads for the planning pages, jobs and bench: the tables as the planning maths' arrays."""
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Mod
 
 from channels.models import CityMarket, Dealer, DealerStatus, HealthScore
@@ -69,12 +69,20 @@ def active_outlets() -> Outlets:
 
 def demand_cells(year: int) -> Cells:
     """The year's city capacities spread over their cells."""
-    markets = list(CityMarket.objects.filter(year=year))
+    markets = list(CityMarket.objects.filter(year=year).values_list("latitude", "longitude", "capacity_units"))
     return spread_over_cells(
-        [float(market.latitude) for market in markets],
-        [float(market.longitude) for market in markets],
-        [float(market_capacity(market).units) for market in markets],
+        [float(row[0]) for row in markets], [float(row[1]) for row in markets], [float(row[2]) for row in markets]
     )
+
+
+def sampled_buyers(first: date, last: date, sample: int) -> QuerySet[Sale]:
+    """About ``sample`` of the sales of ``first``..``last`` to buyers whose home is known, at
+    active outlets: every n-th sale by key."""
+    sales = Sale.objects.filter(
+        sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
+    )
+    step = max(1, estimated_count(sales) // sample)
+    return sales.alias(bucket=Mod("pk", step)).filter(bucket=0) if step > 1 else sales
 
 
 def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sample: int = 20_000) -> DecayFit | None:
@@ -85,13 +93,9 @@ def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sampl
     (1.049 against 1.038) in 0.5 GB instead of 0.9."""
     outlets = active_outlets()
     position = outlets.position()
-    sales = Sale.objects.filter(
-        sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
+    buyers = list(
+        sampled_buyers(first, last, sample).values_list("customer__latitude", "customer__longitude", "dealer_id")
     )
-    step = max(1, estimated_count(sales) // sample)
-    if step > 1:
-        sales = sales.alias(bucket=Mod("pk", step)).filter(bucket=0)
-    buyers = list(sales.values_list("customer__latitude", "customer__longitude", "dealer_id"))
     if not buyers:
         return None
     lat = np.array([float(row[0]) for row in buyers])

@@ -84,30 +84,22 @@ def city_market_rows(regions: int, year: int) -> list[dict]:
             continue
         population, income, vehicles, nev_share = MARKETS[city.name]
         people = population * 10_000
-        rows.append(
-            {
-                "region_id": city.region + 1,  # the generator's region ids follow REGIONS
-                "province": city.province,
-                "city": city.name,
-                "year": year,
-                "latitude": city.latitude,
-                "longitude": city.longitude,
-                "population": people,
-                "households": round(people / HOUSEHOLD_SIZE[city.province]),
-                "disposable_income": income,
-                "vehicles_per_1000": vehicles,
-                "nev_share": nev_share,
-            }
-        )
-        # The inputs as the table stores them (Decimal), so the capacity is the one its page shows.
-        stored = SimpleNamespace(
-            households=rows[-1]["households"],
-            disposable_income=Decimal(income),
-            vehicles_per_1000=Decimal(vehicles),
-            nev_share=Decimal(str(nev_share)),
-        )
-        capacity = market_capacity(stored)
-        rows[-1] |= {"capacity_units": capacity.units, "nev_capacity_units": capacity.nev_units}
+        row = {
+            "region_id": city.region + 1,  # the generator's region ids follow REGIONS
+            "province": city.province,
+            "city": city.name,
+            "year": year,
+            "latitude": city.latitude,
+            "longitude": city.longitude,
+            "population": people,
+            "households": round(people / HOUSEHOLD_SIZE[city.province]),
+            # As the table stores them, so the capacity is the one the city's page shows.
+            "disposable_income": Decimal(income),
+            "vehicles_per_1000": Decimal(vehicles),
+            "nev_share": Decimal(str(nev_share)),
+        }
+        capacity = market_capacity(SimpleNamespace(**row))
+        rows.append(row | {"capacity_units": capacity.units, "nev_capacity_units": capacity.nev_units})
     return rows
 
 
@@ -126,9 +118,9 @@ def city_market_columns(regions: int, year: int, created_second: int) -> dict[st
         "longitude": col.coordinate(column["longitude"]),
         "population": col.integers(column["population"]),
         "households": col.integers(column["households"]),
-        "disposable_income": col.money(column["disposable_income"] * 100),
-        "vehicles_per_1000": col.money(column["vehicles_per_1000"] * 100),
-        "nev_share": col.rate(np.round(column["nev_share"] * 1_000_000).astype(np.int64)),
+        "disposable_income": col.money(np.array([int(row["disposable_income"] * 100) for row in rows])),
+        "vehicles_per_1000": col.money(np.array([int(row["vehicles_per_1000"] * 100) for row in rows])),
+        "nev_share": col.rate(np.array([int(row["nev_share"] * 1_000_000) for row in rows])),
         "capacity_units": col.integers(column["capacity_units"]),
         "nev_capacity_units": col.integers(column["nev_capacity_units"]),
         "created_at": col.timestamps(created),
