@@ -11,7 +11,10 @@ Times, on the latest year of the city market table and the last 12 months of sal
   pairs within reach and one Huff pass of probabilities and demand, with nothing else;
 - ``network_decay_fit``: the distance exponent fitted to a sample of the last 12 months'
   buyers (channels.planning.selectors.decay_fit), against the floor: reading the same sample
-  (``sampled_buyers``).
+  (``sampled_buyers``);
+- ``network_plan``: the nightly job end to end (channels.planning.services.network_plan: the
+  fit, the trade areas, overlaps and white spots, the covering model's new sites, the other
+  recommendations, every row stored), against the floor: the two floors above together.
 
 The demand the trade areas share out plus the capacity no outlet reaches must equal the
 year's capacity as the market table stores it: the script checks it.
@@ -32,12 +35,13 @@ def main() -> None:
     setup_django()
 
     from django.db import connection
-    from django.db.models import Sum
+    from django.db.models import Count, Sum
 
     from channels.models import CityMarket
     from channels.planning.geometry import pairs_within, spread_over_cells
     from channels.planning.huff import DEFAULT_HUFF, overlaps, trade_areas, white_spots
     from channels.planning.selectors import active_outlets, decay_fit, demand_cells, sampled_buyers
+    from channels.planning.services import network_plan
     from inventory.models import Sale
 
     year = CityMarket.objects.order_by("-year").values_list("year", flat=True).first()
@@ -106,6 +110,23 @@ def main() -> None:
             beyond_reach=fit.beyond_reach if fit else 0,
             exponent=f"{fit.exponent:.3f}" if fit else "",
             pseudo_r2=f"{fit.pseudo_r2:.3f}" if fit else "",
+        )
+    )
+
+    with timed() as plan:
+        run = network_plan(as_of=last)
+    kinds = dict(run.recommendations.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    print(
+        result_line(
+            "network_plan",
+            plan["seconds"],
+            floor["seconds"] + fit_floor["seconds"],
+            outlets=run.outlets,
+            rows=run.job_run.rows,
+            overlaps=run.overlaps.count(),
+            white_spots=run.white_spots.count(),
+            white_spot_units=run.white_spot_units,
+            **{f"recommend_{kind}": count for kind, count in sorted(kinds.items())},
         )
     )
 

@@ -2,7 +2,21 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from channels.health.selectors import score_field
-from channels.models import CityMarket, Dealer, DealerKind, HealthMetric, HealthScore, Lead, Rating, Region
+from channels.models import (
+    CityMarket,
+    Dealer,
+    DealerKind,
+    HealthMetric,
+    HealthScore,
+    Lead,
+    OutletOverlap,
+    Rating,
+    Recommendation,
+    RecommendationKind,
+    Region,
+    TradeArea,
+    WhiteSpot,
+)
 from dealerops.filters import (
     LocalDateFilter,
     NullsLastOrderingFilter,
@@ -130,3 +144,98 @@ class CityMarketFilterSet(django_filters.FilterSet):
     class Meta:
         model = CityMarket
         fields = ["q", "region", "year", "ordering"]
+
+
+class RecommendationFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["near_city", "dealer__name", "other__name"])
+    kind = django_filters.ChoiceFilter(choices=RecommendationKind.choices, label=_("Recommendation"))
+    region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
+    ordering = OrderingFilter(
+        fields=(("kind", "kind"), ("near_city", "near_city"), ("units", "units"), ("share", "share")),
+        field_labels={
+            "kind": _("Recommendation"),
+            "near_city": _("City"),
+            "units": _("Units a year at stake"),
+            "share": _("Share at stake"),
+        },
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["q", "kind", "region", "ordering"]
+
+
+class OverlapFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["first__name", "first__city", "second__name", "second__city"])
+    region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
+    ordering = OrderingFilter(
+        fields=(
+            ("shared_units", "shared_units"),
+            ("first_share", "first_share"),
+            ("second_share", "second_share"),
+            ("distance_km", "distance_km"),
+        ),
+        field_labels={
+            "shared_units": _("Shared demand a year"),
+            "first_share": _("Share of the outlet's demand"),
+            "second_share": _("Share of the neighbour's demand"),
+            "distance_km": _("Distance (km)"),
+        },
+    )
+
+    class Meta:
+        model = OutletOverlap
+        fields = ["q", "region", "ordering"]
+
+
+class WhiteSpotFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["near_city"])
+    region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
+    ordering = OrderingFilter(
+        fields=(
+            ("rank", "rank"),
+            ("near_city", "near_city"),
+            ("capacity_units", "capacity_units"),
+            ("cells", "cells"),
+            ("nearest_km", "nearest_km"),
+        ),
+        field_labels={
+            "rank": _("Rank"),
+            "near_city": _("Nearest city"),
+            "capacity_units": _("Capacity a year"),
+            "cells": _("Cells"),
+            "nearest_km": _("To the nearest outlet (road km)"),
+        },
+    )
+
+    class Meta:
+        model = WhiteSpot
+        fields = ["q", "region", "ordering"]
+
+
+class TradeAreaFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["dealer__code", "dealer__name", "dealer__city"])
+    region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
+    rating = django_filters.ChoiceFilter(choices=Rating.choices, label=_("Rating"))
+    ordering = OrderingFilter(
+        fields=(
+            ("demand_units", "demand_units"),
+            ("sold_units", "sold_units"),
+            ("attraction", "attraction"),
+            ("overlap_share", "overlap_share"),
+            ("capture", "capture"),
+            ("rating", "rating"),
+        ),
+        field_labels={
+            "demand_units": _("Trade-area demand a year"),
+            "sold_units": _("Units sold in the period"),
+            "attraction": _("Attraction"),
+            "overlap_share": _("Largest overlap"),
+            "capture": _("Our capture of the demand"),
+            "rating": _("Rating"),
+        },
+    )
+
+    class Meta:
+        model = TradeArea
+        fields = ["q", "region", "rating", "ordering"]

@@ -559,3 +559,16 @@ class HealthMetricScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_metric_display()}: {self.score if self.score is not None else '-'}"
+
+
+# The network plan's tables live beside its maths (channels.planning); importing them here
+# registers them as this app's models.
+from channels.planning.models import (  # noqa: E402, F401
+    OutletOverlap,
+    PlanningRun,
+    PlanningSettings,
+    Recommendation,
+    RecommendationKind,
+    TradeArea,
+    WhiteSpot,
+)

@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 
 from channels.health.services import health_nightly
+from channels.planning.services import network_plan
 from dealerops.validation import today
 
 
@@ -14,3 +15,10 @@ def compute_health(as_of: str | None = None, started_by_id: int | None = None) -
     the month of that day and the one before."""
     runs = health_nightly(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id)
     return [run.pk for run in runs]
+
+
+@shared_task(acks_late=True)  # a run adds its own rows in one transaction: a re-run adds a new run
+def plan_network(as_of: str | None = None, started_by_id: int | None = None) -> int:
+    """Nightly, after the health scores: the network plan on the newest market year and the
+    last year's buyers; ``as_of`` (ISO date) plans as of that day."""
+    return network_plan(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id).pk

@@ -15,6 +15,11 @@ urlpatterns = [
     path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("markets/", planning_views.CityMarketListView.as_view(), name="market-list"),
     path("markets/<int:pk>/", planning_views.CityMarketDetailView.as_view(), name="market-detail"),
+    path("planning/", planning_views.PlanningView.as_view(), name="planning"),
+    path("planning/recommendations/", planning_views.RecommendationListView.as_view(), name="recommendation-list"),
+    path("planning/overlaps/", planning_views.OverlapListView.as_view(), name="overlap-list"),
+    path("planning/white-spots/", planning_views.WhiteSpotListView.as_view(), name="white-spot-list"),
+    path("planning/trade-areas/", planning_views.TradeAreaListView.as_view(), name="trade-area-list"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
 ]

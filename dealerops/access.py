@@ -27,6 +27,7 @@ FIELD_ROLES = frozenset({Role.REGIONAL_MANAGER, Role.DEALER_USER, Role.HEAD_OFFI
 FINANCE_ROLES = ALL_ROLES  # finance work is visible to finance plus the owners of the dealer
 AUDIT_ROLES = frozenset({Role.HEAD_OFFICE})  # all changes across the network
 SUMMARY_ROLES = frozenset({Role.FINANCE, Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # region-level figures
+PLANNING_ROLES = frozenset({Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # the market table and the network plan
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,16 @@ RULES: dict[str, Rule] = {
         dealer="health_score__dealer", region="health_score__dealer__region", roles=ALL_ROLES
     ),
     # The market table is planning's: head office keeps it, a regional manager reads their regions'.
-    "channels.CityMarket": Rule(
-        dealer=None, region="region", roles=frozenset({Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})
-    ),
+    "channels.CityMarket": Rule(dealer=None, region="region", roles=PLANNING_ROLES),
+    # The network plan (channels.planning): head office plans, a regional manager reads their
+    # regions' part; the runs and settings are network-wide, the rows by region (a pair of
+    # outlets across a region border has none: head office's).
+    "channels.PlanningSettings": Rule(dealer=None, region=None, roles=PLANNING_ROLES),
+    "channels.PlanningRun": Rule(dealer=None, region=None, roles=PLANNING_ROLES),
+    "channels.TradeArea": Rule(dealer="dealer", region="dealer__region", roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.OutletOverlap": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.WhiteSpot": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.Recommendation": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),

@@ -40,6 +40,12 @@ NIGHTLY_JOBS = [
         label=_("Score channel health (last month and this month to date)"),
     ),
     NightlyJob(
+        name="channels.plan_network",
+        task="channels.tasks.plan_network",
+        schedule=crontab(hour=4, minute=0),
+        label=_("Plan the network (trade areas, overlaps, white spots, recommendations)"),
+    ),
+    NightlyJob(
         name="datahub.compute_data_quality",
         task="datahub.quality.tasks.compute_data_quality",
         schedule=crontab(hour=3, minute=30),

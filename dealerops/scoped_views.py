@@ -54,6 +54,10 @@ class ScopedListView(ScopedMixin, FilterView):
     create_label = _("New")
     # The ?ordering= value the base queryset's own order matches, marked on its column.
     default_ordering = ""
+    # Columns (by accessor) only the page shows (e.g. a sentence written from the row's
+    # figures) or only the export has (e.g. coordinates).
+    export_hidden: tuple[str, ...] = ()
+    page_hidden: tuple[str, ...] = ()
 
     def get(self, request, *args, **kwargs):
         fmt = export_format(request)
@@ -62,7 +66,8 @@ class ScopedListView(ScopedMixin, FilterView):
             rows = filterset.qs if filterset.is_valid() else self.get_queryset()
             title = self.export_title()
             name = export_name(title, today().isoformat())
-            return export_response(fmt, name, self.columns, rows, request.user, request=request, sheet_title=str(title))
+            columns = [column for column in self.columns if column.accessor not in self.export_hidden]
+            return export_response(fmt, name, columns, rows, request.user, request=request, sheet_title=str(title))
         return super().get(request, *args, **kwargs)
 
     def export_title(self):
@@ -111,7 +116,7 @@ class ScopedListView(ScopedMixin, FilterView):
     def page_columns(self) -> list[Column]:
         """The page's columns: a dealer user's rows are all their own dealer's, so a column
         naming the dealer says nothing and costs a phone's width (exports keep it)."""
-        columns = self.columns
+        columns = [column for column in self.columns if column.accessor not in self.page_hidden]
         if role_of(self.request.user) == Role.DEALER_USER:
             # A column that opens the row stays: on a list of dealers' scores it is the row's name.
             columns = [column for column in columns if column.link or not column.shows_dealer]

@@ -8,11 +8,27 @@ from types import SimpleNamespace
 import factory
 from django.utils import timezone
 
-from channels.models import CityMarket, Dealer, DealerKind, HealthScore, HealthWeights, Lead, LeadSource, Region
+from channels.models import (
+    CityMarket,
+    Dealer,
+    DealerKind,
+    HealthScore,
+    HealthWeights,
+    Lead,
+    LeadSource,
+    OutletOverlap,
+    PlanningRun,
+    PlanningSettings,
+    Recommendation,
+    RecommendationKind,
+    Region,
+    TradeArea,
+    WhiteSpot,
+)
 from channels.planning.capacity import market_capacity
 from customers.models import Customer, Inquiry, InquiryCategory, InquiryKind, ServiceKind, ServiceVisit
 from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
-from dealerops.models import ExportJob, Role, User
+from dealerops.models import ExportJob, JobRun, JobStatus, Role, User
 from finance.models import (
     AdjustmentReason,
     CommissionBasis,
@@ -390,3 +406,85 @@ class ExportJobFactory(factory.django.DjangoModelFactory):
     ascii_file_name = factory.LazyAttribute(lambda job: job.file_name)
     lease_expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(minutes=10))  # waiting for a worker
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=24))
+
+
+class PlanningRunFactory(factory.django.DjangoModelFactory):
+    """A finished plan run on settings version 1 (the migration's), for the pages to read."""
+
+    class Meta:
+        model = PlanningRun
+
+    job_run = factory.LazyFunction(
+        lambda: JobRun.objects.create(job="channels.plan_network", status=JobStatus.SUCCEEDED)
+    )
+    settings = factory.LazyFunction(lambda: PlanningSettings.objects.get_or_create(version=1)[0])
+    year = 2025
+    buyers_from = dt.date(2025, 11, 16)
+    buyers_to = TODAY
+    exponent = Decimal("1.050")
+    fitted_exponent = Decimal("1.050")
+    fit_log_likelihood = -900.0
+    published_log_likelihood = -950.0
+    flat_log_likelihood = -1200.0
+    fit_buyers = 1000
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class TradeAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TradeArea
+
+    run = factory.SubFactory(PlanningRunFactory)
+    dealer = factory.SubFactory(DealerFactory)
+    attraction = Decimal("13.000")
+    composite = Decimal("80.00")
+    rating = "A"
+    demand_units = 12_000
+    sold_units = 240
+
+
+class OutletOverlapFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutletOverlap
+
+    run = factory.SubFactory(PlanningRunFactory)
+    first = factory.SubFactory(DealerFactory)
+    second = factory.SubFactory(DealerFactory)
+    region = factory.LazyAttribute(lambda pair: pair.first.region if pair.first.region == pair.second.region else None)
+    first_share = Decimal("0.6000")
+    second_share = Decimal("0.4000")
+    shared_units = 5_000
+    distance_km = Decimal("3.5")
+
+
+class WhiteSpotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WhiteSpot
+
+    run = factory.SubFactory(PlanningRunFactory)
+    region = factory.SubFactory(RegionFactory)
+    rank = factory.Sequence(lambda n: n + 1)
+    near_city = "Huzhou"
+    cells = 40
+    capacity_units = 3_000
+    latitude = Decimal("30.900000")
+    longitude = Decimal("120.100000")
+    nearest_km = Decimal("75.0")
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """A proposed new site (no outlet) with its figures as the run writes them."""
+
+    class Meta:
+        model = Recommendation
+
+    run = factory.SubFactory(PlanningRunFactory)
+    kind = RecommendationKind.ADD
+    region = factory.SubFactory(RegionFactory)
+    near_city = "Huzhou"
+    latitude = Decimal("30.900000")
+    longitude = Decimal("120.100000")
+    units = 2_500
+    figures = factory.LazyFunction(
+        lambda: {"covered_units": 2500, "cells": 30, "white_spots": [1], "drive_km": 60.0, "optimal": True}
+    )

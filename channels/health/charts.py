@@ -43,6 +43,39 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def china_map_layout(height: int = 460) -> dict:
+    """A map of China's land and coasts (no borders, see the module's docstring)."""
+    return {
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "height": height,
+        "paper_bgcolor": "#fff",
+        "legend": {"orientation": "h", "y": 0},
+        "geo": {
+            "scope": "asia",
+            "resolution": 50,
+            "projection": {"type": "mercator"},
+            "lonaxis": {"range": CHINA_LONGITUDES},
+            "lataxis": {"range": CHINA_LATITUDES},
+            "showcountries": False,
+            "showsubunits": False,
+            "showland": True,
+            "landcolor": "#f3f1ea",
+            "showcoastlines": True,
+            "coastlinecolor": "#9aa3ad",
+            "showocean": True,
+            "oceancolor": "#e8f1f8",
+            "showlakes": False,
+            "showrivers": False,
+            "showframe": False,
+        },
+    }
+
+
+def map_config() -> dict:
+    """A map's config: drawn from the project's own topojson, offline."""
+    return _config({"topojsonURL": TOPOJSON_URL})
+
+
 def health_map_figure(rows: Sequence[dict[str, Any]]) -> dict:
     """Dealers on a map of China, coloured by composite score, sized by units sold. ``rows``
     hold ``name``, ``city``, ``latitude``, ``longitude``, ``composite``, ``rating``, ``volume``.
@@ -95,31 +128,7 @@ def health_map_figure(rows: Sequence[dict[str, Any]]) -> dict:
                 "showlegend": not scored,
             }
         )
-    layout = {
-        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
-        "height": 460,
-        "paper_bgcolor": "#fff",
-        "legend": {"orientation": "h", "y": 0},
-        "geo": {
-            "scope": "asia",
-            "resolution": 50,
-            "projection": {"type": "mercator"},
-            "lonaxis": {"range": CHINA_LONGITUDES},
-            "lataxis": {"range": CHINA_LATITUDES},
-            "showcountries": False,
-            "showsubunits": False,
-            "showland": True,
-            "landcolor": "#f3f1ea",
-            "showcoastlines": True,
-            "coastlinecolor": "#9aa3ad",
-            "showocean": True,
-            "oceancolor": "#e8f1f8",
-            "showlakes": False,
-            "showrivers": False,
-            "showframe": False,
-        },
-    }
-    return {"data": traces, "layout": layout, "config": _config({"topojsonURL": TOPOJSON_URL})}
+    return {"data": traces, "layout": china_map_layout(), "config": map_config()}
 
 
 def health_heatmap_figure(rows: Sequence[dict[str, Any]]) -> dict:

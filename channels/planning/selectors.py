@@ -5,13 +5,26 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Mod
+from django.db.models import Count, DecimalField, F, Func, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Mod, NullIf
 
-from channels.models import CityMarket, Dealer, DealerStatus, HealthScore
+from channels.models import (
+    CityMarket,
+    Dealer,
+    DealerStatus,
+    HealthScore,
+    OutletOverlap,
+    PlanningRun,
+    Recommendation,
+    RecommendationKind,
+    TradeArea,
+    WhiteSpot,
+)
 from channels.planning.capacity import DEFAULT_MODEL, Capacity, CapacityModel, market_capacity, penetration
 from channels.planning.geometry import Cells, spread_over_cells
 from channels.planning.huff import DEFAULT_HUFF, DecayFit, HuffModel, fit_decay
+from dealerops.access import scope
+from dealerops.models import JobRun, JobStatus, User
 from dealerops.pagination import estimated_count
 from inventory.models import Sale
 
@@ -41,6 +54,8 @@ class Outlets:
     lat: np.ndarray
     lon: np.ndarray
     attraction: np.ndarray
+    composite: list[Decimal | None]  # the latest health composite, None if never scored
+    rating: list[str]  # its rating ("" if never scored)
 
     def position(self) -> dict[int, int]:
         return {int(pk): n for n, pk in enumerate(self.ids)}
@@ -53,9 +68,9 @@ def active_outlets() -> Outlets:
     latest = HealthScore.objects.filter(dealer=OuterRef("pk"), composite__isnull=False).order_by("-month")
     rows = list(
         Dealer.objects.filter(status=DealerStatus.ACTIVE)
-        .annotate(composite=Subquery(latest.values("composite")[:1]))
+        .annotate(composite=Subquery(latest.values("composite")[:1]), rating=Subquery(latest.values("rating")[:1]))
         .order_by("pk")
-        .values_list("pk", "latitude", "longitude", "sales_headcount", "composite")
+        .values_list("pk", "latitude", "longitude", "sales_headcount", "composite", "rating")
     )
     staff = np.array([row[3] for row in rows], dtype=float)
     composite = np.array([50.0 if row[4] is None else float(row[4]) for row in rows])
@@ -64,6 +79,8 @@ def active_outlets() -> Outlets:
         lat=np.array([float(row[1]) for row in rows]),
         lon=np.array([float(row[2]) for row in rows]),
         attraction=np.maximum(staff, 1.0) * (0.5 + composite / 100),
+        composite=[row[4] for row in rows],
+        rating=[row[5] or "" for row in rows],
     )
 
 
@@ -102,3 +119,129 @@ def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sampl
     lon = np.array([float(row[1]) for row in buyers])
     chosen = np.array([position[row[2]] for row in buyers], dtype=np.int64)
     return fit_decay(lat, lon, chosen, outlets.lat, outlets.lon, outlets.attraction, model)
+
+
+PLAN_JOB = "channels.plan_network"  # the JobRun.job of a plan run (channels.planning.services)
+MAP_LINKS = 300  # overlap links drawn, the largest shared demand first
+MAP_SPOTS = 200  # white spots drawn, the largest first
+
+
+def trade_area_capture() -> Func:
+    """Units sold in the period ÷ the trade area's demand (four places): how much of its
+    potential an outlet turns into our sales."""
+    return Cast(
+        Cast(F("sold_units"), DecimalField(max_digits=12, decimal_places=0)) / NullIf(F("demand_units"), 0),
+        DecimalField(max_digits=9, decimal_places=4),
+    )
+
+
+def latest_run(user: User) -> PlanningRun | None:
+    return scope(user, PlanningRun.objects.select_related("settings", "job_run__started_by")).first()
+
+
+def plan_running() -> bool:
+    return JobRun.objects.filter(job=PLAN_JOB, status=JobStatus.RUNNING).exists()
+
+
+@dataclass(frozen=True)
+class PlanningFigures:
+    """What the planning page shows of a run, in the user's scope."""
+
+    run: PlanningRun
+    user: User
+    counts: dict[str, int]  # recommendations by kind
+    top: list[Recommendation]
+    spots: list[WhiteSpot]
+    overlaps: list[OutletOverlap]
+    outlets: int
+    demand_units: int
+    capacity_units: int  # of the cities in view
+    cities: int
+    white_spot_units: int  # of the white spots in view
+
+    @property
+    def recommendations(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def kind_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, its label, count) in the cycle's order: add, optimise, eliminate."""
+        return [(kind, label, self.counts.get(kind, 0)) for kind, label in RecommendationKind.choices]
+
+    def map_rows(self) -> dict[str, list[dict]]:
+        run, user = self.run, self.user
+        return {
+            "cities": list(
+                scope(user, CityMarket.objects.filter(year=run.year)).values(
+                    "city", "latitude", "longitude", "capacity_units"
+                )
+            ),
+            "outlets": list(
+                scope(user, TradeArea.objects.filter(run=run)).values(
+                    "rating",
+                    "demand_units",
+                    name=F("dealer__name"),
+                    city=F("dealer__city"),
+                    latitude=F("dealer__latitude"),
+                    longitude=F("dealer__longitude"),
+                )
+            ),
+            "links": list(
+                scope(user, OutletOverlap.objects.filter(run=run))
+                .order_by("-shared_units")
+                .values(
+                    first_latitude=F("first__latitude"),
+                    first_longitude=F("first__longitude"),
+                    second_latitude=F("second__latitude"),
+                    second_longitude=F("second__longitude"),
+                )[:MAP_LINKS]
+            ),
+            "spots": list(
+                scope(user, WhiteSpot.objects.filter(run=run))
+                .order_by("rank")
+                .values("near_city", "latitude", "longitude", units=F("capacity_units"))[:MAP_SPOTS]
+            ),
+            "sites": list(
+                scope(user, Recommendation.objects.filter(run=run, kind=RecommendationKind.ADD)).values(
+                    "near_city", "latitude", "longitude", "units"
+                )
+            ),
+        }
+
+
+TOP_PER_KIND = 2  # the planning page's recommendations: the largest of each kind
+
+
+def planning_figures(user: User, run: PlanningRun) -> PlanningFigures:
+    recommendations = scope(user, Recommendation.objects.filter(run=run))
+    areas = scope(user, TradeArea.objects.filter(run=run)).aggregate(outlets=Count("pk"), units=Sum("demand_units"))
+    markets = scope(user, CityMarket.objects.filter(year=run.year)).aggregate(
+        cities=Count("pk"), units=Sum("capacity_units")
+    )
+    counts = dict(recommendations.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    top = [
+        recommendation
+        for kind in RecommendationKind.values
+        if counts.get(kind)
+        for recommendation in recommendations.filter(kind=kind)
+        .select_related("dealer", "other", "region")
+        .order_by("-units", "pk")[:TOP_PER_KIND]
+    ]
+    return PlanningFigures(
+        run=run,
+        user=user,
+        counts=counts,
+        top=top,
+        spots=list(scope(user, WhiteSpot.objects.filter(run=run)).select_related("region").order_by("rank")[:5]),
+        overlaps=list(
+            scope(user, OutletOverlap.objects.filter(run=run))
+            .select_related("first", "second")
+            .order_by("-shared_units")[:5]
+        ),
+        outlets=areas["outlets"],
+        demand_units=areas["units"] or 0,
+        capacity_units=markets["units"] or 0,
+        cities=markets["cities"],
+        white_spot_units=scope(user, WhiteSpot.objects.filter(run=run)).aggregate(units=Sum("capacity_units"))["units"]
+        or 0,
+    )

@@ -1,10 +1,37 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.utils.html import json_script
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
 
-from channels.filtersets import CityMarketFilterSet
-from channels.models import CityMarket
-from channels.planning.selectors import city_market_figures
-from dealerops.scoped_views import ScopedDetailView, ScopedListView
+from channels.filtersets import (
+    CityMarketFilterSet,
+    OverlapFilterSet,
+    RecommendationFilterSet,
+    TradeAreaFilterSet,
+    WhiteSpotFilterSet,
+)
+from channels.models import CityMarket, OutletOverlap, PlanningRun, Recommendation, TradeArea, WhiteSpot
+from channels.planning.charts import planning_map_figure
+from channels.planning.huff import PUBLISHED_EXPONENT
+from channels.planning.selectors import (
+    PLAN_JOB,
+    city_market_figures,
+    latest_run,
+    plan_running,
+    planning_figures,
+    trade_area_capture,
+)
+from dealerops.access import can_write
+from dealerops.jobs import job_start
+from dealerops.schedules import NIGHTLY_JOBS
+from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
+from dealerops.validation import today
+
+PLAN_NIGHTLY_JOB = next(job for job in NIGHTLY_JOBS if job.name == PLAN_JOB)
 
 
 class CityMarketListView(ScopedListView):
@@ -45,3 +72,137 @@ class CityMarketDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["figures"] = city_market_figures(self.object)
         return context
+
+
+class PlanningView(ScopedMixin, TemplateView):
+    """The network plan's latest run: its totals, the decay fitted beside the published one,
+    the map, and the recommendations, overlaps and white spots at the top of their lists;
+    head office starts a new run here."""
+
+    model = PlanningRun
+    template_name = "channels/planning.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        run = latest_run(user)
+        context.update(
+            run=run,
+            running=plan_running(),
+            can_run=can_write(user, PlanningRun),
+            published_exponent=PUBLISHED_EXPONENT,
+        )
+        if run is None:
+            return context
+        figures = planning_figures(user, run)
+        context.update(
+            figures=figures,
+            recommendation_columns=[
+                column
+                for column in RecommendationListView.columns
+                if column.accessor not in RecommendationListView.page_hidden
+            ],
+            map_script=json_script(planning_map_figure(**figures.map_rows()), "planning-map-data"),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, PlanningRun):
+            raise PermissionDenied
+        if plan_running():
+            messages.info(
+                request, gettext("A plan is being computed already; its result appears here when it finishes.")
+            )
+        else:
+            job_start(job=PLAN_NIGHTLY_JOB, as_of=today(), started_by_id=request.user.pk)
+            messages.success(request, gettext("The plan is being computed; reload this page in a minute to see it."))
+        return redirect("channels:planning")
+
+
+class LatestRunListView(ScopedListView):
+    """A list of the latest run's rows (the user's scope of them)."""
+
+    def base_queryset(self):
+        run = latest_run(self.request.user)
+        return self.model.objects.filter(run=run) if run else self.model.objects.none()
+
+
+class RecommendationListView(LatestRunListView):
+    model = Recommendation
+    filterset_class = RecommendationFilterSet
+    title = _("Network recommendations")
+    columns = [
+        Column(_("Recommendation"), "kind", kind="choice", order="kind"),
+        Column(_("Region"), "region.name", export=("region__name",)),
+        Column(_("City"), "near_city", order="near_city"),
+        Column(_("Outlet"), "dealer.name", link="dealer", export=("dealer__name",), empty=_("new site")),
+        Column(_("Other outlet"), "other.name", link="other", export=("other__name",)),
+        Column(_("Units a year at stake"), "units", kind="number", order="units"),
+        Column(_("Share at stake"), "share", kind="rate", order="share"),
+        Column(_("Why"), "reason"),
+        Column(_("Latitude"), "latitude", kind="number"),
+        Column(_("Longitude"), "longitude", kind="number"),
+    ]
+    page_hidden = ("latitude", "longitude")
+    export_hidden = ("reason",)  # written from its figures in the reader's language: the page's
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("region", "dealer", "other")
+
+
+class OverlapListView(LatestRunListView):
+    model = OutletOverlap
+    filterset_class = OverlapFilterSet
+    title = _("Overlapping outlets")
+    columns = [
+        Column(_("Outlet"), "first.name", link="first", export=("first__name",)),
+        Column(_("City"), "first.city", export=("first__city",)),
+        Column(_("Neighbour"), "second.name", link="second", export=("second__name",)),
+        Column(_("Neighbour's city"), "second.city", export=("second__city",)),
+        Column(_("Share of the outlet's demand"), "first_share", kind="rate", order="first_share"),
+        Column(_("Share of the neighbour's demand"), "second_share", kind="rate", order="second_share"),
+        Column(_("Shared demand a year"), "shared_units", kind="number", order="shared_units"),
+        Column(_("Distance (km)"), "distance_km", kind="number", order="distance_km"),
+    ]
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("first", "second")
+
+
+class WhiteSpotListView(LatestRunListView):
+    model = WhiteSpot
+    filterset_class = WhiteSpotFilterSet
+    title = _("White spots")
+    columns = [
+        Column(_("Rank"), "rank", kind="number", order="rank"),
+        Column(_("Nearest city"), "near_city", order="near_city"),
+        Column(_("Region"), "region.name", export=("region__name",)),
+        Column(_("Capacity a year"), "capacity_units", kind="number", order="capacity_units"),
+        Column(_("Cells"), "cells", kind="number", order="cells"),
+        Column(_("To the nearest outlet (road km)"), "nearest_km", kind="number", order="nearest_km"),
+        Column(_("Latitude"), "latitude", kind="number"),
+        Column(_("Longitude"), "longitude", kind="number"),
+    ]
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("region")
+
+
+class TradeAreaListView(LatestRunListView):
+    model = TradeArea
+    filterset_class = TradeAreaFilterSet
+    title = _("Trade areas")
+    columns = [
+        Column(_("Dealer"), "dealer.name", link="dealer", export=("dealer__name",)),
+        Column(_("City"), "dealer.city", export=("dealer__city",)),
+        Column(_("Region"), "dealer.region.name", export=("dealer__region__name",)),
+        Column(_("Rating"), "rating", order="rating"),
+        Column(_("Attraction"), "attraction", kind="number", order="attraction"),
+        Column(_("Trade-area demand a year"), "demand_units", kind="number", order="demand_units"),
+        Column(_("Units sold in the period"), "sold_units", kind="number", order="sold_units"),
+        Column(_("Our capture of the demand"), "capture", kind="rate", order="capture"),
+        Column(_("Largest overlap"), "overlap_share", kind="rate", order="overlap_share"),
+    ]
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("dealer__region").annotate(capture=trade_area_capture())

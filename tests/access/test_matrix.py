@@ -16,6 +16,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
+from channels.models import PlanningRun
 from dealerops.access import can_view, can_write, role_of, rule_for
 from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 from dealerops.models import ExportStatus, Role
@@ -26,15 +27,21 @@ from tests.factories import (
     DataIssueFactory,
     DataQualityAlertFactory,
     DataQualityScoreFactory,
+    DealerFactory,
     ExportJobFactory,
     HealthScoreFactory,
     ImportBatchFactory,
     InquiryFactory,
     LeadFactory,
     LoanFactory,
+    OutletOverlapFactory,
+    PlanningRunFactory,
+    RecommendationFactory,
     SaleFactory,
     ServiceVisitFactory,
     StockUnitFactory,
+    TradeAreaFactory,
+    WhiteSpotFactory,
 )
 
 # Paths outside the portal's own pages: Django admin (staff only, its own permissions),
@@ -46,6 +53,9 @@ EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz"}
 FOREIGN_MARKERS = {
     "channels.Dealer": "Chengdu Jinjiang 4S",
     "channels.CityMarket": "Foreign City Lhasa",
+    "channels.OutletOverlap": "Foreign Neighbour Yaan",
+    "channels.WhiteSpot": "Foreign Spot Nagqu",
+    "channels.Recommendation": "Foreign Site Shigatse",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
@@ -125,6 +135,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         return {field: markers[label]} if label in markers else {}
 
     loan_sale = SaleFactory(dealer=dealer, payment="loan")
+    run = PlanningRun.objects.first() or PlanningRunFactory()  # the network's plan: one run for both dealers
     loan = LoanFactory(sale=loan_sale, **named("finance.Loan", "reference"))
     return {
         "channels.Region": dealer.region,
@@ -132,6 +143,18 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.CityMarket": CityMarketFactory(region=dealer.region, **named("channels.CityMarket", "city")),
         "channels.Lead": LeadFactory(dealer=dealer),
         "channels.HealthScore": HealthScoreFactory(dealer=dealer),
+        "channels.TradeArea": TradeAreaFactory(run=run, dealer=dealer),
+        "channels.OutletOverlap": OutletOverlapFactory(
+            run=run,
+            first=dealer,
+            second=DealerFactory(region=dealer.region, **named("channels.OutletOverlap", "name")),
+        ),
+        "channels.WhiteSpot": WhiteSpotFactory(
+            run=run, region=dealer.region, **named("channels.WhiteSpot", "near_city")
+        ),
+        "channels.Recommendation": RecommendationFactory(
+            run=run, region=dealer.region, **named("channels.Recommendation", "near_city")
+        ),
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
         "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),

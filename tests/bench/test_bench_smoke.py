@@ -61,7 +61,7 @@ SCRIPTS = {
         after="generate",
     ),
     "imports": Script(("imports.py", "--rows", "200"), ("import_sales",)),  # any migrated database
-    "network": Script(("network.py",), ("network_trade_areas", "network_decay_fit"), after="generate"),
+    "network": Script(("network.py",), ("network_trade_areas", "network_decay_fit", "network_plan"), after="generate"),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -85,6 +85,7 @@ FLOORED = {
     "import_sales",
     "network_trade_areas",
     "network_decay_fit",
+    "network_plan",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -100,6 +101,7 @@ COUNTED = {
     "import_sales": "rows",
     "network_trade_areas": "outlets",
     "network_decay_fit": "buyers",
+    "network_plan": "outlets",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -201,9 +203,10 @@ def test_imports_checks_and_writes_a_small_sales_file(bench: Bench) -> None:
     bench.results("imports")
 
 
-def test_network_computes_trade_areas_and_fits_the_decay(bench: Bench) -> None:
+def test_network_computes_trade_areas_fits_the_decay_and_plans(bench: Bench) -> None:
     results = bench.results("network")
     assert results["network_trade_areas"]["cells"] != "0"
+    assert int(results["network_plan"]["rows"]) >= int(results["network_plan"]["outlets"])
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

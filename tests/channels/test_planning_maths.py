@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from channels.planning.capacity import CapacityModel, market_capacity, penetration
-from channels.planning.geometry import Cells, haversine_km, pairs_within, spread_over_cells
+from channels.planning.covering import maximal_covering
+from channels.planning.geometry import CORE_ONLY, Cells, Pairs, haversine_km, pairs_within, spread_over_cells
 from channels.planning.huff import HuffModel, fit_decay, overlaps, trade_areas, white_spots
 
 
@@ -70,15 +71,27 @@ def test_pairs_within_reach_are_exactly_those_a_comparison_of_all_pairs_finds():
 
 def test_a_citys_capacity_spreads_over_its_cells_and_neighbours_add_up():
     chengdu = (30.6598, 104.0633)
-    alone = spread_over_cells([chengdu[0]], [chengdu[1]], [12_000.0])
+    alone = spread_over_cells([chengdu[0]], [chengdu[1]], [12_000.0], CORE_ONLY)
     assert alone.capacity.sum() == pytest.approx(12_000.0)
     centre = h3.latlng_to_cell(*chengdu, 7)
     assert alone.h3[int(np.argmax(alone.capacity))] == centre
     assert max(haversine_km(chengdu[0], chengdu[1], alone.lat, alone.lon)) <= 18.0 + 2.5  # within a cell of 18 km
     # A second city 10 km east shares cells: the total is still both capacities.
-    both = spread_over_cells([chengdu[0], chengdu[0]], [chengdu[1], chengdu[1] + 0.104], [12_000.0, 3_000.0])
+    both = spread_over_cells([chengdu[0], chengdu[0]], [chengdu[1], chengdu[1] + 0.104], [12_000.0, 3_000.0], CORE_ONLY)
     assert both.capacity.sum() == pytest.approx(15_000.0)
     assert len(both.h3) < 2 * len(alone.h3)
+
+
+def test_a_fifth_of_a_citys_capacity_lies_in_its_counties_out_to_60_km():
+    chengdu = (30.6598, 104.0633)
+    cells = spread_over_cells([chengdu[0]], [chengdu[1]], [12_000.0])
+    km = haversine_km(chengdu[0], chengdu[1], cells.lat, cells.lon)
+    assert cells.capacity.sum() == pytest.approx(12_000.0)
+    assert 55.0 < km.max() <= 60.0 + 2.5
+    # The core's 80 % lies within 18 km, plus the hinterland's own share of that disc.
+    hinterland_inside = cells.capacity[(km <= 18.0) & (km > 0)].sum() - 0.8 * 12_000.0
+    assert 0 < hinterland_inside < 0.2 * 12_000.0 * 0.5
+    assert cells.capacity[km > 18.5].sum() == pytest.approx(0.2 * 12_000.0 - hinterland_inside, rel=0.05)
 
 
 def on_the_equator(*longitudes: float, capacity: list[float]) -> Cells:
@@ -167,3 +180,19 @@ def test_the_fitted_decay_recovers_the_exponent_that_made_the_choices(exponent):
     )
     assert near.beyond_reach > 1000 and near.choices + near.beyond_reach == 6000
     assert near.exponent == pytest.approx(exponent, abs=0.2)
+
+
+def test_the_covering_model_picks_the_sites_a_hand_calculation_picks():
+    # Four cells in a row, A 4, B 5, C 5, D 4 cars; the left site covers A and B (9), the middle
+    # B and C (10), the right C and D (9). One site: the middle (10). Two sites: left and right
+    # (18), where a greedy pick would take the middle first and reach only 14.
+    weights = np.array([4.0, 5.0, 5.0, 4.0])
+    covers = Pairs(origin=np.array([0, 1, 1, 2, 2, 3]), target=np.array([0, 0, 1, 1, 2, 2]), km=np.zeros(6))
+    one = maximal_covering(weights, covers, candidates=3, sites=1)
+    assert (one.sites, one.total_units, one.optimal) == ([1], 10.0, True)
+    two = maximal_covering(weights, covers, candidates=3, sites=2)
+    assert (sorted(two.sites), two.total_units) == ([0, 2], 18.0)
+    assert sorted(two.covered_units) == [9.0, 9.0]
+    # A budget larger than the sites that add anything: only those are proposed.
+    assert maximal_covering(weights, covers, candidates=3, sites=3).total_units == 18.0
+    assert maximal_covering(weights, covers, candidates=3, sites=0).sites == []

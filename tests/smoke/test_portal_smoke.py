@@ -47,6 +47,7 @@ class Page:
     """What the smoke run reads from a rendered page."""
 
     nav_links: list[str] = field(default_factory=list)
+    subpage_links: list[str] = field(default_factory=list)  # a page's own sub-pages (nav.subpages)
     row_links: list[str] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
     options: dict[str, list[str]] = field(default_factory=dict)
@@ -58,17 +59,22 @@ class _PageParser(HTMLParser):
         self.page = Page()
         self._nav_depth = 0
         self._in_tbody = False
+        self._in_subpages = False
         self._select: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
-        if tag == "nav" and (self._nav_depth or not self.page.nav_links):
+        if tag == "nav" and "subpages" in (attributes.get("class") or "").split():
+            self._in_subpages = True
+        elif tag == "nav" and (self._nav_depth or not self.page.nav_links):
             self._nav_depth += 1
         elif tag == "tbody":
             self._in_tbody = True
         elif tag == "a" and attributes.get("href"):
             if self._nav_depth:
                 self.page.nav_links.append(attributes["href"])
+            elif self._in_subpages:
+                self.page.subpage_links.append(attributes["href"])
             elif self._in_tbody:
                 self.page.row_links.append(attributes["href"])
         elif tag == "input" and attributes.get("name"):
@@ -79,7 +85,9 @@ class _PageParser(HTMLParser):
             self.page.options.setdefault(self._select, []).append(attributes.get("value") or "")
 
     def handle_endtag(self, tag):
-        if tag == "nav" and self._nav_depth:
+        if tag == "nav" and self._in_subpages:
+            self._in_subpages = False
+        elif tag == "nav" and self._nav_depth:
             self._nav_depth -= 1
         elif tag == "tbody":
             self._in_tbody = False
@@ -245,12 +253,14 @@ def test_each_role_opens_every_page_of_its_navigation_and_a_record_of_each_list(
     links = [link for link in dict.fromkeys(parse(home.body).nav_links) if is_page(link)]
     assert len(links) >= 4, f"{username}'s navigation: {links}"
     failures = []
-    for link in links:
+    for link in links:  # grows by the sub-pages the pages name
         page = browser.get(link)
         if page.status != 200:
             failures.append(f"{link}: {page.status}")
             continue
-        records = [row for row in parse(page.body).row_links if is_page(row) and not row.startswith("?")]
+        read = parse(page.body)
+        links += [sub for sub in read.subpage_links if is_page(sub) and sub not in links]
+        records = [row for row in read.row_links if is_page(row) and not row.startswith("?")]
         if records:
             record = browser.get(records[0])
             if record.status != 200:

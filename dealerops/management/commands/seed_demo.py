@@ -6,6 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from channels.models import Dealer
+from channels.planning.services import network_plan
 from dealerops.models import User
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
@@ -55,6 +56,9 @@ class Command(BaseCommand):
             quality_started = time.perf_counter()
             rows = quality_build(spec)
             self._show_step(Step("data-quality scores", rows, time.perf_counter() - quality_started, True))
+            plan_started = time.perf_counter()
+            run = network_plan(as_of=spec.end_date)
+            self._show_step(Step("network plan", run.job_run.rows, time.perf_counter() - plan_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
