@@ -14,7 +14,9 @@ urlpatterns = [
     path("leads/", views.LeadListView.as_view(), name="lead-list"),
     path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("markets/", planning_views.CityMarketListView.as_view(), name="market-list"),
+    path("markets/new/", planning_views.CityMarketCreateView.as_view(), name="market-create"),
     path("markets/<int:pk>/", planning_views.CityMarketDetailView.as_view(), name="market-detail"),
+    path("markets/<int:pk>/edit/", planning_views.CityMarketEditView.as_view(), name="market-edit"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
 ]
