@@ -17,6 +17,11 @@ from dealerops.indexes import search_index, sort_indexes
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
+# The box the country's cities lie in (degrees north, degrees east): a point outside it was
+# typed wrong (latitude and longitude swapped, a digit lost). A city market must lie in it
+# (``channels.planning.markets.city_market_refusals``); data quality flags customers outside it.
+CHINA_LATITUDES = (18, 54)
+CHINA_LONGITUDES = (73, 135)
 
 
 def coordinates_valid(prefix: str) -> models.CheckConstraint:
@@ -130,9 +135,14 @@ class LeadOutcome(models.TextChoices):
     LOST = "lost", _("Lost")
 
 
+@pghistory.track(
+    pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("city_market")
+)
 class CityMarket(TimeStamped):
     """A city's market in a year: the inputs of its capacity (``channels.planning.capacity``)
-    and the point its demand is spread around (``channels.planning.geometry``)."""
+    and the point its demand is spread around (``channels.planning.geometry``). Head office
+    keeps it, by its form or by importing the table (``datahub.kinds.city_markets``); both
+    write through ``channels.planning.markets``, audited."""
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="markets")
     province = models.CharField(_("province"), max_length=32)

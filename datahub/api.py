@@ -24,7 +24,8 @@ from dealerops.api import ScopedViewSet
 
 
 class ImportBatchViewSet(ScopedViewSet):
-    """Imports of dealers' DMS/CRM files. POST (multipart: file, dealer, kind, source,
+    """Imports of dealers' DMS/CRM files, and head office's files of the whole network
+    (``city_markets``: no dealer). POST (multipart: file, dealer, kind, source,
     system_name) stores and checks one (nothing is written); ``rows/`` lists the checked rows
     (``?action=error`` for the errors by column); POST ``mapping/`` checks again with other
     columns; POST ``confirm/`` writes a file that has no errors."""

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from datahub.kinds import SPECS
-from datahub.models import ColumnMapping, HeldUpload, ImportBatch, ImportKind, SourceKind
-from datahub.services import held_upload_find
+from datahub.models import NETWORK_KINDS, ColumnMapping, HeldUpload, ImportBatch, ImportKind, SourceKind
+from datahub.services import held_upload_find, importable_kinds
 from dealerops.access import scope
 from dealerops.entry_forms import DealerEntryForm
 
@@ -16,9 +16,14 @@ HELD_FIELD = "held"  # the token of a file kept from a refused submit (datahub.m
 
 
 class ImportUploadForm(DealerEntryForm):
-    """A file for one dealer (a dealer user's own, fixed; head office picks any)."""
+    """A file for one dealer (a dealer user's own, fixed; head office picks any), or head
+    office's file of the whole network (city markets), for no dealer."""
 
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=ImportKind.choices,
+        error_messages={"invalid_choice": _("You cannot import this kind of file.")},
+    )
     source = forms.ChoiceField(label=_("Source"), choices=SourceKind.choices)
     system_name = forms.CharField(
         label=_("Source system"),
@@ -34,13 +39,22 @@ class ImportUploadForm(DealerEntryForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        # Only the kinds that can be imported yet (another kind lands when its spec does).
-        self.fields["kind"].choices = [(value, label) for value, label in ImportKind.choices if value in SPECS]
+        # The kinds the user may import (another kind lands when its spec does).
+        kinds = importable_kinds(user)
+        self.fields["kind"].choices = [(value, label) for value, label in ImportKind.choices if value in kinds]
+        if "dealer" in self.fields and set(kinds) & set(NETWORK_KINDS):
+            self.fields["dealer"].help_text = _("None for a file of the whole network (city markets).")
+            if self.is_bound and self.data.get("kind") in NETWORK_KINDS:
+                self.fields["dealer"].required = False
         # A file kept from the last refused submit stands in for the file until another is chosen.
         token = self.data.get(HELD_FIELD, "") if self.is_bound else ""
         self.held: HeldUpload | None = held_upload_find(user=user, token=token) if token else None
         if self.held is not None:
             self.initial["file"] = SimpleUploadedFile(self.held.file_name, bytes(self.held.content))
+
+    def chosen_dealer(self):
+        """The file's dealer: None for a file of the whole network."""
+        return None if self.cleaned_data["kind"] in NETWORK_KINDS else super().chosen_dealer()
 
     def system_names(self) -> list[str]:
         """The saved mappings' system names the user may see, offered in a datalist."""

@@ -1,5 +1,5 @@
-"""The data hub: files imported from dealers' DMS and CRM systems, the column mappings saved
-for each source system, and every row's validation result."""
+"""The data hub: files imported from dealers' DMS and CRM systems (and head office's network
+tables), the column mappings saved for each source system, and every row's validation result."""
 
 import uuid
 
@@ -19,6 +19,12 @@ class ImportKind(models.TextChoices):
     LOANS = "loans", _("Loans")
     LEADS = "leads", _("Leads")
     SERVICE_VISITS = "service_visits", _("Service visits")
+    CITY_MARKETS = "city_markets", _("City markets")
+
+
+# Kinds of file that are the network's, not a dealer's: head office imports them, for no
+# dealer (``ImportBatch.dealer`` is empty exactly for these; ``datahub.kinds`` says who writes each).
+NETWORK_KINDS = (ImportKind.CITY_MARKETS,)
 
 
 class SourceKind(models.TextChoices):
@@ -69,11 +75,15 @@ class ColumnMapping(TimeStamped):
 
 
 class ImportBatch(TimeStamped, Leased):
-    """One uploaded file for one dealer: checked first (nothing written), then, when confirmed
-    and free of errors, written whole in one transaction. The process checking or writing it
-    renews its lease (``dealerops.leases``)."""
+    """One uploaded file for one dealer (or, for a network kind, for none: head office's table
+    of the whole network): checked first (nothing written), then, when confirmed and free of
+    errors, written whole in one transaction. The process checking or writing it renews its
+    lease (``dealerops.leases``). Scoped by its dealer, so a dealer-less import is head office's
+    alone (``dealerops.access``: a dealer's or a region's filter never matches an empty dealer)."""
 
-    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="imports")
+    dealer = models.ForeignKey(
+        Dealer, verbose_name=_("dealer"), null=True, blank=True, on_delete=models.PROTECT, related_name="imports"
+    )
     kind = models.CharField(_("file kind"), max_length=16, choices=ImportKind.choices)
     source = models.CharField(_("source"), max_length=16, choices=SourceKind.choices)
     system_name = models.CharField(_("source system"), max_length=64)
@@ -116,6 +126,12 @@ class ImportBatch(TimeStamped, Leased):
                 condition=Q(rows_checked__lte=models.F("rows_total")),
                 violation_error_message=_("More rows checked than the file has."),
             ),
+            models.CheckConstraint(
+                name="import_batch_dealer_unless_network_kind",
+                condition=Q(kind__in=NETWORK_KINDS, dealer__isnull=True)
+                | (~Q(kind__in=NETWORK_KINDS) & Q(dealer__isnull=False)),
+                violation_error_message=_("A dealer's file names its dealer; a file of the whole network names none."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +139,11 @@ class ImportBatch(TimeStamped, Leased):
 
     def get_absolute_url(self) -> str:
         return reverse("datahub:import-detail", args=[self.pk])
+
+    @property
+    def is_network(self) -> bool:
+        """A file of the whole network (head office's), not of one dealer."""
+        return self.kind in NETWORK_KINDS
 
     @property
     def is_finished(self) -> bool:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from datahub.kinds import SPECS
-from datahub.models import ImportBatch, ImportKind, ImportRow, SourceKind
+from datahub.models import NETWORK_KINDS, ImportBatch, ImportKind, ImportRow, SourceKind
 from datahub.services import import_batch_upload
 from dealerops.access import can_see_phone
 from dealerops.api import DealerEntrySerializer
@@ -72,8 +72,9 @@ class ImportRowSerializer(serializers.ModelSerializer):
 
 
 class ImportUploadSerializer(DealerEntrySerializer):
-    """multipart/form-data: the dealer (a dealer user's own by default), what the file holds,
-    where it comes from, and the file."""
+    """multipart/form-data: the dealer (a dealer user's own by default; none for a file of the
+    whole network, e.g. ``city_markets``, head office's), what the file holds, where it comes
+    from, and the file."""
 
     kind = serializers.ChoiceField(choices=ImportKind.choices)
     source = serializers.ChoiceField(choices=SourceKind.choices)
@@ -84,6 +85,13 @@ class ImportUploadSerializer(DealerEntrySerializer):
         if kind not in SPECS:
             raise serializers.ValidationError(_("Files of this kind cannot be imported yet."))
         return kind
+
+    def validate(self, attrs):
+        if attrs.get("kind") in NETWORK_KINDS:
+            # No dealer to default to: the service refuses one given, and a role that may not write the table.
+            attrs.setdefault("dealer", None)
+            return attrs
+        return super().validate(attrs)
 
     def validate_file(self, upload):
         if upload.size > settings.IMPORT_MAX_BYTES:

@@ -1,4 +1,5 @@
-"""Importing a dealer's file: upload, check (nothing written), confirm, write.
+"""Importing a dealer's file (or head office's file of the whole network, for no dealer):
+upload, check (nothing written), confirm, write.
 
 The check reads every cell, looks up the records the rows name in a few set-based queries,
 and stores each row's result (create, update, unchanged, or its errors by column) for the
@@ -39,7 +40,7 @@ from datahub.models import (
     RowAction,
     SourceKind,
 )
-from dealerops.access import writable_dealers
+from dealerops.access import can_write, writable_dealers
 from dealerops.bulk import bulk_insert
 from dealerops.bulk_history import history_in_bulk
 from dealerops.leases import abandoned_release, heartbeat_text, lease_kept
@@ -81,23 +82,53 @@ def import_upload_refusal(request: HttpRequest) -> str | None:
     )
 
 
+def import_refusals(*, user: User, kind: str, dealer_id: int | None) -> dict[str, str]:
+    """Why ``user`` may not import a file of ``kind`` for the dealer ``dealer_id``, by field (empty when they
+    may): a dealer's kind for a dealer they enter records for; a network kind for no dealer,
+    by the writers of what it writes (head office)."""
+    spec = SPECS.get(kind)
+    if spec is None:
+        return {"kind": _("Choose what the file holds.")}
+    if spec.network_model is not None:
+        if not can_write(user, spec.network_model):
+            return {
+                "kind": _("%(kind)s are the whole network's, not a dealer's: head office imports them.")
+                % {"kind": ImportKind(kind).label}
+            }
+        if dealer_id is not None:
+            return {
+                "dealer": _("%(kind)s are the whole network's: leave the dealer empty.")
+                % {"kind": ImportKind(kind).label}
+            }
+        return {}
+    if dealer_id is None:
+        return {"dealer": _("Choose the dealer whose file this is.")}
+    if not writable_dealers(user).filter(pk=dealer_id).exists():
+        return {"dealer": _("You cannot import data for this dealer.")}
+    return {}
+
+
+def importable_kinds(user: User) -> list[str]:
+    """The kinds of file ``user`` may import, in ``SPECS``'s order: a network kind only for the
+    writers of what it writes (head office); a dealer's kind for whoever imports (the pages
+    and the API let only the writers of imports upload)."""
+    return [kind for kind, spec in SPECS.items() if spec.network_model is None or can_write(user, spec.network_model)]
+
+
 def import_batch_upload(
     *,
     user: User,
-    dealer: Dealer,
+    dealer: Dealer | None,
     kind: str,
     source: str,
     system_name: str,
     file_name: str,
     content: bytes,
 ) -> ImportBatch:
-    """Store an uploaded file for ``dealer``; the caller then starts its check. The column
-    mapping saved for the dealer's source system and kind, if any, is applied."""
-    errors: dict[str, str] = {}
-    if not writable_dealers(user).filter(pk=dealer.pk).exists():
-        errors["dealer"] = _("You cannot import data for this dealer.")
-    if kind not in ImportKind.values:
-        errors["kind"] = _("Choose what the file holds.")
+    """Store an uploaded file for ``dealer`` (None for a network kind); the caller then starts
+    its check. The column mapping saved for the dealer's source system and kind, if any, is
+    applied (a network file has none: mappings are saved per dealer)."""
+    errors = import_refusals(user=user, kind=kind, dealer_id=dealer.pk if dealer is not None else None)
     if source not in SourceKind.values:
         errors["source"] = _("Choose the kind of system the file comes from.")
     system_name = system_name.strip()
@@ -109,7 +140,11 @@ def import_batch_upload(
         raise ValidationError(errors)
     if is_csv(file_name, content):
         _refuse_too_large(file_name, content)
-    saved = ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
+    saved = (
+        ColumnMapping.objects.filter(dealer=dealer, system_name=system_name, kind=kind).first()
+        if dealer is not None
+        else None
+    )
     HeldUpload.objects.filter(user=user).delete()  # a file held for this form is uploaded now
     return ImportBatch.objects.create(
         dealer=dealer,
@@ -221,8 +256,10 @@ def import_batch_remap(*, batch: ImportBatch, user: User, columns: dict[str, str
 
 def column_mapping_save(*, batch: ImportBatch, user: User) -> ColumnMapping:
     """Save the batch's mapping for its dealer's source system and kind: the next file from
-    that system maps itself."""
+    that system maps itself. A network file's mapping is not saved (mappings are a dealer's)."""
     _ensure_open(batch, user, statuses=None)
+    if batch.dealer_id is None:
+        raise ValidationError(_("Columns are saved for a dealer's system: a file of the whole network keeps none."))
     mapping, _created = ColumnMapping.objects.update_or_create(
         dealer=batch.dealer,
         system_name=batch.system_name,
@@ -278,9 +315,10 @@ def import_batch_write(*, batch_id: int) -> ImportBatch:
             history_in_bulk(*spec_class.audited_in_bulk, **metadata) as history,
             transaction.atomic(),
         ):
-            # One import of a dealer at a time: the second sees the first's rows when it checks.
+            # One import of a dealer at a time (of the network's files, key 0): the second sees
+            # the first's rows when it checks.
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.import'), %s)", [batch.dealer_id])
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('datahub.import'), %s)", [batch.dealer_id or 0])
             result = _check(batch, report_progress=False)
             if result.file_errors or result.count(RowAction.ERROR):
                 raise _ChangedSincePreview(result)
@@ -359,8 +397,8 @@ OPEN_STATUSES = (ImportStatus.READY, ImportStatus.INVALID)
 
 
 def _ensure_open(batch: ImportBatch, user: User, statuses: tuple[str, ...] | None = OPEN_STATUSES) -> None:
-    if not writable_dealers(user).filter(pk=batch.dealer_id).exists():
-        raise ValidationError(_("You cannot import data for this dealer."))
+    if refusals := import_refusals(user=user, kind=batch.kind, dealer_id=batch.dealer_id):
+        raise ValidationError(list(refusals.values()))
     if statuses is not None and batch.status not in statuses:
         raise ValidationError(_("This import is %(status)s.") % {"status": batch.get_status_display().lower()})
 

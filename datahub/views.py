@@ -19,7 +19,7 @@ from datahub.dispatch import import_check_start, import_write_start
 from datahub.filtersets import ImportBatchFilterSet
 from datahub.forms import HELD_FIELD, SYSTEM_NAMES_LIST, ColumnMappingForm, ImportReplaceForm, ImportUploadForm
 from datahub.kinds import SPECS, kind_template
-from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction
+from datahub.models import ImportBatch, ImportKind, ImportRow, ImportStatus, RowAction, SourceKind
 from datahub.services import (
     column_mapping_save,
     held_upload_keep,
@@ -30,6 +30,7 @@ from datahub.services import (
     import_batch_upload,
     import_batches_fail_abandoned,
     import_upload_refusal,
+    importable_kinds,
 )
 from dealerops.access import can_view, can_write, scope
 from dealerops.exports import bounded_count, export_format, export_name, neutralise, tabular_response
@@ -48,7 +49,7 @@ class ImportBatchListView(ScopedListView):
     create_label = _("Import a file")
     columns = [
         Column(_("File name"), "file_name", link=True),
-        Column(_("Dealer"), "dealer.name", export=("dealer__name",)),
+        Column(_("Dealer"), "dealer.name", export=("dealer__name",), empty=_("The whole network")),
         Column(_("File kind"), "kind", kind="choice"),
         Column(_("Source system"), "system_name"),
         Column(_("Status"), "status", kind="choice", order="status"),
@@ -88,7 +89,7 @@ class ImportUploadView(ScopedMixin, FormView):
         fmt, kind = export_format(request), request.GET.get("template")
         if fmt is None or kind is None:
             return super().get(request, *args, **kwargs)
-        if kind not in SPECS:
+        if kind not in importable_kinds(request.user):
             raise Http404
         headers, example = kind_template(kind)
         return tabular_response(
@@ -109,19 +110,34 @@ class ImportUploadView(ScopedMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
+    def get_initial(self):
+        # ?kind=city_markets: the market table's page links here with its kind chosen (a
+        # network table comes from a spreadsheet, not a dealer's DMS).
+        kind = self.request.GET.get("kind")
+        if kind not in importable_kinds(self.request.user):
+            return {}
+        return {"kind": kind, **({"source": SourceKind.SPREADSHEET} if SPECS[kind].network_model else {})}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = context["form"]
+        kinds = importable_kinds(self.request.user)
         context.update(
             system_names_list=SYSTEM_NAMES_LIST,
             held_field=HELD_FIELD,
             held_upload=getattr(form, "held", None),
-            # Each kind's columns, from its own field definitions: what the check reads is what is shown.
+            # Each kind's columns, from its own field definitions: what the check reads is what is
+            # shown; a network kind is marked (its file names no dealer: the dealer field hides).
             kinds=[
-                (kind, ImportKind(kind).label, [(field, spec.example[field.name]) for field in spec.fields])
-                for kind, spec in SPECS.items()
+                (
+                    kind,
+                    ImportKind(kind).label,
+                    [(field, SPECS[kind].example[field.name]) for field in SPECS[kind].fields],
+                    SPECS[kind].network_model is not None,
+                )
+                for kind in kinds
             ],
-            chosen_kind=form["kind"].value() or next(iter(SPECS)),
+            chosen_kind=form["kind"].value() or kinds[0],
         )
         return context
 
@@ -236,7 +252,8 @@ class ImportBatchDetailView(ScopedDetailView):
             can_confirm=writer and batch.status == ImportStatus.READY,
             can_cancel=writer and batch.status in MAPPABLE,
             # Also after the import: the columns that worked are worth keeping for the next file.
-            can_save_mapping=writer and batch.status not in RUNNING and bool(batch.columns),
+            # A network file's columns are not saved (mappings are a dealer's system's).
+            can_save_mapping=writer and batch.status not in RUNNING and bool(batch.columns) and not batch.is_network,
             mapping_form=ColumnMappingForm(batch=batch)
             if writer and spec is not None and batch.status in MAPPABLE and batch.file_headers
             else None,

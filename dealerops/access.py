@@ -202,7 +202,8 @@ RULES: dict[str, Rule] = {
         dealer=None, region=None, roles=frozenset({Role.FINANCE, Role.HEAD_OFFICE}), writers=frozenset()
     ),
     "finance.ExposureSnapshot": Rule(dealer=None, region=None, roles=SUMMARY_ROLES, writers=frozenset()),
-    # Imports: a dealer user imports its own files, head office any dealer's; the regional
+    # Imports: a dealer user imports its own files, head office any dealer's and the network's
+    # own (city markets: no dealer, so outside every dealer's and region's filter); the regional
     # manager reads the region's (data quality is part of watching a dealer).
     "datahub.ImportBatch": Rule(
         dealer="dealer",
@@ -239,6 +240,8 @@ RULES: dict[str, Rule] = {
             ("inventory.VehicleModelPriceEvent", None),
         )
     },
+    # The market table's changes belong to a region, like its rows (still head office's to read).
+    "channels.CityMarketEvent": Rule(dealer=None, region="region", roles=AUDIT_ROLES, writers=frozenset()),
     # Data quality: a dealer sees its own scores and issues (to correct them), a regional
     # manager the region's, finance and head office all. Alerts of suspicious patterns are for the
     # managers only; the region's manager and head office acknowledge them.

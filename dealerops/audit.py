@@ -78,6 +78,7 @@ AUDITED: dict[str, Audited] = {
             "inventory.VehicleModelPriceEvent",
             ("inventory:vehicle-model-detail", "pgh_obj_id"),
         ),
+        Audited("channels.CityMarket", "channels.CityMarketEvent", ("channels:market-detail", "pgh_obj_id")),
     )
 }
 
@@ -349,7 +350,7 @@ def filtered_events(viewer, filters: ChangeFilters) -> list[tuple[Audited, Query
         events = scope(viewer, audited.event_model)
         if filters.dealer_id is not None:
             if audited.dealer_column is None:
-                continue  # network-wide catalogues (vehicle prices) belong to no dealer
+                continue  # network-wide tables (vehicle prices, city markets) belong to no dealer
             events = events.filter(**{audited.dealer_column: filters.dealer_id})
         if filters.date_from is not None:
             events = events.filter(pgh_created_at__gte=_day_start(filters.date_from))

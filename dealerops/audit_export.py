@@ -53,6 +53,7 @@ def _concat(*parts: Any) -> Concat:
 # points to (tests/dealerops/test_audit_export.py holds each pair together).
 RECORD_NAMES: dict[str, Callable[[], Any]] = {
     "channels.Dealer": lambda: _concat("code", Value(" "), "name"),
+    "channels.Region": lambda: _concat("code", Value(" "), "name"),
     "customers.Customer": lambda: _concat("name", Value(" "), masked_phone(F("phone"))),
     "finance.Lender": lambda: F("name"),
     "inventory.Sale": lambda: _concat(

@@ -1,4 +1,5 @@
-"""The view behind every dealer entry form: role check, form, one service call, field errors."""
+"""The views behind the entry forms: role check, form, one service call, field errors; and
+the same on one record (its edit form), looked up in the user's scope first."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -7,8 +8,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.shortcuts import redirect
 from django.views.generic import FormView
+from django.views.generic.detail import SingleObjectMixin
 
-from dealerops.access import can_write
+from dealerops.access import can_write, scope
 
 
 class EntryView(LoginRequiredMixin, FormView):
@@ -42,3 +44,18 @@ class EntryView(LoginRequiredMixin, FormView):
 
     def get_success_message(self, record: Model) -> str:
         return self.success_message
+
+
+class RecordEntryView(SingleObjectMixin, EntryView):
+    """An entry form on one record (``<pk>/edit/``). The record is looked up in the user's scope
+    before the role is checked: one outside the scope answers 404 whatever the role, as its
+    page does, and only then a role that may read but not write it answers 403. Subclasses
+    receive the record as ``self.object``."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = self.get_object()  # 404 outside the scope
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return scope(self.request.user, self.model)

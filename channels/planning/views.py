@@ -15,7 +15,9 @@ from channels.filtersets import (
 )
 from channels.models import CityMarket, OutletOverlap, PlanningRun, Recommendation, TradeArea, WhiteSpot
 from channels.planning.charts import planning_map_figure
+from channels.planning.forms import CityMarketForm
 from channels.planning.huff import PUBLISHED_EXPONENT
+from channels.planning.markets import city_market_save
 from channels.planning.selectors import (
     PLAN_JOB,
     city_market_figures,
@@ -25,6 +27,9 @@ from channels.planning.selectors import (
     trade_area_capture,
 )
 from dealerops.access import can_write
+from dealerops.audit import history_context
+from dealerops.entry_views import EntryView, RecordEntryView
+from dealerops.formats import format_count
 from dealerops.jobs import job_start
 from dealerops.schedules import NIGHTLY_JOBS
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
@@ -35,11 +40,15 @@ PLAN_NIGHTLY_JOB = next(job for job in NIGHTLY_JOBS if job.name == PLAN_JOB)
 
 
 class CityMarketListView(ScopedListView):
-    """The market table: head office's whole, a regional manager's regions."""
+    """The market table: head office's whole, a regional manager's regions; head office adds
+    a city here, or imports the table."""
 
     model = CityMarket
     filterset_class = CityMarketFilterSet
+    template_name = "channels/city_market_list.html"
     title = _("City markets")
+    create_url_name = "channels:market-create"
+    create_label = _("Add a city market")
     columns = [
         Column(_("City"), "city", order="city", link=True),
         Column(_("Province"), "province", order="province"),
@@ -57,6 +66,12 @@ class CityMarketListView(ScopedListView):
     def base_queryset(self):
         return CityMarket.objects.select_related("region")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Head office keeps the table: it may import it too (the data hub's city market kind).
+        context["can_import"] = can_write(self.request.user, CityMarket)
+        return context
+
 
 class CityMarketDetailView(ScopedDetailView):
     """A city's capacity with its formula and inputs, and our penetration."""
@@ -71,7 +86,42 @@ class CityMarketDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["figures"] = city_market_figures(self.object)
+        context["can_edit"] = can_write(self.request.user, CityMarket)
+        context.update(history_context(self.request, self.object))
         return context
+
+
+class CityMarketSaving:
+    """The save of both market forms: one service call, which stores the capacity the inputs make."""
+
+    model = CityMarket
+    form_class = CityMarketForm
+
+    def save(self, form) -> CityMarket:
+        return city_market_save(market=getattr(self, "object", None), **form.values())
+
+    def get_success_message(self, record: CityMarket) -> str:
+        return _("The market of %(city)s in %(year)s is saved: a capacity of %(units)s new cars a year.") % {
+            "city": record.city,
+            "year": record.year,
+            "units": format_count(record.capacity_units),
+        }
+
+
+class CityMarketCreateView(CityMarketSaving, EntryView):
+    title = _("Add a city market")
+
+
+class CityMarketEditView(CityMarketSaving, RecordEntryView):
+    """Head office changes a city's figures; a regional manager reads them (403), and a city
+    outside their regions is not found (404)."""
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "market": self.object}
+
+    def get_context_data(self, **kwargs):
+        title = _("Change the market of %(city)s in %(year)s") % {"city": self.object.city, "year": self.object.year}
+        return {**super().get_context_data(**kwargs), "title": title}
 
 
 class PlanningView(ScopedMixin, TemplateView):

@@ -1,6 +1,7 @@
 """The kinds of file the data hub imports, by ``ImportKind``."""
 
 from datahub.kinds.base import ImportSpec
+from datahub.kinds.city_markets import CityMarketImport
 from datahub.kinds.customers import CustomerImport
 from datahub.kinds.leads import LeadImport
 from datahub.kinds.loans import LoanImport
@@ -16,6 +17,7 @@ SPECS: dict[str, type[ImportSpec]] = {
     ImportKind.LOANS: LoanImport,
     ImportKind.LEADS: LeadImport,
     ImportKind.SERVICE_VISITS: ServiceVisitImport,
+    ImportKind.CITY_MARKETS: CityMarketImport,
 }
 
 

@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
-from datahub.models import ImportKind, RowAction
+from datahub.models import NETWORK_KINDS, ImportKind, RowAction
 from dealerops.bulk_history import BulkHistory
 from dealerops.formats import format_percent, format_yuan
 from dealerops.models import User
@@ -114,9 +114,17 @@ class ImportSpec(ABC):
     # Models whose audit events ``write`` records itself through ``self.history`` (set-based,
     # see dealerops.bulk_history); any other model written keeps its per-row triggers.
     audited_in_bulk: ClassVar[tuple[type[Model], ...]] = ()
+    # A network kind (``datahub.models.NETWORK_KINDS``) is a file of no dealer: the writers of
+    # this model (``dealerops.access``) import it. A dealer's kind leaves it None.
+    network_model: ClassVar[type[Model] | None] = None
 
-    def __init__(self, dealer: Dealer, headers: dict[str, str]) -> None:
-        self.dealer = dealer
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__ and (cls.network_model is not None) != (cls.kind in NETWORK_KINDS):
+            raise TypeError(f"{cls.__name__}: a kind of NETWORK_KINDS names its network_model, no other does")
+
+    def __init__(self, dealer: Dealer | None, headers: dict[str, str]) -> None:
+        self.dealer = dealer  # None for a network kind
         self.headers = headers  # field name -> the file's header text
         self.history: BulkHistory | None = None  # set by the service while it writes
         # Who writes the file: its confirmer, or, while it is checked for the preview, its

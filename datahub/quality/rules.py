@@ -25,10 +25,11 @@ Completeness (optional fields the portal's work needs):
   won without the time of first contact (metric 4).
 
 Validity:
-- ``import_rows_refused``: per import uploaded in the month, its rows refused by the check
+- ``import_rows_refused``: per dealer's import uploaded in the month, its rows refused by the check
   (``ImportRow.action = error``) out of the rows submitted;
 - ``customer_coordinates_outside_china``: a customer of the month with coordinates outside
-  18-54°N, 73-135°E (swapped or mistyped coordinates);
+  18-54°N, 73-135°E (``channels.models.CHINA_LATITUDES``, ``CHINA_LONGITUDES``: swapped or mistyped
+  coordinates);
 - ``sale_dated_after_entry``: a sale of the month whose sale date is after the day it was
   entered (a sale entered before it happened).
 
@@ -99,6 +100,7 @@ arrived in it and the customers created in it, plus any record flagged for the m
 those (e.g. a sale or loan moved out of it, a deleted record's successor dated in it).
 """
 
+from channels.models import CHINA_LATITUDES, CHINA_LONGITUDES
 from datahub.quality.definitions import late_sale_reason_sql, timely_sale_sql
 
 RESULT_TABLE = """
@@ -143,12 +145,16 @@ SELECT b.dealer_id, 'validity', 'import_rows_refused', 'datahub.ImportBatch', b.
        count(*) FILTER (WHERE r.action = 'error') || ' of ' || count(*) || ' rows refused (' || b.file_name || ')'
 FROM datahub_importbatch b JOIN datahub_importrow r ON r.batch_id = b.id
 WHERE b.created_at >= %(start_ts)s AND b.created_at < %(end_ts)s
+  AND b.dealer_id IS NOT NULL  -- network files (the city markets) belong to no dealer
 GROUP BY b.id
 UNION ALL
 SELECT c.home_dealer_id, 'validity', 'customer_coordinates_outside_china', 'customers.Customer', c.id,
        1, bad::int, bad, c.latitude || ', ' || c.longitude
 FROM customers_customer c
-CROSS JOIN LATERAL (SELECT NOT (c.latitude BETWEEN 18 AND 54 AND c.longitude BETWEEN 73 AND 135) AS bad) o
+CROSS JOIN LATERAL (
+  SELECT NOT (c.latitude BETWEEN {CHINA_LATITUDES[0]} AND {CHINA_LATITUDES[1]}
+              AND c.longitude BETWEEN {CHINA_LONGITUDES[0]} AND {CHINA_LONGITUDES[1]}) AS bad
+) o
 WHERE c.created_at >= %(start_ts)s AND c.created_at < %(end_ts)s
   AND c.latitude IS NOT NULL AND c.longitude IS NOT NULL
 UNION ALL

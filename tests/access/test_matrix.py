@@ -17,7 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
 from channels.models import PlanningRun
+from datahub.models import ImportBatch, ImportKind
 from dealerops.access import can_view, can_write, role_of, rule_for
+from dealerops.entry_views import RecordEntryView
 from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 from dealerops.models import ExportStatus, Role
 from tests.factories import (
@@ -66,6 +68,8 @@ FOREIGN_MARKERS = {
     "datahub.ImportBatch": "foreign-dms-export-cd01.csv",
     "datahub.DataIssue": "Foreign issue Zheng",
     "datahub.DataQualityAlert": "Foreign alert Wu",
+    # Head office's file of the whole network (city markets): no dealer, so no one's scope but theirs.
+    "network import": "network-city-markets-2025.csv",
 }
 
 
@@ -201,7 +205,10 @@ def shared_records() -> dict[str, Model]:
 def records(network):
     home = make_records(network.home_dealer, {})
     foreign = make_records(network.foreign_dealer, FOREIGN_MARKERS)
-    return {"home": home, "foreign": foreign, "shared": shared_records()}
+    network_import = ImportBatchFactory(
+        dealer=None, kind=ImportKind.CITY_MARKETS, file_name=FOREIGN_MARKERS["network import"]
+    )
+    return {"home": home, "foreign": foreign, "shared": shared_records(), "network": network_import}
 
 
 def readable_text(response) -> str:
@@ -223,11 +230,18 @@ def answer(client, url: str):
     return response
 
 
-def allowed(response, user, model) -> set[int]:
-    """What a record the user may see answers: its page; for a POST action a result or a 400
-    when the role may write the model, else a refusal."""
+def is_edit_form(route: Route) -> bool:
+    """A record's edit form (``RecordEntryView``): its page is for the model's writers only."""
+    view_class = getattr(route.view, "view_class", None)
+    return view_class is not None and issubclass(view_class, RecordEntryView)
+
+
+def allowed(response, user, model, route: Route | None = None) -> set[int]:
+    """What a record the user may see answers: its page (its edit form only to a writer: 403
+    to a reader); for a POST action a result or a 400 when the role may write the model, else
+    a refusal."""
     if not getattr(response, "was_post", False):
-        return {200}
+        return {403} if route is not None and is_edit_form(route) and not can_write(user, model) else {200}
     return {200, 201, 302, 400} if can_write(user, model) else {403, 404}
 
 
@@ -299,7 +313,8 @@ def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, 
         expected = expected_foreign_status(user, model)
         if getattr(response, "was_post", False) and not can_write(user, model):
             expected = {403, 404}
-        assert response.status_code in (allowed(response, user, model) if expected == {200} else expected), (
+        # Out of scope answers 404 before a reader's 403 (an edit form does not confirm the record exists).
+        assert response.status_code in (allowed(response, user, model, route) if expected == {200} else expected), (
             f"{role} opened {route.path} of a foreign {label}: {response.status_code}"
         )
         if response.status_code != 200:
@@ -307,8 +322,29 @@ def test_no_role_opens_a_record_outside_its_scope(network, records, client_for, 
             assert not marker or marker not in response.content.decode(), f"{route.path} leaked {marker}"
 
         own = answer(client, route.url(pk=home.pk))
-        expected_own = allowed(own, user, model) if can_view(user, model) else {403, 404}
+        expected_own = allowed(own, user, model, route) if can_view(user, model) else {403, 404}
         assert own.status_code in expected_own, f"{role} {route.path} own {label}: {own.status_code}"
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role.values))
+def test_a_network_import_is_opened_by_head_office_alone(network, records, client_for, role):
+    """A dealer-less import (the city market table) is outside every dealer's and region's
+    scope: each import URL answers as for a foreign record, except to head office."""
+    user = network.users()[role]
+    client = client_for(user)
+    batch = records["network"]
+    checked = 0
+    for route in detail_routes():
+        if model_of(route) is not ImportBatch:
+            continue
+        response = answer(client, route.url(pk=batch.pk))
+        expected = allowed(response, user, ImportBatch, route) if role == Role.HEAD_OFFICE else {403, 404}
+        assert response.status_code in expected, f"{role} {route.path} of the network import: {response.status_code}"
+        if response.status_code != 200:
+            assert FOREIGN_MARKERS["network import"] not in response.content.decode()
         checked += 1
     assert checked >= 5
 

@@ -145,6 +145,11 @@ def test_validity_counts_refused_import_rows_and_records_breaking_format_rules(n
     )
     batch = run_import(network, ImportKind.SALES, sales)
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=at(dt.date(2026, 10, 4)))
+    # Head office's market table with a refused row the same month: the network's file, no dealer's.
+    markets = "省份,城市,年份,纬度,经度,常住人口,户数,人均可支配收入,千人汽车保有量,新能源渗透率,大区\n浙江,杭州,2025,30.2,120.1,1,2,1,1,0.4,EAST\n"
+    network_file = run_import(network, ImportKind.CITY_MARKETS, markets)
+    assert network_file.rows_error == 1
+    ImportBatch.objects.filter(pk=network_file.pk).update(created_at=at(dt.date(2026, 10, 4)))
     swapped = CustomerFactory(home_dealer=dealer, latitude=Decimal("120.155070"), longitude=Decimal("30.274084"))
     placed = CustomerFactory(home_dealer=dealer, latitude=Decimal("30.274084"), longitude=Decimal("120.155070"))
     Customer.objects.filter(pk__in=[swapped.pk, placed.pk]).update(created_at=at(dt.date(2026, 10, 5)))

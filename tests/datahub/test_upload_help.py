@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from channels.models import CityMarket
 from customers.models import Customer
 from datahub.kinds import SPECS
 from datahub.models import HeldUpload, ImportBatch, ImportKind, ImportStatus, SourceKind
@@ -37,7 +38,7 @@ def template_of(client, kind: str, fmt: str, language: str) -> bytes:
 
 
 def test_the_upload_page_shows_every_kinds_columns_from_its_own_fields(network, client_for):
-    page = client_for(network.dealer_user).get("/imports/new/").content.decode()
+    page = client_for(network.head_office).get("/imports/new/").content.decode()
     for kind, spec in SPECS.items():
         assert f'data-kind="{kind}"' in page
         assert f"?template={kind}&amp;export=csv" in page and f"?template={kind}&amp;export=xlsx" in page
@@ -47,6 +48,15 @@ def test_the_upload_page_shows_every_kinds_columns_from_its_own_fields(network, 
             for spelling in field.accepted_headers():
                 assert spelling in page, (kind, spelling)
     assert "销售日期" in page and "成交价" in page  # Chinese headers work, and the page says which
+    assert 'data-kind="city_markets" data-network' in page  # the network's file: the dealer field hides
+
+
+def test_a_dealer_user_is_offered_only_the_dealers_kinds(network, client_for):
+    client = client_for(network.dealer_user)
+    page = client.get("/imports/new/").content.decode()
+    assert 'data-kind="sales"' in page and 'data-kind="city_markets"' not in page
+    assert 'value="city_markets"' not in page
+    assert client.get("/imports/new/", {"template": "city_markets", "export": "csv"}).status_code == 404
 
 
 def test_the_upload_form_marks_its_required_fields(network, client_for):
@@ -68,7 +78,7 @@ def test_the_sale_form_marks_required_fields_and_not_optional_ones(network, clie
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_kinds_template_maps_itself_and_reads_its_example_row(network, client_for, fmt, language):
-    client = client_for(network.dealer_user)
+    client = client_for(network.head_office)
     for kind, spec in SPECS.items():
         content = template_of(client, kind, fmt, language)
         # The check runs in the default language whatever the template's: headers in either map.
@@ -91,16 +101,18 @@ def test_the_template_headers_are_in_the_ui_language(network, client_for):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_the_sales_and_customers_templates_import_cleanly(network, client_for, fmt):
-    client = client_for(network.dealer_user)
+def test_the_sales_customers_and_city_markets_templates_import_cleanly(network, client_for, fmt):
+    client = client_for(network.head_office)
     example = SPECS[ImportKind.SALES].example
     StockUnitFactory(dealer=network.home_dealer, vin=example["vin"], arrived_on=dt.date(2025, 6, 1))
-    for kind in (ImportKind.CUSTOMERS, ImportKind.SALES):
+    for kind in (ImportKind.CUSTOMERS, ImportKind.SALES, ImportKind.CITY_MARKETS):
         batch = run_import(network, kind, template_of(client, kind, fmt, "zh-hans"), file_name=f"t.{fmt}")
         assert (batch.status, batch.rows_create, batch.rows_error) == (ImportStatus.READY, 1, 0), kind
         assert confirm(network, batch).status == ImportStatus.IMPORTED
     sale = Sale.objects.get(stock_unit__vin=example["vin"])
     assert (sale.transaction_price, sale.customer.name) == (189800, "张伟")
+    market = CityMarket.objects.get()  # the example's 杭州 2025, in the example's region EAST
+    assert (market.city, market.year, market.region, market.nev_share) == ("杭州", 2025, network.home_region, 0.5)
 
 
 def test_an_unknown_template_kind_is_not_found(network, client_for):

@@ -51,6 +51,7 @@ class Page:
     row_links: list[str] = field(default_factory=list)
     inputs: dict[str, str] = field(default_factory=dict)
     options: dict[str, list[str]] = field(default_factory=dict)
+    selected: dict[str, str] = field(default_factory=dict)
 
 
 class _PageParser(HTMLParser):
@@ -83,6 +84,8 @@ class _PageParser(HTMLParser):
             self._select = attributes.get("name")
         elif tag == "option" and self._select:
             self.page.options.setdefault(self._select, []).append(attributes.get("value") or "")
+            if "selected" in attributes:
+                self.page.selected[self._select] = attributes.get("value") or ""
 
     def handle_endtag(self, tag):
         if tag == "nav" and self._in_subpages:
@@ -301,6 +304,25 @@ def wait_for_runs(database: psycopg.Connection, job: str, since) -> list[tuple[s
             return runs
         time.sleep(0.5)
     raise AssertionError(f"{job}: no finished run within {JOB_TIMEOUT} s: {runs}")
+
+
+def test_head_office_saves_a_city_market_through_its_form_and_opens_the_tables_import(portal):
+    """The market table's pages beyond the navigation: its add form, a city's edit form saved as
+    it stands (the service, the capacity model and the audit trigger, in production settings),
+    and the upload page with the table's kind chosen."""
+    browser = Browser(portal.base_url)
+    browser.log_in("admin")
+    listing = browser.get("/markets/")
+    assert listing.status == 200 and 'href="/markets/new/"' in listing.body
+    assert browser.get("/markets/new/").status == 200
+    city = next(link for link in parse(listing.body).row_links if re.fullmatch(r"/markets/\d+/", link))
+    form = parse(browser.get(f"{city}edit/").body)
+    fields = {name: value for name, value in form.inputs.items() if name != "csrfmiddlewaretoken"}
+    answer = browser.post_form(f"{city}edit/", {**fields, "region": form.selected["region"]})
+    assert answer.status == 302 and answer.location.endswith(city), f"{answer.status}\n{answer.body[:3000]}"
+    assert "修改数据" in browser.get(city).body  # the city's page offers its form to head office
+    upload = browser.get("/imports/new/?kind=city_markets")
+    assert upload.status == 200 and parse(upload.body).selected["kind"] == "city_markets"
 
 
 def test_every_task_beat_schedules_is_known_to_a_fresh_worker_process():

@@ -17,7 +17,7 @@ def first_settings(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('channels', '0012_city_market_capacity'),
+        ('channels', '0013_city_market_history'),
         ('dealerops', '0006_pg_extensions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
