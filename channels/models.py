@@ -574,11 +574,17 @@ class HealthMetricScore(models.Model):
 # The network plan's tables live beside its maths (channels.planning); importing them here
 # registers them as this app's models.
 from channels.planning.models import (  # noqa: E402, F401
+    ChangeKind,
     OutletOverlap,
     PlanningRun,
     PlanningSettings,
     Recommendation,
     RecommendationKind,
+    RunCells,
+    Scenario,
+    ScenarioChange,
+    ScenarioEffect,
+    ScenarioStatus,
     TradeArea,
     WhiteSpot,
 )

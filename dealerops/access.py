@@ -74,6 +74,11 @@ RULES: dict[str, Rule] = {
     "channels.OutletOverlap": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.WhiteSpot": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.Recommendation": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    # What-if scenarios are head office's: they move demand across regions.
+    **{
+        label: Rule(dealer=None, region=None, roles=frozenset({Role.HEAD_OFFICE}))
+        for label in ("channels.Scenario", "channels.ScenarioChange", "channels.ScenarioEffect", "channels.RunCells")
+    },
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),

@@ -66,9 +66,12 @@ class ScopedListView(ScopedMixin, FilterView):
             rows = filterset.qs if filterset.is_valid() else self.get_queryset()
             title = self.export_title()
             name = export_name(title, today().isoformat())
-            columns = [column for column in self.columns if column.accessor not in self.export_hidden]
+            columns = self.export_columns()
             return export_response(fmt, name, columns, rows, request.user, request=request, sheet_title=str(title))
         return super().get(request, *args, **kwargs)
+
+    def export_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.accessor not in self.export_hidden]
 
     def export_title(self):
         """The page's title (the model's plural name unless the view names it), lazily translated:

@@ -441,6 +441,10 @@ class TradeAreaFactory(factory.django.DjangoModelFactory):
     rating = "A"
     demand_units = 12_000
     sold_units = 240
+    leads = 960
+    capture = factory.LazyAttribute(
+        lambda area: (Decimal(area.sold_units) / area.demand_units).quantize(Decimal("0.0001"))
+    )
 
 
 class OutletOverlapFactory(factory.django.DjangoModelFactory):

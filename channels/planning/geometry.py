@@ -1,6 +1,7 @@
 """Distances on the earth and the demand cells: a city's capacity spread over the H3 hexagons
 around its centre, so that trade areas and white spots are computed on cells, not on points."""
 
+import io
 from dataclasses import dataclass
 
 import h3
@@ -36,6 +37,9 @@ class Pairs:
 def pairs_within(origin_lat, origin_lon, target_lat, target_lon, reach_km: float) -> Pairs:
     """Every origin–target pair at most ``reach_km`` apart, found through a k-d tree on unit
     vectors (a chord is a monotonic function of the arc), never by comparing all pairs."""
+    if len(origin_lat) == 0 or len(target_lat) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Pairs(origin=empty, target=empty, km=np.zeros(0))
     origins, targets = _unit_vectors(origin_lat, origin_lon), _unit_vectors(target_lat, target_lon)
     chord = 2 * np.sin(reach_km / (2 * EARTH_RADIUS_KM))
     # The ndarray output keeps pairs at distance zero (a sparse matrix would drop them).
@@ -69,6 +73,21 @@ class Cells:
     lat: np.ndarray
     lon: np.ndarray
     capacity: np.ndarray
+
+
+def cells_to_bytes(cells: Cells) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, h3=np.array(cells.h3, dtype="S15"), lat=cells.lat, lon=cells.lon, capacity=cells.capacity
+    )
+    return buffer.getvalue()
+
+
+def cells_from_bytes(data: bytes) -> Cells:
+    arrays = np.load(io.BytesIO(data))
+    return Cells(
+        h3=arrays["h3"].astype(str).tolist(), lat=arrays["lat"], lon=arrays["lon"], capacity=arrays["capacity"]
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -147,6 +148,23 @@ def _pseudo_r2(log_likelihood: float | None, flat: float | None) -> float | None
     return 1 - log_likelihood / flat
 
 
+class RunCells(models.Model):
+    """A run's demand cells as the plan computed them (H3 index, centre and capacity, numpy's
+    compressed ``.npz``), so a what-if on the run redistributes exactly its demand, in a
+    moment, whatever the market table holds since. A table of its own: the run's other reads
+    never carry these megabytes."""
+
+    run = models.OneToOneField(PlanningRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="+")
+    data = models.BinaryField(_("cells"))
+
+    class Meta:
+        verbose_name = _("run cells")
+        verbose_name_plural = _("run cells")
+
+    def __str__(self) -> str:
+        return f"{self.run_id}"
+
+
 class TradeArea(models.Model):
     """An outlet's Huff trade area in a run: its attraction and the demand it draws."""
 
@@ -158,6 +176,15 @@ class TradeArea(models.Model):
     # The market's new cars a year the Huff model gives the outlet (all brands: its potential).
     demand_units = models.PositiveBigIntegerField(_("trade-area demand a year"))
     sold_units = models.PositiveIntegerField(_("units sold in the period"), default=0)
+    leads = models.PositiveIntegerField(_("leads in the period"), default=0)
+    capture = models.DecimalField(
+        _("our capture of the demand"),
+        max_digits=9,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Units sold in the period ÷ the trade area's demand a year."),
+    )
     overlap_share = models.DecimalField(
         _("largest overlap"),
         default=Decimal(0),
@@ -338,3 +365,152 @@ class Recommendation(models.Model):
             "before": format_count(figures["units_before"]),
             "change": format_percent(figures["change"]),
         }
+
+
+class ScenarioStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Scenario(models.Model):
+    """A named what-if on a plan run: outlets closed, added or moved, and the Huff
+    redistribution it gives, computed when saved (so scenarios stay comparable whatever runs
+    come after). Nothing in the live network changes: a decision is recorded on the scenario."""
+
+    run = models.ForeignKey(PlanningRun, verbose_name=_("plan run"), on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    cells = models.PositiveIntegerField(_("cells affected"), default=0)
+    # On the cells within reach of a changed outlet (the others do not change).
+    uncovered_before = models.PositiveBigIntegerField(_("uncovered demand before"), default=0)
+    uncovered_after = models.PositiveBigIntegerField(_("uncovered demand after"), default=0)
+    uncovered_share = models.DecimalField(
+        _("share of the closed demand left uncovered"), null=True, blank=True, max_digits=5, decimal_places=4
+    )
+    units_before = models.DecimalField(_("our units a month before"), max_digits=10, decimal_places=1, default=0)
+    units_after = models.DecimalField(_("our units a month after"), max_digits=10, decimal_places=1, default=0)
+    leads_before = models.DecimalField(_("our leads a month before"), max_digits=10, decimal_places=1, default=0)
+    leads_after = models.DecimalField(_("our leads a month after"), max_digits=10, decimal_places=1, default=0)
+    status = models.CharField(_("decision"), max_length=16, choices=ScenarioStatus.choices, default="draft")
+    decision_note = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        "dealerops.User",
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "dealerops.User", verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("what-if scenario")
+        verbose_name_plural = _("what-if scenarios")
+        constraints = [
+            models.CheckConstraint(
+                name="scenario_decision_recorded",
+                condition=Q(status="draft", decided_at__isnull=True)
+                | (~Q(status="draft") & Q(decided_at__isnull=False) & ~Q(decision_note="")),
+                violation_error_message=_("A decision records when it was taken and why."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("channels:scenario-detail", args=[self.pk])
+
+    @property
+    def units_change(self) -> Decimal:
+        return self.units_after - self.units_before
+
+    @property
+    def leads_change(self) -> Decimal:
+        return self.leads_after - self.leads_before
+
+    @property
+    def uncovered_change(self) -> int:
+        return self.uncovered_after - self.uncovered_before
+
+
+class ChangeKind(models.TextChoices):
+    CLOSE = "close", _("Close an outlet")
+    ADD = "add", _("Add an outlet")
+    MOVE = "move", _("Move an outlet")
+
+
+class ScenarioChange(models.Model):
+    """One change of a scenario: an outlet closed, an outlet added at a point with a sales
+    team, or an outlet moved to a point (its attraction goes with it)."""
+
+    scenario = models.ForeignKey(Scenario, verbose_name=_("scenario"), on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("change"), max_length=8, choices=ChangeKind.choices)
+    dealer = models.ForeignKey(
+        Dealer, verbose_name=_("outlet"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    latitude = models.DecimalField(_("latitude"), null=True, blank=True, validators=LATITUDE_VALIDATORS, **COORDINATE)
+    longitude = models.DecimalField(
+        _("longitude"), null=True, blank=True, validators=LONGITUDE_VALIDATORS, **COORDINATE
+    )
+    sales_headcount = models.PositiveIntegerField(_("sales headcount"), null=True, blank=True)
+    demand_before = models.PositiveBigIntegerField(_("its demand before"), default=0)
+    demand_after = models.PositiveBigIntegerField(_("its demand after"), default=0)
+    units_before = models.DecimalField(_("units a month before"), max_digits=9, decimal_places=1, default=0)
+    units_after = models.DecimalField(_("units a month after"), max_digits=9, decimal_places=1, default=0)
+    leads_before = models.DecimalField(_("leads a month before"), max_digits=9, decimal_places=1, default=0)
+    leads_after = models.DecimalField(_("leads a month after"), max_digits=9, decimal_places=1, default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("scenario change")
+        verbose_name_plural = _("scenario changes")
+        constraints = [
+            models.CheckConstraint(
+                name="scenario_change_complete",
+                condition=Q(kind="close", dealer__isnull=False, latitude__isnull=True)
+                | Q(kind="add", dealer__isnull=True, latitude__isnull=False, sales_headcount__isnull=False)
+                | Q(kind="move", dealer__isnull=False, latitude__isnull=False),
+                violation_error_message=_("A closure names an outlet, an addition a point and its staff, a move both."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.dealer or ''}".strip()
+
+
+class ScenarioEffect(models.Model):
+    """What a scenario does to one existing outlet: its trade-area demand before and after, our
+    units and leads a month by its capture of that demand, and, for closures, the share of the
+    closed outlets' demand that comes to it."""
+
+    scenario = models.ForeignKey(Scenario, verbose_name=_("scenario"), on_delete=models.CASCADE, related_name="effects")
+    dealer = models.ForeignKey(Dealer, verbose_name=_("outlet"), on_delete=models.CASCADE, related_name="+")
+    demand_before = models.PositiveBigIntegerField(_("trade-area demand before"))
+    demand_after = models.PositiveBigIntegerField(_("trade-area demand after"))
+    share_of_closed = models.DecimalField(
+        _("share of the closed demand"), null=True, blank=True, max_digits=5, decimal_places=4
+    )
+    units_before = models.DecimalField(_("units a month before"), max_digits=9, decimal_places=1)
+    units_after = models.DecimalField(_("units a month after"), max_digits=9, decimal_places=1)
+    leads_before = models.DecimalField(_("leads a month before"), max_digits=9, decimal_places=1)
+    leads_after = models.DecimalField(_("leads a month after"), max_digits=9, decimal_places=1)
+
+    class Meta:
+        ordering = ["-share_of_closed", "demand_after", "id"]
+        verbose_name = _("scenario effect")
+        verbose_name_plural = _("scenario effects")
+        constraints = [models.UniqueConstraint(fields=["scenario", "dealer"], name="scenario_effect_one_per_dealer")]
+
+    def __str__(self) -> str:
+        return f"{self.scenario_id} · {self.dealer_id}"
+
+    @property
+    def demand_change(self) -> int:
+        return self.demand_after - self.demand_before

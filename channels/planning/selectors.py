@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Count, DecimalField, F, Func, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, Mod, NullIf
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Mod
 
 from channels.models import (
     CityMarket,
@@ -124,15 +124,6 @@ def decay_fit(first: date, last: date, model: HuffModel = DEFAULT_HUFF, *, sampl
 PLAN_JOB = "channels.plan_network"  # the JobRun.job of a plan run (channels.planning.services)
 MAP_LINKS = 300  # overlap links drawn, the largest shared demand first
 MAP_SPOTS = 200  # white spots drawn, the largest first
-
-
-def trade_area_capture() -> Func:
-    """Units sold in the period ÷ the trade area's demand (four places): how much of its
-    potential an outlet turns into our sales."""
-    return Cast(
-        Cast(F("sold_units"), DecimalField(max_digits=12, decimal_places=0)) / NullIf(F("demand_units"), 0),
-        DecimalField(max_digits=9, decimal_places=4),
-    )
 
 
 def latest_run(user: User) -> PlanningRun | None:

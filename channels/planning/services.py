@@ -7,7 +7,7 @@ a worker died mid-way (its transaction died with it), is safe; the oldest runs b
 ``KEEP_RUNS`` are deleted by the next run."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import h3
@@ -19,9 +19,9 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels.models import CityMarket, Dealer, DealerStatus, HealthScore, Rating
+from channels.models import CityMarket, Dealer, DealerStatus, HealthScore, Lead, Rating
 from channels.planning.covering import maximal_covering
-from channels.planning.geometry import haversine_km, nearest, pairs_within
+from channels.planning.geometry import cells_to_bytes, haversine_km, nearest, pairs_within
 from channels.planning.huff import PUBLISHED_EXPONENT, HuffModel, overlaps, trade_areas, white_spots
 from channels.planning.models import (
     OutletOverlap,
@@ -29,6 +29,7 @@ from channels.planning.models import (
     PlanningSettings,
     Recommendation,
     RecommendationKind,
+    RunCells,
     TradeArea,
     WhiteSpot,
 )
@@ -120,12 +121,22 @@ def _plan(as_of: date, job) -> PlanningRun:
         white_spot_units=round(sum(spot.capacity for spot in spots)),
         computed_at=timezone.now(),
     )
+    RunCells.objects.create(run=run, data=cells_to_bytes(cells))
     sold = dict(
         Sale.objects.filter(sold_on__range=(first, as_of), dealer_id__in=outlets.ids.tolist())
         .values("dealer_id")
         .annotate(units=Count("id"))
         .values_list("dealer_id", "units")
     )
+    leads = dict(
+        Lead.objects.filter(
+            assigned_at__gte=day_start(first), assigned_at__lt=day_start(as_of + timedelta(days=1)),
+            dealer_id__in=outlets.ids.tolist(),
+        )
+        .values("dealer_id")
+        .annotate(n=Count("id"))
+        .values_list("dealer_id", "n")
+    )  # fmt: skip
     largest = np.zeros(len(outlets.ids))
     for pair in pairs:
         largest[pair.first] = max(largest[pair.first], pair.first_share)
@@ -139,6 +150,8 @@ def _plan(as_of: date, job) -> PlanningRun:
             rating=outlets.rating[n],
             demand_units=round(float(areas.demand[n])),
             sold_units=sold.get(int(pk), 0),
+            leads=leads.get(int(pk), 0),
+            capture=_decimal(sold.get(int(pk), 0) / areas.demand[n], SHARE_PLACES) if areas.demand[n] >= 1 else None,
             overlap_share=_decimal(largest[n], SHARE_PLACES),
         )
         for n, pk in enumerate(outlets.ids)
@@ -149,6 +162,11 @@ def _plan(as_of: date, job) -> PlanningRun:
     _recommend_pairs(run, settings, stored_pairs, stored_spots)
     _recommend_exits(run, as_of)
     return run
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in Shanghai."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _decimal(value: float, places: Decimal) -> Decimal:

@@ -24,7 +24,6 @@ from channels.planning.selectors import (
     latest_run,
     plan_running,
     planning_figures,
-    trade_area_capture,
 )
 from dealerops.access import can_write
 from dealerops.audit import history_context
@@ -173,8 +172,8 @@ class LatestRunListView(ScopedListView):
     """A list of the latest run's rows (the user's scope of them)."""
 
     def base_queryset(self):
-        run = latest_run(self.request.user)
-        return self.model.objects.filter(run=run) if run else self.model.objects.none()
+        # No run yet: rows of no run (an empty list whose export still compiles to SQL).
+        return self.model.objects.filter(run=latest_run(self.request.user))
 
 
 class RecommendationListView(LatestRunListView):
@@ -255,4 +254,4 @@ class TradeAreaListView(LatestRunListView):
     ]
 
     def base_queryset(self):
-        return super().base_queryset().select_related("dealer__region").annotate(capture=trade_area_capture())
+        return super().base_queryset().select_related("dealer__region")

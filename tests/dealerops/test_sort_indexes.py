@@ -9,8 +9,9 @@ from django_filters import OrderingFilter
 from dealerops.access import rule_for
 from dealerops.scoped_views import ScopedListView
 
-# Lists whose rows are bounded by a month or by the network's size, sorted in memory.
-BOUNDED = {"channels.HealthScore", "datahub.DataQualityScore", "datahub.ImportBatch"}
+# Lists whose rows are bounded by a month or by the network's size, sorted in memory (a plan
+# run's trade areas: one per active outlet).
+BOUNDED = {"channels.HealthScore", "channels.TradeArea", "datahub.DataQualityScore", "datahub.ImportBatch"}
 
 
 def list_views():
