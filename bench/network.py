@@ -14,7 +14,11 @@ Times, on the latest year of the city market table and the last 12 months of sal
   (``sampled_buyers``);
 - ``network_plan``: the nightly job end to end (channels.planning.services.network_plan: the
   fit, the trade areas, overlaps and white spots, the covering model's new sites, the other
-  recommendations, every row stored), against the floor: the two floors above together.
+  recommendations, every row stored), against the floor: the two floors above together;
+- ``network_what_if``: a what-if closing the outlet with the largest trade area, computed and
+  stored (channels.planning.scenarios.scenario_create), against the floor: the run's cells
+  read and one Huff pass on the cells within reach of the closed outlet. The closed outlet's
+  demand must go wholly to its neighbours and the uncovered part: the shares sum to 100 %.
 
 The demand the trade areas share out plus the capacity no outlet reaches must equal the
 year's capacity as the market table stores it: the script checks it.
@@ -37,11 +41,13 @@ def main() -> None:
     from django.db import connection
     from django.db.models import Count, Sum
 
-    from channels.models import CityMarket
-    from channels.planning.geometry import pairs_within, spread_over_cells
+    from channels.models import CityMarket, RunCells, TradeArea
+    from channels.planning.geometry import Cells, cells_from_bytes, pairs_within, spread_over_cells
     from channels.planning.huff import DEFAULT_HUFF, overlaps, trade_areas, white_spots
+    from channels.planning.scenarios import ChangeInput, scenario_create
     from channels.planning.selectors import active_outlets, decay_fit, demand_cells, sampled_buyers
     from channels.planning.services import network_plan
+    from dealerops.models import User
     from inventory.models import Sale
 
     year = CityMarket.objects.order_by("-year").values_list("year", flat=True).first()
@@ -127,6 +133,39 @@ def main() -> None:
             white_spots=run.white_spots.count(),
             white_spot_units=run.white_spot_units,
             **{f"recommend_{kind}": count for kind, count in sorted(kinds.items())},
+        )
+    )
+
+    largest = TradeArea.objects.filter(run=run).select_related("dealer").order_by("-demand_units").first()
+    user = User.objects.filter(is_superuser=True).first() or User.objects.first()
+    with timed() as what_if:
+        scenario = scenario_create(
+            user=user,
+            run=run,
+            name=f"bench: close {largest.dealer.code} (run {run.pk})",
+            note="bench/network.py",
+            changes=[ChangeInput(kind="close", dealer=largest.dealer)],
+        )
+    shares = sum(effect.share_of_closed for effect in scenario.effects.all()) + scenario.uncovered_share
+    assert shares == 1, f"the closure's shares sum to {shares}"
+    with timed() as what_if_floor:
+        cells = cells_from_bytes(RunCells.objects.get(run=run).data)
+        lat, lon = float(largest.dealer.latitude), float(largest.dealer.longitude)
+        near = pairs_within(cells.lat, cells.lon, [lat], [lon], model.reach_km / model.detour_factor)
+        local = np.unique(near.origin)
+        trade_areas(
+            Cells([cells.h3[i] for i in local], cells.lat[local], cells.lon[local], cells.capacity[local]),
+            outlets.lat, outlets.lon, outlets.attraction, model,
+        )  # fmt: skip
+    print(
+        result_line(
+            "network_what_if",
+            what_if["seconds"],
+            what_if_floor["seconds"],
+            cells=scenario.cells,
+            outlets_affected=scenario.effects.count(),
+            closed_units=largest.demand_units,
+            shares=f"{shares:.4f}",
         )
     )
 

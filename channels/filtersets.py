@@ -14,6 +14,8 @@ from channels.models import (
     Recommendation,
     RecommendationKind,
     Region,
+    Scenario,
+    ScenarioStatus,
     TradeArea,
     WhiteSpot,
 )
@@ -239,3 +241,16 @@ class TradeAreaFilterSet(django_filters.FilterSet):
     class Meta:
         model = TradeArea
         fields = ["q", "region", "rating", "ordering"]
+
+
+class ScenarioFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["name", "note"])
+    status = django_filters.ChoiceFilter(choices=ScenarioStatus.choices, label=_("Decision"))
+    ordering = OrderingFilter(
+        fields=(("name", "name"), ("status", "status"), ("created_at", "created_at")),
+        field_labels={"name": _("Scenario"), "status": _("Decision"), "created_at": _("Created at")},
+    )
+
+    class Meta:
+        model = Scenario
+        fields = ["q", "status", "ordering"]

@@ -22,6 +22,10 @@ urlpatterns = [
     path("planning/overlaps/", planning_views.OverlapListView.as_view(), name="overlap-list"),
     path("planning/white-spots/", planning_views.WhiteSpotListView.as_view(), name="white-spot-list"),
     path("planning/trade-areas/", planning_views.TradeAreaListView.as_view(), name="trade-area-list"),
+    path("planning/scenarios/", planning_views.ScenarioListView.as_view(), name="scenario-list"),
+    path("planning/scenarios/new/", planning_views.ScenarioCreateView.as_view(), name="scenario-create"),
+    path("planning/scenarios/compare/", planning_views.ScenarioCompareView.as_view(), name="scenario-compare"),
+    path("planning/scenarios/<int:pk>/", planning_views.ScenarioDetailView.as_view(), name="scenario-detail"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
 ]

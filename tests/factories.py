@@ -22,6 +22,7 @@ from channels.models import (
     Recommendation,
     RecommendationKind,
     Region,
+    Scenario,
     TradeArea,
     WhiteSpot,
 )
@@ -492,3 +493,18 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     figures = factory.LazyFunction(
         lambda: {"covered_units": 2500, "cells": 30, "white_spots": [1], "drive_km": 60.0, "optimal": True}
     )
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    """A saved what-if with its totals (its changes and effects, where a test needs them)."""
+
+    class Meta:
+        model = Scenario
+
+    run = factory.SubFactory(PlanningRunFactory)
+    name = factory.Sequence(lambda n: f"Scenario {n}")
+    cells = 1_200
+    units_before = Decimal("40.0")
+    units_after = Decimal("38.5")
+    leads_before = Decimal("160.0")
+    leads_after = Decimal("154.0")

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import CityMarket, Region
+from channels.models import ChangeKind, CityMarket, Dealer, Region, ScenarioStatus
+from channels.planning.scenarios import ChangeInput
 from dealerops.access import scope
-from dealerops.entry_forms import ServiceForm
+from dealerops.entry_forms import PickerInput, ServiceForm, dealer_typed, name_empty_choices
 
 PER_CENT = Decimal(100)
 PERCENT_PLACES = Decimal("0.01")  # the table's four places of a share
@@ -82,3 +83,66 @@ class CityMarketForm(ServiceForm):
         data = dict(self.cleaned_data)
         data["nev_share"] = data.pop("nev_share_percent") / PER_CENT
         return data
+
+
+CHANGE_ROWS = 3  # change rows the scenario form offers (the service takes up to MAX_CHANGES)
+
+
+class ScenarioForm(ServiceForm):
+    """A what-if: its name and up to three changes, each an outlet to close, an outlet to add
+    at a point with its sales team, or an outlet to move to a point. Its cleaned data feeds
+    ``channels.planning.scenarios.scenario_create``, whose refusals name ``changes-<n>-<field>``."""
+
+    name = forms.CharField(label=_("Scenario name"), max_length=100)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(CHANGE_ROWS):
+            prefix = f"changes-{n}-"
+            self.fields[prefix + "kind"] = forms.ChoiceField(
+                label=_("Change"), choices=[("", _("No change")), *ChangeKind.choices], required=False
+            )
+            self.fields[prefix + "dealer"] = forms.ModelChoiceField(
+                label=_("Outlet (to close or move)"),
+                queryset=Dealer.objects.none(),
+                required=False,
+                widget=PickerInput("channels:dealer-options", label=str, find=dealer_typed),
+            )
+            self.fields[prefix + "dealer"].queryset = scope(user, Dealer)  # after the widget: it gets the choices
+            self.fields[prefix + "latitude"] = forms.DecimalField(
+                label=_("Latitude of the new site"), max_digits=9, decimal_places=6, required=False
+            )
+            self.fields[prefix + "longitude"] = forms.DecimalField(
+                label=_("Longitude of the new site"), max_digits=9, decimal_places=6, required=False
+            )
+            self.fields[prefix + "sales_headcount"] = forms.IntegerField(
+                label=_("Sales headcount (a new outlet)"), min_value=0, required=False
+            )
+        name_empty_choices(self)
+
+    def change_rows(self) -> list[list[forms.BoundField]]:
+        """The fields of each change row, for the template."""
+        names = ("kind", "dealer", "latitude", "longitude", "sales_headcount")
+        return [[self[f"changes-{n}-{name}"] for name in names] for n in range(CHANGE_ROWS)]
+
+    def changes(self) -> list[ChangeInput]:
+        data = self.cleaned_data
+        return [
+            ChangeInput(
+                kind=data[f"changes-{n}-kind"],
+                dealer=data[f"changes-{n}-dealer"],
+                latitude=data[f"changes-{n}-latitude"],
+                longitude=data[f"changes-{n}-longitude"],
+                sales_headcount=data[f"changes-{n}-sales_headcount"],
+            )
+            for n in range(CHANGE_ROWS)
+            if data.get(f"changes-{n}-kind")
+        ]
+
+
+class ScenarioDecisionForm(ServiceForm):
+    status = forms.ChoiceField(
+        label=_("Decision"), choices=[(ScenarioStatus.APPROVED, _("Approve")), (ScenarioStatus.REJECTED, _("Reject"))]
+    )
+    decision_note = forms.CharField(label=_("Reason"), max_length=300)

@@ -17,6 +17,8 @@ from channels.models import (
     PlanningRun,
     Recommendation,
     RecommendationKind,
+    Scenario,
+    ScenarioEffect,
     TradeArea,
     WhiteSpot,
 )
@@ -235,4 +237,12 @@ def planning_figures(user: User, run: PlanningRun) -> PlanningFigures:
         cities=markets["cities"],
         white_spot_units=scope(user, WhiteSpot.objects.filter(run=run)).aggregate(units=Sum("capacity_units"))["units"]
         or 0,
+    )
+
+
+def scenario_effects(scenario: Scenario) -> list[ScenarioEffect]:
+    """The outlets a scenario changes, the most affected first."""
+    return sorted(
+        scenario.effects.select_related("dealer"),
+        key=lambda effect: (-(effect.share_of_closed or 0), -abs(effect.demand_change), effect.dealer_id),
     )

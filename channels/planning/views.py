@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils.html import json_script
 from django.utils.translation import gettext
@@ -10,22 +10,34 @@ from channels.filtersets import (
     CityMarketFilterSet,
     OverlapFilterSet,
     RecommendationFilterSet,
+    ScenarioFilterSet,
     TradeAreaFilterSet,
     WhiteSpotFilterSet,
 )
-from channels.models import CityMarket, OutletOverlap, PlanningRun, Recommendation, TradeArea, WhiteSpot
+from channels.models import (
+    CityMarket,
+    OutletOverlap,
+    PlanningRun,
+    Recommendation,
+    Scenario,
+    ScenarioStatus,
+    TradeArea,
+    WhiteSpot,
+)
 from channels.planning.charts import planning_map_figure
-from channels.planning.forms import CityMarketForm
+from channels.planning.forms import CityMarketForm, ScenarioDecisionForm, ScenarioForm
 from channels.planning.huff import PUBLISHED_EXPONENT
 from channels.planning.markets import city_market_save
+from channels.planning.scenarios import scenario_create, scenario_decide
 from channels.planning.selectors import (
     PLAN_JOB,
     city_market_figures,
     latest_run,
     plan_running,
     planning_figures,
+    scenario_effects,
 )
-from dealerops.access import can_write
+from dealerops.access import can_view, can_write
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView, RecordEntryView
 from dealerops.formats import format_count
@@ -139,6 +151,7 @@ class PlanningView(ScopedMixin, TemplateView):
             run=run,
             running=plan_running(),
             can_run=can_write(user, PlanningRun),
+            can_what_if=can_view(user, Scenario),
             published_exponent=PUBLISHED_EXPONENT,
         )
         if run is None:
@@ -255,3 +268,113 @@ class TradeAreaListView(LatestRunListView):
 
     def base_queryset(self):
         return super().base_queryset().select_related("dealer__region")
+
+
+class ScenarioListView(ScopedListView):
+    """Head office's saved what-if scenarios, newest first; pick some to compare."""
+
+    model = Scenario
+    filterset_class = ScenarioFilterSet
+    title = _("What-if scenarios")
+    template_name = "channels/scenario_list.html"
+    create_url_name = "channels:scenario-create"
+    create_label = _("New scenario")
+    columns = [
+        Column(_("Scenario"), "name", order="name", link=True),
+        Column(_("Market year"), "run.year", export=("run__year",)),
+        Column(_("Our units a month before"), "units_before", kind="number"),
+        Column(_("Our units a month after"), "units_after", kind="number"),
+        Column(_("Our leads a month before"), "leads_before", kind="number"),
+        Column(_("Our leads a month after"), "leads_after", kind="number"),
+        Column(_("Uncovered demand before"), "uncovered_before", kind="number"),
+        Column(_("Uncovered demand after"), "uncovered_after", kind="number"),
+        Column(_("Decision"), "status", kind="choice", order="status"),
+        Column(_("Created by"), "created_by.username", export=("created_by__username",)),
+        Column(_("Created at"), "created_at", order="created_at"),
+    ]
+    default_ordering = "-created_at"
+
+    def base_queryset(self):
+        return Scenario.objects.select_related("run", "created_by")
+
+
+class ScenarioCreateView(EntryView):
+    """A new what-if on the latest plan run: computed when saved (under two seconds for the
+    national network), then shown with its effects."""
+
+    model = Scenario
+    form_class = ScenarioForm
+    template_name = "channels/scenario_form.html"
+    title = _("New what-if scenario")
+
+    def save(self, form) -> Scenario:
+        run = latest_run(self.request.user)
+        if run is None:
+            raise ValidationError(gettext("No plan has been computed yet: compute the plan first."))
+        data = form.cleaned_data
+        return scenario_create(
+            user=self.request.user, run=run, name=data["name"], note=data["note"], changes=form.changes()
+        )
+
+    def get_success_message(self, record: Scenario) -> str:
+        return gettext("The scenario “%(name)s” is computed.") % {"name": record.name}
+
+
+class ScenarioDetailView(ScopedDetailView):
+    """A scenario's changes and what they do to each outlet around them; head office records
+    its decision here."""
+
+    model = Scenario
+    template_name = "channels/scenario_detail.html"
+    context_object_name = "scenario"
+
+    def base_queryset(self):
+        return Scenario.objects.select_related("run", "created_by", "decided_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        scenario = self.object
+        context.update(
+            changes=scenario.changes.select_related("dealer"),
+            effects=scenario_effects(scenario),
+            decision_form=kwargs.get("decision_form") or ScenarioDecisionForm(),
+            can_decide=can_write(self.request.user, Scenario) and scenario.status == ScenarioStatus.DRAFT,
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if not can_write(request.user, Scenario):
+            raise PermissionDenied
+        form = ScenarioDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                scenario_decide(
+                    scenario=self.object,
+                    user=request.user,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["decision_note"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, gettext("The decision is recorded."))
+                return redirect(self.object.get_absolute_url())
+        return self.render_to_response(self.get_context_data(decision_form=form), status=400)
+
+
+class ScenarioCompareView(ScopedMixin, TemplateView):
+    """Chosen scenarios side by side: what each changes and what it does to our units, leads
+    and uncovered demand."""
+
+    model = Scenario
+    template_name = "channels/scenario_compare.html"
+    limit = 4
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = [int(value) for value in self.request.GET.getlist("scenario") if value.isdigit()][: self.limit]
+        found = self.get_queryset().filter(pk__in=chosen).select_related("run").prefetch_related("changes__dealer")
+        context["scenarios"] = sorted(found, key=lambda scenario: chosen.index(scenario.pk))  # in the order chosen
+        context["limit"] = self.limit
+        return context

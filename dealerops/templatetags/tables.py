@@ -80,9 +80,9 @@ def number(value, places: int = formats.SCORE_PLACES) -> str:
 
 
 @register.filter
-def signed(value) -> str:
-    """A change with its sign: "+3.20", "-1.05"."""
-    return formats.format_signed(value)
+def signed(value, places: int = formats.SCORE_PLACES) -> str:
+    """A change with its sign: "+3.20", "-1.05"; ``signed:1`` -> "+3.2"."""
+    return formats.format_signed(value, int(places))
 
 
 @register.filter

@@ -188,6 +188,7 @@ def shared_records() -> dict[str, Model]:
         CommissionPolicyFactory,
         LenderFactory,
         LenderStatementFactory,
+        ScenarioFactory,
         VehicleModelFactory,
     )
 
@@ -198,6 +199,8 @@ def shared_records() -> dict[str, Model]:
         "finance.CommissionPeriod": CommissionPeriodFactory(),
         # Statements are lender-level: finance and head office see every one, nobody else any.
         "finance.LenderStatement": LenderStatementFactory(),
+        # Head office's what-ifs on the network's plan run.
+        "channels.Scenario": ScenarioFactory(run=PlanningRun.objects.first() or PlanningRunFactory()),
     }
 
 

@@ -61,7 +61,11 @@ SCRIPTS = {
         after="generate",
     ),
     "imports": Script(("imports.py", "--rows", "200"), ("import_sales",)),  # any migrated database
-    "network": Script(("network.py",), ("network_trade_areas", "network_decay_fit", "network_plan"), after="generate"),
+    "network": Script(
+        ("network.py",),
+        ("network_trade_areas", "network_decay_fit", "network_plan", "network_what_if"),
+        after="generate",
+    ),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -86,6 +90,7 @@ FLOORED = {
     "network_trade_areas",
     "network_decay_fit",
     "network_plan",
+    "network_what_if",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -102,6 +107,7 @@ COUNTED = {
     "network_trade_areas": "outlets",
     "network_decay_fit": "buyers",
     "network_plan": "outlets",
+    "network_what_if": "cells",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
