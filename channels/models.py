@@ -575,6 +575,8 @@ class HealthMetricScore(models.Model):
 # registers them as this app's models.
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
+    DealerDecision,
+    DecisionKind,
     OutletOverlap,
     PlanningRun,
     PlanningSettings,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("dealers/options/", views.DealerOptionsView.as_view(), name="dealer-options"),
     path("dealers/<int:pk>/", views.DealerDetailView.as_view(), name="dealer-detail"),
     path("dealers/<int:pk>/health/", health_views.DealerHealthView.as_view(), name="dealer-health"),
+    path("dealers/<int:pk>/decide/", planning_views.DealerDecisionView.as_view(), name="dealer-decide"),
     path("leads/", views.LeadListView.as_view(), name="lead-list"),
     path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
     path("markets/", planning_views.CityMarketListView.as_view(), name="market-list"),

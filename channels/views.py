@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.filtersets import DealerFilterSet, LeadFilterSet
 from channels.models import Dealer, Lead
+from channels.planning.selectors import dealer_network_context
 from channels.selectors import dealer_figures
 from dealerops.access import scope
 from dealerops.audit import history_context
@@ -47,6 +48,7 @@ class DealerDetailView(ScopedDetailView):
             scope(self.request.user, Sale).filter(dealer=dealer).select_related("stock_unit__model", "customer")[:10]
         )
         context["secondary_dealers"] = scope(self.request.user, Dealer).filter(parent=dealer)
+        context.update(dealer_network_context(self.request.user, dealer))
         return context
 
 

@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {
     "channels.OutletOverlap": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.WhiteSpot": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.Recommendation": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    # An outlet's probation and exit: head office decides; the outlet and its region read why.
+    "channels.DealerDecision": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
     # What-if scenarios are head office's: they move demand across regions.
     **{
         label: Rule(dealer=None, region=None, roles=frozenset({Role.HEAD_OFFICE}))

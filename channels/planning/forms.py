@@ -6,7 +6,17 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import ChangeKind, CityMarket, Dealer, Region, ScenarioStatus
+from channels.models import (
+    ChangeKind,
+    CityMarket,
+    Dealer,
+    DecisionKind,
+    Recommendation,
+    Region,
+    Scenario,
+    ScenarioStatus,
+)
+from channels.planning.decisions import decisions_open_to
 from channels.planning.scenarios import ChangeInput
 from dealerops.access import scope
 from dealerops.entry_forms import PickerInput, ServiceForm, dealer_typed, name_empty_choices
@@ -146,3 +156,21 @@ class ScenarioDecisionForm(ServiceForm):
         label=_("Decision"), choices=[(ScenarioStatus.APPROVED, _("Approve")), (ScenarioStatus.REJECTED, _("Reject"))]
     )
     decision_note = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class DealerDecisionForm(ServiceForm):
+    """Probation, its end, or exit, for one outlet, with the reason; the recommendation or
+    scenario that prompted it comes with the link that opened the form."""
+
+    kind = forms.ChoiceField(label=_("Decision"))
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    recommendation = forms.ModelChoiceField(
+        queryset=Recommendation.objects.none(), required=False, widget=forms.HiddenInput
+    )
+    scenario = forms.ModelChoiceField(queryset=Scenario.objects.none(), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, dealer: Dealer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, DecisionKind(kind).label) for kind in decisions_open_to(dealer)]
+        self.fields["recommendation"].queryset = scope(user, Recommendation).filter(dealer=dealer)
+        self.fields["scenario"].queryset = scope(user, Scenario)

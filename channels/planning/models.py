@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, Rating, Region
+from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, DealerStatus, Rating, Region
 from dealerops.formats import format_count, format_number, format_percent
 
 SHARE = {"max_digits": 5, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}
@@ -514,3 +514,51 @@ class ScenarioEffect(models.Model):
     @property
     def demand_change(self) -> int:
         return self.demand_after - self.demand_before
+
+
+class DecisionKind(models.TextChoices):
+    PROBATION = "probation", _("Put on probation")
+    REINSTATE = "reinstate", _("End the probation")
+    EXIT = "exit", _("Exit the network")
+
+
+class DealerDecision(models.Model):
+    """Head office's decision on an outlet's place in the network: probation, its end, or exit,
+    with the reason and what prompted it (a plan's recommendation, a what-if scenario). The
+    outlet's status changes with it; decisions are its history and are never edited."""
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="decisions")
+    kind = models.CharField(_("decision"), max_length=16, choices=DecisionKind.choices)
+    from_status = models.CharField(_("status before"), max_length=16, choices=DealerStatus.choices)
+    to_status = models.CharField(_("status after"), max_length=16, choices=DealerStatus.choices)
+    reason = models.CharField(_("reason"), max_length=500)
+    # What prompted it, as it read then (the recommendation goes when its run is pruned).
+    evidence = models.CharField(_("prompted by"), max_length=500, blank=True)
+    recommendation = models.ForeignKey(
+        Recommendation, verbose_name=_("recommendation"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    scenario = models.ForeignKey(
+        "channels.Scenario", verbose_name=_("scenario"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_by = models.ForeignKey(
+        "dealerops.User", verbose_name=_("decided by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("network decision")
+        verbose_name_plural = _("network decisions")
+        constraints = [
+            models.CheckConstraint(
+                name="dealer_decision_has_a_reason",
+                condition=~Q(reason=""),
+                violation_error_message=_("A decision gives its reason."),
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="dealer_decisions_are_history", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dealer} · {self.get_kind_display()}"

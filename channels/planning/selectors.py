@@ -11,6 +11,7 @@ from django.db.models.functions import Mod
 from channels.models import (
     CityMarket,
     Dealer,
+    DealerDecision,
     DealerStatus,
     HealthScore,
     OutletOverlap,
@@ -23,9 +24,10 @@ from channels.models import (
     WhiteSpot,
 )
 from channels.planning.capacity import DEFAULT_MODEL, Capacity, CapacityModel, market_capacity, penetration
+from channels.planning.decisions import decisions_open_to
 from channels.planning.geometry import Cells, spread_over_cells
 from channels.planning.huff import DEFAULT_HUFF, DecayFit, HuffModel, fit_decay
-from dealerops.access import scope
+from dealerops.access import can_write, scope
 from dealerops.models import JobRun, JobStatus, User
 from dealerops.pagination import estimated_count
 from inventory.models import Sale
@@ -63,13 +65,17 @@ class Outlets:
         return {int(pk): n for n, pk in enumerate(self.ids)}
 
 
+TRADING = (DealerStatus.ACTIVE, DealerStatus.PROBATION)
+
+
 def active_outlets() -> Outlets:
-    """Active outlets with their attraction: sales staff (at least one) × (½ + the latest
-    health composite ÷ 100), so a healthy store draws up to three times a failing one of its
-    size; an outlet not yet scored counts as average (50)."""
+    """The outlets that trade (active, or on probation: it still sells) with their
+    attraction: sales staff (at least one) × (½ + the latest health composite ÷ 100), so a
+    healthy store draws up to three times a failing one of its size; an outlet not yet scored
+    counts as average (50)."""
     latest = HealthScore.objects.filter(dealer=OuterRef("pk"), composite__isnull=False).order_by("-month")
     rows = list(
-        Dealer.objects.filter(status=DealerStatus.ACTIVE)
+        Dealer.objects.filter(status__in=TRADING)
         .annotate(composite=Subquery(latest.values("composite")[:1]), rating=Subquery(latest.values("rating")[:1]))
         .order_by("pk")
         .values_list("pk", "latitude", "longitude", "sales_headcount", "composite", "rating")
@@ -98,7 +104,7 @@ def sampled_buyers(first: date, last: date, sample: int) -> QuerySet[Sale]:
     """About ``sample`` of the sales of ``first``..``last`` to buyers whose home is known, at
     active outlets: every n-th sale by key."""
     sales = Sale.objects.filter(
-        sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status=DealerStatus.ACTIVE
+        sold_on__range=(first, last), customer__latitude__isnull=False, dealer__status__in=TRADING
     )
     step = max(1, estimated_count(sales) // sample)
     return sales.alias(bucket=Mod("pk", step)).filter(bucket=0) if step > 1 else sales
@@ -246,3 +252,21 @@ def scenario_effects(scenario: Scenario) -> list[ScenarioEffect]:
         scenario.effects.select_related("dealer"),
         key=lambda effect: (-(effect.share_of_closed or 0), -abs(effect.demand_change), effect.dealer_id),
     )
+
+
+def dealer_network_context(user: User, dealer: Dealer) -> dict:
+    """The dealer page's network part: the decisions on its place in the network, the latest
+    plan's probation or exit recommendation for it, and whether the user may decide."""
+    run = latest_run(user)
+    pending = (
+        scope(user, Recommendation)
+        .filter(run=run, dealer=dealer, kind__in=[RecommendationKind.PROBATION, RecommendationKind.EXIT])
+        .first()
+        if run
+        else None
+    )
+    return {
+        "decisions": scope(user, DealerDecision).filter(dealer=dealer).select_related("decided_by"),
+        "recommended": pending,
+        "can_decide": can_write(user, DealerDecision) and bool(decisions_open_to(dealer)),
+    }

@@ -33,7 +33,7 @@ from channels.planning.models import (
     TradeArea,
     WhiteSpot,
 )
-from channels.planning.selectors import PLAN_JOB, active_outlets, decay_fit, demand_cells
+from channels.planning.selectors import PLAN_JOB, TRADING, active_outlets, decay_fit, demand_cells
 from dealerops.jobs import tracked_run
 from dealerops.models import User
 from inventory.models import Sale, SalesMonth
@@ -43,7 +43,6 @@ BUYER_DAYS = 365  # the buyers the decay is fitted to: the last year's
 COVERING_RESOLUTION = 5  # the covering model's demand points and candidate sites (see _recommend_sites)
 FALLING = Decimal("0.8")  # volume "falling": the last quarter under 80 % of the one before
 EXIT_AFTER_D_MONTHS = 3  # rated D this many months running (or already on probation): exit
-RATED_STATUSES = (DealerStatus.ACTIVE, DealerStatus.PROBATION)
 KM_PLACES = Decimal("0.1")
 SHARE_PLACES = Decimal("0.0001")
 EXPONENT_PLACES = Decimal("0.001")
@@ -359,7 +358,7 @@ def _recommend_exits(run: PlanningRun, as_of: date) -> None:
         return
     months = [latest - relativedelta(months=n) for n in range(EXIT_AFTER_D_MONTHS)]
     rated_d = (
-        HealthScore.objects.filter(month__in=months, rating=Rating.D, dealer__status__in=RATED_STATUSES)
+        HealthScore.objects.filter(month__in=months, rating=Rating.D, dealer__status__in=TRADING)
         .values("dealer_id")
         .annotate(months_d=Count("month", distinct=True), last=Max("month"))
         .filter(last=latest)

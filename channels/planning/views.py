@@ -16,6 +16,7 @@ from channels.filtersets import (
 )
 from channels.models import (
     CityMarket,
+    Dealer,
     OutletOverlap,
     PlanningRun,
     Recommendation,
@@ -25,7 +26,8 @@ from channels.models import (
     WhiteSpot,
 )
 from channels.planning.charts import planning_map_figure
-from channels.planning.forms import CityMarketForm, ScenarioDecisionForm, ScenarioForm
+from channels.planning.decisions import dealer_decide
+from channels.planning.forms import CityMarketForm, DealerDecisionForm, ScenarioDecisionForm, ScenarioForm
 from channels.planning.huff import PUBLISHED_EXPONENT
 from channels.planning.markets import city_market_save
 from channels.planning.scenarios import scenario_create, scenario_decide
@@ -378,3 +380,45 @@ class ScenarioCompareView(ScopedMixin, TemplateView):
         context["scenarios"] = sorted(found, key=lambda scenario: chosen.index(scenario.pk))  # in the order chosen
         context["limit"] = self.limit
         return context
+
+
+class DealerDecisionView(RecordEntryView):
+    """Head office puts an outlet on probation, ends it, or exits the outlet, with its reason
+    (``?kind=``, ``?recommendation=``, ``?scenario=`` come from the link that opened it)."""
+
+    model = Dealer
+    form_class = DealerDecisionForm
+    template_name = "includes/entry_form.html"
+
+    def get_initial(self):
+        query = self.request.GET
+        return {name: query.get(name) for name in ("kind", "recommendation", "scenario") if query.get(name)}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "dealer": self.object}
+
+    def get_context_data(self, **kwargs):
+        title = _("Decide on %(dealer)s (%(status)s)") % {
+            "dealer": self.object.name,
+            "status": self.object.get_status_display(),
+        }
+        return {**super().get_context_data(**kwargs), "title": title}
+
+    def save(self, form) -> Dealer:
+        data = form.cleaned_data
+        dealer_decide(
+            dealer=self.object,
+            user=self.request.user,
+            kind=data["kind"],
+            reason=data["reason"],
+            recommendation=data["recommendation"],
+            scenario=data["scenario"],
+        )
+        self.object.refresh_from_db()
+        return self.object
+
+    def get_success_message(self, record: Dealer) -> str:
+        return gettext("The decision is recorded: %(dealer)s is now %(status)s.") % {
+            "dealer": record.name,
+            "status": record.get_status_display(),
+        }

@@ -28,12 +28,13 @@ def test_active_outlets_draw_by_their_staff_and_latest_health(network):
     HealthScoreFactory(dealer=network.home_dealer, weights=weights, month=dt.date(2026, 10, 1), composite=Decimal("80"))
     unstaffed = DealerFactory(region=network.home_region, sales_headcount=0)
     DealerFactory(region=network.home_region, status=DealerStatus.EXITED)
-    DealerFactory(region=network.home_region, status=DealerStatus.PROBATION)
+    probation = DealerFactory(region=network.home_region, status=DealerStatus.PROBATION, sales_headcount=4)
     outlets = active_outlets()
     attraction = dict(zip(outlets.ids.tolist(), outlets.attraction.tolist(), strict=True))
-    # 10 staff × (½ + 80 ÷ 100); 10 staff, not scored: × (½ + ½); no staff counts as one.
+    # 10 staff × (½ + 80 ÷ 100); 10 staff, not scored: × (½ + ½); no staff counts as one. An
+    # outlet on probation still trades; an exited one does not.
     assert attraction == pytest.approx(
-        {network.home_dealer.pk: 13.0, network.foreign_dealer.pk: 10.0, unstaffed.pk: 1.0}
+        {network.home_dealer.pk: 13.0, network.foreign_dealer.pk: 10.0, unstaffed.pk: 1.0, probation.pk: 4.0}
     )
     assert outlets.lat[outlets.position()[network.home_dealer.pk]] == pytest.approx(30.274084)
 
