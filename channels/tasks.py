@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from channels.health.bands import health_months_rerate
 from channels.health.services import health_nightly
 from dealerops.validation import today
 
@@ -14,3 +15,9 @@ def compute_health(as_of: str | None = None, started_by_id: int | None = None) -
     the month of that day and the one before."""
     runs = health_nightly(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id)
     return [run.pk for run in runs]
+
+
+@shared_task(acks_late=True)  # idempotent: re-rating with the same bands writes nothing more
+def rerate_health(months: list[str], started_by_id: int | None = None) -> int:
+    """Head office's re-rating of open months (ISO dates of their first days) with the bands in force."""
+    return health_months_rerate(months=[date.fromisoformat(month) for month in months], started_by_id=started_by_id).pk
