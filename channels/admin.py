@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from channels.health.services import health_weights_create
-from channels.models import Dealer, HealthMetric, HealthScore, HealthWeights, Lead, Region
+from channels.models import Dealer, HealthMetric, HealthScore, HealthWeights, Lead, RatingBands, Region
 
 
 @admin.register(Region)
@@ -50,14 +50,31 @@ class HealthWeightsAdmin(admin.ModelAdmin):
         obj.pk, obj.version = saved.pk, saved.version
 
 
+@admin.register(RatingBands)
+class RatingBandsAdmin(admin.ModelAdmin):
+    """Read-only: head office sets a version on the rating bands page (/health/bands/), whose
+    service checks the shares; versions are never edited or deleted."""
+
+    list_display = ["version", "method", "a_share", "b_share", "c_share", "d_share", "note", "created_by", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(HealthScore)
 class HealthScoreAdmin(admin.ModelAdmin):
     """Computed by the nightly job: read-only here."""
 
-    list_display = ["dealer", "month", "weights", "composite", "rating", "probation", "metrics_scored"]
+    list_display = ["dealer", "month", "weights", "composite", "rating", "rating_bands", "probation", "metrics_scored"]
     list_filter = ["month", "rating", "probation", "dealer_kind"]
     search_fields = ["dealer__code", "dealer__name"]
-    list_select_related = ["dealer", "weights"]
+    list_select_related = ["dealer", "weights", "rating_bands"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,7 +7,7 @@ import pgtrigger
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import Exact, GreaterThan
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -331,8 +331,6 @@ class Rating(models.TextChoices):
     D = "D", "D"
 
 
-# The lowest composite of each rating; below the last one a dealer is rated D.
-RATING_FLOORS = [(Rating.A, 85), (Rating.B, 70), (Rating.C, 55)]
 WEIGHT = {"max_digits": 6, "decimal_places": 3, "default": Decimal("1"), "validators": [MinValueValidator(0)]}
 SCORE = {"max_digits": 5, "decimal_places": 2}
 
@@ -392,6 +390,106 @@ class HealthWeights(models.Model):
         return gettext("Equal weights") if len(set(self.weights().values())) == 1 else ""
 
 
+class RatingMethod(models.TextChoices):
+    SHARES = "shares", _("Shares of the peer group")
+    FLOORS = "floors", _("Composite floors")
+
+
+# A band's share of the peer group, in percent (two decimals, exact: the shares add up to 100).
+PERCENT = {"max_digits": 5, "decimal_places": 2, "null": True, "blank": True}
+SHARE_FIELDS = ("a_share", "b_share", "c_share", "d_share")
+FLOOR_FIELDS = ("a_floor", "b_floor", "c_floor")
+# The default bands (version 2): a stable distribution whatever the composites centre on.
+DEFAULT_SHARES = {
+    "a_share": Decimal("15"),
+    "b_share": Decimal("35"),
+    "c_share": Decimal("35"),
+    "d_share": Decimal("15"),
+}
+# The fixed floors every score was rated with before versioned bands (version 1).
+LEGACY_FLOORS = {"a_floor": Decimal("85"), "b_floor": Decimal("70"), "c_floor": Decimal("55")}
+
+
+def _percent_text(value: Decimal) -> str:
+    """15.00 -> "15", 12.50 -> "12.5"."""
+    return f"{value.normalize():f}"
+
+
+class RatingBands(models.Model):
+    """One version of the rating bands head office sets. Versions are never edited: a change
+    is a new version, so every score names the bands it was rated with (``HealthScore.rating_bands``).
+
+    *Shares* (every version head office sets): within each peer group (dealer kind), nationwide,
+    the best ``a_share`` percent of the dealers with a composite are rated A, the next
+    ``b_share`` percent B, the next ``c_share`` percent C, the rest (``d_share``) D; the four add
+    up to 100. *Floors*: a fixed lowest composite per rating, the rule before versioned bands,
+    kept as version 1 so the ratings of that time stay explained; no later version uses floors.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    method = models.CharField(_("method"), max_length=8, choices=RatingMethod.choices, default=RatingMethod.SHARES)
+    a_share = models.DecimalField(_("A: top share of peers (%)"), **PERCENT)
+    b_share = models.DecimalField(_("B: next share of peers (%)"), **PERCENT)
+    c_share = models.DecimalField(_("C: next share of peers (%)"), **PERCENT)
+    d_share = models.DecimalField(_("D: bottom share of peers (%)"), **PERCENT)
+    a_floor = models.DecimalField(_("A from composite"), **PERCENT)
+    b_floor = models.DecimalField(_("B from composite"), **PERCENT)
+    c_floor = models.DecimalField(_("C from composite"), **PERCENT)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        "dealerops.User", verbose_name=_("created by"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("rating bands")
+        verbose_name_plural = _("rating bands")
+        constraints = [
+            models.CheckConstraint(
+                name="rating_bands_shares_or_floors",
+                condition=Q(
+                    method=RatingMethod.SHARES,
+                    **{f"{name}__gte": 0 for name in SHARE_FIELDS},
+                    **{f"{name}__isnull": True for name in FLOOR_FIELDS},
+                )
+                & Exact(F("a_share") + F("b_share") + F("c_share") + F("d_share"), 100)
+                | Q(
+                    method=RatingMethod.FLOORS,
+                    c_floor__gte=0,
+                    b_floor__gt=F("c_floor"),
+                    a_floor__gt=F("b_floor"),
+                    a_floor__lte=100,
+                    **{f"{name}__isnull": True for name in SHARE_FIELDS},
+                ),
+                violation_error_message=_(
+                    "Rating bands are four shares (0-100 %) adding up to 100 %, or three falling composite floors."
+                ),
+            ),
+        ]
+        triggers = [pgtrigger.Protect(name="rating_bands_versions_are_final", operation=pgtrigger.Update)]
+
+    def __str__(self) -> str:
+        return _("Bands v%(version)s") % {"version": self.version}
+
+    def cumulative_shares(self) -> tuple[Decimal, Decimal, Decimal]:
+        """The share of peers rated A, A or B, and A to C (percent): the rating SQL's bounds."""
+        return self.a_share, self.a_share + self.b_share, self.a_share + self.b_share + self.c_share
+
+    def summary(self) -> str:
+        """The bands in the reader's language (no sentence is stored as data)."""
+        if self.method == RatingMethod.FLOORS:
+            return gettext("Composite floors: A from %(a)s, B from %(b)s, C from %(c)s, D below.") % {
+                "a": _percent_text(self.a_floor),
+                "b": _percent_text(self.b_floor),
+                "c": _percent_text(self.c_floor),
+            }
+        return gettext(
+            "Among dealers of the same kind nationwide: the top %(a)s %% are rated A, the next %(b)s %% B, "
+            "the next %(c)s %% C, the bottom %(d)s %% D."
+        ) % {name[0]: _percent_text(getattr(self, name)) for name in SHARE_FIELDS}
+
+
 class HealthMonth(models.Model):
     """The state of one month's scores under one weights version. A month is *final* once it
     has been scored after its reporting cut-off (the ``HEALTH_REPORTING_CUTOFF_DAY`` of the next
@@ -400,8 +498,11 @@ class HealthMonth(models.Model):
 
     month = models.DateField(_("month"))
     weights = models.ForeignKey(HealthWeights, verbose_name=_("weights"), on_delete=models.PROTECT)
+    # The bands its scores are rated with: those in force when it was last computed or re-rated.
+    rating_bands = models.ForeignKey(RatingBands, verbose_name=_("rating bands"), on_delete=models.PROTECT)
     period_end = models.DateField(_("data up to"))
     dealers = models.PositiveIntegerField(_("dealers scored"), default=0)
+    # When its scores were last written: computed, or re-rated (the health pages' cache reads it).
     computed_at = models.DateTimeField(_("computed at"))
     final = models.BooleanField(_("final"), default=False)
     finalised_at = models.DateTimeField(_("final since"), null=True, blank=True)
@@ -462,12 +563,13 @@ def final_month_guard(score_of: str) -> str:
 
 class HealthScore(models.Model):
     """A dealer's health in one calendar month under one weights version: the composite of its
-    metric scores (``metrics``), its rating, and the probation flag (rated D two months running).
-    ``dealer_kind`` is the peer group the dealer was ranked in."""
+    metric scores (``metrics``), its rating under ``rating_bands``, and the probation flag (rated
+    D two months running). ``dealer_kind`` is the peer group the dealer was ranked in."""
 
     dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.PROTECT, related_name="health_scores")
     month = models.DateField(_("month"))
     weights = models.ForeignKey(HealthWeights, verbose_name=_("weights"), on_delete=models.PROTECT)
+    rating_bands = models.ForeignKey(RatingBands, verbose_name=_("rating bands"), on_delete=models.PROTECT)
     dealer_kind = models.CharField(_("peer group"), max_length=16, choices=DealerKind.choices)
     composite = models.DecimalField(_("composite score"), **SCORE, null=True, blank=True)
     rating = models.CharField(_("rating"), max_length=1, choices=Rating.choices, blank=True)
@@ -492,14 +594,13 @@ class HealthScore(models.Model):
                 condition=Q(composite__isnull=True) | Q(composite__gte=0, composite__lte=100),
                 violation_error_message=_("The composite score lies between 0 and 100."),
             ),
+            # Which rating a composite gets depends on its peers' composites (RatingBands), which
+            # a row's check cannot read: the check keeps that a dealer is rated exactly when it
+            # has a composite; the computation rates all of a month's dealers in one statement.
             models.CheckConstraint(
-                name="health_score_rating_follows_composite",
-                condition=Q(composite__isnull=True, rating="")
-                | Q(composite__gte=85, rating=Rating.A)
-                | Q(composite__gte=70, composite__lt=85, rating=Rating.B)
-                | Q(composite__gte=55, composite__lt=70, rating=Rating.C)
-                | Q(composite__lt=55, rating=Rating.D),
-                violation_error_message=_("The rating is A from 85, B from 70, C from 55, D below."),
+                name="health_score_rated_when_composite",
+                condition=Q(composite__isnull=True, rating="") | (Q(composite__isnull=False) & ~Q(rating="")),
+                violation_error_message=_("A dealer is rated exactly when it has a composite score."),
             ),
             models.CheckConstraint(
                 name="health_score_probation_only_when_d",

@@ -44,6 +44,6 @@ def health_scores() -> QuerySet[HealthScore]:
     """Health scores with their dealer, weights version and 12 metrics (in the issue's order)
     in two queries, whatever the number of rows; callers scope it."""
     metric_order = Case(*(When(metric=name, then=Value(index)) for index, name in enumerate(HealthMetric.values)))
-    return HealthScore.objects.select_related("dealer", "weights").prefetch_related(
+    return HealthScore.objects.select_related("dealer", "weights", "rating_bands").prefetch_related(
         Prefetch("metrics", queryset=HealthMetricScore.objects.order_by(metric_order))
     )

@@ -73,6 +73,7 @@ class HealthScoreSerializer(serializers.ModelSerializer):
     dealer_name = serializers.CharField(source="dealer.name", read_only=True)
     region = serializers.IntegerField(source="dealer.region_id", read_only=True)
     weights_version = serializers.IntegerField(source="weights.version", read_only=True)
+    rating_bands_version = serializers.IntegerField(source="rating_bands.version", read_only=True)
     metrics = HealthMetricScoreSerializer(many=True, read_only=True)
 
     class Meta:
@@ -85,6 +86,7 @@ class HealthScoreSerializer(serializers.ModelSerializer):
             "region",
             "month",
             "weights_version",
+            "rating_bands_version",
             "dealer_kind",
             "composite",
             "rating",

@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from channels.health.bands import health_months_rerate
 from channels.health.services import health_nightly
 from channels.planning.services import network_plan
 from dealerops.validation import today
@@ -22,3 +23,9 @@ def plan_network(as_of: str | None = None, started_by_id: int | None = None) -> 
     """Nightly, after the health scores: the network plan on the newest market year and the
     last year's buyers; ``as_of`` (ISO date) plans as of that day."""
     return network_plan(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id).pk
+
+
+@shared_task(acks_late=True)  # idempotent: re-rating with the same bands writes nothing more
+def rerate_health(months: list[str], started_by_id: int | None = None) -> int:
+    """Head office's re-rating of open months (ISO dates of their first days) with the bands in force."""
+    return health_months_rerate(months=[date.fromisoformat(month) for month in months], started_by_id=started_by_id).pk

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from channels import views
+from channels.health import bands_views
 from channels.health import views as health_views
 from channels.planning import views as planning_views
 
@@ -29,4 +30,6 @@ urlpatterns = [
     path("planning/scenarios/<int:pk>/", planning_views.ScenarioDetailView.as_view(), name="scenario-detail"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
+    path("health/bands/", bands_views.RatingBandsView.as_view(), name="rating-bands"),
+    path("health/bands/rerate/", bands_views.HealthRerateView.as_view(), name="health-rerate"),
 ]

@@ -82,6 +82,8 @@ RULES: dict[str, Rule] = {
         for label in ("channels.Scenario", "channels.ScenarioChange", "channels.ScenarioEffect", "channels.RunCells")
     },
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
+    # The rating bands are network-wide too: everyone reads how they are rated; head office sets them.
+    "channels.RatingBands": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.StockUnit": Rule(

@@ -72,16 +72,20 @@ def _abandoned_run_failure(status: str, heartbeat_at: datetime | None) -> dict[s
 
 
 def job_start(*, job: NightlyJob, as_of: date, started_by_id: int | None) -> None:
-    """Start ``job`` for ``as_of`` once the caller's transaction commits, without waiting for
-    it. With a broker it is sent to a worker by its task's name (a web process has not
-    imported the task modules: its Celery registry does not know them); without one (tasks
-    run eagerly, ``make run``) a thread of this process runs it, so the page answers at once
-    either way and shows the run's progress."""
-    kwargs = {"as_of": as_of.isoformat(), "started_by_id": started_by_id}
+    """Start ``job`` for ``as_of`` (see ``task_start``)."""
+    task_start(job.task, {"as_of": as_of.isoformat(), "started_by_id": started_by_id})
+
+
+def task_start(task_name: str, kwargs: dict[str, Any]) -> None:
+    """Start the task ``task_name`` (its dotted name) with ``kwargs`` (plain JSON values) once
+    the caller's transaction commits, without waiting for it. With a broker it is sent to a
+    worker by its name (a web process has not imported the task modules: its Celery registry
+    does not know them); without one (tasks run eagerly, ``make run``) a thread of this process
+    runs it, so the page answers at once either way and shows the run's progress."""
     if celery_app.conf.task_always_eager:
-        transaction.on_commit(lambda: _run_in_thread(job.task, kwargs))
+        transaction.on_commit(lambda: _run_in_thread(task_name, kwargs))
     else:
-        transaction.on_commit(lambda: celery_app.send_task(job.task, kwargs=kwargs))
+        transaction.on_commit(lambda: celery_app.send_task(task_name, kwargs=kwargs))
 
 
 def _run_in_thread(task_name: str, kwargs: dict) -> None:

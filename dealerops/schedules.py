@@ -85,9 +85,27 @@ UPKEEP_JOBS = [
 ]
 
 
+@dataclass(frozen=True)
+class OnDemandJob:
+    name: str  # the JobRun.job it records
+    task: str  # the Celery task's dotted name
+    label: str
+
+
+# Jobs a page starts when head office asks (never scheduled, not offered on the operations page).
+ON_DEMAND_JOBS = [
+    OnDemandJob(
+        name="channels.rerate_health",
+        task="channels.tasks.rerate_health",
+        label=_("Re-rate open health months with the rating bands in force"),
+    ),
+]
+
+
 def job_label(name: str) -> str:
     """A job's name for people, from the JobRun.job it records (the code if it is not listed)."""
-    return next((str(job.label) for job in [*NIGHTLY_JOBS, *UPKEEP_JOBS] if job.name == name), name)
+    jobs = [*NIGHTLY_JOBS, *UPKEEP_JOBS, *ON_DEMAND_JOBS]
+    return next((str(job.label) for job in jobs if job.name == name), name)
 
 
 def beat_schedule() -> dict:

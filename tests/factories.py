@@ -9,6 +9,7 @@ import factory
 from django.utils import timezone
 
 from channels.models import (
+    DEFAULT_SHARES,
     CityMarket,
     Dealer,
     DealerKind,
@@ -19,6 +20,7 @@ from channels.models import (
     OutletOverlap,
     PlanningRun,
     PlanningSettings,
+    RatingBands,
     Recommendation,
     RecommendationKind,
     Region,
@@ -288,6 +290,21 @@ class HealthWeightsFactory(factory.django.DjangoModelFactory):
     version = 1
 
 
+class RatingBandsFactory(factory.django.DjangoModelFactory):
+    """Version 2, the default shares of the peer group (the migration creates it)."""
+
+    class Meta:
+        model = RatingBands
+        django_get_or_create = ["version"]
+
+    version = 2
+    method = "shares"
+    a_share = DEFAULT_SHARES["a_share"]
+    b_share = DEFAULT_SHARES["b_share"]
+    c_share = DEFAULT_SHARES["c_share"]
+    d_share = DEFAULT_SHARES["d_share"]
+
+
 class HealthScoreFactory(factory.django.DjangoModelFactory):
     """A dealer's October 2026, rated B (its metrics come from the computation, not from here)."""
 
@@ -297,6 +314,7 @@ class HealthScoreFactory(factory.django.DjangoModelFactory):
     dealer = factory.SubFactory(DealerFactory)
     month = dt.date(2026, 10, 1)
     weights = factory.SubFactory(HealthWeightsFactory)
+    rating_bands = factory.SubFactory(RatingBandsFactory)
     dealer_kind = factory.SelfAttribute("dealer.kind")
     composite = Decimal("72.50")
     rating = "B"

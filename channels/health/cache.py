@@ -12,8 +12,10 @@ everything that decides what they show, and nothing is ever invalidated by hand:
 - the day: without a month asked, a page shows the latest complete month, and whether a
   month's scores are provisional is read against today;
 - the data: a stamp of the health months (the job sets a month's ``computed_at`` each time it
-  writes its scores and deletes the months of older weights) and of the dealers (their names,
-  cities, positions and regions are on the pages; every edit bumps ``updated_at``).
+  writes its scores, re-rating included, and deletes the months of older weights), of the
+  rating bands (the dashboard says when newer bands are in force than those of the month shown)
+  and of the dealers (their names, cities, positions and regions are on the pages; every edit
+  bumps ``updated_at``).
 
 The stamp is one query, read before the figures so that cached figures are never older than
 their key.
@@ -27,19 +29,20 @@ from django.db import connection
 from django.http import QueryDict
 from django.utils.translation import get_language
 
-from channels.models import Dealer, HealthMonth
+from channels.models import Dealer, HealthMonth, RatingBands
 from dealerops.access import role_of
 from dealerops.models import Role, User
 from dealerops.validation import today
 
 # Raise when the shape of a cached value changes, so a deploy never reads the old shape.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 # The keys change with the data; the timeout only bounds how long an unused entry stays.
 CACHE_SECONDS = 24 * 3600
 
 STAMP_SQL = f"""
 SELECT
-  (SELECT concat_ws(':', count(*), sum(id), max(computed_at)) FROM {HealthMonth._meta.db_table}),
+  (SELECT concat_ws(':', count(*), sum(id), max(computed_at), (SELECT max(version) FROM {RatingBands._meta.db_table}))
+     FROM {HealthMonth._meta.db_table}),
   (SELECT concat_ws(':', count(*), max(updated_at)) FROM {Dealer._meta.db_table}),
   (SELECT coalesce(string_agg(region_id::text, ',' ORDER BY region_id), '')
      FROM {User.regions.through._meta.db_table} WHERE user_id = %s)

@@ -17,13 +17,15 @@ import plotly.graph_objects as go
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from channels.health.selectors import TrendPoint
-from channels.models import HealthMetric
+from channels.health.selectors import RegionRatings, TrendPoint
+from channels.models import HealthMetric, Rating
 from dealerops.formats import MISSING, SCORE_AXIS, format_count, format_number
 
 # Red (poor) through amber to green (healthy), fixed to the 0-100 score scale.
 SCORE_COLOURS = [[0.0, "#b3121a"], [0.55, "#f0b429"], [0.7, "#d9d96a"], [0.85, "#4caf50"], [1.0, "#1b7f3b"]]
 UNSCORED_COLOUR = "#9aa3ad"
+# The ratings on the score scale's colours: A green through D red.
+RATING_COLOURS = {Rating.A: "#1b7f3b", Rating.B: "#8fbf4d", Rating.C: "#f0b429", Rating.D: "#b3121a"}
 CHINA_LONGITUDES = [73, 136]
 CHINA_LATITUDES = [17, 54]
 MAX_MARKER_PX = 28
@@ -194,3 +196,51 @@ def dealer_trend_figure(points: Sequence[TrendPoint]) -> dict:
         hovermode="x unified",
     )
     return _figure_json(figure)
+
+
+def rating_distribution_figure(regions: Sequence[RegionRatings]) -> dict:
+    """One stacked bar per region: its dealers' shares rated A, B, C, D and unrated (percent of
+    the region's dealers shown), each segment labelled with its count. Horizontal, so region
+    names stay readable on a phone. A plain dict, as the map (no graph_objects validation)."""
+    names = [region.name for region in regions]
+    traces = []
+    for rating in [*Rating.values, "unrated"]:
+        counts = [region.counts[rating] for region in regions]
+        shares = [round(100 * count / (region.dealers or 1), 1) for count, region in zip(counts, regions, strict=True)]
+        label = _("Rated %(rating)s") % {"rating": rating} if rating != "unrated" else _("Not enough data")
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "name": label,
+                "y": names,
+                "x": shares,
+                "customdata": counts,
+                "text": [format_count(count) if count else "" for count in counts],
+                "textposition": "inside",
+                "insidetextanchor": "middle",
+                "marker": {"color": RATING_COLOURS.get(rating, UNSCORED_COLOUR)},
+                # Plotly fills %{customdata} (the count) and %{x} (the share) in.
+                "hovertemplate": "%{y}<br>"
+                + _("%(rating)s: %(count)s dealers (%(share)s %%)")
+                % {"rating": label, "count": "%{customdata}", "share": "%{x:.1f}"}
+                + "<extra></extra>",
+            }
+        )
+    layout = {
+        "barmode": "stack",
+        "height": 120 + 34 * len(regions),
+        "margin": {"l": 10, "r": 24, "t": 10, "b": 40},
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+        "xaxis": {
+            "range": [0, 100],
+            "dtick": 25,
+            "ticksuffix": " %",
+            "title": {"text": _("Share of the region's dealers")},
+        },
+        "yaxis": {"autorange": "reversed", "automargin": True, "type": "category"},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
+        "uniformtext": {"minsize": 10, "mode": "hide"},
+    }
+    return {"data": traces, "layout": layout, "config": _config()}

@@ -28,7 +28,15 @@ from django.db.models import (
 )
 
 from channels.health.services import HealthPeriod
-from channels.models import Dealer, HealthMetric, HealthMetricScore, HealthMonth, HealthScore, Rating
+from channels.models import (
+    Dealer,
+    HealthMetric,
+    HealthMetricScore,
+    HealthMonth,
+    HealthScore,
+    Rating,
+    RatingBands,
+)
 
 # The metric whose sample is the dealer's units sold in the month: the map sizes points by it.
 VOLUME_METRIC = HealthMetric.DATA_TIMELINESS
@@ -53,7 +61,8 @@ def insufficient_field(metric: str) -> str:
 
 @dataclass(frozen=True)
 class HealthView:
-    """The month shown and the weights version its scores were computed with; whether those
+    """The month shown, the weights version its scores were computed with and the bands version
+    they were rated with; whether those
     scores are still provisional (the month in progress, or not yet scored after its reporting
     cut-off) with the day their data reach and the cut-off; and the scored months before and
     after it (None when there is none: the pages link only to months that have scores)."""
@@ -61,6 +70,8 @@ class HealthView:
     month: date
     weights_id: int
     weights_version: int
+    bands_id: int | None = None
+    bands_version: int | None = None
     provisional: bool = False
     data_up_to: date | None = None
     cutoff: date | None = None
@@ -82,7 +93,7 @@ def health_view(scores: QuerySet[HealthScore], month: date | None, *, today: dat
     row = (
         scores.filter(month=month)
         .order_by("-weights__version")
-        .values("month", "weights_id", "weights__version")
+        .values("month", "weights_id", "weights__version", "rating_bands_id", "rating_bands__version")
         .first()
     )
     if row is None:
@@ -92,6 +103,9 @@ def health_view(scores: QuerySet[HealthScore], month: date | None, *, today: dat
         month=month,
         weights_id=row["weights_id"],
         weights_version=row["weights__version"],
+        # A month's scores are rated in one statement: any row names the month's bands.
+        bands_id=row["rating_bands_id"],
+        bands_version=row["rating_bands__version"],
         # No month record (scores loaded by hand): as provisional as a month in progress.
         provisional=not (state and state["final"]),
         data_up_to=state["period_end"] if state else None,
@@ -159,6 +173,41 @@ def rating_counts(rows: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
+class RegionRatings:
+    """The dealers of one region per rating (``unrated`` for no composite)."""
+
+    code: str
+    name: str
+    counts: dict[str, int]
+
+    @property
+    def dealers(self) -> int:
+        return sum(self.counts.values())
+
+
+def rating_distribution(rows: Iterable[dict[str, Any]]) -> list[RegionRatings]:
+    """``rating_counts`` per region (by code) over ``rows`` of the table already read (each
+    with its ``rating``, ``region_code`` and ``region``): no query of its own."""
+    by_region: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_region.setdefault((row["region_code"], row["region"]), []).append(row)
+    return [
+        RegionRatings(code=code, name=name, counts=rating_counts(members))
+        for (code, name), members in sorted(by_region.items())
+    ]
+
+
+def rating_bands_versions() -> list[RatingBands]:
+    """Every bands version, newest (the one in force) first. One query."""
+    return list(RatingBands.objects.select_related("created_by").order_by("-version"))
+
+
+def health_months() -> QuerySet[HealthMonth]:
+    """The months scored, newest first, each under each weights version, with the bands that rated them."""
+    return HealthMonth.objects.select_related("weights", "rating_bands").order_by("-month", "-weights__version")
+
+
+@dataclass(frozen=True)
 class MetricLine:
     """One metric of a dealer's month next to its peer group's medians."""
 
@@ -177,7 +226,7 @@ def dealer_health(dealer: Dealer, view: HealthView) -> HealthScore | None:
     scores picks them)."""
     return (
         HealthScore.objects.filter(dealer=dealer, month=view.month, weights_id=view.weights_id)
-        .select_related("weights")
+        .select_related("weights", "rating_bands")
         .first()
     )
 

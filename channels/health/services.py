@@ -10,6 +10,10 @@ the month's reporting cut-off (``HEALTH_REPORTING_CUTOFF_DAY`` of the next month
 Shanghai time). From then on a re-run of that month writes nothing, and triggers refuse any
 write to its scores in the database. Only a new weights version gives a closed month a new,
 separate set of scores (computed, and final, on its first run).
+
+The dealers are rated with the rating bands in force when the month is computed
+(``channels.health.bands``); a newer bands version reaches a month already computed only
+when head office re-rates it, and never a closed one.
 """
 
 from dataclasses import dataclass
@@ -24,16 +28,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channels.health.bands import PLACES, PREVIOUS_RATING, PROBATION, RATING, rating_bands_in_force, rating_params
 from channels.health.families import FAMILY_TABLES, STAGE
-from channels.models import (
-    RATING_FLOORS,
-    HealthMetric,
-    HealthMetricScore,
-    HealthMonth,
-    HealthScore,
-    HealthWeights,
-    Rating,
-)
+from channels.models import HealthMetric, HealthMetricScore, HealthMonth, HealthScore, HealthWeights
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
 from dealerops.validation import today
@@ -50,13 +47,9 @@ DROP_UNSCORED = [
     f"DELETE FROM channels_healthscore WHERE id IN ({UNSCORED})",  # noqa: S608 - constant SQL
 ]
 
-RATING = "CASE {floors} ELSE '{lowest}' END".format(
-    floors=" ".join(f"WHEN composite >= {floor} THEN '{rating}'" for rating, floor in RATING_FLOORS),
-    lowest=Rating.D,
-)
-
 # The composite is the weighted mean of the metrics with enough data (the weights of the others
-# are left out, which renormalises the rest); probation: rated D now and in the previous month
+# are left out, which renormalises the rest); the rating is the dealer's band among its peers
+# under the bands in force (``bands.RATING``); probation: rated D now and in the previous month
 # (its scores under the newest weights version up to this one).
 UPSERT_SCORES = f"""
 WITH weights(metric, weight) AS (VALUES {{weights}}),
@@ -68,21 +61,19 @@ composite AS (
   GROUP BY st.dealer_id, st.kind
 ),
 rated AS (
-  SELECT composite.*, CASE WHEN composite IS NULL THEN '' ELSE {RATING} END AS rating FROM composite
+  SELECT placed.*, {RATING} AS rating FROM (SELECT composite.*, {PLACES} FROM composite) placed
 )
 INSERT INTO channels_healthscore
-  (dealer_id, month, weights_id, dealer_kind, composite, rating, probation, metrics_scored, computed_at)
-SELECT r.dealer_id, %(month)s, %(weights)s, r.kind, r.composite, r.rating,
-       r.rating = 'D' AND COALESCE(previous.rating = 'D', false), r.metrics_scored, %(now)s
+  (dealer_id, month, weights_id, rating_bands_id, dealer_kind, composite, rating, probation, metrics_scored,
+   computed_at)
+SELECT r.dealer_id, %(month)s, %(weights)s, %(bands)s, r.kind, r.composite, r.rating, {PROBATION},
+       r.metrics_scored, %(now)s
 FROM rated r
-LEFT JOIN LATERAL (
-  SELECT p.rating FROM channels_healthscore p JOIN channels_healthweights pw ON pw.id = p.weights_id
-  WHERE p.dealer_id = r.dealer_id AND p.month = %(previous_month)s AND pw.version <= %(version)s
-  ORDER BY pw.version DESC LIMIT 1
-) previous ON true
+{PREVIOUS_RATING}
 ON CONFLICT (dealer_id, month, weights_id) DO UPDATE SET
-  dealer_kind = EXCLUDED.dealer_kind, composite = EXCLUDED.composite, rating = EXCLUDED.rating,
-  probation = EXCLUDED.probation, metrics_scored = EXCLUDED.metrics_scored, computed_at = EXCLUDED.computed_at
+  rating_bands_id = EXCLUDED.rating_bands_id, dealer_kind = EXCLUDED.dealer_kind, composite = EXCLUDED.composite,
+  rating = EXCLUDED.rating, probation = EXCLUDED.probation, metrics_scored = EXCLUDED.metrics_scored,
+  computed_at = EXCLUDED.computed_at
 """  # noqa: S608 - only the constant fragments above are interpolated; values are parameters
 
 UPSERT_METRICS = """
@@ -207,8 +198,11 @@ def _minimum_samples() -> dict[str, int]:
 def _month_compute(*, month: date, on: date) -> int:
     period = HealthPeriod.of(month, on=on)
     weights = health_weights_in_force()
+    bands = rating_bands_in_force()
     state, _created = HealthMonth.objects.get_or_create(
-        month=month, weights=weights, defaults={"period_end": period.last, "computed_at": timezone.now()}
+        month=month,
+        weights=weights,
+        defaults={"rating_bands": bands, "period_end": period.last, "computed_at": timezone.now()},
     )
     state = HealthMonth.objects.select_for_update().get(pk=state.pk)  # one computation of a month at a time
     if state.final:
@@ -218,6 +212,7 @@ def _month_compute(*, month: date, on: date) -> int:
         **period.params(),
         **{f"min_{metric}": minimum for metric, minimum in _minimum_samples().items()},
         **{f"w_{metric}": weight for metric, weight in weights.weights().items()},
+        **rating_params(bands),
         "month": month,
         "previous_month": month - relativedelta(months=1),
         "weights": weights.pk,
@@ -239,6 +234,7 @@ def _month_compute(*, month: date, on: date) -> int:
         scored = cursor.rowcount
         cursor.execute(UPSERT_METRICS, params)
     state.period_end, state.dealers, state.computed_at = period.last, scored, params["now"]
+    state.rating_bands = bands
     if period.closes_by(on):
         state.final, state.finalised_at = True, params["now"]
     state.save()

@@ -9,7 +9,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,9 +33,10 @@ from channels.health.selectors import (
     metric_lines,
     peer_percentile,
     rating_counts,
+    rating_distribution,
     score_field,
 )
-from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating
+from channels.models import Dealer, HealthMetric, HealthScore, Lead, Rating, RatingBands
 from datahub.quality.selectors import alerts_context
 from dealerops.access import can_view, role_of, scope
 from dealerops.exports import bounded_count, export_format, export_name, tabular_response
@@ -173,16 +174,20 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
         key = health_cache_key(
             page="dashboard", user=self.request.user, query=self.request.GET, names=filterset.filters, stamp=self.stamp
         )
+        # A dealer user sees its own dealer only: no distribution across regions to draw.
+        per_region = role_of(self.request.user) != Role.DEALER_USER
         figures = cache.get_or_set(
-            key, lambda: self.figures(*self.health_rows(scores, filterset, chosen_month)), CACHE_SECONDS
+            key,
+            lambda: self.figures(*self.health_rows(scores, filterset, chosen_month), per_region=per_region),
+            CACHE_SECONDS,
         )
         # Alerts are acknowledged one by one: read on every request, not cached with the map.
         return {**context, **figures, **alerts_context(self.request.user)}
 
     @staticmethod
-    def figures(view: HealthView | None, table: QuerySet[HealthScore] | None) -> dict[str, Any]:
+    def figures(view: HealthView | None, table: QuerySet[HealthScore] | None, *, per_region: bool) -> dict[str, Any]:
         if table is None:
-            return {"view": view, "map_script": None, "counts": None, "dealers_shown": 0}
+            return {"view": view, "map_script": None, "counts": None, "dealers_shown": 0, "distribution_script": None}
         points = list(
             table.values(
                 "composite",
@@ -192,14 +197,23 @@ class HealthDashboardView(HealthPageMixin, TemplateView):
                 city=F("dealer__city"),
                 latitude=F("dealer__latitude"),
                 longitude=F("dealer__longitude"),
+                region_code=F("dealer__region__code"),
+                region=F("dealer__region__name"),
             )
         )
+        # The same rows as the map and the counts: each region's bar adds up to its dealers shown.
+        distribution = rating_distribution(points) if per_region and points else []
+        distribution_figure = charts.rating_distribution_figure(distribution) if distribution else None
         return {
             "view": view,
             # Encoded once here, not on every request: the figure is most of the page.
             "map_script": json_script(charts.health_map_figure(points), "health-map-data"),
             "counts": rating_counts(points),
             "dealers_shown": len(points),
+            "distribution_script": json_script(distribution_figure, "rating-distribution-data")
+            if distribution_figure
+            else None,
+            **bands_context(view),
         }
 
 
@@ -358,6 +372,16 @@ class DealerHealthView(ScopedDetailView):
             trend=charts.dealer_trend_figure(dealer_trend(dealer, score.month)),
         )
         return context
+
+
+def bands_context(view: HealthView) -> dict[str, Any]:
+    """The bands that rated ``view``'s month (``bands``) and, when a newer version is in force,
+    that one (``bands_in_force``): an open month moves to it only when head office re-rates it.
+    One query."""
+    newest = RatingBands.objects.order_by("-version").values("pk")[:1]
+    found = list(RatingBands.objects.filter(Q(pk=view.bands_id) | Q(pk=Subquery(newest))).order_by("-version"))
+    bands = next((each for each in found if each.pk == view.bands_id), None)
+    return {"bands": bands, "bands_in_force": found[0] if bands and found[0] != bands else None}
 
 
 def parse_month(text: str | None) -> date | None:

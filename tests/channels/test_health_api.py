@@ -71,7 +71,13 @@ def test_the_payload_carries_the_12_metric_scores_in_order(network, scored, api)
         "insufficient": False,
     }
     assert row["metrics"][2]["insufficient"] is True and row["metrics"][2]["score"] is None
-    assert (row["month"], row["weights_version"], row["rating"]) == ("2026-10-01", 1, "D")
+    # The lowest of three peers under the default bands (version 2): C.
+    assert (row["month"], row["weights_version"], row["rating_bands_version"], row["rating"]) == (
+        "2026-10-01",
+        1,
+        2,
+        "C",
+    )
 
 
 def test_filters_by_month_region_dealer_and_rating(network, scored, api):

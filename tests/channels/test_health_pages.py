@@ -236,8 +236,11 @@ def test_the_heat_map_draws_dealers_by_metrics_with_insufficient_cells_empty(net
 def test_the_table_filters_by_rating_kind_city_and_month(network, scored, client_for):
     client = client_for(network.regional_manager)
     assert table_codes(client.get(TABLE, {"city": "ningbo"})) == ["HZ02"]
-    rated_d = [code for code in ("HZ01", "HZ02") if scored[code].rating == "D"]
-    assert "HZ01" in rated_d and table_codes(client.get(TABLE, {"rating": "D", "ordering": "dealer"})) == rated_d
+    # Three 4S peers under the default bands: the one selling least (HZ01) is in the middle of
+    # the bottom third, C; the other two B (with three peers nobody is in the bottom 15 %: no D).
+    assert [scored[code].rating for code in ("HZ01", "HZ02", "CD01")] == ["C", "B", "B"]
+    assert table_codes(client.get(TABLE, {"rating": "C", "ordering": "dealer"})) == ["HZ01"]
+    assert table_codes(client.get(TABLE, {"rating": "D"})) == []
     assert table_codes(client.get(TABLE, {"rating": "C", "month": "2026-09"})) == ["HZ01"]
     assert table_codes(client.get(TABLE, {"rating": "A", "month": "2026-09"})) == []
     assert table_codes(client.get(TABLE, {"kind": "secondary"})) == []

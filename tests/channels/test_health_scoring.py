@@ -95,9 +95,12 @@ class TestComposite:
         assert score_of(strong).metrics_scored == 2
         assert score_of(strong).composite == Decimal("68.75")  # (3 x 75 + 1 x 50) / 4
         assert score_of(weak).composite == Decimal("31.25")  # (3 x 25 + 1 x 50) / 4
-        assert (score_of(strong).rating, score_of(weak).rating) == ("C", "D")
+        # Rated by their place among the two peers (default bands, 15/35/35/15 %): the better
+        # one's middle is 25 % from the top (B), the other's 75 % (C). The legacy floors
+        # rated them C and D.
+        assert (score_of(strong).rating, score_of(weak).rating) == ("B", "C")
 
-    def test_ratings_are_a_from_85_b_from_70_c_from_55_and_d_below(self, monkeypatch):
+    def test_ratings_are_shares_of_the_peer_group_and_ties_share_a_rating(self, monkeypatch):
         health_weights_create(weights=ONLY_TARGET_AND_STAFF, created_by=None)
         # Ten dealers selling 6 units each: the target ranks them 0..9, the headcount by
         # ``staff_rank``; both scores are 5 + 10 x rank, so the composite is 5 + 5 x (sum of ranks).
@@ -108,39 +111,51 @@ class TestComposite:
         ]
         compute(monkeypatch)
 
+        # Best first, each rated by the middle of its place, 100 x (better + ties / 2) / 10 %
+        # from the top, against the default bands' 15 / 50 / 85 %: 85 (5 %) and 80 (15 %) are
+        # A; 70, 65, 55 (25-45 %) B; the two at 50 share the middle of places 6-7 (60 %), C,
+        # as do 25 (75 %) and 15 (85 %); 5 (95 %) is D. Until version 2 (the floors 85 / 70 /
+        # 55) this month was A 1, B 2, C 2, D 5.
         result = [(score_of(dealer).composite, score_of(dealer).rating) for dealer in dealers]
         assert result == [
             (Decimal("5.00"), "D"),
-            (Decimal("15.00"), "D"),
-            (Decimal("25.00"), "D"),
-            (Decimal("50.00"), "D"),
-            (Decimal("50.00"), "D"),
-            (Decimal("65.00"), "C"),
-            (Decimal("80.00"), "B"),
-            (Decimal("55.00"), "C"),
+            (Decimal("15.00"), "C"),
+            (Decimal("25.00"), "C"),
+            (Decimal("50.00"), "C"),
+            (Decimal("50.00"), "C"),
+            (Decimal("65.00"), "B"),
+            (Decimal("80.00"), "A"),
+            (Decimal("55.00"), "B"),
             (Decimal("85.00"), "A"),
             (Decimal("70.00"), "B"),
         ]
+        assert {score_of(dealer).rating_bands.version for dealer in dealers} == {2}
 
-    def test_the_database_refuses_a_rating_that_does_not_follow_the_composite(self, monkeypatch):
+    def test_the_database_refuses_a_rating_without_a_composite_and_a_composite_without_one(self, monkeypatch):
+        # Which rating a composite gets depends on its peers (the bands): the row's check keeps
+        # that a dealer is rated exactly when it has a composite.
         dealer = dealer_selling(1)
         compute(monkeypatch)
         with pytest.raises(IntegrityError), transaction.atomic():
-            HealthScore.objects.filter(dealer=dealer).update(composite=Decimal("84.99"), rating="A")
+            HealthScore.objects.filter(dealer=dealer).update(composite=None)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            HealthScore.objects.filter(dealer=dealer).update(rating="")
 
     def test_a_dealer_rated_d_two_months_running_is_flagged_for_probation(self, monkeypatch):
         health_weights_create(weights=ONLY_TARGET_AND_STAFF, created_by=None)
-        good = dealer_selling(4)
+        # Four peers: the worst one's middle is 87.5 % from the top, below the default bands'
+        # 85 %: D (with two or three peers nobody is in the bottom 15 %).
+        good = [dealer_selling(units) for units in (4, 3, 2)]
         bad = dealer_selling(1)
-        for day in range(4):
-            sell(good, SEPTEMBER + dt.timedelta(days=day))
-        sell(bad, SEPTEMBER)
+        for dealer, units in zip((*good, bad), (4, 3, 2, 1), strict=True):
+            for day in range(units):
+                sell(dealer, SEPTEMBER + dt.timedelta(days=day))
         compute(monkeypatch, SEPTEMBER)
         compute(monkeypatch, OCTOBER)
 
         assert (score_of(bad, SEPTEMBER).rating, score_of(bad, SEPTEMBER).probation) == ("D", False)
         assert (score_of(bad, OCTOBER).rating, score_of(bad, OCTOBER).probation) == ("D", True)
-        assert score_of(good, OCTOBER).probation is False
+        assert [score_of(dealer, OCTOBER).probation for dealer in good] == [False, False, False]
 
 
 class TestWeights:
@@ -251,6 +266,7 @@ def test_head_office_adds_a_weights_version_in_the_admin(network, client):
     assert refused.status_code == 200 and HealthWeights.objects.count() == 1
     assert client.get(f"/admin/channels/healthweights/{weights.pk}/change/").status_code == 200  # read-only view
     assert client.get("/admin/channels/healthscore/").status_code == 200
+    assert client.get("/admin/channels/ratingbands/").status_code == 200  # read-only: set on /health/bands/
 
 
 def test_a_dealer_that_exits_during_an_open_month_leaves_its_scores(monkeypatch):
