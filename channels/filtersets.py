@@ -125,7 +125,7 @@ class CityMarketFilterSet(django_filters.FilterSet):
     q = SearchFilter(search_fields=["city", "province"])
     region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
     year = django_filters.NumberFilter(label=_("Year"))
-    ordering = OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("city", "city"),
             ("province", "province"),
@@ -134,8 +134,12 @@ class CityMarketFilterSet(django_filters.FilterSet):
             ("vehicles_per_1000", "vehicles_per_1000"),
             ("nev_share", "nev_share"),
             ("capacity_units", "capacity_units"),
+            ("units_sold", "units_sold"),
+            ("penetration", "penetration"),
         ),
         field_labels={
+            "units_sold": _("Our units sold"),
+            "penetration": _("Our penetration"),
             "disposable_income": _("Disposable income per capita"),
             "vehicles_per_1000": _("Vehicles per 1,000 people"),
             "nev_share": _("New-energy share"),

@@ -168,6 +168,10 @@ class CityMarket(TimeStamped):
     # and exports them in SQL.
     capacity_units = models.PositiveBigIntegerField(_("market capacity"), default=0)
     nev_capacity_units = models.PositiveBigIntegerField(_("new-energy capacity"), default=0)
+    # Refreshed by each plan run (``channels.planning.markets.market_sales_refresh``): the list
+    # sorts and exports our penetration in SQL; the city's page counts it live.
+    units_sold = models.PositiveIntegerField(_("our units sold (registered in the city)"), default=0)
+    penetration = models.DecimalField(_("our penetration"), max_digits=9, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["province", "city", "-year"]

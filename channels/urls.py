@@ -24,6 +24,7 @@ urlpatterns = [
     path("planning/overlaps/", planning_views.OverlapListView.as_view(), name="overlap-list"),
     path("planning/white-spots/", planning_views.WhiteSpotListView.as_view(), name="white-spot-list"),
     path("planning/trade-areas/", planning_views.TradeAreaListView.as_view(), name="trade-area-list"),
+    path("planning/settings/", planning_views.PlanningSettingsView.as_view(), name="planning-settings"),
     path("planning/scenarios/", planning_views.ScenarioListView.as_view(), name="scenario-list"),
     path("planning/scenarios/new/", planning_views.ScenarioCreateView.as_view(), name="scenario-create"),
     path("planning/scenarios/compare/", planning_views.ScenarioCompareView.as_view(), name="scenario-compare"),

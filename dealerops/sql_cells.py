@@ -160,10 +160,15 @@ def copy_csv(using: str, sql: str, params: Any) -> Iterator[str]:
     in blocks of whole lines of about ``exports.CSV_CHUNK_CHARS``."""
     # The connection is busy until COPY ends, so the lines wait in a file, not the caller's
     # queries (an export job's progress). psycopg binds COPY's parameters on the client.
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    if not params:
+        # psycopg formats a COPY's placeholders (and its "%%" escapes) only when it has
+        # parameters: without, an unfiltered list's "40.00 %" would be written "40.00 %%".
+        statement, params = statement % (), None
     with tempfile.TemporaryFile() as spool:
         with (
             connections[using].cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy,
+            cursor.cursor.copy(statement, params) as copy,
         ):
             for line in copy:
                 spool.write(line)

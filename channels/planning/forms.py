@@ -11,6 +11,7 @@ from channels.models import (
     CityMarket,
     Dealer,
     DecisionKind,
+    PlanningSettings,
     Recommendation,
     Region,
     Scenario,
@@ -174,3 +175,23 @@ class DealerDecisionForm(ServiceForm):
         self.fields["kind"].choices = [(kind, DecisionKind(kind).label) for kind in decisions_open_to(dealer)]
         self.fields["recommendation"].queryset = scope(user, Recommendation).filter(dealer=dealer)
         self.fields["scenario"].queryset = scope(user, Scenario)
+
+
+class PlanningSettingsForm(ServiceForm):
+    """A new version of the plan's settings, starting from the version in force; its cleaned
+    data feeds ``planning_settings_create``, whose refusals name the field."""
+
+    names = (
+        "detour_factor",
+        "reach_km",
+        "drive_km",
+        "strong_share",
+        "overlap_threshold",
+        "merge_threshold",
+        "new_sites",
+        "use_fitted_exponent",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(PlanningSettings, fields=[*self.names, "note"]))

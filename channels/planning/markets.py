@@ -6,7 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from channels.models import CHINA_LATITUDES, CHINA_LONGITUDES, CityMarket, Region
@@ -139,3 +139,28 @@ def city_market_save(
             raise ValidationError({"year": _taken(city, year)}) from None
         raise
     return market
+
+
+# Our units sold in each market's city and year, and their share of its capacity, in one
+# statement over the sales (the registered-city index serves it).
+SALES_REFRESH = """
+UPDATE channels_citymarket m
+SET units_sold = COALESCE(s.units, 0),
+    penetration = round(COALESCE(s.units, 0)::numeric / NULLIF(m.capacity_units, 0), 4)
+FROM channels_citymarket c
+LEFT JOIN (
+  SELECT registered_city, extract(year FROM sold_on)::int AS year, count(*) AS units
+  FROM inventory_sale GROUP BY 1, 2
+) s ON s.registered_city = c.city AND s.year = c.year
+WHERE m.id = c.id
+  AND (m.units_sold IS DISTINCT FROM COALESCE(s.units, 0)
+       OR m.penetration IS DISTINCT FROM round(COALESCE(s.units, 0)::numeric / NULLIF(m.capacity_units, 0), 4))
+"""
+
+
+def market_sales_refresh() -> int:
+    """Store each market's units sold and penetration as the sales stand; returns the markets
+    changed (unchanged ones are not written, so their audit trail stays quiet)."""
+    with connection.cursor() as cursor:
+        cursor.execute(SALES_REFRESH)
+        return cursor.rowcount

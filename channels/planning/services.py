@@ -23,6 +23,7 @@ from channels.models import CityMarket, Dealer, DealerStatus, HealthScore, Lead,
 from channels.planning.covering import maximal_covering
 from channels.planning.geometry import cells_to_bytes, haversine_km, nearest, pairs_within
 from channels.planning.huff import PUBLISHED_EXPONENT, HuffModel, overlaps, trade_areas, white_spots
+from channels.planning.markets import market_sales_refresh
 from channels.planning.models import (
     OutletOverlap,
     PlanningRun,
@@ -86,6 +87,7 @@ def network_plan(*, as_of: date, started_by_id: int | None = None) -> PlanningRu
 
 def _plan(as_of: date, job) -> PlanningRun:
     settings = planning_settings_in_force()
+    market_sales_refresh()
     year = CityMarket.objects.filter(year__lte=as_of.year).aggregate(top=Max("year"))["top"]
     if year is None:
         raise ValidationError(_("The city market table is empty: import it before planning the network."))

@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.utils.html import json_script
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from channels.filtersets import (
     CityMarketFilterSet,
@@ -19,6 +19,7 @@ from channels.models import (
     Dealer,
     OutletOverlap,
     PlanningRun,
+    PlanningSettings,
     Recommendation,
     Scenario,
     ScenarioStatus,
@@ -27,7 +28,13 @@ from channels.models import (
 )
 from channels.planning.charts import planning_map_figure
 from channels.planning.decisions import dealer_decide
-from channels.planning.forms import CityMarketForm, DealerDecisionForm, ScenarioDecisionForm, ScenarioForm
+from channels.planning.forms import (
+    CityMarketForm,
+    DealerDecisionForm,
+    PlanningSettingsForm,
+    ScenarioDecisionForm,
+    ScenarioForm,
+)
 from channels.planning.huff import PUBLISHED_EXPONENT
 from channels.planning.markets import city_market_save
 from channels.planning.scenarios import scenario_create, scenario_decide
@@ -39,7 +46,8 @@ from channels.planning.selectors import (
     planning_figures,
     scenario_effects,
 )
-from dealerops.access import can_view, can_write
+from channels.planning.services import planning_settings_create, planning_settings_in_force
+from dealerops.access import can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.entry_views import EntryView, RecordEntryView
 from dealerops.formats import format_count
@@ -74,6 +82,8 @@ class CityMarketListView(ScopedListView):
         Column(_("New-energy share"), "nev_share", kind="rate", order="nev_share"),
         Column(_("Market capacity"), "capacity_units", kind="number", order="capacity_units"),
         Column(_("New-energy capacity"), "nev_capacity_units", kind="number"),
+        Column(_("Our units sold"), "units_sold", kind="number", order="units_sold"),
+        Column(_("Our penetration"), "penetration", kind="rate", order="penetration"),
     ]
 
     def base_queryset(self):
@@ -422,3 +432,43 @@ class DealerDecisionView(RecordEntryView):
             "dealer": record.name,
             "status": record.get_status_display(),
         }
+
+
+class PlanningSettingsView(ScopedMixin, FormView):
+    """The plan's settings: the version in force and those before it, for head office and the
+    regional managers to read; head office adds a version (it applies from the next run)."""
+
+    model = PlanningSettings
+    form_class = PlanningSettingsForm
+    template_name = "channels/planning_settings.html"
+
+    def post(self, request, *args, **kwargs):
+        if not can_write(request.user, PlanningSettings):
+            raise PermissionDenied
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        current = planning_settings_in_force()
+        return {name: getattr(current, name) for name in PlanningSettingsForm.names}
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "title": _("Planning settings"),
+            "versions": scope(self.request.user, PlanningSettings).select_related("created_by"),
+            "can_edit": can_write(self.request.user, PlanningSettings),
+        }
+
+    def form_valid(self, form):
+        values = {name: form.cleaned_data[name] for name in PlanningSettingsForm.names}
+        try:
+            record = planning_settings_create(created_by=self.request.user, note=form.cleaned_data["note"], **values)
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            gettext("Planning settings version %(version)s is in force from the next plan run.")
+            % {"version": record.version},
+        )
+        return redirect("channels:planning-settings")

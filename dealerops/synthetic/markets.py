@@ -123,6 +123,7 @@ def city_market_columns(regions: int, year: int, created_second: int) -> dict[st
         "nev_share": col.rate(np.array([int(row["nev_share"] * 1_000_000) for row in rows])),
         "capacity_units": col.integers(column["capacity_units"]),
         "nev_capacity_units": col.integers(column["nev_capacity_units"]),
+        "units_sold": col.integers(np.zeros(len(rows), dtype=np.int64)),  # the first plan run counts them
         "created_at": col.timestamps(created),
         "updated_at": col.timestamps(created),
     }

@@ -37,7 +37,9 @@ def test_head_office_sees_every_city_and_a_regional_manager_their_regions(networ
     assert cities(client_for(network.head_office), ordering="-capacity_units") == ["Chengdu", "Hangzhou"]
     csv = client_for(network.head_office).get("/markets/", {"export": "csv", "ordering": "capacity_units"})
     lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
-    assert lines[1].startswith("Hangzhou") and lines[1].endswith(",46,18") and lines[2].endswith(",92,37")
+    # The share reads as a percentage (no filter: COPY without parameters), then capacity, NEV
+    # capacity, and our units sold and penetration (none until a plan run refreshes them).
+    assert lines[1].startswith("Hangzhou") and ",40.00 %,46,18,0," in lines[1] and ",92,37,0," in lines[2]
     manager = client_for(network.regional_manager)
     assert manager.get(f"/markets/{markets['foreign'].pk}/").status_code == 404
     for user in (network.dealer_user, network.finance_user):

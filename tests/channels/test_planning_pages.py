@@ -130,3 +130,33 @@ def test_before_any_run_the_page_says_how_a_plan_comes(network, client_for):
     assert page.status_code == 200
     assert page.context["run"] is None
     assert "No plan has been computed yet" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_head_office_adds_a_settings_version_and_managers_read_them(network, client_for):
+    url = reverse("channels:planning-settings")
+    client = client_for(network.head_office)
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"].initial["drive_km"] == Decimal("60.0")
+    fields = {
+        "detour_factor": "1.40", "reach_km": "120", "drive_km": "45", "strong_share": "0.25",
+        "overlap_threshold": "0.35", "merge_threshold": "0.30", "new_sites": "8", "note": "tighter",
+    }  # fmt: skip
+    refused = client.post(url, fields)
+    assert refused.status_code == 200
+    assert "merge threshold cannot be below" in str(refused.context["form"].errors["merge_threshold"])
+    assert client.post(url, {**fields, "merge_threshold": "0.60"}).status_code == 302
+    from channels.planning.services import planning_settings_in_force
+
+    current = planning_settings_in_force()
+    assert (current.version, current.drive_km, current.new_sites, current.use_fitted_exponent) == (
+        2,
+        Decimal("45.0"),
+        8,
+        False,  # an unticked box
+    )
+    manager = client_for(network.regional_manager)
+    assert manager.get(url).status_code == 200
+    assert manager.get(url).context["can_edit"] is False
+    assert manager.post(url, fields).status_code == 403
+    assert client_for(network.dealer_user).get(url).status_code == 403

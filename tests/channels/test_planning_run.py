@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from channels.models import (
+    CityMarket,
     DealerStatus,
     OutletOverlap,
     PlanningRun,
@@ -24,7 +25,7 @@ from channels.planning.geometry import haversine_km
 from channels.planning.services import KEEP_RUNS, network_plan, planning_settings_create
 from dealerops.models import JobRun, JobStatus
 from inventory.models import SalesMonth
-from tests.factories import TODAY, CityMarketFactory, HealthScoreFactory, HealthWeightsFactory
+from tests.factories import TODAY, CityMarketFactory, HealthScoreFactory, HealthWeightsFactory, SaleFactory
 
 LISHUI = (Decimal("28.467600"), Decimal("119.922300"))
 
@@ -166,3 +167,28 @@ def test_settings_are_checked_field_by_field(network):
     with pytest.raises(ValidationError) as refused:
         planning_settings_create(created_by=network.head_office, detour_factor=Decimal("0.5"))
     assert "detour_factor" in refused.value.message_dict
+
+
+@pytest.mark.django_db
+def test_each_run_refreshes_the_markets_units_sold_and_penetration(planned_map, client_for):
+    for _ in range(3):
+        SaleFactory(
+            dealer=planned_map.home_dealer,
+            registered_city="Hangzhou",
+            sold_on=dt.date(2025, 6, 1),
+            stock_unit__arrived_on=dt.date(2025, 1, 2),
+        )
+    SaleFactory(  # another year's
+        dealer=planned_map.home_dealer,
+        registered_city="Hangzhou",
+        sold_on=dt.date(2026, 2, 1),
+        stock_unit__arrived_on=dt.date(2025, 1, 2),
+    )
+    network_plan(as_of=TODAY)
+    markets = dict(CityMarket.objects.values_list("city", "units_sold"))
+    assert markets == {"Hangzhou": 3, "Lishui": 0}
+    hangzhou = CityMarket.objects.get(city="Hangzhou")
+    assert hangzhou.penetration == Decimal("0.0007")  # 3 ÷ 4,600
+    listing = client_for(planned_map.head_office).get("/markets/", {"ordering": "-penetration"})
+    assert [market.city for market in listing.context["object_list"]] == ["Hangzhou", "Lishui"]
+    assert "0.07 %" in listing.content.decode()
