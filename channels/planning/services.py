@@ -41,6 +41,7 @@ from inventory.models import Sale, SalesMonth
 
 KEEP_RUNS = 10
 BUYER_DAYS = 365  # the buyers the decay is fitted to: the last year's
+MIN_SITE_SHARE = 0.05  # a proposed site adds at least this share of the best site's demand
 COVERING_RESOLUTION = 5  # the covering model's demand points and candidate sites (see _recommend_sites)
 FALLING = Decimal("0.8")  # volume "falling": the last quarter under 80 % of the one before
 EXIT_AFTER_D_MONTHS = 3  # rated D this many months running (or already on probation): exit
@@ -275,6 +276,8 @@ def _recommend_sites(run, settings, cells, spots, stored_spots, markets: _Market
     centres = points
     city = markets.nearest(centres[:, 0], centres[:, 1])
     for site, units in zip(solution.sites, solution.covered_units, strict=True):
+        if units < MIN_SITE_SHARE * solution.covered_units[0]:
+            break  # the rest only mop up the edges of areas already covered
         covered = covers.origin[covers.target == site]
         ranks = sorted({stored_spots[spot_of[names[i]]].rank for i in covered})
         Recommendation.objects.create(

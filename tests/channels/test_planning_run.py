@@ -80,7 +80,8 @@ def test_lishui_is_a_white_spot_and_the_covering_model_sites_outlets_there(plann
     assert spot.nearest_km == pytest.approx(Decimal(200 * 1.3), abs=Decimal(5))  # road km to Hangzhou
     sites = list(Recommendation.objects.filter(run=run, kind=RecommendationKind.ADD).order_by("-units"))
     # The best site covers nearly all of Lishui (its hinterland reaches 60 km, the site 61.5);
-    # the rest, if any, is left to a second site; nothing is covered twice.
+    # a second site would add a few cars of its edge (under 5 % of the first's): not proposed.
+    assert len(sites) == 1
     assert sites[0].units >= 0.9 * 2_300
     assert sum(site.units for site in sites) <= 2_300
     assert all(haversine_km(site.latitude, site.longitude, *LISHUI) < 70 for site in sites)
