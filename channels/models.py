@@ -678,6 +678,15 @@ class HealthMetricScore(models.Model):
 
 # The network plan's tables live beside its maths (channels.planning); importing them here
 # registers them as this app's models.
+# Dealer admission (channels.admission): applications, their documents and the decisions.
+from channels.admission.models import (  # noqa: E402, F401
+    AdmissionDecision,
+    AdmissionOutcome,
+    ApplicationDocument,
+    ApplicationStatus,
+    DealerApplication,
+    DocumentKind,
+)
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
     DealerDecision,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from channels import views
+from channels.admission import views as admission_views
 from channels.health import bands_views
 from channels.health import views as health_views
 from channels.planning import views as planning_views
@@ -29,6 +30,19 @@ urlpatterns = [
     path("planning/scenarios/new/", planning_views.ScenarioCreateView.as_view(), name="scenario-create"),
     path("planning/scenarios/compare/", planning_views.ScenarioCompareView.as_view(), name="scenario-compare"),
     path("planning/scenarios/<int:pk>/", planning_views.ScenarioDetailView.as_view(), name="scenario-detail"),
+    path("admission/", admission_views.ApplicationListView.as_view(), name="admission-list"),
+    path("admission/parents/", admission_views.ParentOptionsView.as_view(), name="admission-parent-options"),
+    path("admission/new/", admission_views.ApplicationCreateView.as_view(), name="admission-create"),
+    path("admission/<int:pk>/", admission_views.ApplicationDetailView.as_view(), name="admission-detail"),
+    path("admission/<int:pk>/edit/", admission_views.ApplicationEditView.as_view(), name="admission-edit"),
+    path("admission/<int:pk>/documents/", admission_views.DocumentUploadView.as_view(), name="admission-upload"),
+    path("admission/<int:pk>/submit/", admission_views.ApplicationSubmitView.as_view(), name="admission-submit"),
+    path("admission/documents/<int:pk>/", admission_views.DocumentView.as_view(), name="admission-document"),
+    path(
+        "admission/documents/<int:pk>/remove/",
+        admission_views.DocumentRemoveView.as_view(),
+        name="admission-document-remove",
+    ),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
     path("health/bands/", bands_views.RatingBandsView.as_view(), name="rating-bands"),

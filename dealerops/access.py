@@ -76,6 +76,21 @@ RULES: dict[str, Rule] = {
     "channels.Recommendation": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     # An outlet's probation and exit: head office decides; the outlet and its region read why.
     "channels.DealerDecision": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
+    # Dealer admission (channels.admission): the parent store's staff, the region's managers and
+    # head office file an application under a parent and add its documents; the region's
+    # managers and head office decide. The documents (an ID card among them) are theirs alone.
+    "channels.DealerApplication": Rule(
+        dealer="parent", region="parent__region", roles=FIELD_ROLES, writers=FIELD_ROLES
+    ),
+    "channels.ApplicationDocument": Rule(
+        dealer="application__parent", region="application__parent__region", roles=FIELD_ROLES, writers=FIELD_ROLES
+    ),
+    "channels.AdmissionDecision": Rule(
+        dealer="application__parent",
+        region="application__parent__region",
+        roles=FIELD_ROLES,
+        writers=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
+    ),
     # What-if scenarios are head office's: they move demand across regions.
     **{
         label: Rule(dealer=None, region=None, roles=frozenset({Role.HEAD_OFFICE}))

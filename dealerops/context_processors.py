@@ -12,6 +12,7 @@ MENU = [
     (_("Leads"), "channels:lead-list", "channels.Lead"),
     (_("Network planning"), "channels:planning", "channels.PlanningRun"),
     (_("City markets"), "channels:market-list", "channels.CityMarket"),
+    (_("Dealer admission"), "channels:admission-list", "channels.DealerApplication"),
     (_("Sales"), "inventory:sale-list", "inventory.Sale"),
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),

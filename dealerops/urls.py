@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from channels.admission.views import AccountInviteView
 from dealerops import account_views, export_views, views
 
 urlpatterns = [
@@ -20,6 +21,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", account_views.account, name="account"),
     path("account/tokens/revoke/", account_views.token_revoke, name="account-token-revoke"),
+    # A new dealer's first account sets its password through the link its reviewer handed over.
+    path("account/invite/<uidb64>/<token>/", AccountInviteView.as_view(), name="account-invite"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Each app owns its full paths (dealers/, sales/, stock/, customers/, loans/ ...).

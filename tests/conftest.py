@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import translation
 
 from channels.models import Dealer, Region
@@ -35,6 +36,13 @@ class Network:
             Role.FINANCE: self.finance_user,
             Role.HEAD_OFFICE: self.head_office,
         }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def media_root(tmp_path_factory):
+    """Uploaded documents go to a folder of the test run, never the project's .data/media."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
 
 
 @pytest.fixture(autouse=True)

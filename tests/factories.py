@@ -8,11 +8,17 @@ from types import SimpleNamespace
 import factory
 from django.utils import timezone
 
+from channels.admission.licence import check_character
 from channels.models import (
     DEFAULT_SHARES,
+    AdmissionDecision,
+    ApplicationDocument,
+    ApplicationStatus,
     CityMarket,
     Dealer,
+    DealerApplication,
     DealerKind,
+    DocumentKind,
     HealthScore,
     HealthWeights,
     Lead,
@@ -526,3 +532,67 @@ class ScenarioFactory(factory.django.DjangoModelFactory):
     units_after = Decimal("38.5")
     leads_before = Decimal("160.0")
     leads_after = Decimal("154.0")
+
+
+def licence_code(n: int) -> str:
+    """A well-formed unified social credit code of Hangzhou (330100), the n-th of its kind."""
+    body = f"91330100{n:09d}"
+    return body + check_character(body)
+
+
+# The smallest file each checked type starts as (channels.admission.files tells types by content).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+class DealerApplicationFactory(factory.django.DjangoModelFactory):
+    """A draft under a 4S store, at its city; ``submitted=True`` sends it for review."""
+
+    class Meta:
+        model = DealerApplication
+
+    class Params:
+        submitted = factory.Trait(status=ApplicationStatus.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now))
+
+    parent = factory.SubFactory(DealerFactory)
+    company_name = factory.Sequence(lambda n: f"Applicant Company {n}")
+    licence_number = factory.Sequence(licence_code)
+    legal_representative = "Wang Fang"
+    outlet_name = factory.Sequence(lambda n: f"Applicant Outlet {n}")
+    province = "Zhejiang"
+    city = "Hangzhou"
+    address = "88 Wensan Road"
+    latitude = Decimal("30.290000")
+    longitude = Decimal("120.130000")
+    sales_headcount = 4
+    monthly_sales_target = 20
+    contact_name = "Li Ming"
+    contact_phone = "13812341234"
+    contact_email = "li.ming@example.cn"
+    applied_by = factory.LazyAttribute(lambda application: application.parent.users.first())
+
+
+class ApplicationDocumentFactory(factory.django.DjangoModelFactory):
+    """A PDF of the checklist, stored under MEDIA_ROOT (a temporary folder in tests)."""
+
+    class Meta:
+        model = ApplicationDocument
+
+    application = factory.SubFactory(DealerApplicationFactory)
+    kind = DocumentKind.BUSINESS_LICENCE
+    file = factory.django.FileField(data=PDF_BYTES, filename="document.pdf")
+    original_name = "business-licence.pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    sha256 = "0" * 64
+    uploaded_at = factory.LazyFunction(timezone.now)
+
+
+class AdmissionDecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AdmissionDecision
+
+    application = factory.SubFactory(DealerApplicationFactory, submitted=True, status=ApplicationStatus.REJECTED)
+    outcome = "rejected"
+    reason = "Too close to the parent store"
+    decided_at = factory.LazyFunction(timezone.now)

@@ -127,6 +127,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# A new dealer's first account is handed over as a set-password link (Django's password-reset
+# token): valid this many hours, and spent once the password is set.
+PASSWORD_RESET_TIMEOUT = env_int("ACCOUNT_INVITE_HOURS", 72) * 3600
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 # The language chosen in the menu (top right) is kept for a year, across log-outs; without a
@@ -176,6 +180,12 @@ LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLS
 # headers an import keeps stay small in lists, the API and the mapping form.
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 200)
 UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
+
+# Uploaded documents (a dealer application's checklist) are kept under MEDIA_ROOT and read
+# through their scoped pages only: there is no MEDIA_URL, nothing serves the folder itself.
+# A document may be up to ADMISSION_DOCUMENT_MAX_BYTES (PDF, JPEG or PNG, told by content).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media" / "documents")))
+ADMISSION_DOCUMENT_MAX_BYTES = env_int("ADMISSION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # Exports: a list or report of at least this many rows (a report: entries read) runs as an
 # export job with a progress page instead of in the request; its file, under EXPORT_ROOT, is

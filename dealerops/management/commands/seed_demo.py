@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from channels.models import Dealer
 from channels.planning.services import network_plan
 from dealerops.models import User
+from dealerops.synthetic.admission import admission_build
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
 from dealerops.synthetic.health import health_build
@@ -59,6 +60,9 @@ class Command(BaseCommand):
             plan_started = time.perf_counter()
             run = network_plan(as_of=spec.end_date)
             self._show_step(Step("network plan", run.job_run.rows, time.perf_counter() - plan_started, True))
+            admission_started = time.perf_counter()
+            rows = admission_build()
+            self._show_step(Step("dealer applications", rows, time.perf_counter() - admission_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
