@@ -674,6 +674,16 @@ class HealthMetricScore(models.Model):
 
 # The network plan's tables live beside its maths (channels.planning); importing them here
 # registers them as this app's models.
+# The dealer graph's tables live beside its maths (channels.graph), registered the same way.
+from channels.graph.models import (  # noqa: E402, F401
+    GraphCluster,
+    GraphNode,
+    GraphRun,
+    GraphTie,
+    RiskEvaluation,
+    RiskOutcome,
+    TieKind,
+)
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
     DealerDecision,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from channels import views
+from channels.graph import views as graph_views
 from channels.health import bands_views
 from channels.health import views as health_views
 from channels.planning import views as planning_views
@@ -28,6 +29,10 @@ urlpatterns = [
     path("planning/scenarios/new/", planning_views.ScenarioCreateView.as_view(), name="scenario-create"),
     path("planning/scenarios/compare/", planning_views.ScenarioCompareView.as_view(), name="scenario-compare"),
     path("planning/scenarios/<int:pk>/", planning_views.ScenarioDetailView.as_view(), name="scenario-detail"),
+    path("planning/graph/", graph_views.DealerGraphView.as_view(), name="dealer-graph"),
+    path("planning/graph/risk/", graph_views.GraphRiskView.as_view(), name="graph-risk"),
+    path("planning/graph/outlets/", graph_views.GraphNodeListView.as_view(), name="graph-node-list"),
+    path("planning/graph/clusters/", graph_views.GraphClusterListView.as_view(), name="graph-cluster-list"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
     path("health/bands/", bands_views.RatingBandsView.as_view(), name="rating-bands"),
