@@ -18,7 +18,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from channels.graph.learning import Interval, auc, auc_difference_interval, graph_convolution, logistic_fit
-from channels.models import DealerKind, Rating
+from channels.models import DealerKind, Rating, RiskOutcome
 
 TEST_MONTHS = 3  # the hold-out: the last three months with a next month's rating
 MIN_TRAIN_MONTHS = 3  # label months before the hold-out, at least
@@ -194,12 +194,6 @@ def time_split(rows: Rows, *, test_months: int = TEST_MONTHS, min_train_months: 
     )
 
 
-class Outcome:
-    EVALUATED = "evaluated"
-    FEW_MONTHS = "few_months"
-    ONE_CLASS = "one_class"
-
-
 @dataclass(frozen=True)
 class Evaluation:
     outcome: str
@@ -260,7 +254,7 @@ def _risk_model(
     split = time_split(rows, test_months=test_months)
     count = len(history.months)
     if split is None:
-        return Evaluation(Outcome.FEW_MONTHS, count), None
+        return Evaluation(RiskOutcome.FEW_MONTHS, count), None
     months = history.months
     train, test = rows.subset(split.train), rows.subset(split.test)
     sizes = {
@@ -273,14 +267,14 @@ def _risk_model(
         "test_positives": int(test.label.sum()),
     }
     if any(len(part) == 0 or part.label.all() or not part.label.any() for part in (train, test)):
-        return Evaluation(Outcome.ONE_CLASS, **sizes), None
+        return Evaluation(RiskOutcome.ONE_CLASS, **sizes), None
     names = {False: OWN_FEATURES, True: OWN_FEATURES + GRAPH_FEATURES}
     scores = {}
     for with_graph in (False, True):
         model = logistic_fit(train.features(with_graph=with_graph), train.label, penalty=penalty)
         scores[with_graph] = model.probability(test.features(with_graph=with_graph))
     evaluation = Evaluation(
-        Outcome.EVALUATED,
+        RiskOutcome.EVALUATED,
         **sizes,
         auc_with_graph=auc(scores[True], test.label),
         auc_without_graph=auc(scores[False], test.label),

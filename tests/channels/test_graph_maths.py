@@ -13,13 +13,13 @@ from channels.graph.risk import (
     GRAPH_FEATURES,
     OWN_FEATURES,
     History,
-    Outcome,
     adjacency_matrix,
     labelled_rows,
     month_rows,
     risk_model,
     time_split,
 )
+from channels.models import RiskOutcome
 
 
 def test_the_auc_counts_the_pairs_a_positive_wins_ties_counting_half():
@@ -142,13 +142,13 @@ def test_too_few_months_give_no_split_and_the_model_says_so():
     history = history_of(6, dict.fromkeys(range(1, 5), "ABCDAB"))
     assert time_split(labelled_rows(history, ADJACENCY), test_months=3) is None
     evaluation, forecast = risk_model(history, ADJACENCY)
-    assert (evaluation.outcome, evaluation.months, forecast) == (Outcome.FEW_MONTHS, 6, None)
+    assert (evaluation.outcome, evaluation.months, forecast) == (RiskOutcome.FEW_MONTHS, 6, None)
 
 
 def test_no_d_rating_in_the_hold_out_is_one_class():
     history = history_of(10, dict.fromkeys(range(1, 5), "DCCCCCCCCC"))
     evaluation, forecast = risk_model(history, ADJACENCY)
-    assert evaluation.outcome == Outcome.ONE_CLASS and forecast is None
+    assert evaluation.outcome == RiskOutcome.ONE_CLASS and forecast is None
     assert (evaluation.test_rows, evaluation.test_positives) == (12, 0)
 
 
