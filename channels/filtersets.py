@@ -6,6 +6,8 @@ from channels.models import (
     CityMarket,
     Dealer,
     DealerKind,
+    GraphCluster,
+    GraphNode,
     HealthMetric,
     HealthScore,
     Lead,
@@ -258,3 +260,61 @@ class ScenarioFilterSet(django_filters.FilterSet):
     class Meta:
         model = Scenario
         fields = ["q", "status", "ordering"]
+
+
+class GraphNodeFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["dealer__code", "dealer__name", "dealer__city"])
+    region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
+    rating = django_filters.ChoiceFilter(choices=Rating.choices, label=_("Rating"))
+    cluster = django_filters.NumberFilter(field_name="cluster__number", label=_("Cluster"))
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("risk", "risk"),
+            ("risk_without_graph", "risk_without_graph"),
+            ("risk_with_graph", "risk_with_graph"),
+            ("betweenness", "betweenness"),
+            ("strength", "strength"),
+            ("ties", "ties"),
+            ("composite", "composite"),
+            ("neighbours_rated_d", "neighbours_rated_d"),
+        ),
+        field_labels={
+            "risk": _("Risk of D next month"),
+            "risk_without_graph": _("Risk, own history"),
+            "risk_with_graph": _("Risk, with the graph"),
+            "betweenness": _("Pairs linked through it"),
+            "strength": _("Tie strength"),
+            "ties": _("Tied outlets"),
+            "composite": _("Composite"),
+            "neighbours_rated_d": _("Neighbours rated D"),
+        },
+    )
+
+    class Meta:
+        model = GraphNode
+        fields = ["q", "region", "rating", "cluster", "ordering"]
+
+
+class GraphClusterFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["hub__name", "hub__city"])
+    region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
+    ordering = NullsLastOrderingFilter(
+        fields=(
+            ("number", "number"),
+            ("outlets", "outlets"),
+            ("composite", "composite"),
+            ("rated_d", "rated_d"),
+            ("risk", "risk"),
+        ),
+        field_labels={
+            "number": _("Cluster"),
+            "outlets": _("Outlets"),
+            "composite": _("Mean composite"),
+            "rated_d": _("Outlets rated D"),
+            "risk": _("Mean risk of D next month"),
+        },
+    )
+
+    class Meta:
+        model = GraphCluster
+        fields = ["q", "region", "ordering"]

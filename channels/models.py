@@ -687,6 +687,17 @@ from channels.admission.models import (  # noqa: E402, F401
     DealerApplication,
     DocumentKind,
 )
+
+# The dealer graph's tables live beside its maths (channels.graph), registered the same way.
+from channels.graph.models import (  # noqa: E402, F401
+    GraphCluster,
+    GraphNode,
+    GraphRun,
+    GraphTie,
+    RiskEvaluation,
+    RiskOutcome,
+    TieKind,
+)
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
     DealerDecision,

@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from channels.graph.services import dealer_graph_compute
 from channels.health.bands import health_months_rerate
 from channels.health.services import health_nightly
 from channels.planning.services import network_plan
@@ -23,6 +24,13 @@ def plan_network(as_of: str | None = None, started_by_id: int | None = None) -> 
     """Nightly, after the health scores: the network plan on the newest market year and the
     last year's buyers; ``as_of`` (ISO date) plans as of that day."""
     return network_plan(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id).pk
+
+
+@shared_task(acks_late=True)  # a run adds its own rows in one transaction: a re-run adds a new run
+def build_dealer_graph(as_of: str | None = None, started_by_id: int | None = None) -> int:
+    """Nightly, after the plan (its overlapping pairs are ties): the dealer graph, its clusters
+    and centrality, and the risk model judged on its hold-out; ``as_of`` (ISO date) as of that day."""
+    return dealer_graph_compute(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id).pk
 
 
 @shared_task(acks_late=True)  # idempotent: re-rating with the same bands writes nothing more

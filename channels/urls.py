@@ -2,6 +2,7 @@ from django.urls import path
 
 from channels import views
 from channels.admission import views as admission_views
+from channels.graph import views as graph_views
 from channels.health import bands_views
 from channels.health import views as health_views
 from channels.planning import views as planning_views
@@ -43,6 +44,10 @@ urlpatterns = [
         admission_views.DocumentRemoveView.as_view(),
         name="admission-document-remove",
     ),
+    path("planning/graph/", graph_views.DealerGraphView.as_view(), name="dealer-graph"),
+    path("planning/graph/risk/", graph_views.GraphRiskView.as_view(), name="graph-risk"),
+    path("planning/graph/outlets/", graph_views.GraphNodeListView.as_view(), name="graph-node-list"),
+    path("planning/graph/clusters/", graph_views.GraphClusterListView.as_view(), name="graph-cluster-list"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
     path("health/bands/", bands_views.RatingBandsView.as_view(), name="rating-bands"),

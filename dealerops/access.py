@@ -74,6 +74,14 @@ RULES: dict[str, Rule] = {
     "channels.OutletOverlap": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.WhiteSpot": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     "channels.Recommendation": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    # The dealer graph (channels.graph): head office builds it, a regional manager reads their
+    # regions' outlets, ties and clusters (a tie or cluster across a region border has none:
+    # head office's); the runs and the model's evaluation are network-wide figures.
+    "channels.GraphRun": Rule(dealer=None, region=None, roles=PLANNING_ROLES),
+    "channels.RiskEvaluation": Rule(dealer=None, region=None, roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.GraphNode": Rule(dealer="dealer", region="dealer__region", roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.GraphTie": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
+    "channels.GraphCluster": Rule(dealer=None, region="region", roles=PLANNING_ROLES, writers=frozenset()),
     # An outlet's probation and exit: head office decides; the outlet and its region read why.
     "channels.DealerDecision": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
     # Dealer admission (channels.admission): the parent store's staff, the region's managers and

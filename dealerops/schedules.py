@@ -46,6 +46,12 @@ NIGHTLY_JOBS = [
         label=_("Plan the network (trade areas, overlaps, white spots, recommendations)"),
     ),
     NightlyJob(
+        name="channels.dealer_graph",
+        task="channels.tasks.build_dealer_graph",
+        schedule=crontab(hour=4, minute=30),  # after the plan: its overlapping pairs are ties
+        label=_("Build the dealer graph (clusters, central outlets, risk of a D rating next month)"),
+    ),
+    NightlyJob(
         name="datahub.compute_data_quality",
         task="datahub.quality.tasks.compute_data_quality",
         schedule=crontab(hour=3, minute=30),

@@ -19,6 +19,10 @@ from channels.models import (
     DealerApplication,
     DealerKind,
     DocumentKind,
+    GraphCluster,
+    GraphNode,
+    GraphRun,
+    GraphTie,
     HealthScore,
     HealthWeights,
     Lead,
@@ -30,7 +34,10 @@ from channels.models import (
     Recommendation,
     RecommendationKind,
     Region,
+    RiskEvaluation,
+    RiskOutcome,
     Scenario,
+    TieKind,
     TradeArea,
     WhiteSpot,
 )
@@ -596,3 +603,106 @@ class AdmissionDecisionFactory(factory.django.DjangoModelFactory):
     outcome = "rejected"
     reason = "Too close to the parent store"
     decided_at = factory.LazyFunction(timezone.now)
+
+
+class GraphRunFactory(factory.django.DjangoModelFactory):
+    """A finished dealer-graph run, for the pages to read (its evaluation: RiskEvaluationFactory)."""
+
+    class Meta:
+        model = GraphRun
+
+    job_run = factory.LazyFunction(
+        lambda: JobRun.objects.create(job="channels.dealer_graph", status=JobStatus.SUCCEEDED)
+    )
+    as_of = TODAY
+    outlets = 2
+    parent_ties = 0
+    overlap_ties = 1
+    tied_outlets = 2
+    clusters = 1
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class RiskEvaluationFactory(factory.django.DjangoModelFactory):
+    """The risk model judged on a hold-out of August to October 2026, where the graph adds nothing."""
+
+    class Meta:
+        model = RiskEvaluation
+
+    run = factory.SubFactory(GraphRunFactory)
+    outcome = RiskOutcome.EVALUATED
+    months = 12
+    train_from = dt.date(2025, 12, 1)
+    train_to = dt.date(2026, 7, 1)
+    test_from = dt.date(2026, 8, 1)
+    test_to = dt.date(2026, 10, 1)
+    train_rows = 1_600
+    train_positives = 240
+    test_rows = 600
+    test_positives = 90
+    auc_with_graph = Decimal("0.8120")
+    auc_without_graph = Decimal("0.8150")
+    auc_persistence = Decimal("0.7000")
+    difference_low = Decimal("-0.0180")
+    difference_high = Decimal("0.0110")
+    uses_graph = False
+    predicted_month = dt.date(2026, 11, 1)
+    coefficients = factory.LazyFunction(
+        lambda: {
+            "without_graph": {"intercept": -2.2, "composite": -1.1},
+            "with_graph": {"intercept": -2.2, "composite": -0.9, "graph_composite": -0.3},
+        }
+    )
+
+
+class GraphClusterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GraphCluster
+
+    run = factory.SubFactory(GraphRunFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    hub = factory.SubFactory(DealerFactory)
+    region = factory.LazyAttribute(lambda cluster: cluster.hub.region)
+    outlets = 2
+    ties = 1
+    regions = 1
+    composite = Decimal("55.00")
+    rated_d = 0
+    risk = Decimal("0.1200")
+
+
+class GraphNodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GraphNode
+
+    run = factory.SubFactory(GraphRunFactory)
+    dealer = factory.SubFactory(DealerFactory)
+    ties = 1
+    strength = Decimal("0.600")
+    betweenness = Decimal("0.0")
+    composite = Decimal("48.00")
+    rating = "C"
+    neighbours_rated_d = Decimal("0.0000")
+    risk = Decimal("0.2100")
+    risk_without_graph = Decimal("0.2100")
+    risk_with_graph = Decimal("0.2300")
+
+
+class GraphTieFactory(factory.django.DjangoModelFactory):
+    """An overlap tie; ``first`` and ``second`` are put in key order."""
+
+    class Meta:
+        model = GraphTie
+
+    run = factory.SubFactory(GraphRunFactory)
+    kind = TieKind.OVERLAP
+    first = factory.SubFactory(DealerFactory)
+    second = factory.SubFactory(DealerFactory)
+    region = factory.LazyAttribute(lambda tie: tie.first.region if tie.first.region == tie.second.region else None)
+    weight = Decimal("0.6000")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs["first"].pk > kwargs["second"].pk:
+            kwargs["first"], kwargs["second"] = kwargs["second"], kwargs["first"]
+        return super()._create(model_class, *args, **kwargs)

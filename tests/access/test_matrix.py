@@ -16,7 +16,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 from openpyxl import load_workbook
 
-from channels.models import PlanningRun
+from channels.models import GraphRun, PlanningRun
 from datahub.models import ImportBatch, ImportKind
 from dealerops.access import can_view, can_write, role_of, rule_for
 from dealerops.entry_views import RecordEntryView
@@ -33,6 +33,9 @@ from tests.factories import (
     DealerApplicationFactory,
     DealerFactory,
     ExportJobFactory,
+    GraphClusterFactory,
+    GraphNodeFactory,
+    GraphTieFactory,
     HealthScoreFactory,
     ImportBatchFactory,
     InquiryFactory,
@@ -41,6 +44,7 @@ from tests.factories import (
     OutletOverlapFactory,
     PlanningRunFactory,
     RecommendationFactory,
+    RiskEvaluationFactory,
     SaleFactory,
     ServiceVisitFactory,
     StockUnitFactory,
@@ -63,6 +67,7 @@ FOREIGN_MARKERS = {
     "channels.Recommendation": "Foreign Site Shigatse",
     "channels.DealerApplication": "Foreign Applicant Dali",
     "channels.ApplicationDocument": "foreign-lease-scan.pdf",
+    "channels.GraphTie": "Foreign Tie Leshan",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
@@ -145,6 +150,8 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
 
     loan_sale = SaleFactory(dealer=dealer, payment="loan")
     run = PlanningRun.objects.first() or PlanningRunFactory()  # the network's plan: one run for both dealers
+    graph = GraphRun.objects.first() or RiskEvaluationFactory().run  # the network's graph, likewise
+    cluster = GraphClusterFactory(run=graph, hub=dealer)
     loan = LoanFactory(sale=loan_sale, **named("finance.Loan", "reference"))
     # Submitted: nothing the walk's empty POSTs send (a file, the submission) can change it.
     application = DealerApplicationFactory(
@@ -171,6 +178,11 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.DealerApplication": application,
         "channels.ApplicationDocument": ApplicationDocumentFactory(
             application=application, **named("channels.ApplicationDocument", "original_name")
+        ),
+        "channels.GraphCluster": cluster,
+        "channels.GraphNode": GraphNodeFactory(run=graph, dealer=dealer, cluster=cluster),
+        "channels.GraphTie": GraphTieFactory(
+            run=graph, first=dealer, second=DealerFactory(region=dealer.region, **named("channels.GraphTie", "name"))
         ),
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),

@@ -66,6 +66,11 @@ SCRIPTS = {
         ("network_trade_areas", "network_decay_fit", "network_plan", "network_what_if"),
         after="generate",
     ),
+    "graph": Script(
+        ("graph.py",),
+        ("graph_build", "graph_model", "graph_model_synthetic", "graph_job"),
+        after="network",  # the plan run's overlapping pairs are ties
+    ),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -91,6 +96,9 @@ FLOORED = {
     "network_decay_fit",
     "network_plan",
     "network_what_if",
+    "graph_build",
+    "graph_model",
+    "graph_job",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -108,6 +116,9 @@ COUNTED = {
     "network_decay_fit": "buyers",
     "network_plan": "outlets",
     "network_what_if": "cells",
+    "graph_build": "outlets",
+    "graph_model_synthetic": "rows",
+    "graph_job": "rows",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -213,6 +224,13 @@ def test_network_computes_trade_areas_fits_the_decay_and_plans(bench: Bench) -> 
     results = bench.results("network")
     assert results["network_trade_areas"]["cells"] != "0"
     assert int(results["network_plan"]["rows"]) >= int(results["network_plan"]["outlets"])
+
+
+def test_graph_builds_the_dealer_graph_and_times_the_risk_model(bench: Bench) -> None:
+    results = bench.results("graph")
+    # The smoke dataset scores one month: the model says it has too few, and the job still stores its run.
+    assert results["graph_model"]["outcome"] == results["graph_job"]["outcome"] == "few_months"
+    assert int(results["graph_job"]["rows"]) >= int(results["graph_build"]["outlets"])
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

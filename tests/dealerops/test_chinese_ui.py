@@ -41,8 +41,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "dealerops" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 
 # Written in Latin letters on a Chinese page too: the product's name, file formats, standard
-# abbreviations of the trade and the language menu's own name for English.
-LATIN_WORDS = {"dealerops", "API", "CSV", "XLSX", "UTF", "GBK", "VIN", "CRM", "DMS", "App", "English"}
+# abbreviations of the trade and the language menu's own name for English;
+# AUC (the area under a model's ROC curve) is written so in Chinese statistics too.
+LATIN_WORDS = {"dealerops", "API", "CSV", "XLSX", "UTF", "GBK", "VIN", "CRM", "DMS", "App", "English", "AUC"}
 LATIN_UPPER = {word.upper() for word in LATIN_WORDS}  # a file name's ".csv" as well
 # Words of the records themselves (names, codes, notes) are data, not UI: they are removed
 # before looking for English.
