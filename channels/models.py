@@ -573,6 +573,21 @@ class HealthMetricScore(models.Model):
 
 # The network plan's tables live beside its maths (channels.planning); importing them here
 # registers them as this app's models.
+# Field inspections (channels.inspections): imported here, they are this app's models too.
+from channels.inspections.models import (  # noqa: E402, F401
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
+    EvidencePhoto,
+    FollowUp,
+    FollowUpAction,
+    FollowUpEvent,
+    FollowUpStatus,
+    Inspection,
+    InspectionResult,
+    InspectionStatus,
+    Outcome,
+)
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
     OutletOverlap,

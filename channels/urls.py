@@ -2,6 +2,7 @@ from django.urls import path
 
 from channels import views
 from channels.health import views as health_views
+from channels.inspections.urls import urlpatterns as inspection_urls
 from channels.planning import views as planning_views
 
 app_name = "channels"
@@ -28,4 +29,5 @@ urlpatterns = [
     path("planning/scenarios/<int:pk>/", planning_views.ScenarioDetailView.as_view(), name="scenario-detail"),
     path("health/", health_views.HealthDashboardView.as_view(), name="health-dashboard"),
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
+    *inspection_urls,
 ]

@@ -2,6 +2,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels.filtersets import DealerFilterSet, LeadFilterSet
+from channels.inspections.views import dealer_inspection_context
 from channels.models import Dealer, Lead
 from channels.selectors import dealer_figures
 from dealerops.access import scope
@@ -47,6 +48,7 @@ class DealerDetailView(ScopedDetailView):
             scope(self.request.user, Sale).filter(dealer=dealer).select_related("stock_unit__model", "customer")[:10]
         )
         context["secondary_dealers"] = scope(self.request.user, Dealer).filter(parent=dealer)
+        context.update(dealer_inspection_context(self.request, dealer))
         return context
 
 

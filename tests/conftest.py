@@ -52,6 +52,13 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded photos land in the test's own folder, never in the project's ``.data``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def network(db) -> Network:
     home_region = RegionFactory(code="EAST", name="East")

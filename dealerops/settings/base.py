@@ -187,6 +187,13 @@ EXPORT_BACKGROUND_MIN_ROWS = env_int("EXPORT_BACKGROUND_MIN_ROWS", 20_000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 EXPORT_WAIT_MINUTES = env_int("EXPORT_WAIT_MINUTES", 10)
 
+# Uploaded evidence (inspection photos): kept under MEDIA_ROOT, which no URL serves; each photo
+# is read back through its scoped page only. A photo is refused past INSPECTION_PHOTO_MAX_BYTES,
+# a whole inspection's request (its photos together) past INSPECTION_UPLOAD_MAX_BYTES.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media" / "uploads")))
+INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+INSPECTION_UPLOAD_MAX_BYTES = env_int("INSPECTION_UPLOAD_MAX_BYTES", 60 * 1024 * 1024)
+
 # The first commission posting of a network with at least this many disbursed loans rebuilds
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
 # readers while it runs (dealerops.bulk).
@@ -236,6 +243,10 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "datahub.models.ImportStatus",
         "ImportSourceEnum": "datahub.models.SourceKind",
         "ImportRowActionEnum": "datahub.models.RowAction",
+        "InspectionStatusEnum": "channels.models.InspectionStatus",
+        "InspectionOutcomeEnum": "channels.models.Outcome",
+        "LeadOutcomeEnum": "channels.models.LeadOutcome",
+        "FollowUpStatusEnum": "channels.models.FollowUpStatus",
     },
 }
 

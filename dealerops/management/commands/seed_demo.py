@@ -11,6 +11,7 @@ from dealerops.models import User
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
 from dealerops.synthetic.health import health_build
+from dealerops.synthetic.inspections import inspections_build
 from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.spec import NetworkSpec
@@ -59,6 +60,9 @@ class Command(BaseCommand):
             plan_started = time.perf_counter()
             run = network_plan(as_of=spec.end_date)
             self._show_step(Step("network plan", run.job_run.rows, time.perf_counter() - plan_started, True))
+            inspections_started = time.perf_counter()
+            rows = inspections_build(spec)
+            self._show_step(Step("field inspections", rows, time.perf_counter() - inspections_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
