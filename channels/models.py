@@ -698,6 +698,22 @@ from channels.graph.models import (  # noqa: E402, F401
     RiskOutcome,
     TieKind,
 )
+
+# Field inspections (channels.inspections): imported here, they are this app's models too.
+from channels.inspections.models import (  # noqa: E402, F401
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
+    EvidencePhoto,
+    FollowUp,
+    FollowUpAction,
+    FollowUpEvent,
+    FollowUpStatus,
+    Inspection,
+    InspectionResult,
+    InspectionStatus,
+    Outcome,
+)
 from channels.planning.models import (  # noqa: E402, F401
     ChangeKind,
     DealerDecision,

@@ -5,6 +5,7 @@ from channels.admission import views as admission_views
 from channels.graph import views as graph_views
 from channels.health import bands_views
 from channels.health import views as health_views
+from channels.inspections.urls import urlpatterns as inspection_urls
 from channels.planning import views as planning_views
 
 app_name = "channels"
@@ -52,4 +53,5 @@ urlpatterns = [
     path("health/scores/", health_views.HealthTableView.as_view(), name="health-table"),
     path("health/bands/", bands_views.RatingBandsView.as_view(), name="rating-bands"),
     path("health/bands/rerate/", bands_views.HealthRerateView.as_view(), name="health-rerate"),
+    *inspection_urls,
 ]

@@ -2,6 +2,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from channels.filtersets import DealerFilterSet, LeadFilterSet
+from channels.inspections.views import dealer_inspection_context
 from channels.models import Dealer, Lead
 from channels.planning.selectors import dealer_network_context
 from channels.selectors import dealer_figures
@@ -49,6 +50,7 @@ class DealerDetailView(ScopedDetailView):
         )
         context["secondary_dealers"] = scope(self.request.user, Dealer).filter(parent=dealer)
         context.update(dealer_network_context(self.request.user, dealer))
+        context.update(dealer_inspection_context(self.request, dealer))
         return context
 
 

@@ -28,6 +28,7 @@ FINANCE_ROLES = ALL_ROLES  # finance work is visible to finance plus the owners 
 AUDIT_ROLES = frozenset({Role.HEAD_OFFICE})  # all changes across the network
 SUMMARY_ROLES = frozenset({Role.FINANCE, Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # region-level figures
 PLANNING_ROLES = frozenset({Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # the market table and the network plan
+INSPECTION_WRITERS = frozenset({Role.HEAD_OFFICE, Role.REGIONAL_MANAGER})  # schedule, check in, fill
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,23 @@ RULES: dict[str, Rule] = {
         label: Rule(dealer=None, region=None, roles=frozenset({Role.HEAD_OFFICE}))
         for label in ("channels.Scenario", "channels.ScenarioChange", "channels.ScenarioEffect", "channels.RunCells")
     },
+    # Field inspections (channels.inspections): head office keeps the checklists; a regional
+    # manager schedules and fills the inspections of their regions' dealers; a dealer user sees
+    # its own and corrects its follow-ups (the services say who may do which step). Finance has
+    # no part in them. Photos are their dealer's, like the records they prove.
+    "channels.ChecklistTemplate": Rule(dealer=None, region=None, roles=FIELD_ROLES),
+    "channels.ChecklistItem": Rule(dealer=None, region=None, roles=FIELD_ROLES),
+    "channels.Inspection": Rule(
+        dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=INSPECTION_WRITERS
+    ),
+    "channels.InspectionResult": Rule(
+        dealer="inspection__dealer", region="inspection__dealer__region", roles=FIELD_ROLES, writers=frozenset()
+    ),
+    "channels.FollowUp": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=FIELD_ROLES),
+    "channels.FollowUpEvent": Rule(
+        dealer="follow_up__dealer", region="follow_up__dealer__region", roles=FIELD_ROLES, writers=frozenset()
+    ),
+    "channels.EvidencePhoto": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=FIELD_ROLES),
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     # The rating bands are network-wide too: everyone reads how they are rated; head office sets them.
     "channels.RatingBands": Rule(dealer=None, region=None, roles=ALL_ROLES),

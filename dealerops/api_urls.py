@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from channels.api import DealerViewSet, HealthScoreViewSet, LeadViewSet, RegionViewSet
+from channels.inspections.api import ChecklistTemplateViewSet, FollowUpViewSet, InspectionViewSet
 from customers.api import CustomerViewSet, ServiceVisitViewSet
 from datahub.api import ImportBatchViewSet
 from dealerops.api import ApiTokenView
@@ -25,6 +26,9 @@ router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("health-scores", HealthScoreViewSet, basename="health-score")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("inspection-checklists", ChecklistTemplateViewSet, basename="inspection-checklist")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
 router.register("lenders", LenderViewSet, basename="lender")
 router.register("loans", LoanViewSet, basename="loan")
 router.register("commission-policies", CommissionPolicyViewSet, basename="commission-policy")

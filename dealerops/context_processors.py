@@ -10,6 +10,7 @@ MENU = [
     (_("Channel health"), "channels:health-dashboard", "channels.HealthScore"),
     (_("Dealers"), "channels:dealer-list", "channels.Dealer"),
     (_("Leads"), "channels:lead-list", "channels.Lead"),
+    (_("Field inspections"), "channels:inspection-list", "channels.Inspection"),
     (_("Network planning"), "channels:planning", "channels.PlanningRun"),
     (_("City markets"), "channels:market-list", "channels.CityMarket"),
     (_("Dealer admission"), "channels:admission-list", "channels.DealerApplication"),

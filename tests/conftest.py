@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from django.test import override_settings
 from django.utils import translation
 
 from channels.models import Dealer, Region
@@ -38,13 +37,6 @@ class Network:
         }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def media_root(tmp_path_factory):
-    """Uploaded documents go to a folder of the test run, never the project's .data/media."""
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
-        yield
-
-
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Every test starts with an empty cache (the health pages cache their figures)."""
@@ -58,6 +50,13 @@ def default_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploads (documents, photos) land in the test's own folder, never in the project's ``.data``."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from channels.models import (
     AdmissionDecision,
     ApplicationDocument,
     ApplicationStatus,
+    ChecklistItem,
+    ChecklistKind,
+    ChecklistTemplate,
     CityMarket,
     Dealer,
     DealerApplication,
@@ -25,6 +28,7 @@ from channels.models import (
     GraphTie,
     HealthScore,
     HealthWeights,
+    Inspection,
     Lead,
     LeadSource,
     OutletOverlap,
@@ -706,3 +710,68 @@ class GraphTieFactory(factory.django.DjangoModelFactory):
         if kwargs["first"].pk > kwargs["second"].pk:
             kwargs["first"], kwargs["second"] = kwargs["second"], kwargs["first"]
         return super()._create(model_class, *args, **kwargs)
+
+
+class ChecklistTemplateFactory(factory.django.DjangoModelFactory):
+    """A checklist version with three items weighing 1, 2 and 1 (``items=[(text, criterion,
+    weight), ...]`` gives others)."""
+
+    class Meta:
+        model = ChecklistTemplate
+        skip_postgeneration_save = True
+
+    kind = ChecklistKind.SHOWROOM
+    version = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Showroom checklist {n}")
+    follow_up_days = 14
+    pass_mark = Decimal("80.00")
+
+    @factory.post_generation
+    def items(self, create, extracted, **kwargs):
+        if not create:
+            return
+        rows = extracted or [
+            ("Showroom clean", "Floors and glass without dust", Decimal("1")),
+            ("Greeting", "A consultant greets within 30 seconds", Decimal("2")),
+            ("Price display", "Prices shown as in the system", Decimal("1")),
+        ]
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(template=self, position=position, text=text, criterion=criterion, weight=weight)
+            for position, (text, criterion, weight) in enumerate(rows, start=1)
+        )
+
+
+class InspectionFactory(factory.django.DjangoModelFactory):
+    """A scheduled inspection, due in a week of the factories' today."""
+
+    class Meta:
+        model = Inspection
+
+    dealer = factory.SubFactory(DealerFactory)
+    template = factory.SubFactory(ChecklistTemplateFactory)
+    due_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=7))
+    scheduled_by = factory.SubFactory(UserFactory, role=Role.HEAD_OFFICE)
+
+
+def submitted_inspection(*, dealer, outcomes=("pass", "fail", "na"), note="Dusty glass", by=None, photo=None):
+    """An inspection of ``dealer`` checked in at the dealer and submitted through the services
+    (a failed item gets ``note`` and, if given, ``photo``'s bytes): its follow-ups are open."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from channels.inspections.services import Answer, inspection_check_in, inspection_fill
+
+    by = by or UserFactory(role=Role.HEAD_OFFICE)
+    inspection = InspectionFactory(dealer=dealer, scheduled_by=by)
+    inspection_check_in(
+        inspection_id=inspection.pk, user=by, latitude=dealer.latitude, longitude=dealer.longitude, accuracy_m=20
+    )
+    items = list(inspection.template.items.order_by("position"))
+    answers = {
+        item.pk: Answer(
+            outcome=outcome,
+            note=note if outcome == "fail" else "",
+            photo=SimpleUploadedFile("finding.jpg", photo) if photo is not None and outcome == "fail" else None,
+        )
+        for item, outcome in zip(items, outcomes, strict=False)
+    }
+    return inspection_fill(inspection_id=inspection.pk, user=by, answers=answers, submit=True)

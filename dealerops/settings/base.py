@@ -181,10 +181,11 @@ LENDER_STATEMENT_MAX_XLSX_UNCOMPRESSED_BYTES = env_int("LENDER_STATEMENT_MAX_XLS
 UPLOAD_MAX_COLUMNS = env_int("UPLOAD_MAX_COLUMNS", 200)
 UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
 
-# Uploaded documents (a dealer application's checklist) are kept under MEDIA_ROOT and read
-# through their scoped pages only: there is no MEDIA_URL, nothing serves the folder itself.
-# A document may be up to ADMISSION_DOCUMENT_MAX_BYTES (PDF, JPEG or PNG, told by content).
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media" / "documents")))
+# Uploads (a dealer application's documents under applications/, inspection photos under
+# inspections/) are kept under MEDIA_ROOT and read through their scoped pages only: there is no
+# MEDIA_URL, nothing serves the folder itself. A document may be up to
+# ADMISSION_DOCUMENT_MAX_BYTES (PDF, JPEG or PNG, told by content).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media" / "uploads")))
 ADMISSION_DOCUMENT_MAX_BYTES = env_int("ADMISSION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # Exports: a list or report of at least this many rows (a report: entries read) runs as an
@@ -196,6 +197,11 @@ EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(DATA_DIR / "media" / "exports")))
 EXPORT_BACKGROUND_MIN_ROWS = env_int("EXPORT_BACKGROUND_MIN_ROWS", 20_000)
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 EXPORT_WAIT_MINUTES = env_int("EXPORT_WAIT_MINUTES", 10)
+
+# Inspection photos (under MEDIA_ROOT, above): a photo is refused past INSPECTION_PHOTO_MAX_BYTES,
+# a whole inspection's request (its photos together) past INSPECTION_UPLOAD_MAX_BYTES.
+INSPECTION_PHOTO_MAX_BYTES = env_int("INSPECTION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+INSPECTION_UPLOAD_MAX_BYTES = env_int("INSPECTION_UPLOAD_MAX_BYTES", 60 * 1024 * 1024)
 
 # The first commission posting of a network with at least this many disbursed loans rebuilds
 # the ledger's indexes and keys afterwards instead of row by row; it locks the ledger against
@@ -246,6 +252,10 @@ SPECTACULAR_SETTINGS = {
         "ImportStatusEnum": "datahub.models.ImportStatus",
         "ImportSourceEnum": "datahub.models.SourceKind",
         "ImportRowActionEnum": "datahub.models.RowAction",
+        "InspectionStatusEnum": "channels.models.InspectionStatus",
+        "InspectionOutcomeEnum": "channels.models.Outcome",
+        "LeadOutcomeEnum": "channels.models.LeadOutcome",
+        "FollowUpStatusEnum": "channels.models.FollowUpStatus",
     },
 }
 

@@ -24,6 +24,7 @@ from dealerops.exports import EXPORT_FORMATS, XLSX_CONTENT_TYPE
 from dealerops.models import ExportStatus, Role
 from tests.factories import (
     ApplicationDocumentFactory,
+    ChecklistTemplateFactory,
     CityMarketFactory,
     CommissionEntryFactory,
     CustomerFactory,
@@ -39,6 +40,7 @@ from tests.factories import (
     HealthScoreFactory,
     ImportBatchFactory,
     InquiryFactory,
+    InspectionFactory,
     LeadFactory,
     LoanFactory,
     OutletOverlapFactory,
@@ -50,7 +52,9 @@ from tests.factories import (
     StockUnitFactory,
     TradeAreaFactory,
     WhiteSpotFactory,
+    submitted_inspection,
 )
+from tests.photos import JPEG
 
 # Paths outside the portal's own pages: Django admin (staff only, its own permissions),
 # authentication and language switching, which show no records.
@@ -78,6 +82,8 @@ FOREIGN_MARKERS = {
     "datahub.ImportBatch": "foreign-dms-export-cd01.csv",
     "datahub.DataIssue": "Foreign issue Zheng",
     "datahub.DataQualityAlert": "Foreign alert Wu",
+    # An inspection's finding (the failed item's note): its follow-up's page and the API show it.
+    "channels.FollowUp": "Foreign finding Feng",
     # Head office's file of the whole network (city markets): no dealer, so no one's scope but theirs.
     "network import": "network-city-markets-2025.csv",
 }
@@ -157,6 +163,10 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
     application = DealerApplicationFactory(
         parent=dealer, submitted=True, **named("channels.DealerApplication", "outlet_name")
     )
+    # A scheduled inspection (its checklist to fill), and a submitted one whose failed item left
+    # a follow-up and a photo.
+    inspected = submitted_inspection(dealer=dealer, note=markers.get("channels.FollowUp", "Dusty glass"), photo=JPEG)
+    follow_up = inspected.follow_ups.get()
     return {
         "channels.Region": dealer.region,
         "channels.Dealer": dealer,
@@ -203,6 +213,9 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "datahub.DataQualityAlert": DataQualityAlertFactory(
             dealer=dealer, **named("datahub.DataQualityAlert", "message")
         ),
+        "channels.Inspection": InspectionFactory(dealer=dealer),
+        "channels.FollowUp": follow_up,
+        "channels.EvidencePhoto": follow_up.result.photo,
     }
 
 
@@ -226,6 +239,8 @@ def shared_records() -> dict[str, Model]:
         "finance.LenderStatement": LenderStatementFactory(),
         # Head office's what-ifs on the network's plan run.
         "channels.Scenario": ScenarioFactory(run=PlanningRun.objects.first() or PlanningRunFactory()),
+        # The SOP checklists are the network's.
+        "channels.ChecklistTemplate": ChecklistTemplateFactory(),
     }
 
 

@@ -297,3 +297,25 @@ def test_every_city_of_the_network_has_its_market_of_a_plausible_size(tiny_netwo
         assert (market.capacity_units, market.nev_capacity_units) == (capacity.units, capacity.nev_units)
     total = sum(market.capacity_units for market in markets.values())
     assert 5_000_000 < total < 15_000_000
+
+
+def test_the_demo_inspections_are_scored_by_the_rule_and_their_follow_ups_are_consistent(tiny_network):
+    from channels.inspections.models import EvidencePhoto, FollowUp, FollowUpStatus, Inspection, InspectionStatus
+    from channels.inspections.photos import photo_path
+    from channels.inspections.services import checklist_score
+    from dealerops.synthetic.demo import demo_users_ensure
+    from dealerops.synthetic.inspections import inspections_build
+
+    demo_users_ensure(reset_passwords=False)
+    assert inspections_build(TINY) > 0
+    submitted = Inspection.objects.exclude(status=InspectionStatus.SCHEDULED).prefetch_related("results__item")
+    assert submitted.exists() and Inspection.objects.filter(status=InspectionStatus.SCHEDULED).exists()
+    for inspection in submitted:
+        results = list(inspection.results.all())
+        assert inspection.score == checklist_score((result.item.weight, result.outcome) for result in results)
+        failed = [result.pk for result in results if result.outcome == "fail"]
+        assert sorted(inspection.follow_ups.values_list("result_id", flat=True)) == sorted(failed)
+        open_ones = inspection.follow_ups.exclude(status=FollowUpStatus.ACCEPTED).exists()
+        assert (inspection.status == InspectionStatus.SUBMITTED) == open_ones
+    assert set(FollowUp.objects.values_list("status", flat=True)) == set(FollowUpStatus.values)
+    assert all(photo_path(photo.stored_as).is_file() for photo in EvidencePhoto.objects.all())

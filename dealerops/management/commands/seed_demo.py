@@ -12,6 +12,7 @@ from dealerops.synthetic.admission import admission_build
 from dealerops.synthetic.demo import DEMO_PASSWORD, DemoAccount, demo_users_ensure
 from dealerops.synthetic.generator import GenerationReport, Step, generate_network
 from dealerops.synthetic.health import health_build
+from dealerops.synthetic.inspections import inspections_build
 from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.spec import NetworkSpec
@@ -63,6 +64,9 @@ class Command(BaseCommand):
             admission_started = time.perf_counter()
             rows = admission_build()
             self._show_step(Step("dealer applications", rows, time.perf_counter() - admission_started, True))
+            inspections_started = time.perf_counter()
+            rows = inspections_build(spec)
+            self._show_step(Step("field inspections", rows, time.perf_counter() - inspections_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
