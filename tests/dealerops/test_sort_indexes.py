@@ -10,8 +10,14 @@ from dealerops.access import rule_for
 from dealerops.scoped_views import ScopedListView
 
 # Lists whose rows are bounded by a month or by the network's size, sorted in memory (a plan
-# run's trade areas: one per active outlet).
-BOUNDED = {"channels.HealthScore", "channels.TradeArea", "datahub.DataQualityScore", "datahub.ImportBatch"}
+# run's trade areas and a graph run's outlets: one per trading outlet).
+BOUNDED = {
+    "channels.GraphNode",
+    "channels.HealthScore",
+    "channels.TradeArea",
+    "datahub.DataQualityScore",
+    "datahub.ImportBatch",
+}
 
 
 def list_views():
