@@ -6,6 +6,7 @@ from celery import shared_task
 
 from channels.health.services import health_nightly
 from channels.planning.services import network_plan
+from channels.routing.services import leads_sla_pass
 from dealerops.validation import today
 
 
@@ -22,3 +23,12 @@ def plan_network(as_of: str | None = None, started_by_id: int | None = None) -> 
     """Nightly, after the health scores: the network plan on the newest market year and the
     last year's buyers; ``as_of`` (ISO date) plans as of that day."""
     return network_plan(as_of=date.fromisoformat(as_of) if as_of else today(), started_by_id=started_by_id).pk
+
+
+@shared_task(acks_late=True)  # idempotent: locks its leads (SKIP LOCKED); a moved lead is due again later
+def route_leads() -> int | None:
+    """Every few minutes: route the leads waiting unassigned, move those not contacted within
+    their SLA to their next candidate, escalate those moved too often (the run's id, None
+    when there was nothing to do)."""
+    run = leads_sla_pass()
+    return run.pk if run else None

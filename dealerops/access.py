@@ -79,6 +79,14 @@ RULES: dict[str, Rule] = {
         label: Rule(dealer=None, region=None, roles=frozenset({Role.HEAD_OFFICE}))
         for label in ("channels.Scenario", "channels.ScenarioChange", "channels.ScenarioEffect", "channels.RunCells")
     },
+    # Lead routing (channels.routing): head office sets the settings and keeps the lead pages
+    # (their QR codes), a regional manager reads them for the region; a lead's assignments are
+    # read with the lead (its page shows a dealer user only its own figures among them).
+    "channels.RoutingSettings": Rule(dealer=None, region=None, roles=PLANNING_ROLES),
+    "channels.LeadPage": Rule(dealer="dealer", region="region", roles=PLANNING_ROLES),
+    "channels.LeadAssignment": Rule(
+        dealer="lead__dealer", region="lead__dealer__region", roles=FIELD_ROLES, writers=frozenset()
+    ),
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "channels.HealthMonth": Rule(dealer=None, region=None, roles=ALL_ROLES),
     "inventory.VehicleModel": Rule(dealer=None, region=None, roles=ALL_ROLES),

@@ -15,6 +15,7 @@ from channels.models import (
     HealthScore,
     HealthWeights,
     Lead,
+    LeadPage,
     LeadSource,
     OutletOverlap,
     PlanningRun,
@@ -508,3 +509,14 @@ class ScenarioFactory(factory.django.DjangoModelFactory):
     units_after = Decimal("38.5")
     leads_before = Decimal("160.0")
     leads_after = Decimal("154.0")
+
+
+class LeadPageFactory(factory.django.DjangoModelFactory):
+    """A campaign's lead page (pass ``dealer=`` for a dealer's, with its region)."""
+
+    class Meta:
+        model = LeadPage
+
+    code = factory.Sequence(lambda n: f"page{n:06d}")
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    region = factory.LazyAttribute(lambda page: page.dealer.region if page.dealer else None)

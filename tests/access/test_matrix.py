@@ -35,6 +35,7 @@ from tests.factories import (
     ImportBatchFactory,
     InquiryFactory,
     LeadFactory,
+    LeadPageFactory,
     LoanFactory,
     OutletOverlapFactory,
     PlanningRunFactory,
@@ -50,6 +51,9 @@ from tests.factories import (
 # authentication and language switching, which show no records.
 EXEMPT_NAMESPACES = {"admin"}
 EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz"}
+# The public lead page and its thank-you page: no login by design, by a page's random code
+# (tests/channels/test_public_lead_page.py checks that they show no record).
+PUBLIC_NAMES = {"channels:public-lead-page", "channels:public-lead-thanks"}
 
 # Strings that appear only in the foreign dealer's records.
 FOREIGN_MARKERS = {
@@ -58,6 +62,7 @@ FOREIGN_MARKERS = {
     "channels.OutletOverlap": "Foreign Neighbour Yaan",
     "channels.WhiteSpot": "Foreign Spot Nagqu",
     "channels.Recommendation": "Foreign Site Shigatse",
+    "channels.LeadPage": "Foreign Poster Leshan",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
@@ -114,7 +119,7 @@ def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterato
 def portal_routes() -> list[Route]:
     routes = []
     for route in iter_routes():
-        if route.namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
+        if route.namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES | PUBLIC_NAMES:
             continue
         if route.path.startswith("static/") or "format" in route.kwargs:
             continue  # static files; DRF's ".json" suffix variants repeat the plain routes
@@ -146,6 +151,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.Dealer": dealer,
         "channels.CityMarket": CityMarketFactory(region=dealer.region, **named("channels.CityMarket", "city")),
         "channels.Lead": LeadFactory(dealer=dealer),
+        "channels.LeadPage": LeadPageFactory(dealer=dealer, **named("channels.LeadPage", "name")),
         "channels.HealthScore": HealthScoreFactory(dealer=dealer),
         "channels.TradeArea": TradeAreaFactory(run=run, dealer=dealer),
         "channels.OutletOverlap": OutletOverlapFactory(

@@ -66,6 +66,7 @@ SCRIPTS = {
         ("network_trade_areas", "network_decay_fit", "network_plan", "network_what_if"),
         after="generate",
     ),
+    "routing": Script(("routing.py", "--leads", "500"), ("routing_batch", "routing_sla_pass"), after="generate"),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -91,6 +92,7 @@ FLOORED = {
     "network_decay_fit",
     "network_plan",
     "network_what_if",
+    "routing_batch",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -108,6 +110,8 @@ COUNTED = {
     "network_decay_fit": "buyers",
     "network_plan": "outlets",
     "network_what_if": "cells",
+    "routing_batch": "assigned",
+    "routing_sla_pass": "rows",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -213,6 +217,13 @@ def test_network_computes_trade_areas_fits_the_decay_and_plans(bench: Bench) -> 
     results = bench.results("network")
     assert results["network_trade_areas"]["cells"] != "0"
     assert int(results["network_plan"]["rows"]) >= int(results["network_plan"]["outlets"])
+
+
+def test_routing_routes_new_leads_and_moves_them_when_overdue_leaving_nothing(bench: Bench) -> None:
+    results = bench.results("routing")
+    assert results["routing_batch"]["leads"] == results["routing_batch"]["assigned"] == "500"
+    assert int(results["routing_batch"]["candidates"]) >= 500
+    assert results["routing_sla_pass"]["left_unchanged"] == "yes"  # all of it rolled back
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:
