@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'lead page',
                 'verbose_name_plural': 'lead pages',
-                'ordering': ['dealer__code', 'name', 'id'],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(

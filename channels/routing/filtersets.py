@@ -11,7 +11,7 @@ class LeadPageFilterSet(django_filters.FilterSet):
     region = ScopedModelChoiceFilter(model=Region, label=_("Region"))
     dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
     campaign = YesNoFilter(label=_("Campaign"), method="filter_campaign")
-    active = YesNoFilter(label=_("Active"))
+    active = YesNoFilter(label=_("Switched on"))
 
     class Meta:
         model = LeadPage

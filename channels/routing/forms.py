@@ -145,6 +145,7 @@ class LeadPageForm(ServiceForm):
         self.fields["region"].queryset = scope(user, Region)
         self.fields["region"].help_text = LeadPage._meta.get_field("region").help_text
         name_empty_choices(self)
+        self.fields["region"].empty_label = _("The whole network")
 
 
 class PublicLeadForm(forms.Form):
@@ -177,7 +178,7 @@ class PublicLeadForm(forms.Form):
             kwargs["initial"].setdefault("model_of_interest", page.model_of_interest_id)
         super().__init__(*args, **kwargs)
         self.fields["model_of_interest"].label = _("Model you are interested in")
-        name_empty_choices(self)
+        self.fields["model_of_interest"].empty_label = _("Not sure yet")
 
     def new_lead(self, page: LeadPage) -> NewLead:
         data = self.cleaned_data

@@ -167,7 +167,7 @@ class LeadPage(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["dealer__code", "name", "id"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("lead page")
         verbose_name_plural = _("lead pages")
         constraints = [

@@ -149,8 +149,9 @@ class CandidateRow:
     headcount: int
     conversion: float | None
     in_stock: bool | None
-    chosen: bool
-    tried: bool
+    chosen: bool  # the routing's choice
+    holds: bool  # the dealer holding the lead now
+    tried: bool  # had it at some point
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ def routing_explanation(lead: Lead, user: User) -> RoutingExplanation:
                 conversion=candidate["conversion"],
                 in_stock=candidate["in_stock"],
                 chosen=candidate["dealer"] == routed.dealer_id,
+                holds=candidate["dealer"] == lead.dealer_id,
                 tried=candidate["dealer"] in tried,
             )
         )
