@@ -7,11 +7,12 @@ from channels.selectors import health_scores
 from channels.serializers import (
     DealerSerializer,
     HealthScoreSerializer,
+    LeadCreateSerializer,
     LeadFollowUpSerializer,
     LeadSerializer,
     RegionSerializer,
 )
-from dealerops.api import ScopedViewSet
+from dealerops.api import ScopedCreateMixin, ScopedViewSet
 
 
 class RegionViewSet(ScopedViewSet):
@@ -29,14 +30,18 @@ class DealerViewSet(ScopedViewSet):
         return Dealer.objects.select_related("region")
 
 
-class LeadViewSet(mixins.UpdateModelMixin, ScopedViewSet):
-    """Leads; the assigned dealer records first contact and outcome with PATCH."""
+class LeadViewSet(ScopedCreateMixin, mixins.UpdateModelMixin, ScopedViewSet):
+    """Leads. POST enters a lead (head office's is routed to the best active dealer, a dealer
+    user's is its own); the assigned dealer records first contact and outcome with PATCH."""
 
     model = Lead
     serializer_class = LeadSerializer
     write_serializer_class = LeadFollowUpSerializer
     filterset_class = LeadFilterSet
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return LeadCreateSerializer if self.action == "create" else super().get_serializer_class()
 
     def partial_update(self, request, *args, **kwargs):
         writer = self.get_serializer(self.get_object(), data=request.data, partial=True)

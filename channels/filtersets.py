@@ -66,6 +66,8 @@ class LeadFilterSet(django_filters.FilterSet):
     created_before = LocalDateFilter(field_name="created_at", bound="to", label=_("Created to"))
     assigned_after = LocalDateFilter(field_name="assigned_at", bound="from", label=_("Assigned from"))
     assigned_before = LocalDateFilter(field_name="assigned_at", bound="to", label=_("Assigned to"))
+    # Leads that missed their SLA too often and went to the regional manager (channels.routing).
+    escalated = YesNoFilter(label=_("Escalated"), method="filter_escalated")
     ordering = OrderingFilter(fields=(("created_at", "created_at"), ("first_contact_at", "first_contact_at")))
 
     class Meta:
@@ -75,11 +77,15 @@ class LeadFilterSet(django_filters.FilterSet):
             "dealer",
             "source",
             "outcome",
+            "escalated",
             "created_after",
             "created_before",
             "assigned_after",
             "assigned_before",
         ]
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset if value is None else queryset.filter(escalated_at__isnull=not value)
 
 
 class HealthScoreFilterSet(django_filters.FilterSet):

@@ -1,5 +1,6 @@
 """The dealer network: the ground floor every other app points down to."""
 
+from datetime import time
 from decimal import Decimal
 
 import pghistory
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dealerops.history import event_meta
 from dealerops.indexes import search_index, sort_indexes
+from dealerops.privacy import phone_validator
 
 LATITUDE_VALIDATORS = [MinValueValidator(-90), MaxValueValidator(90)]
 LONGITUDE_VALIDATORS = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -92,6 +94,9 @@ class Dealer(TimeStamped):
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     sales_headcount = models.PositiveIntegerField(_("sales headcount"), default=0)
     monthly_sales_target = models.PositiveIntegerField(_("monthly sales target"), default=0)
+    # Every day, Shanghai time: a lead's SLA is counted in these hours (channels.routing.hours).
+    opens_at = models.TimeField(_("opens at"), default=time(9), db_default=time(9))
+    closes_at = models.TimeField(_("closes at"), default=time(18), db_default=time(18))
 
     class Meta:
         ordering = ["code"]
@@ -110,6 +115,11 @@ class Dealer(TimeStamped):
                 violation_error_message=_("A dealer cannot be its own parent."),
             ),
             coordinates_valid("dealer"),
+            models.CheckConstraint(
+                name="dealer_closes_after_opening",
+                condition=Q(closes_at__gt=F("opens_at")),
+                violation_error_message=_("A dealer closes after it opens."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,6 +135,7 @@ class LeadSource(models.TextChoices):
     PHONE = "phone", _("Phone")
     WALK_IN = "walk_in", _("Walk-in")
     PARTNER = "partner", _("Partner")
+    QR_CODE = "qr_code", _("Lead page (QR code)")
 
 
 class LeadOutcome(models.TextChoices):
@@ -205,8 +216,11 @@ class CityMarket(TimeStamped):
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("lead"))
 class Lead(models.Model):
-    """A sales lead, assigned to the dealer best placed to serve it. ``crm_reference`` is the
-    lead's id in the dealer's CRM, the key its imports upsert by."""
+    """A sales lead, assigned to the dealer best placed to serve it (``channels.routing``:
+    every assignment is a ``LeadAssignment`` row with its reason). ``crm_reference`` is the
+    lead's id in the dealer's CRM, the key its imports upsert by. ``assigned_at`` is the
+    latest assignment: after an SLA re-assignment the response time (health metric 4) counts
+    from the moment the dealer holding the lead received it."""
 
     source = models.CharField(_("source"), max_length=16, choices=LeadSource.choices)
     customer_city = models.CharField(_("customer city"), max_length=32)
@@ -235,6 +249,30 @@ class Lead(models.Model):
         related_name="lead",
     )
     crm_reference = models.CharField(_("CRM reference"), max_length=64, blank=True, default="", db_default="")
+    customer_name = models.CharField(_("customer name"), max_length=64, blank=True, default="", db_default="")
+    customer_phone = models.CharField(
+        _("customer phone"), max_length=11, blank=True, default="", db_default="", validators=[phone_validator]
+    )
+    channel_preference = models.CharField(
+        _("channel preference"), max_length=16, choices=DealerKind.choices, blank=True, default="", db_default=""
+    )
+    online_order = models.BooleanField(
+        _("online order"), default=False, db_default=False, help_text=_("Delivered by the nearest 4S store.")
+    )
+    lead_page = models.ForeignKey(
+        "channels.LeadPage",
+        verbose_name=_("lead page"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # The routing's SLA (channels.routing): when the dealer holding the lead must have called,
+    # how often it moved for a missed SLA, and when it went to the regional manager instead.
+    sla_due_at = models.DateTimeField(_("contact due by"), null=True, blank=True)
+    reassignments = models.PositiveSmallIntegerField(_("re-assignments"), default=0, db_default=0)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -242,6 +280,12 @@ class Lead(models.Model):
         verbose_name_plural = _("leads")
         indexes = [
             models.Index(fields=["dealer", "assigned_at"]),
+            # The SLA task's queue: the leads still waiting for their first call.
+            models.Index(
+                fields=["sla_due_at"],
+                name="lead_sla_queue",
+                condition=Q(first_contact_at__isnull=True, escalated_at__isnull=True, outcome="open"),
+            ),
             *sort_indexes("dealer", "created_at", "first_contact_at"),
             search_index("channels_lead", "customer_city"),
         ]
@@ -271,6 +315,11 @@ class Lead(models.Model):
                 name="lead_won_has_sale",
                 condition=~Q(outcome="won") | Q(converted_sale__isnull=False),
                 violation_error_message=_("A won lead names the sale it converted into."),
+            ),
+            models.CheckConstraint(
+                name="lead_sla_after_assignment",
+                condition=Q(sla_due_at__isnull=True) | Q(sla_due_at__gte=F("assigned_at")),
+                violation_error_message=_("A lead's contact cannot be due before it was assigned."),
             ),
             models.CheckConstraint(
                 name="lead_contact_after_assignment",
@@ -676,6 +725,7 @@ class HealthMetricScore(models.Model):
         return f"{self.get_metric_display()}: {self.score if self.score is not None else '-'}"
 
 
+# The lead routing's tables (settings, lead pages, assignments) live beside its logic.
 # The network plan's tables live beside its maths (channels.planning); importing them here
 # registers them as this app's models.
 # Dealer admission (channels.admission): applications, their documents and the decisions.
@@ -730,4 +780,11 @@ from channels.planning.models import (  # noqa: E402, F401
     ScenarioStatus,
     TradeArea,
     WhiteSpot,
+)
+from channels.routing.models import (  # noqa: E402, F401
+    AssignmentKind,
+    AssignmentReason,
+    LeadAssignment,
+    LeadPage,
+    RoutingSettings,
 )

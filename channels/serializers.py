@@ -1,7 +1,12 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from channels.models import Dealer, HealthMetricScore, HealthScore, Lead, LeadOutcome, Region
+from channels.models import Dealer, DealerKind, HealthMetricScore, HealthScore, Lead, LeadOutcome, LeadSource, Region
+from channels.routing.services import NewLead, lead_create
 from channels.services import lead_follow_up
+from dealerops.models import Role
+from inventory.models import VehicleModel
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -49,7 +54,54 @@ class LeadSerializer(serializers.ModelSerializer):
             "first_contact_at",
             "outcome",
             "converted_sale",
+            "channel_preference",
+            "online_order",
+            "sla_due_at",
+            "reassignments",
+            "escalated_at",
         ]
+
+
+class LeadCreateSerializer(serializers.Serializer):
+    """A new lead: head office's is routed to the best active dealer, a dealer user's is its
+    own (``channels.routing.services``); bad input answers 400 naming the field."""
+
+    source = serializers.ChoiceField(choices=LeadSource.choices)
+    customer_city = serializers.CharField(max_length=32)
+    customer_latitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    customer_longitude = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True)
+    model_of_interest = serializers.PrimaryKeyRelatedField(
+        queryset=VehicleModel.objects.all(), required=False, allow_null=True
+    )
+    channel_preference = serializers.ChoiceField(choices=DealerKind.choices, required=False, allow_blank=True)
+    online_order = serializers.BooleanField(required=False, default=False)
+    customer_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    customer_phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    created_at = serializers.DateTimeField(required=False)
+
+    def validate_created_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("A lead cannot come in the future."))
+        return value
+
+    def create(self, validated_data) -> Lead:
+        user = self.context["request"].user
+        model = validated_data.get("model_of_interest")
+        return lead_create(
+            lead=NewLead(
+                source=validated_data["source"],
+                customer_city=validated_data["customer_city"],
+                created_at=validated_data.get("created_at") or timezone.now(),
+                customer_latitude=validated_data.get("customer_latitude"),
+                customer_longitude=validated_data.get("customer_longitude"),
+                model_of_interest_id=model.pk if model else None,
+                channel_preference=validated_data.get("channel_preference", ""),
+                online_order=validated_data["online_order"],
+                customer_name=validated_data["customer_name"],
+                customer_phone=validated_data["customer_phone"],
+                own_dealer_id=user.dealer_id if user.role == Role.DEALER_USER and not user.is_superuser else None,
+            )
+        )
 
 
 class LeadFollowUpSerializer(serializers.Serializer):

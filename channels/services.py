@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Lead, LeadOutcome
+from inventory.models import Sale
 
 
 def lead_follow_up_refusals(
@@ -43,9 +44,26 @@ def lead_follow_up_refusals(
 
 
 @transaction.atomic
-def lead_follow_up(*, lead: Lead, first_contact_at: datetime | None = None, outcome: str | None = None) -> Lead:
-    """Record the dealer's first contact and the lead's outcome. "Won" is set by the sale it converts into."""
+def lead_follow_up(
+    *,
+    lead: Lead,
+    first_contact_at: datetime | None = None,
+    outcome: str | None = None,
+    converted_vin: str | None = None,
+) -> Lead:
+    """Record the dealer's first contact and the lead's outcome. "Won" is set by the sale it
+    converts into (``converted_vin``: the VIN of a sale of the lead's dealer). Refused when the
+    lead moved to another dealer since the caller read it (an SLA re-assignment)."""
+    dealer_id = lead.dealer_id
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.dealer_id != dealer_id:
+        raise ValidationError(
+            _("This lead was re-assigned to another dealer meanwhile: it is no longer yours to work.")
+        )
+    if converted_vin:
+        sale = _sale_of_vin(lead, converted_vin.strip().upper())
+        lead.converted_sale = sale
+        outcome = LeadOutcome.WON
     if outcome == LeadOutcome.WON and lead.converted_sale_id is None:
         raise ValidationError({"outcome": _("A lead is won by recording the sale it converted into.")})
     refusals = lead_follow_up_refusals(
@@ -64,3 +82,16 @@ def lead_follow_up(*, lead: Lead, first_contact_at: datetime | None = None, outc
     lead.full_clean()
     lead.save()
     return lead
+
+
+def _sale_of_vin(lead: Lead, vin: str) -> Sale:
+    """The sale ``vin`` names, if it is the lead's dealer's and no other lead's."""
+    sale = Sale.objects.filter(stock_unit__vin=vin).select_related("lead").first()
+    if sale is None or sale.dealer_id != lead.dealer_id:
+        raise ValidationError({"converted_vin": _("The dealer has no sale of the VIN %(vin)s.") % {"vin": vin}})
+    other = getattr(sale, "lead", None)
+    if other is not None and other.pk != lead.pk:
+        raise ValidationError(
+            {"converted_vin": _("The sale of this VIN already came from lead #%(lead)s.") % {"lead": other.pk}}
+        )
+    return sale

@@ -8,6 +8,7 @@ from channels.graph.services import dealer_graph_compute
 from channels.health.bands import health_months_rerate
 from channels.health.services import health_nightly
 from channels.planning.services import network_plan
+from channels.routing.services import leads_sla_pass
 from dealerops.validation import today
 
 
@@ -37,3 +38,12 @@ def build_dealer_graph(as_of: str | None = None, started_by_id: int | None = Non
 def rerate_health(months: list[str], started_by_id: int | None = None) -> int:
     """Head office's re-rating of open months (ISO dates of their first days) with the bands in force."""
     return health_months_rerate(months=[date.fromisoformat(month) for month in months], started_by_id=started_by_id).pk
+
+
+@shared_task(acks_late=True)  # idempotent: locks its leads (SKIP LOCKED); a moved lead is due again later
+def route_leads() -> int | None:
+    """Every few minutes: route the leads waiting unassigned, move those not contacted within
+    their SLA to their next candidate, escalate those moved too often (the run's id, None
+    when there was nothing to do)."""
+    run = leads_sla_pass()
+    return run.pk if run else None

@@ -7,6 +7,7 @@ from channels.health import bands_views
 from channels.health import views as health_views
 from channels.inspections.urls import urlpatterns as inspection_urls
 from channels.planning import views as planning_views
+from channels.routing import views as routing_views
 
 app_name = "channels"
 
@@ -17,7 +18,16 @@ urlpatterns = [
     path("dealers/<int:pk>/health/", health_views.DealerHealthView.as_view(), name="dealer-health"),
     path("dealers/<int:pk>/decide/", planning_views.DealerDecisionView.as_view(), name="dealer-decide"),
     path("leads/", views.LeadListView.as_view(), name="lead-list"),
+    path("leads/new/", routing_views.LeadCreateView.as_view(), name="lead-create"),
     path("leads/<int:pk>/", views.LeadDetailView.as_view(), name="lead-detail"),
+    path("leads/<int:pk>/follow-up/", routing_views.LeadFollowUpView.as_view(), name="lead-follow-up"),
+    path("leads/routing/", routing_views.RoutingSettingsView.as_view(), name="routing-settings"),
+    path("leads/pages/", routing_views.LeadPageListView.as_view(), name="lead-page-list"),
+    path("leads/pages/<int:pk>/", routing_views.LeadPageDetailView.as_view(), name="lead-page-detail"),
+    path("leads/pages/<int:pk>/qr.png", routing_views.LeadPageQRView.as_view(), name="lead-page-qr"),
+    # The public lead page: no login (a QR code's URL), rate-limited; the thank-you link is signed.
+    path("l/<slug:code>/", routing_views.PublicLeadView.as_view(), name="public-lead-page"),
+    path("l/<slug:code>/thanks/<str:token>/", routing_views.PublicThanksView.as_view(), name="public-lead-thanks"),
     path("markets/", planning_views.CityMarketListView.as_view(), name="market-list"),
     path("markets/new/", planning_views.CityMarketCreateView.as_view(), name="market-create"),
     path("markets/<int:pk>/", planning_views.CityMarketDetailView.as_view(), name="market-detail"),

@@ -3,10 +3,12 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.filtersets import DealerFilterSet, LeadFilterSet
 from channels.inspections.views import dealer_inspection_context
-from channels.models import Dealer, Lead
+from channels.models import Dealer, Lead, LeadPage, RoutingSettings
 from channels.planning.selectors import dealer_network_context
+from channels.routing.forms import LeadFollowUpForm
+from channels.routing.selectors import routing_explanation
 from channels.selectors import dealer_figures
-from dealerops.access import scope
+from dealerops.access import can_see_phone, can_view, can_write, scope
 from dealerops.audit import history_context
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedOptionsView
 from dealerops.tables import Column
@@ -55,17 +57,22 @@ class DealerDetailView(ScopedDetailView):
 
 
 class LeadListView(ScopedListView):
-    """Leads of the user's scope; the dealer health page links here for its lead metrics."""
+    """Leads of the user's scope; the dealer health page links here for its lead metrics.
+    Its sub-pages: the escalated leads, the lead pages and the routing settings."""
 
     model = Lead
     filterset_class = LeadFilterSet
+    template_name = "channels/lead_list.html"
     title = _("Leads")
+    create_url_name = "channels:lead-create"
+    create_label = _("New lead")
     columns = [
         Column(_("Created at"), "created_at", order="created_at", link=True),
         Column(_("Dealer"), "dealer.name", export=("dealer__name",)),
         Column(_("Source"), "source", kind="choice"),
         Column(_("Customer city"), "customer_city"),
         Column(_("Assigned at"), "assigned_at"),
+        Column(_("Contact due by"), "sla_due_at"),
         Column(_("First contact at"), "first_contact_at", order="first_contact_at"),
         Column(_("Outcome"), "outcome", kind="choice"),
     ]
@@ -73,18 +80,33 @@ class LeadListView(ScopedListView):
     def base_queryset(self):
         return Lead.objects.select_related("dealer")
 
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return super().get_context_data(
+            can_see_pages=can_view(user, LeadPage), can_see_settings=can_view(user, RoutingSettings), **kwargs
+        )
+
 
 class LeadDetailView(ScopedDetailView):
-    """A lead and its audit trail (the CRM imports update leads by their CRM reference)."""
+    """A lead, why it is with its dealer (the routing's candidates and every re-assignment),
+    the follow-up form for the dealer holding it, and its audit trail."""
 
     model = Lead
     template_name = "channels/lead_detail.html"
 
     def base_queryset(self):
-        return Lead.objects.select_related("dealer", "model_of_interest", "converted_sale")
+        return Lead.objects.select_related("dealer", "model_of_interest", "converted_sale", "lead_page")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **history_context(self.request, self.object)}
+        lead, user = self.object, self.request.user
+        context = super().get_context_data(**kwargs)
+        context.update(
+            routing=routing_explanation(lead, user),
+            follow_up=LeadFollowUpForm(lead=lead) if can_write(user, Lead) and lead.dealer_id else None,
+            can_see_phone=can_see_phone(user),
+            **history_context(self.request, lead),
+        )
+        return context
 
 
 class DealerOptionsView(ScopedOptionsView):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pghistory
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,10 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from channels.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Dealer, TimeStamped
 from dealerops.history import event_meta
 from dealerops.indexes import search_index, sort_indexes
-from dealerops.privacy import mask_phone
-
-PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
-phone_validator = RegexValidator(PHONE_PATTERN, _("Enter an 11-digit mainland mobile number, e.g. 13812341234."))
+from dealerops.privacy import PHONE_PATTERN, mask_phone, phone_validator  # noqa: F401 - customers' names for them
 
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), meta=event_meta("customer"))

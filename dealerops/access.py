@@ -122,6 +122,14 @@ RULES: dict[str, Rule] = {
         dealer="follow_up__dealer", region="follow_up__dealer__region", roles=FIELD_ROLES, writers=frozenset()
     ),
     "channels.EvidencePhoto": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=FIELD_ROLES),
+    # Lead routing (channels.routing): head office sets the settings and keeps the lead pages
+    # (their QR codes), a regional manager reads them for the region; a lead's assignments are
+    # read with the lead (its page shows a dealer user only its own figures among them).
+    "channels.RoutingSettings": Rule(dealer=None, region=None, roles=PLANNING_ROLES),
+    "channels.LeadPage": Rule(dealer="dealer", region="region", roles=PLANNING_ROLES),
+    "channels.LeadAssignment": Rule(
+        dealer="lead__dealer", region="lead__dealer__region", roles=FIELD_ROLES, writers=frozenset()
+    ),
     "channels.HealthWeights": Rule(dealer=None, region=None, roles=ALL_ROLES),
     # The rating bands are network-wide too: everyone reads how they are rated; head office sets them.
     "channels.RatingBands": Rule(dealer=None, region=None, roles=ALL_ROLES),

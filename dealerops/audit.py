@@ -72,7 +72,12 @@ AUDITED: dict[str, Audited] = {
         ),
         # A service visit has no page of its own: its customer's page lists its history.
         Audited("customers.ServiceVisit", "customers.ServiceVisitEvent", ("customers:customer-detail", "customer_id")),
-        Audited("channels.Lead", "channels.LeadEvent", ("channels:lead-detail", "pgh_obj_id")),
+        Audited(
+            "channels.Lead",
+            "channels.LeadEvent",
+            ("channels:lead-detail", "pgh_obj_id"),
+            phone_fields=frozenset({"customer_phone"}),
+        ),
         Audited(
             "inventory.VehicleModel",
             "inventory.VehicleModelPriceEvent",

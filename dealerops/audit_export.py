@@ -54,6 +54,7 @@ def _concat(*parts: Any) -> Concat:
 RECORD_NAMES: dict[str, Callable[[], Any]] = {
     "channels.Dealer": lambda: _concat("code", Value(" "), "name"),
     "channels.Region": lambda: _concat("code", Value(" "), "name"),
+    "channels.LeadPage": lambda: F("name"),
     "customers.Customer": lambda: _concat("name", Value(" "), masked_phone(F("phone"))),
     "finance.Lender": lambda: F("name"),
     "inventory.Sale": lambda: _concat(

@@ -1,6 +1,13 @@
-"""Customers' phone numbers as roles without a need for them see them: 138****1234."""
+"""Customers' phone numbers: the one rule of what a mainland mobile number is (customers and
+leads alike), and how roles without a need for them see them: 138****1234."""
 
 import re
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
+phone_validator = RegexValidator(PHONE_PATTERN, _("Enter an 11-digit mainland mobile number, e.g. 13812341234."))
 
 # A mainland mobile number inside any text (a file's header cell, say), not part of a longer number.
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

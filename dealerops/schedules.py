@@ -61,9 +61,16 @@ NIGHTLY_JOBS = [
 
 
 # Upkeep, not offered on the operations page (nothing to choose a day for): every few minutes,
+# leads are routed and those past their SLA re-assigned (a pass with work records a run),
 # runs, imports and exports whose process died are marked failed (dealerops.leases); each hour,
 # background exports past their expiry are deleted.
 UPKEEP_JOBS = [
+    NightlyJob(
+        name="channels.route_leads",
+        task="channels.tasks.route_leads",
+        schedule=crontab(minute="*/5"),
+        label=_("Route waiting leads and re-assign those past their SLA"),
+    ),
     NightlyJob(
         name="dealerops.fail_abandoned_job_runs",
         task="dealerops.tasks.fail_abandoned_job_runs",

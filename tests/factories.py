@@ -30,6 +30,7 @@ from channels.models import (
     HealthWeights,
     Inspection,
     Lead,
+    LeadPage,
     LeadSource,
     OutletOverlap,
     PlanningRun,
@@ -775,3 +776,14 @@ def submitted_inspection(*, dealer, outcomes=("pass", "fail", "na"), note="Dusty
         for item, outcome in zip(items, outcomes, strict=False)
     }
     return inspection_fill(inspection_id=inspection.pk, user=by, answers=answers, submit=True)
+
+
+class LeadPageFactory(factory.django.DjangoModelFactory):
+    """A campaign's lead page (pass ``dealer=`` for a dealer's, with its region)."""
+
+    class Meta:
+        model = LeadPage
+
+    code = factory.Sequence(lambda n: f"page{n:06d}")
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    region = factory.LazyAttribute(lambda page: page.dealer.region if page.dealer else None)

@@ -1,6 +1,8 @@
 """Sales leads from a dealer's CRM, upserted by the CRM's lead id (unique per dealer). Every
-lead of the file is assigned to the importing dealer; a won lead names the sale it became by
-the unit's VIN.
+lead of the file is assigned to the importing dealer: its CRM holds its own customers, so a
+new one is recorded by the routing service as the dealer's own lead (not routed, no SLA:
+``channels.routing.services.own_leads_record``); a won lead names the sale it became by the
+unit's VIN.
 """
 
 from collections import Counter
@@ -11,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channels.models import Lead, LeadOutcome, LeadSource
+from channels.routing.services import own_leads_record
 from channels.services import lead_follow_up_refusals
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional
 from datahub.kinds.customers import read_city
 from datahub.kinds.stock import read_model_code, read_vin
-from datahub.models import ImportKind
+from datahub.models import ImportKind, RowAction
 from dealerops.bulk import bulk_upsert
 from dealerops.tabular import cell_datetime, cell_text
 from inventory.models import Sale, VehicleModel
@@ -241,3 +244,11 @@ class LeadImport(ImportSpec):
             update=LEAD_FIELDS,
         )
         self.record_history(Lead, rows, ids)
+        own_leads_record(
+            leads=[
+                (pk, row.values["assigned_at"])
+                for row, pk in zip(rows, ids, strict=True)
+                if row.action == RowAction.CREATE
+            ],
+            dealer=self.dealer,
+        )

@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DealerKindEnum": "channels.models.DealerKind",
         "DealerStatusEnum": "channels.models.DealerStatus",
+        "LeadSourceEnum": "channels.models.LeadSource",
         "LenderKindEnum": "finance.models.LenderKind",
         "LoanStatusEnum": "finance.models.LoanStatus",
         "LoanEntryStatusEnum": "finance.models.ENTRY_STATUS_CHOICES",
@@ -268,6 +269,12 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dealerops"}
 }
+
+# The public lead page (no login) takes this many submissions per client address, and per
+# page, in each window of minutes (dealerops.ratelimit); past it the page answers 429.
+LEAD_PAGE_POSTS_PER_ADDRESS = env_int("LEAD_PAGE_POSTS_PER_ADDRESS", 5)
+LEAD_PAGE_POSTS_PER_PAGE = env_int("LEAD_PAGE_POSTS_PER_PAGE", 300)
+LEAD_PAGE_WINDOW_MINUTES = env_int("LEAD_PAGE_WINDOW_MINUTES", 10)
 
 # Celery: eager in-process without a broker; Redis broker + worker + beat with one.
 # A job run, an import or an export whose process has not renewed its lease for this long is

@@ -42,6 +42,7 @@ from tests.factories import (
     InquiryFactory,
     InspectionFactory,
     LeadFactory,
+    LeadPageFactory,
     LoanFactory,
     OutletOverlapFactory,
     PlanningRunFactory,
@@ -61,6 +62,9 @@ from tests.photos import JPEG
 EXEMPT_NAMESPACES = {"admin"}
 # A new dealer's set-password page (account-invite) is opened by its link, before any log-in.
 EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz", "account-invite"}
+# The public lead page and its thank-you page: no login by design, by a page's random code
+# (tests/channels/test_public_lead_page.py checks that they show no record).
+PUBLIC_NAMES = {"channels:public-lead-page", "channels:public-lead-thanks"}
 
 # Strings that appear only in the foreign dealer's records.
 FOREIGN_MARKERS = {
@@ -72,6 +76,7 @@ FOREIGN_MARKERS = {
     "channels.DealerApplication": "Foreign Applicant Dali",
     "channels.ApplicationDocument": "foreign-lease-scan.pdf",
     "channels.GraphTie": "Foreign Tie Leshan",
+    "channels.LeadPage": "Foreign Poster Leshan",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "customers.Customer": "Foreign Buyer Zhao",
@@ -130,7 +135,7 @@ def iter_routes(patterns=None, prefix: str = "", namespace: str = "") -> Iterato
 def portal_routes() -> list[Route]:
     routes = []
     for route in iter_routes():
-        if route.namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES:
+        if route.namespace in EXEMPT_NAMESPACES or route.name in EXEMPT_NAMES | PUBLIC_NAMES:
             continue
         if route.path.startswith("static/") or "format" in route.kwargs:
             continue  # static files; DRF's ".json" suffix variants repeat the plain routes
@@ -172,6 +177,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.Dealer": dealer,
         "channels.CityMarket": CityMarketFactory(region=dealer.region, **named("channels.CityMarket", "city")),
         "channels.Lead": LeadFactory(dealer=dealer),
+        "channels.LeadPage": LeadPageFactory(dealer=dealer, **named("channels.LeadPage", "name")),
         "channels.HealthScore": HealthScoreFactory(dealer=dealer),
         "channels.TradeArea": TradeAreaFactory(run=run, dealer=dealer),
         "channels.OutletOverlap": OutletOverlapFactory(

@@ -71,6 +71,7 @@ SCRIPTS = {
         ("graph_build", "graph_model", "graph_model_synthetic", "graph_job"),
         after="network",  # the plan run's overlapping pairs are ties
     ),
+    "routing": Script(("routing.py", "--leads", "500"), ("routing_batch", "routing_sla_pass"), after="generate"),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -99,6 +100,7 @@ FLOORED = {
     "graph_build",
     "graph_model",
     "graph_job",
+    "routing_batch",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -119,6 +121,8 @@ COUNTED = {
     "graph_build": "outlets",
     "graph_model_synthetic": "rows",
     "graph_job": "rows",
+    "routing_batch": "assigned",
+    "routing_sla_pass": "rows",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -231,6 +235,13 @@ def test_graph_builds_the_dealer_graph_and_times_the_risk_model(bench: Bench) ->
     # The smoke dataset scores one month: the model says it has too few, and the job still stores its run.
     assert results["graph_model"]["outcome"] == results["graph_job"]["outcome"] == "few_months"
     assert int(results["graph_job"]["rows"]) >= int(results["graph_build"]["outlets"])
+
+
+def test_routing_routes_new_leads_and_moves_them_when_overdue_leaving_nothing(bench: Bench) -> None:
+    results = bench.results("routing")
+    assert results["routing_batch"]["leads"] == results["routing_batch"]["assigned"] == "500"
+    assert int(results["routing_batch"]["candidates"]) >= 500
+    assert results["routing_sla_pass"]["left_unchanged"] == "yes"  # all of it rolled back
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

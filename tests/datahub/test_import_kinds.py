@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from pghistory.models import MiddlewareEvents
 
-from channels.models import Lead, LeadOutcome, LeadSource
+from channels.models import AssignmentKind, Lead, LeadAssignment, LeadOutcome, LeadSource
 from customers.models import Customer, ServiceKind, ServiceVisit
 from datahub.kinds.leads import LeadImport
 from datahub.kinds.loans import LoanImport
@@ -411,6 +411,11 @@ class TestLeadImport:
         assert (again.rows_create, again.rows_update, again.rows_unchanged) == (0, 0, 3)
         assert confirm(network, again).status == ImportStatus.IMPORTED
         assert sorted(Lead.objects.values_list("id", "outcome", "assigned_at")) == before
+        # Each new lead was recorded once as the dealer's own (routing: not routed, no SLA).
+        own = LeadAssignment.objects.values_list("lead_id", "kind", "dealer_id", "at")
+        assert sorted(own) == sorted(
+            (lead_id, AssignmentKind.OWN, network.home_dealer.pk, at) for lead_id, _outcome, at in before
+        )
 
     def test_a_changed_lead_is_updated_in_place(self, network, lead_setup):
         confirm(network, run_import(network, ImportKind.LEADS, LEADS))

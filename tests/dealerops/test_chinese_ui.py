@@ -50,6 +50,8 @@ LATIN_UPPER = {word.upper() for word in LATIN_WORDS}  # a file name's ".csv" as 
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 # An API call the page tells the reader to make ("POST /api/v1/auth/token/") is typed as is.
 ENDPOINT = re.compile(r"(?:\b(?:GET|POST|PUT|PATCH|DELETE) )?/[A-Za-z0-9_\-/.<>{}]+/")
+# A page's own address (a lead page's URL, printed beside its QR code) is typed as is too.
+ADDRESS = re.compile(r"https?://\S+")
 # What a library prints when a label or choice has no translation: these never are data.
 LIBRARY_ENGLISH = ("---------", "True", "False", "None", "(descending)", "Forbidden", "Not Found", "Server Error")
 
@@ -165,7 +167,7 @@ def english_in(texts: list[str], data: list[str]) -> list[str]:
     known = re.compile(r"(?<![A-Za-z])(?:" + alternatives + r")(?![A-Za-z])", re.IGNORECASE)
     found = []
     for text in texts:
-        rest = ENDPOINT.sub(" ", text)
+        rest = ENDPOINT.sub(" ", ADDRESS.sub(" ", text))
         rest = known.sub(" ", rest) if data else rest
         words = [word for word in WORD.findall(rest) if word.upper() not in LATIN_UPPER]
         if words or any(marker in text for marker in LIBRARY_ENGLISH):

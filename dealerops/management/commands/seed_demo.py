@@ -15,6 +15,7 @@ from dealerops.synthetic.health import health_build
 from dealerops.synthetic.inspections import inspections_build
 from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.quality import quality_build
+from dealerops.synthetic.routing import routing_build
 from dealerops.synthetic.spec import NetworkSpec
 from finance.models import CommissionEntry
 
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             self._show_step(
                 Step("commission ledger", CommissionEntry.objects.count(), time.perf_counter() - ledger_started, True)
             )
+            routing_started = time.perf_counter()
+            rows = routing_build(spec)
+            self._show_step(Step("lead routing", rows, time.perf_counter() - routing_started, True))
             health_started = time.perf_counter()
             rows = health_build(spec)
             self._show_step(Step("channel health scores", rows, time.perf_counter() - health_started, True))
