@@ -22,7 +22,7 @@ from dealerops.exports import _csv_cell
 from finance.models import Loan
 from inventory.models import Sale, StockUnit
 from tests.dealerops.test_audit import CHANGES_URL, import_batch
-from tests.factories import CustomerFactory, LeadFactory, LoanFactory, SaleFactory, ServiceVisitFactory
+from tests.factories import CustomerFactory, LeadFactory, LeadPageFactory, LoanFactory, SaleFactory, ServiceVisitFactory
 
 
 def expected_lines(viewer, filters: ChangeFilters) -> list[list[str]]:
@@ -62,7 +62,7 @@ def history(network):
     sale = loan.sale
     edited = SaleFactory(dealer=dealer, transaction_price=Decimal("195000.00"), payment="cash")
     visit = ServiceVisitFactory(customer=sale.customer, dealer=dealer)
-    LeadFactory(dealer=dealer, converted_sale=sale)
+    LeadFactory(dealer=dealer, converted_sale=sale, lead_page=LeadPageFactory(dealer=dealer))
     with pghistory.context(user=network.dealer_user.pk):
         Sale.objects.filter(pk=edited.pk).update(
             transaction_price=Decimal("194000.50"), salesperson="+Li", payment="lease"
