@@ -9,7 +9,7 @@ record's page (``history_of``) and for head office's changes page (``changes_pag
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from dealerops.access import RULES, can_see_phone, can_view, role_of, scope
 from dealerops.exports import yes_no
 from dealerops.privacy import mask_phone
+from dealerops.validation import day_start
 
 # How many entries a record's page shows before its "show all" link.
 HISTORY_PAGE = 50
@@ -341,10 +342,6 @@ class ChangeFilters:
     import_batch: int | None = None
 
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def filtered_events(viewer, filters: ChangeFilters) -> list[tuple[Audited, QuerySet]]:
     """Each audited model's events that match, read through ``access.scope``: the filters in
     each one's own WHERE clause (dealer column, time range, the context's user and import)."""
@@ -358,9 +355,9 @@ def filtered_events(viewer, filters: ChangeFilters) -> list[tuple[Audited, Query
                 continue  # network-wide tables (vehicle prices, city markets) belong to no dealer
             events = events.filter(**{audited.dealer_column: filters.dealer_id})
         if filters.date_from is not None:
-            events = events.filter(pgh_created_at__gte=_day_start(filters.date_from))
+            events = events.filter(pgh_created_at__gte=day_start(filters.date_from))
         if filters.date_to is not None:
-            events = events.filter(pgh_created_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+            events = events.filter(pgh_created_at__lt=day_start(filters.date_to + timedelta(days=1)))
         if filters.user_id is not None:
             events = events.filter(pgh_context__metadata__user=filters.user_id)
         if filters.import_batch is not None:

@@ -1,13 +1,12 @@
 """Filter pieces shared by every app's FilterSets (pages and API use the same FilterSet)."""
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.forms.utils import pretty_name
 from django.forms.widgets import NullBooleanSelect
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import CharFilter, ModelChoiceFilter
@@ -18,6 +17,7 @@ from dealerops.access import role_of, scope
 from dealerops.entry_forms import DATE_INPUT, PickerInput, dealer_typed
 from dealerops.models import Role
 from dealerops.pagination import COUNT_ESTIMATE_LIMIT, EXACT_COUNT_LIMIT, estimated_count, with_estimate
+from dealerops.validation import day_start
 
 
 class SearchFilter(CharFilter):
@@ -108,12 +108,8 @@ class LocalDateFilter(django_filters.DateFilter):
         if value in EMPTY_VALUES:
             return qs
         if self.bound == "from":
-            return qs.filter(**{f"{self.field_name}__gte": _midnight(value)})
-        return qs.filter(**{f"{self.field_name}__lt": _midnight(value + timedelta(days=1))})
-
-
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+            return qs.filter(**{f"{self.field_name}__gte": day_start(value)})
+        return qs.filter(**{f"{self.field_name}__lt": day_start(value + timedelta(days=1))})
 
 
 def scoped_choices(model):

@@ -1,10 +1,15 @@
 """Validation shared by services: clear, field-named errors before the database's own checks."""
 
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+
+def day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in the portal's time zone (Asia/Shanghai)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def today() -> date:

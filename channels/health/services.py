@@ -17,7 +17,7 @@ when head office re-rates it, and never a closed one.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -33,7 +33,7 @@ from channels.health.families import FAMILY_TABLES, STAGE
 from channels.models import HealthMetric, HealthMetricScore, HealthMonth, HealthScore, HealthWeights
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
-from dealerops.validation import today
+from dealerops.validation import day_start, today
 
 HEALTH_JOB = "channels.compute_health"
 
@@ -116,21 +116,16 @@ class HealthPeriod:
         return {
             "first": self.month,
             "last": self.last,
-            "start_ts": _start_of(self.month),
-            "end_ts": _start_of(self.last + timedelta(days=1)),
-            "lead_window_ts": _start_of(self.last + timedelta(days=1)) - timedelta(days=90),
-            "cutoff_ts": _start_of(self.cutoff + timedelta(days=1)),
+            "start_ts": day_start(self.month),
+            "end_ts": day_start(self.last + timedelta(days=1)),
+            "lead_window_ts": day_start(self.last + timedelta(days=1)) - timedelta(days=90),
+            "cutoff_ts": day_start(self.cutoff + timedelta(days=1)),
             "tz": settings.TIME_ZONE,
             "aged_before": self.last - timedelta(days=90),
             "bought_from": self.last - relativedelta(years=3),
             "bought_to": self.last - relativedelta(years=1),
             "visited_from": self.last - relativedelta(years=1) + timedelta(days=1),
         }
-
-
-def _start_of(day: date) -> datetime:
-    """Midnight at the start of ``day`` in the portal's time zone."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def health_weights_in_force() -> HealthWeights:

@@ -7,7 +7,7 @@ a worker died mid-way (its transaction died with it), is safe; the oldest runs b
 ``KEEP_RUNS`` are deleted by the next run."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import h3
@@ -37,6 +37,7 @@ from channels.planning.models import (
 from channels.planning.selectors import PLAN_JOB, TRADING, active_outlets, decay_fit, demand_cells
 from dealerops.jobs import tracked_run
 from dealerops.models import User
+from dealerops.validation import day_start
 from inventory.models import Sale, SalesMonth
 
 KEEP_RUNS = 10
@@ -164,11 +165,6 @@ def _plan(as_of: date, job) -> PlanningRun:
     _recommend_pairs(run, settings, stored_pairs, stored_spots)
     _recommend_exits(run, as_of)
     return run
-
-
-def day_start(day: date) -> datetime:
-    """The first moment of ``day`` in Shanghai."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _decimal(value: float, places: Decimal) -> Decimal:

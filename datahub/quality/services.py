@@ -8,7 +8,7 @@ deleted) and the alerts (raised once per (dealer, month, rule)). A re-run of a m
 same data rewrites the same numbers and keeps every issue's first detection time.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -24,7 +24,7 @@ from datahub.quality.definitions import MIN_MEASURABLE_DIMENSIONS
 from dealerops.access import can_write, scope
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
-from dealerops.validation import today
+from dealerops.validation import day_start, today
 
 QUALITY_JOB = "datahub.compute_data_quality"
 DIMENSIONS = QualityDimension.values
@@ -161,7 +161,7 @@ def data_quality_nightly(*, as_of: date, started_by_id: int | None = None) -> li
 def _months_touched_since(day: date, *, earliest: date, latest: date) -> set[date]:
     """Months (from ``earliest`` to ``latest``'s) of the sales, loans (disbursement) and stock
     units (arrival) written from ``day`` on."""
-    since = timezone.make_aware(datetime.combine(day, time.min))
+    since = day_start(day)
     with connection.cursor() as cursor:
         cursor.execute(MONTHS_TOUCHED, {"since": since, "earliest": earliest, "latest": latest})
         return {row[0] for row in cursor.fetchall()}
