@@ -21,11 +21,12 @@ class ImportKind(models.TextChoices):
     SERVICE_VISITS = "service_visits", _("Service visits")
     CITY_MARKETS = "city_markets", _("City markets")
     NETWORK_LEADS = "network_leads", _("Network leads")
+    POSITIONS = "positions", _("Positions in transit")
 
 
 # Kinds of file that are the network's, not a dealer's: head office imports them, for no
 # dealer (``ImportBatch.dealer`` is empty exactly for these; ``datahub.kinds`` says who writes each).
-NETWORK_KINDS = (ImportKind.CITY_MARKETS, ImportKind.NETWORK_LEADS)
+NETWORK_KINDS = (ImportKind.CITY_MARKETS, ImportKind.NETWORK_LEADS, ImportKind.POSITIONS)
 
 
 class SourceKind(models.TextChoices):

@@ -141,6 +141,14 @@ RULES: dict[str, Rule] = {
         roles=FIELD_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # In-transit tracking (inventory.tracking): a unit's positions are its dealer's to see; the
+    # carriers' and trackers' feeds write them through head office's integration accounts.
+    "inventory.Position": Rule(dealer="stock_unit__dealer", region="stock_unit__dealer__region", roles=FIELD_ROLES),
+    "inventory.LatestPosition": Rule(
+        dealer="stock_unit__dealer", region="stock_unit__dealer__region", roles=FIELD_ROLES
+    ),
+    "inventory.Tracker": Rule(dealer="stock_unit__dealer", region="stock_unit__dealer__region", roles=FIELD_ROLES),
+    "inventory.TrackerRejection": Rule(dealer=None, region=None, roles=AUDIT_ROLES),
     "inventory.Sale": Rule(
         dealer="dealer",
         region="dealer__region",

@@ -15,6 +15,7 @@ from finance.api import (
     LoanViewSet,
 )
 from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
+from inventory.tracking.api import PositionViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -22,6 +23,7 @@ router.register("dealers", DealerViewSet, basename="dealer")
 router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
 router.register("stock-units", StockUnitViewSet, basename="stock-unit")
 router.register("sales", SaleViewSet, basename="sale")
+router.register("positions", PositionViewSet, basename="position")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")

@@ -349,3 +349,12 @@ class RegionStockMonth(models.Model):
 
     def __str__(self) -> str:
         return f"region {self.region_id} {self.status} {self.month}: {self.units}"
+
+
+from inventory.tracking.models import (  # noqa: E402, F401
+    LatestPosition,
+    Position,
+    PositionSource,
+    Tracker,
+    TrackerRejection,
+)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.tracking import views as tracking_views
 
 app_name = "inventory"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("stock/arrival/", views.StockArrivalView.as_view(), name="stock-arrival"),
     path("stock/options/", views.StockUnitOptionsView.as_view(), name="stock-options"),
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
+    path("stock/in-transit/", tracking_views.InTransitView.as_view(), name="in-transit"),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
 ]

@@ -12,6 +12,7 @@ from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModel
 from inventory.forms import SaleForm, StockArrivalForm
 from inventory.models import Payment, Sale, StockStatus, StockUnit, VehicleModel
 from inventory.services import stock_arrival_record
+from inventory.tracking.selectors import unit_track
 
 # A vehicle model exports as its name ("Brand Series Trim"), read without loading the model.
 MODEL_NAME = ("model__brand", "model__series", "model__trim")
@@ -118,6 +119,7 @@ class StockDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sale"] = Sale.objects.filter(stock_unit=self.object).first()
+        context["track"] = unit_track(self.object)
         context.update(history_context(self.request, self.object))
         return context
 

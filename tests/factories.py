@@ -63,7 +63,7 @@ from finance.models import (
     Loan,
     LoanStatus,
 )
-from inventory.models import Payment, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
+from inventory.models import Payment, Position, PositionSource, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
 
 TODAY = dt.date(2026, 11, 15)
 
@@ -172,6 +172,19 @@ class StockUnitFactory(factory.django.DjangoModelFactory):
     status = StockStatus.IN_STOCK
     arrived_on = TODAY - dt.timedelta(days=30)
     ordered_on = factory.LazyAttribute(lambda unit: (unit.arrived_on or TODAY) - dt.timedelta(days=30))
+
+
+class PositionFactory(factory.django.DjangoModelFactory):
+    """A position of a unit in transit, an hour ago, near Shanghai."""
+
+    class Meta:
+        model = Position
+
+    stock_unit = factory.SubFactory(StockUnitFactory, status=StockStatus.IN_TRANSIT, arrived_on=None)
+    recorded_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    latitude = Decimal("31.230000")
+    longitude = Decimal("121.470000")
+    source = PositionSource.API
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):

@@ -6,6 +6,7 @@ from datahub.kinds.customers import CustomerImport
 from datahub.kinds.leads import LeadImport
 from datahub.kinds.loans import LoanImport
 from datahub.kinds.network_leads import NetworkLeadImport
+from datahub.kinds.positions import PositionImport
 from datahub.kinds.sales import SaleImport
 from datahub.kinds.stock import StockArrivalImport
 from datahub.kinds.visits import ServiceVisitImport
@@ -19,6 +20,7 @@ SPECS: dict[str, type[ImportSpec]] = {
     ImportKind.LEADS: LeadImport,
     ImportKind.SERVICE_VISITS: ServiceVisitImport,
     ImportKind.CITY_MARKETS: CityMarketImport,
+    ImportKind.POSITIONS: PositionImport,
     ImportKind.NETWORK_LEADS: NetworkLeadImport,
 }
 

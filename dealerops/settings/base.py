@@ -188,6 +188,14 @@ UPLOAD_MAX_CELL_CHARS = env_int("UPLOAD_MAX_CELL_CHARS", 2000)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media" / "uploads")))
 ADMISSION_DOCUMENT_MAX_BYTES = env_int("ADMISSION_DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 
+# In-transit tracking: a unit whose tracker has sent no position for this long is "silent";
+# the MQTT subscriber (manage.py track_positions) reads devices' positions from this broker,
+# on topics dealerops/trackers/<device id>/positions.
+TRACKER_SILENT_HOURS = env_int("TRACKER_SILENT_HOURS", 6)
+MQTT_HOST = env_str("MQTT_HOST", "127.0.0.1")
+MQTT_PORT = env_int("MQTT_PORT", 1883)
+MQTT_TOPIC = env_str("MQTT_TOPIC", "dealerops/trackers/+/positions")
+
 # Exports: a list or report of at least this many rows (a report: entries read) runs as an
 # export job with a progress page instead of in the request; its file, under EXPORT_ROOT, is
 # kept this many hours for whoever started it. A job no worker has started this many minutes

@@ -46,6 +46,7 @@ from tests.factories import (
     LoanFactory,
     OutletOverlapFactory,
     PlanningRunFactory,
+    PositionFactory,
     RecommendationFactory,
     RiskEvaluationFactory,
     SaleFactory,
@@ -79,6 +80,7 @@ FOREIGN_MARKERS = {
     "channels.LeadPage": "Foreign Poster Leshan",
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
+    "inventory.Position": "Foreign carrier stop Mianyang",
     "customers.Customer": "Foreign Buyer Zhao",
     "customers.ServiceVisit": "Foreign Visitor Qian",
     "customers.Inquiry": "Foreign Asker Sun",
@@ -202,6 +204,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         ),
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
+        "inventory.Position": PositionFactory(stock_unit__dealer=dealer, **named("inventory.Position", "note")),
         "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),
         "customers.ServiceVisit": ServiceVisitFactory(
             dealer=dealer, **named("customers.ServiceVisit", "customer__name")
