@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.forecasting.views import ForecastView
 
 app_name = "inventory"
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
+    path("forecasts/", ForecastView.as_view(), name="forecasts"),
 ]

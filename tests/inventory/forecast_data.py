@@ -13,6 +13,9 @@ from inventory.forecasting.calendar import CNY_DAYS, week_index, week_of_index, 
 from inventory.models import Payment, Sale, StockStatus, StockUnit
 from tests.factories import CustomerFactory
 
+AS_OF = dt.date(2026, 11, 25)  # a Wednesday: the run's week begins on Monday 23 November
+WEEK = dt.date(2026, 11, 23)
+
 # Rush before the holiday, the closure, and a slow restart (multiplies the week's rate).
 CNY_SHAPE = {-3: 1.3, -2: 1.5, -1: 1.2, 0: 0.3, 1: 0.5, 2: 0.8}
 

@@ -11,29 +11,11 @@ from dealerops.schedules import NIGHTLY_JOBS, beat_schedule
 from inventory.forecasting.models import Forecast, ForecastRun, ForecastSeries, ForecastStatus
 from inventory.forecasting.services import forecast_week_run
 from inventory.tasks import forecast_weekly
-from tests.factories import VehicleModelFactory
-from tests.inventory.forecast_data import load_sales, weekly_panel
-
-AS_OF = dt.date(2026, 11, 25)  # a Wednesday: the run's week begins on Monday 23 November
-WEEK = dt.date(2026, 11, 23)
-
-
-@pytest.fixture
-def history(network):
-    """110 weeks of sales: at the home dealer a smooth model (6 a week) and an intermittent one
-    (0.4 a week), at the foreign dealer a smooth one; and a model sold twice in the last three
-    weeks (too little history to forecast)."""
-    smooth, sparse, newcomer = VehicleModelFactory(), VehicleModelFactory(), VehicleModelFactory()
-    panel = weekly_panel([6.0, 0.4, 6.0], last_week=WEEK - dt.timedelta(weeks=1), weeks=110, seed=11)
-    series = {0: (network.home_dealer, smooth), 1: (network.home_dealer, sparse), 2: (network.foreign_dealer, smooth)}
-    load_sales(panel, series)
-    recent = panel[(panel["unique_id"] == 0) & (panel["ds"] >= panel["ds"].max() - 2)].assign(unique_id=3, y=[1, 0, 1])
-    load_sales(recent, {3: (network.home_dealer, newcomer)}, first_vin=100_000)
-    return {"smooth": smooth, "sparse": sparse, "newcomer": newcomer, "panel": panel}
+from tests.inventory.forecast_data import AS_OF, WEEK
 
 
 @pytest.mark.django_db
-def test_the_weekly_run_forecasts_every_series_with_enough_history(network, history):
+def test_the_weekly_run_forecasts_every_series_with_enough_history(network, forecast_history):
     run = forecast_week_run(as_of=AS_OF)
     run.refresh_from_db()
     assert (run.week, run.status, run.series_count, run.skipped_series, run.forecast_rows) == (
@@ -45,18 +27,22 @@ def test_the_weekly_run_forecasts_every_series_with_enough_history(network, hist
     )
     assert run.method_summary == {"smooth": {"Theta": 2}, "intermittent": {"CrostonSBA": 1}}
     assert run.chunks.keys() == {str(network.home_region.pk), str(network.foreign_region.pk)}
-    home = Forecast.objects.filter(run=run, dealer=network.home_dealer, model=history["smooth"]).order_by("target_week")
+    home = Forecast.objects.filter(run=run, dealer=network.home_dealer, model=forecast_history["smooth"]).order_by(
+        "target_week"
+    )
     assert [row.target_week for row in home] == [WEEK + dt.timedelta(weeks=k) for k in range(12)]
     assert {row.method for row in home} == {"Theta"}
     assert all(row.lo <= row.units <= row.hi for row in home)
     assert 3 < sum(row.units for row in home) / 12 < 9  # about 6 a week, as generated (the season moves it)
-    sparse = Forecast.objects.filter(run=run, model=history["sparse"])
+    sparse = Forecast.objects.filter(run=run, model=forecast_history["sparse"])
     assert sparse.count() == 12 and {(row.method, row.lo, row.hi) for row in sparse} == {("CrostonSBA", None, None)}
-    assert not Forecast.objects.filter(model=history["newcomer"]).exists()
+    assert not Forecast.objects.filter(model=forecast_history["newcomer"]).exists()
     # Back-tested: 8 origins, horizons 1–4 within the history.
-    scored = ForecastSeries.objects.get(run=run, dealer=network.home_dealer, model=history["smooth"])
+    scored = ForecastSeries.objects.get(run=run, dealer=network.home_dealer, model=forecast_history["smooth"])
     assert (scored.series_class, scored.backtested, scored.points) == ("smooth", True, 26)
-    assert scored.history_weeks == 110 and scored.units_sold == int(history["panel"].query("unique_id == 0")["y"].sum())
+    assert scored.history_weeks == 110 and scored.units_sold == int(
+        forecast_history["panel"].query("unique_id == 0")["y"].sum()
+    )
     job = JobRun.objects.get(job="inventory.forecast_weekly")
     assert (job.status, job.rows, job.period) == (JobStatus.SUCCEEDED, 36, "2026-11-23")
     # The CNY of February 2026 and 2025 are in the history: the profile has its dip.
@@ -64,7 +50,7 @@ def test_the_weekly_run_forecasts_every_series_with_enough_history(network, hist
 
 
 @pytest.mark.django_db
-def test_a_rerun_of_the_week_rewrites_the_same_rows(network, history):
+def test_a_rerun_of_the_week_rewrites_the_same_rows(network, forecast_history):
     forecast_weekly(as_of=AS_OF.isoformat())
     first = dict(Forecast.objects.values_list("pk", "units"))
     forecast_weekly(as_of=(AS_OF + dt.timedelta(days=2)).isoformat())  # the same week
