@@ -47,6 +47,9 @@ BASELINE_OFFSETS = [*range(-8, -4), *range(5, 9)]
 # A factor is clipped to this range: a year with a data gap must not zero a forecast.
 FACTOR_RANGE = (0.2, 3.0)
 
+# Weeks of the year that need a ratio of their own before the annual index is used.
+MIN_SEASON_WEEKS = 40
+
 EPOCH = date(2000, 1, 3)  # a Monday: week index 0
 
 
@@ -103,9 +106,10 @@ def iso_week(index: int) -> int:
 
 
 def annual_profile(network_units: Mapping[int, float], cny: Mapping[int, float]) -> dict[int, float]:
-    """The network's seasonal index per ISO week (1–52), or none with under two years of history
-    (a centred 52-week average leaves one year of ratios out of two)."""
-    if len(network_units) < 2 * 52:
+    """The network's seasonal index per ISO week (1–52), or none when fewer than
+    ``MIN_SEASON_WEEKS`` weeks of the year get a ratio (a centred 52-week average leaves out
+    half a year at each end of the history; smoothing fills a few missing weeks)."""
+    if len(network_units) < 52 + MIN_SEASON_WEEKS:
         return {}
     weeks = sorted(network_units)
     # The CNY weeks, with their factors (1 where no profile): divided out of the moving
@@ -120,7 +124,7 @@ def annual_profile(network_units: Mapping[int, float], cny: Mapping[int, float])
         week = weeks[position]
         if level > 0 and week not in cny_weeks_in:
             ratios.setdefault(iso_week(week), []).append(values[position] / level)
-    if len(ratios) < 40:  # too few weeks of the year seen to fill the rest by smoothing
+    if len(ratios) < MIN_SEASON_WEEKS:
         return {}
     raw = {week: sum(found) / len(found) for week, found in ratios.items()}
     smoothed = {}

@@ -11,8 +11,15 @@ coefficient of variation of the non-zero weekly sales. Cut-offs ADI 1.32, CV² 0
 |--------------|--------|--------|------------------------------------------|
 | smooth       | < 1.32 | < 0.49 | Theta (season 52, additive; its 80 % interval) |
 | erratic      | < 1.32 | ≥ 0.49 | Theta, likewise                          |
-| intermittent | ≥ 1.32 | < 0.49 | Croston SBA (debiased Croston)           |
+| intermittent | ≥ 1.32 | < 0.49 | TSB (Teunter–Syntetos–Babai), α = β = 0.1 |
 | lumpy        | ≥ 1.32 | ≥ 0.49 | ADIDA (aggregate, forecast, disaggregate)|
+
+Why TSB and not Croston SBA for the intermittent class: on the demo network's back-test (4,200
+intermittent series of about 0.16 units a week) Croston SBA over-forecast by 44 % and lost to
+seasonal-naive (WAPE 1.65 against 1.46, MASE 1.76 against 0.98), because Croston updates only
+when a sale happens and so keeps forecasting a series whose model is being phased out at that
+dealer; TSB updates the probability of a sale every week (WAPE 1.32, MASE 0.97, bias +7 %).
+Its smoothing constants are the usual literature values, not tuned on the back-test.
 
 Theta tests for an annual season and decomposes only with two years of history; the
 intermittent methods give no interval of their own (statsforecast offers only conformal ones,
@@ -27,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from statsforecast import StatsForecast
-from statsforecast.models import ADIDA, CrostonSBA, Naive, SeasonalNaive, Theta
+from statsforecast.models import ADIDA, TSB, Naive, SeasonalNaive, Theta
 
 ADI_CUT = 1.32
 CV2_CUT = 0.49
@@ -38,6 +45,7 @@ MIN_SALE_WEEKS = 2  # weeks with a sale: one sale is no series
 HORIZON = 12
 BACKTEST_ORIGINS = 8
 BACKTEST_HORIZON = 4
+TSB_ALPHA = 0.1  # TSB's smoothing of the demand size and of the probability of a sale
 
 
 class SeriesClass:
@@ -51,7 +59,7 @@ class SeriesClass:
 METHOD_OF_CLASS = {
     SeriesClass.SMOOTH: "Theta",
     SeriesClass.ERRATIC: "Theta",
-    SeriesClass.INTERMITTENT: "CrostonSBA",
+    SeriesClass.INTERMITTENT: "TSB",
     SeriesClass.LUMPY: "ADIDA",
 }
 INTERVAL_METHODS = {"Theta"}
@@ -60,7 +68,7 @@ INTERVAL_METHODS = {"Theta"}
 def _model(method: str):
     return {
         "Theta": lambda: Theta(season_length=SEASON, decomposition_type="additive"),
-        "CrostonSBA": CrostonSBA,
+        "TSB": lambda: TSB(alpha_d=TSB_ALPHA, alpha_p=TSB_ALPHA),
         "ADIDA": ADIDA,
     }[method]()
 

@@ -46,7 +46,7 @@ def test_head_office_sees_every_series_the_backtest_beside_the_baseline_and_the_
     assert figure["data"][1]["x"][0] == WEEK.isoformat()
     total = sum(Forecast.objects.values_list("units", flat=True))
     assert sum(figure["data"][1]["y"]) == pytest.approx(total)
-    assert "Croston SBA" in html or "CrostonSBA" in html
+    assert "TSB" in html
 
 
 @pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_the_api_lists_the_users_forecasts_with_filters(network, forecast, clien
     assert first["week"] == WEEK.isoformat() and first["dealer"] == network.home_dealer.pk
     assert set(first) == {"id", "week", "dealer", "model", "target_week", "units", "lo", "hi", "method", "series_class"}
     sparse = rows({"model": forecast["sparse"].pk})
-    assert len(sparse) == 12 and {row["method"] for row in sparse} == {"CrostonSBA"}
+    assert len(sparse) == 12 and {row["method"] for row in sparse} == {"TSB"}
     assert len(rows({"target_week": WEEK.isoformat()})) == 2
     assert rows({"week": "2026-11-16"}) == []
     assert client.get("/api/v1/forecasts/", {"dealer": network.foreign_dealer.pk}).status_code == 400

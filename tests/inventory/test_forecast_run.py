@@ -25,7 +25,7 @@ def test_the_weekly_run_forecasts_every_series_with_enough_history(network, fore
         1,
         36,
     )
-    assert run.method_summary == {"smooth": {"Theta": 2}, "intermittent": {"CrostonSBA": 1}}
+    assert run.method_summary == {"smooth": {"Theta": 2}, "intermittent": {"TSB": 1}}
     assert run.chunks.keys() == {str(network.home_region.pk), str(network.foreign_region.pk)}
     home = Forecast.objects.filter(run=run, dealer=network.home_dealer, model=forecast_history["smooth"]).order_by(
         "target_week"
@@ -35,7 +35,7 @@ def test_the_weekly_run_forecasts_every_series_with_enough_history(network, fore
     assert all(row.lo <= row.units <= row.hi for row in home)
     assert 3 < sum(row.units for row in home) / 12 < 9  # about 6 a week, as generated (the season moves it)
     sparse = Forecast.objects.filter(run=run, model=forecast_history["sparse"])
-    assert sparse.count() == 12 and {(row.method, row.lo, row.hi) for row in sparse} == {("CrostonSBA", None, None)}
+    assert sparse.count() == 12 and {(row.method, row.lo, row.hi) for row in sparse} == {("TSB", None, None)}
     assert not Forecast.objects.filter(model=forecast_history["newcomer"]).exists()
     # Back-tested: 8 origins, horizons 1–4 within the history.
     scored = ForecastSeries.objects.get(run=run, dealer=network.home_dealer, model=forecast_history["smooth"])

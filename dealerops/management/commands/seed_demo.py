@@ -2,6 +2,7 @@
 demo user per role. A second run reuses what is there."""
 
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +19,7 @@ from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.routing import routing_build
 from dealerops.synthetic.spec import NetworkSpec
 from finance.models import CommissionEntry
+from inventory.forecasting.services import forecast_week_run
 
 
 class Command(BaseCommand):
@@ -71,6 +73,13 @@ class Command(BaseCommand):
             inspections_started = time.perf_counter()
             rows = inspections_build(spec)
             self._show_step(Step("field inspections", rows, time.perf_counter() - inspections_started, True))
+            forecast_started = time.perf_counter()
+            # The week after the last day of data: its forecast reads every complete week.
+            forecast = forecast_week_run(as_of=spec.end_date + timedelta(days=1))
+            forecast.refresh_from_db()
+            self._show_step(
+                Step("weekly forecast", forecast.forecast_rows, time.perf_counter() - forecast_started, True)
+            )
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
