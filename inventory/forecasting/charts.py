@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from inventory.charts import BRAND_RED, _as_dict, _layout
+from inventory.forecasting.methods import LEVEL
 from inventory.forecasting.selectors import WeekPoint
 
 FORECAST_BLUE = "#1f5fa8"
@@ -30,7 +31,7 @@ def forecast_figure(history: list[WeekPoint], ahead: list[WeekPoint], *, title: 
             fill="toself",
             fillcolor="rgba(31, 95, 168, 0.18)",
             line={"width": 0},
-            name=_("80% interval"),
+            name=_("%(level)s%% interval") % {"level": LEVEL},
             hoverinfo="skip",
         )
     figure.add_scatter(
