@@ -179,6 +179,12 @@ RULES: dict[str, Rule] = {
         roles=frozenset({Role.REGIONAL_MANAGER, Role.HEAD_OFFICE}),
         writers=frozenset(),
     ),
+    # The weekly forecast (inventory.forecasting): a dealer sees its own series, a regional
+    # manager the region's, head office all; finance has no part in it. The runs are the
+    # network's (their counts and CNY profile name no dealer).
+    "inventory.ForecastRun": Rule(dealer=None, region=None, roles=FIELD_ROLES),
+    "inventory.ForecastSeries": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=frozenset()),
+    "inventory.Forecast": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=frozenset()),
     "customers.Customer": Rule(
         dealer="home_dealer",
         region="home_dealer__region",

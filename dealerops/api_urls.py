@@ -14,7 +14,7 @@ from finance.api import (
     LenderViewSet,
     LoanViewSet,
 )
-from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
+from inventory.api import ForecastViewSet, SaleViewSet, StockUnitViewSet, VehicleModelViewSet
 from inventory.tracking.api import PositionViewSet
 
 router = DefaultRouter()
@@ -24,6 +24,7 @@ router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
 router.register("stock-units", StockUnitViewSet, basename="stock-unit")
 router.register("sales", SaleViewSet, basename="sale")
 router.register("positions", PositionViewSet, basename="position")
+router.register("forecasts", ForecastViewSet, basename="forecast")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")

@@ -17,6 +17,7 @@ MENU = [
     (_("Sales"), "inventory:sale-list", "inventory.Sale"),
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("In transit"), "inventory:in-transit", "inventory.LatestPosition"),
+    (_("Forecasts"), "inventory:forecasts", "inventory.Forecast"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),

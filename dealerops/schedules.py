@@ -57,6 +57,12 @@ NIGHTLY_JOBS = [
         schedule=crontab(hour=3, minute=30),
         label=_("Score data quality (last month, this month to date, months edited since yesterday)"),
     ),
+    NightlyJob(
+        name="inventory.forecast_weekly",
+        task="inventory.tasks.forecast_weekly",
+        schedule=crontab(day_of_week="mon", hour=5, minute=0),  # weekly: the week's sales are complete
+        label=_("Forecast unit sales per dealer and model for the next 12 weeks (weekly, on Mondays)"),
+    ),
 ]
 
 
@@ -115,9 +121,19 @@ ON_DEMAND_JOBS = [
 ]
 
 
+# Parts of a scheduled job that a worker records as runs of their own (never started alone).
+CHUNK_JOBS = [
+    OnDemandJob(
+        name="inventory.forecast_region",
+        task="inventory.tasks.forecast_region",
+        label=_("Forecast one region's dealers (a chunk of the weekly forecast)"),
+    ),
+]
+
+
 def job_label(name: str) -> str:
     """A job's name for people, from the JobRun.job it records (the code if it is not listed)."""
-    jobs = [*NIGHTLY_JOBS, *UPKEEP_JOBS, *ON_DEMAND_JOBS]
+    jobs = [*NIGHTLY_JOBS, *UPKEEP_JOBS, *ON_DEMAND_JOBS, *CHUNK_JOBS]
     return next((str(job.label) for job in jobs if job.name == name), name)
 
 

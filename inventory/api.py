@@ -1,7 +1,8 @@
 from dealerops.api import ScopedCreateMixin, ScopedViewSet
-from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
-from inventory.models import Sale, StockUnit, VehicleModel
+from inventory.filtersets import ForecastFilterSet, SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
+from inventory.models import Forecast, Sale, StockUnit, VehicleModel
 from inventory.serializers import (
+    ForecastSerializer,
     SaleEntrySerializer,
     SaleSerializer,
     StockArrivalSerializer,
@@ -38,3 +39,14 @@ class SaleViewSet(ScopedCreateMixin, ScopedViewSet):
 
     def base_queryset(self):
         return Sale.objects.select_related("stock_unit", "customer", "dealer")
+
+
+class ForecastViewSet(ScopedViewSet):
+    """Weekly forecasts, read-only; ``?week=`` (the forecast week's Monday) picks one run."""
+
+    model = Forecast
+    serializer_class = ForecastSerializer
+    filterset_class = ForecastFilterSet
+
+    def base_queryset(self):
+        return Forecast.objects.select_related("run").order_by("-run__week", "dealer_id", "model_id", "target_week")

@@ -1,9 +1,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from channels.models import Dealer
+from channels.models import Dealer, Region
 from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
-from inventory.models import Powertrain, Sale, StockUnit, VehicleModel
+from inventory.models import Forecast, Powertrain, Sale, StockUnit, VehicleModel
 
 
 class VehicleModelFilterSet(django_filters.FilterSet):
@@ -50,3 +50,26 @@ class SaleFilterSet(django_filters.FilterSet):
     class Meta:
         model = Sale
         fields = ["q", "dealer", "payment", "model", "sold_after", "sold_before"]
+
+
+class ForecastPageFilterSet(django_filters.FilterSet):
+    """The forecast page's choice: a dealer, a region, a model (any of them together)."""
+
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    region = ScopedModelChoiceFilter(model=Region, field_name="dealer__region", label=_("Region"))
+    model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
+
+    class Meta:
+        model = Forecast
+        fields = ["dealer", "region", "model"]
+
+
+class ForecastFilterSet(ForecastPageFilterSet):
+    """The API's: the page's, and the forecast week and the target week (Mondays)."""
+
+    week = django_filters.DateFilter(field_name="run__week", label=_("Forecast week"))
+    target_week = django_filters.DateFilter(label=_("Target week"))
+
+    class Meta:
+        model = Forecast
+        fields = ["dealer", "region", "model", "week", "target_week"]

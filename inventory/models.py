@@ -351,6 +351,9 @@ class RegionStockMonth(models.Model):
         return f"region {self.region_id} {self.status} {self.month}: {self.units}"
 
 
+# The weekly forecast's tables live beside its maths (inventory.forecasting); importing them
+# here makes them this app's models.
+from inventory.forecasting.models import Forecast, ForecastRun, ForecastSeries  # noqa: E402, F401
 from inventory.tracking.models import (  # noqa: E402, F401
     LatestPosition,
     Position,

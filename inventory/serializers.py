@@ -5,7 +5,7 @@ from customers.serializers import CustomerSummarySerializer
 from dealerops.api import DealerEntrySerializer, ScopedPrimaryKeyField
 from finance.models import ENTRY_STATUS_CHOICES, MAX_TERM_MONTHS, MIN_TERM_MONTHS, CreditGrade, Lender, LoanStatus
 from finance.services.loans import LoanTerms, loan_sale_record
-from inventory.models import COLOUR_MAX_LENGTH, Payment, Sale, StockUnit, VehicleModel, vin_validator
+from inventory.models import COLOUR_MAX_LENGTH, Forecast, Payment, Sale, StockUnit, VehicleModel, vin_validator
 from inventory.services import stock_arrival_record
 
 
@@ -93,3 +93,14 @@ class SaleEntrySerializer(DealerEntrySerializer):
         loan = validated_data.pop("loan", None)
         terms = LoanTerms(**loan) if loan else None
         return loan_sale_record(loan_terms=terms, entered_by=self.context["request"].user, **validated_data)
+
+
+class ForecastSerializer(serializers.ModelSerializer):
+    """A forecast row: expected units (a float: a rate, not a count) of a model at a dealer in
+    a target week, with its 80 % interval where the method gives one."""
+
+    week = serializers.DateField(source="run.week", read_only=True)
+
+    class Meta:
+        model = Forecast
+        fields = ["id", "week", "dealer", "model", "target_week", "units", "lo", "hi", "method", "series_class"]

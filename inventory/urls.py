@@ -1,6 +1,7 @@
 from django.urls import path
 
 from inventory import views
+from inventory.forecasting.views import ForecastView
 from inventory.tracking import views as tracking_views
 
 app_name = "inventory"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("stock/in-transit/", tracking_views.InTransitView.as_view(), name="in-transit"),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
+    path("forecasts/", ForecastView.as_view(), name="forecasts"),
 ]

@@ -63,7 +63,19 @@ from finance.models import (
     Loan,
     LoanStatus,
 )
-from inventory.models import Payment, Position, PositionSource, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
+from inventory.models import (
+    Forecast,
+    ForecastRun,
+    ForecastSeries,
+    Payment,
+    Position,
+    PositionSource,
+    Powertrain,
+    Sale,
+    StockStatus,
+    StockUnit,
+    VehicleModel,
+)
 
 TODAY = dt.date(2026, 11, 15)
 
@@ -800,3 +812,62 @@ class LeadPageFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"page{n:06d}")
     name = factory.Sequence(lambda n: f"Campaign {n}")
     region = factory.LazyAttribute(lambda page: page.dealer.region if page.dealer else None)
+
+
+class ForecastRunFactory(factory.django.DjangoModelFactory):
+    """A finished weekly forecast run (the Monday after TODAY's week)."""
+
+    class Meta:
+        model = ForecastRun
+        django_get_or_create = ["week"]
+
+    week = dt.date(2026, 11, 16)
+    status = "succeeded"
+    started_at = factory.LazyFunction(timezone.now)
+    finished_at = factory.LazyFunction(timezone.now)
+
+
+class ForecastSeriesFactory(factory.django.DjangoModelFactory):
+    """A smooth dealer × model series of a run, back-tested."""
+
+    class Meta:
+        model = ForecastSeries
+
+    run = factory.SubFactory(ForecastRunFactory)
+    dealer = factory.SubFactory(DealerFactory)
+    model = factory.SubFactory(VehicleModelFactory)
+    series_class = "smooth"
+    method = "Theta"
+    adi = 1.0
+    cv2 = 0.2
+    history_weeks = 60
+    units_sold = 300
+    backtested = True
+    abs_error = 20.0
+    actual = 100.0
+    points = 26
+    scaled_points = 26
+    scaled_error = 20.0
+    base_abs_error = 30.0
+    base_scaled_error = 30.0
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ForecastFactory(factory.django.DjangoModelFactory):
+    """One target week's forecast of a series (pass ``series=``, or dealer, model and run)."""
+
+    class Meta:
+        model = Forecast
+        exclude = ["series"]
+
+    series = factory.SubFactory(ForecastSeriesFactory)
+    run = factory.LazyAttribute(lambda row: row.series.run)
+    dealer = factory.LazyAttribute(lambda row: row.series.dealer)
+    model = factory.LazyAttribute(lambda row: row.series.model)
+    target_week = dt.date(2026, 11, 16)
+    units = 4.5
+    lo = 2.0
+    hi = 7.0
+    method = "Theta"
+    series_class = "smooth"
+    computed_at = factory.LazyFunction(timezone.now)

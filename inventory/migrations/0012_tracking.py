@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0009_sale_registered_city_index'),
+        ('inventory', '0011_forecasts'),
     ]
 
     operations = [

@@ -34,6 +34,8 @@ from tests.factories import (
     DealerApplicationFactory,
     DealerFactory,
     ExportJobFactory,
+    ForecastFactory,
+    ForecastSeriesFactory,
     GraphClusterFactory,
     GraphNodeFactory,
     GraphTieFactory,
@@ -174,6 +176,9 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
     # a follow-up and a photo.
     inspected = submitted_inspection(dealer=dealer, note=markers.get("channels.FollowUp", "Dusty glass"), photo=JPEG)
     follow_up = inspected.follow_ups.get()
+    # The week's forecast (one network run): the forecast page names each series' dealer (the
+    # foreign dealer's name is its marker).
+    series = ForecastSeriesFactory(dealer=dealer)
     return {
         "channels.Region": dealer.region,
         "channels.Dealer": dealer,
@@ -225,6 +230,8 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "channels.Inspection": InspectionFactory(dealer=dealer),
         "channels.FollowUp": follow_up,
         "channels.EvidencePhoto": follow_up.result.photo,
+        "inventory.ForecastSeries": series,
+        "inventory.Forecast": ForecastFactory(series=series),
     }
 
 

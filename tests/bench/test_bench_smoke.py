@@ -75,6 +75,7 @@ SCRIPTS = {
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
+    "forecast": Script(("forecast.py",), ("forecast_weekly", "forecast_history_read"), after="generate"),
     "exports": Script(
         ("exports.py",),
         tuple(
@@ -123,6 +124,8 @@ COUNTED = {
     "graph_job": "rows",
     "routing_batch": "assigned",
     "routing_sla_pass": "rows",
+    "forecast_weekly": "series",
+    "forecast_history_read": "rows",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -242,6 +245,12 @@ def test_routing_routes_new_leads_and_moves_them_when_overdue_leaving_nothing(be
     assert results["routing_batch"]["leads"] == results["routing_batch"]["assigned"] == "500"
     assert int(results["routing_batch"]["candidates"]) >= 500
     assert results["routing_sla_pass"]["left_unchanged"] == "yes"  # all of it rolled back
+
+
+def test_forecast_times_the_weekly_run_of_every_series_with_enough_history(bench: Bench) -> None:
+    results = bench.results("forecast")["forecast_weekly"]
+    assert int(results["rows"]) == 12 * int(results["series"])  # 12 target weeks a series
+    assert int(results["regions"]) > 0
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

@@ -42,8 +42,12 @@ CATALOGUE = ROOT / "dealerops" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.
 
 # Written in Latin letters on a Chinese page too: the product's name, file formats, standard
 # abbreviations of the trade and the language menu's own name for English;
-# AUC (the area under a model's ROC curve) is written so in Chinese statistics too.
-LATIN_WORDS = {"dealerops", "API", "CSV", "XLSX", "UTF", "GBK", "VIN", "CRM", "DMS", "App", "English", "AUC"}
+# AUC (the area under a model's ROC curve) is written so in Chinese statistics too, and so are
+# the forecast's measures (WAPE, MASE, ADI, CV²) and methods (Theta, TSB, Croston SBA, ADIDA).
+LATIN_WORDS = {
+    *("dealerops", "API", "CSV", "XLSX", "UTF", "GBK", "VIN", "CRM", "DMS", "App", "English", "AUC"),
+    *("WAPE", "MASE", "ADI", "CV", "Theta", "TSB", "Croston", "SBA", "ADIDA"),
+}
 LATIN_UPPER = {word.upper() for word in LATIN_WORDS}  # a file name's ".csv" as well
 # Words of the records themselves (names, codes, notes) are data, not UI: they are removed
 # before looking for English.

@@ -2,6 +2,7 @@
 demo user per role. A second run reuses what is there."""
 
 import time
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,6 +20,7 @@ from dealerops.synthetic.routing import routing_build
 from dealerops.synthetic.spec import NetworkSpec
 from dealerops.synthetic.tracking import tracking_build
 from finance.models import CommissionEntry
+from inventory.forecasting.services import forecast_week_run
 
 
 class Command(BaseCommand):
@@ -75,6 +77,13 @@ class Command(BaseCommand):
             tracking_started = time.perf_counter()
             rows = tracking_build(spec)
             self._show_step(Step("in-transit positions", rows, time.perf_counter() - tracking_started, True))
+            forecast_started = time.perf_counter()
+            # The week after the last day of data: its forecast reads every complete week.
+            forecast = forecast_week_run(as_of=spec.end_date + timedelta(days=1))
+            forecast.refresh_from_db()
+            self._show_step(
+                Step("weekly forecast", forecast.forecast_rows, time.perf_counter() - forecast_started, True)
+            )
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
