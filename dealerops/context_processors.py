@@ -16,6 +16,8 @@ MENU = [
     (_("Dealer admission"), "channels:admission-list", "channels.DealerApplication"),
     (_("Sales"), "inventory:sale-list", "inventory.Sale"),
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
+    (_("Stock depth"), "inventory:stock-depth", "inventory.StockUnit"),
+    (_("Stock alerts"), "inventory:stock-alert-list", "inventory.StockAlert"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),

@@ -3,7 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer
 from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
-from inventory.models import Powertrain, Sale, StockUnit, VehicleModel
+from inventory.models import (
+    AlertKind,
+    AlertStatus,
+    Powertrain,
+    Sale,
+    StockAlert,
+    StockAlertRule,
+    StockUnit,
+    VehicleModel,
+)
 
 
 class VehicleModelFilterSet(django_filters.FilterSet):
@@ -50,3 +59,20 @@ class SaleFilterSet(django_filters.FilterSet):
     class Meta:
         model = Sale
         fields = ["q", "dealer", "payment", "model", "sold_after", "sold_before"]
+
+
+class StockAlertFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["dealer__name", "model__series", "model__trim", "rule__name"])
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(field_name="rule__kind", choices=AlertKind.choices, label=_("Kind"))
+    rule = ScopedModelChoiceFilter(model=StockAlertRule, label=_("Rule"))
+    ordering = OrderingFilter(
+        fields=(("opened_at", "opened_at"), ("metric_value", "metric_value")),
+        field_labels={"opened_at": _("Opened at"), "metric_value": _("Figure")},
+    )
+
+    class Meta:
+        model = StockAlert
+        fields = ["q", "dealer", "status", "kind", "rule", "model"]

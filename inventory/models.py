@@ -513,4 +513,8 @@ class StockAlert(models.Model):
         return f"{self.rule} · {self.dealer_id} · {self.model_id or '-'}"
 
     def get_absolute_url(self) -> str:
-        return reverse("inventory:stock-alert-list") + f"?dealer={self.dealer_id}"
+        return reverse("inventory:stock-alert-detail", args=[self.pk])
+
+    @property
+    def live(self) -> bool:
+        return self.status != AlertStatus.RESOLVED

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import stock_views, views
 
 app_name = "inventory"
 
@@ -12,6 +12,20 @@ urlpatterns = [
     path("stock/arrival/", views.StockArrivalView.as_view(), name="stock-arrival"),
     path("stock/options/", views.StockUnitOptionsView.as_view(), name="stock-options"),
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
+    path("stock/depth/", stock_views.StockDepthView.as_view(), name="stock-depth"),
+    path("stock/depth/dealers/<int:pk>/", stock_views.DealerStockView.as_view(), name="dealer-stock"),
+    path("stock/alerts/", stock_views.StockAlertListView.as_view(), name="stock-alert-list"),
+    path("stock/alerts/<int:pk>/", stock_views.StockAlertDetailView.as_view(), name="stock-alert-detail"),
+    path(
+        "stock/alerts/<int:pk>/acknowledge/",
+        stock_views.StockAlertActionView.as_view(action="acknowledge"),
+        name="stock-alert-acknowledge",
+    ),
+    path(
+        "stock/alerts/<int:pk>/resolve/",
+        stock_views.StockAlertActionView.as_view(action="resolve"),
+        name="stock-alert-resolve",
+    ),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
 ]
