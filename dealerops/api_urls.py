@@ -14,7 +14,13 @@ from finance.api import (
     LenderViewSet,
     LoanViewSet,
 )
-from inventory.api import SaleViewSet, StockUnitViewSet, VehicleModelViewSet
+from inventory.api import (
+    SaleViewSet,
+    StockAlertRuleViewSet,
+    StockAlertViewSet,
+    StockUnitViewSet,
+    VehicleModelViewSet,
+)
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -22,6 +28,8 @@ router.register("dealers", DealerViewSet, basename="dealer")
 router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
 router.register("stock-units", StockUnitViewSet, basename="stock-unit")
 router.register("sales", SaleViewSet, basename="sale")
+router.register("stock-alerts", StockAlertViewSet, basename="stock-alert")
+router.register("stock-alert-rules", StockAlertRuleViewSet, basename="stock-alert-rule")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from dealerops.access import can_write, scope
 from dealerops.jobs import tracked_run
 from dealerops.models import JobRun, User
-from inventory.models import AlertStatus, StockAlert
+from inventory.models import AlertStatus, StockAlert, StockAlertRule
 from inventory.stock_metrics import coefficient_sql, days_supply_sql, metrics_sql, period_params
 
 ALERTS_JOB = "inventory.stock_alerts"
@@ -185,3 +185,13 @@ def stock_alert_resolve(*, alert_id: int, user: User) -> StockAlert:
     alert.status, alert.resolved_at, alert.resolved_by, alert.updated_at = AlertStatus.RESOLVED, now, user, now
     alert.save(update_fields=["status", "resolved_at", "resolved_by", "updated_at"])
     return alert
+
+
+@transaction.atomic
+def stock_alert_rule_create(**fields) -> StockAlertRule:
+    """Head office's new rule, checked field by field (a negative threshold names ``threshold``);
+    the next nightly run applies it."""
+    rule = StockAlertRule(**fields)
+    rule.full_clean()
+    rule.save()
+    return rule

@@ -13,7 +13,6 @@ urlpatterns = [
     path("stock/options/", views.StockUnitOptionsView.as_view(), name="stock-options"),
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
     path("stock/depth/", stock_views.StockDepthView.as_view(), name="stock-depth"),
-    path("stock/depth/dealers/<int:pk>/", stock_views.DealerStockView.as_view(), name="dealer-stock"),
     path("stock/alerts/", stock_views.StockAlertListView.as_view(), name="stock-alert-list"),
     path("stock/alerts/<int:pk>/", stock_views.StockAlertDetailView.as_view(), name="stock-alert-detail"),
     path(

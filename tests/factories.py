@@ -63,7 +63,17 @@ from finance.models import (
     Loan,
     LoanStatus,
 )
-from inventory.models import Payment, Powertrain, Sale, StockStatus, StockUnit, VehicleModel
+from inventory.models import (
+    AlertKind,
+    Payment,
+    Powertrain,
+    Sale,
+    StockAlert,
+    StockAlertRule,
+    StockStatus,
+    StockUnit,
+    VehicleModel,
+)
 
 TODAY = dt.date(2026, 11, 15)
 
@@ -787,3 +797,25 @@ class LeadPageFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"page{n:06d}")
     name = factory.Sequence(lambda n: f"Campaign {n}")
     region = factory.LazyAttribute(lambda page: page.dealer.region if page.dealer else None)
+
+
+class StockAlertRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockAlertRule
+
+    name = factory.Sequence(lambda n: f"Stock rule {n}")
+    kind = AlertKind.AGED_UNITS
+    threshold = Decimal("0")
+
+
+class StockAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockAlert
+
+    dealer = factory.SubFactory(DealerFactory)
+    model = factory.SubFactory(VehicleModelFactory)
+    rule = factory.SubFactory(StockAlertRuleFactory)
+    metric_value = Decimal("2.00")
+    threshold = Decimal("0")
+    opened_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

@@ -72,8 +72,10 @@ def test_a_manager_sees_the_region_view_and_a_dealers_dashboard_but_not_a_foreig
     assert page.status_code == 200
     assert [row["dealer"].name for row in page.context["rows"]] == ["Hangzhou Xihu 4S"]
     assert "stock-depth-map-data" in page.content.decode()
-    assert client.get(reverse("inventory:dealer-stock", args=[network.home_dealer.pk])).status_code == 200
-    assert client.get(reverse("inventory:dealer-stock", args=[network.foreign_dealer.pk])).status_code == 404
+    depth = reverse("inventory:stock-depth")
+    assert client.get(depth, {"dealer": network.home_dealer.pk}).context["metrics"].in_stock == 2
+    assert client.get(depth, {"dealer": network.foreign_dealer.pk}).status_code == 404
+    assert client.get(depth, {"dealer": "x"}).status_code == 404
 
 
 def test_finance_has_no_stock_pages(network, stock, client_for):
