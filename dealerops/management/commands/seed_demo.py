@@ -17,6 +17,7 @@ from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.routing import routing_build
 from dealerops.synthetic.spec import NetworkSpec
+from dealerops.synthetic.stock import stock_alerts_build
 from finance.models import CommissionEntry
 
 
@@ -71,6 +72,9 @@ class Command(BaseCommand):
             inspections_started = time.perf_counter()
             rows = inspections_build(spec)
             self._show_step(Step("field inspections", rows, time.perf_counter() - inspections_started, True))
+            alerts_started = time.perf_counter()
+            rows = stock_alerts_build(spec)
+            self._show_step(Step("stock alerts", rows, time.perf_counter() - alerts_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
