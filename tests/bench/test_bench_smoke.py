@@ -72,6 +72,9 @@ SCRIPTS = {
         after="network",  # the plan run's overlapping pairs are ties
     ),
     "routing": Script(("routing.py", "--leads", "500"), ("routing_batch", "routing_sla_pass"), after="generate"),
+    "inventory": Script(
+        ("inventory.py",), ("inventory_metrics", "inventory_alerts", "inventory_alerts_rerun"), after="generate"
+    ),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -101,6 +104,8 @@ FLOORED = {
     "graph_model",
     "graph_job",
     "routing_batch",
+    "inventory_metrics",
+    "inventory_alerts",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -123,6 +128,8 @@ COUNTED = {
     "graph_job": "rows",
     "routing_batch": "assigned",
     "routing_sla_pass": "rows",
+    "inventory_metrics": "dealers",
+    "inventory_alerts": "alerts",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -242,6 +249,11 @@ def test_routing_routes_new_leads_and_moves_them_when_overdue_leaving_nothing(be
     assert results["routing_batch"]["leads"] == results["routing_batch"]["assigned"] == "500"
     assert int(results["routing_batch"]["candidates"]) >= 500
     assert results["routing_sla_pass"]["left_unchanged"] == "yes"  # all of it rolled back
+
+
+def test_inventory_times_the_stock_metrics_and_the_alerts_run_and_its_idempotent_rerun(bench: Bench) -> None:
+    results = bench.results("inventory")
+    assert results["inventory_alerts_rerun"]["rows"] == "0"  # nothing opened, changed or resolved
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:
