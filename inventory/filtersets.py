@@ -76,3 +76,13 @@ class StockAlertFilterSet(django_filters.FilterSet):
     class Meta:
         model = StockAlert
         fields = ["q", "dealer", "status", "kind", "rule", "model"]
+
+
+class StockAlertRuleFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["name"])
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, label=_("Kind"))
+    ordering = OrderingFilter(fields=(("name", "name"),), field_labels={"name": _("Name")})
+
+    class Meta:
+        model = StockAlertRule
+        fields = ["q", "kind", "active"]

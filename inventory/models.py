@@ -444,6 +444,9 @@ class StockAlertRule(TimeStamped):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stock-alert-rule-list")
+
 
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")

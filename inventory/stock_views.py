@@ -18,14 +18,16 @@ from django.views import View
 
 from channels.models import Dealer, Region
 from dealerops.access import can_write, role_of, scope
+from dealerops.entry_views import EntryView
 from dealerops.models import Role
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedMixin
 from dealerops.tables import Column
 from dealerops.validation import today
 from inventory import charts
-from inventory.alerts import stock_alert_acknowledge, stock_alert_resolve
-from inventory.filtersets import StockAlertFilterSet
-from inventory.models import StockAlert, StockUnit
+from inventory.alerts import stock_alert_acknowledge, stock_alert_resolve, stock_alert_rule_create
+from inventory.filtersets import StockAlertFilterSet, StockAlertRuleFilterSet
+from inventory.forms import StockAlertRuleForm
+from inventory.models import StockAlert, StockAlertRule, StockUnit
 from inventory.selectors import live_stock_alerts
 from inventory.stock_metrics import AGE_BUCKETS, COEFFICIENT_WARNING, dealer_metrics, stock_by_model, stock_metrics
 
@@ -146,8 +148,39 @@ class StockAlertListView(ScopedListView):
         Column(gettext_lazy("Resolved at"), "resolved_at"),
     ]
 
+    template_name = "inventory/stock_alert_list.html"
+
     def base_queryset(self):
         return StockAlert.objects.select_related("dealer", "model", "rule")
+
+
+class StockAlertRuleListView(ScopedListView):
+    """Head office's alert rules (everyone in the field reads what they are alerted on)."""
+
+    model = StockAlertRule
+    filterset_class = StockAlertRuleFilterSet
+    title = gettext_lazy("Stock alert rules")
+    template_name = "inventory/stock_alert_list.html"
+    create_url_name = "inventory:stock-alert-rule-create"
+    columns = [
+        Column(gettext_lazy("Name"), "name", order="name"),
+        Column(gettext_lazy("Kind"), "kind", kind="choice"),
+        Column(gettext_lazy("Threshold"), "threshold", kind="number"),
+        Column(gettext_lazy("Powertrain"), "powertrain", kind="choice"),
+        Column(gettext_lazy("MSRP from"), "msrp_from", kind="money"),
+        Column(gettext_lazy("MSRP below"), "msrp_below", kind="money"),
+        Column(gettext_lazy("Active"), "active"),
+    ]
+
+
+class StockAlertRuleCreateView(EntryView):
+    model = StockAlertRule
+    form_class = StockAlertRuleForm
+    title = gettext_lazy("New stock alert rule")
+    success_message = gettext_lazy("The rule has been added: the next nightly run applies it.")
+
+    def save(self, form) -> StockAlertRule:
+        return stock_alert_rule_create(**form.cleaned_data)
 
 
 class StockAlertDetailView(ScopedDetailView):

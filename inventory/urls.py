@@ -15,6 +15,8 @@ urlpatterns = [
     path("stock/depth/", stock_views.StockDepthView.as_view(), name="stock-depth"),
     path("stock/alerts/", stock_views.StockAlertListView.as_view(), name="stock-alert-list"),
     path("stock/alerts/<int:pk>/", stock_views.StockAlertDetailView.as_view(), name="stock-alert-detail"),
+    path("stock/alert-rules/", stock_views.StockAlertRuleListView.as_view(), name="stock-alert-rule-list"),
+    path("stock/alert-rules/new/", stock_views.StockAlertRuleCreateView.as_view(), name="stock-alert-rule-create"),
     path(
         "stock/alerts/<int:pk>/acknowledge/",
         stock_views.StockAlertActionView.as_view(action="acknowledge"),

@@ -103,3 +103,21 @@ def test_the_alerts_list_filters_exports_and_its_actions_change_the_status(netwo
     assert own.status == AlertStatus.RESOLVED
     home = client.get(reverse("home"))
     assert home.status_code == 200 and home.context["stock_alerts_live"] == 0
+
+
+def test_head_office_adds_a_rule_on_its_page_and_a_negative_threshold_is_shown_on_its_field(network, client_for):
+    client = client_for(network.head_office)
+    url = reverse("inventory:stock-alert-rule-create")
+    refused = client.post(url, {"name": "Wrong", "kind": "aged_units", "threshold": "-1", "active": "on"})
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["threshold"]
+    assert not StockAlertRule.objects.exists()
+    added = client.post(
+        url, {"name": "BEV deep", "kind": "overstock_days_supply", "threshold": "90", "powertrain": "bev"}
+    )
+    assert added.status_code == 302
+    rule = StockAlertRule.objects.get()
+    assert (rule.kind, rule.threshold, rule.powertrain, rule.active) == ("overstock_days_supply", 90, "bev", False)
+    listing = client.get(reverse("inventory:stock-alert-rule-list"))
+    assert "BEV deep" in listing.content.decode()
+    assert client_for(network.dealer_user).get(url).status_code == 403
