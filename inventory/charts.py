@@ -77,6 +77,7 @@ def stacked_monthly_figure(series: dict[str, dict[date, int]], months: list[date
 DEPTH_COLOURS = [[0.0, "#1b7f3b"], [0.25, "#4caf50"], [0.5, "#f0b429"], [1.0, "#b3121a"]]
 DEPTH_MAX_DAYS = 180
 NO_SALES_COLOUR = "#9aa3ad"
+MAP_MARGIN_DEGREES = 3.0
 
 
 def stock_depth_map_figure(rows: list[dict]) -> dict:
@@ -130,4 +131,12 @@ def stock_depth_map_figure(rows: list[dict]) -> dict:
                 "showlegend": not with_sales,
             }
         )
-    return {"data": traces, "layout": china_map_layout(height=420), "config": map_config()}
+    layout = china_map_layout(height=420)
+    if rows:  # a region's dealers: frame them (a few degrees around), not the whole country
+        longitudes = [float(row["longitude"]) for row in rows]
+        latitudes = [float(row["latitude"]) for row in rows]
+        layout["geo"]["lonaxis"] = {
+            "range": [min(longitudes) - MAP_MARGIN_DEGREES, max(longitudes) + MAP_MARGIN_DEGREES]
+        }
+        layout["geo"]["lataxis"] = {"range": [min(latitudes) - MAP_MARGIN_DEGREES, max(latitudes) + MAP_MARGIN_DEGREES]}
+    return {"data": traces, "layout": layout, "config": map_config()}
