@@ -62,10 +62,11 @@ def days_supply_sql(stock: str, window_sales: str) -> str:
     return f"CASE WHEN {window_sales} > 0 THEN round(({stock}) * {SUPPLY_DAYS}.0 / ({window_sales}), 1) END"
 
 
-# The rate of each dealer, percent a year (see the module's docstring).
+# The rate of each unit's dealer, percent a year (see the module's docstring), with ``fr`` the
+# dealer's own row joined: head office's default is an uncorrelated subquery, evaluated once.
 RATE_SQL = (
-    "COALESCE((SELECT annual_rate FROM inventory_floorplanrate WHERE dealer_id = {dealer}),"
-    " (SELECT annual_rate FROM inventory_floorplanrate WHERE dealer_id IS NULL), %(default_rate)s)"
+    "COALESCE(fr.annual_rate, (SELECT annual_rate FROM inventory_floorplanrate WHERE dealer_id IS NULL),"
+    " %(default_rate)s)"
 )
 
 
@@ -125,6 +126,7 @@ units AS (
   SELECT d.g, u.model_id, u.status, u.arrived_on, u.eta,
          CASE WHEN u.status = 'in_stock' THEN {cost} END AS ageing_cost
   FROM inventory_stockunit u JOIN d ON d.id = u.dealer_id JOIN inventory_vehiclemodel m ON m.id = u.model_id
+  LEFT JOIN inventory_floorplanrate fr ON fr.dealer_id = u.dealer_id
   WHERE u.status IN ('ordered', 'in_transit', 'in_stock')
 ),
 stock AS (
@@ -193,7 +195,7 @@ def metrics_sql(by: str) -> str:
     """The statement of ``stock_metrics`` (named columns, ``%(dealers)s`` the dealer ids and
     ``period_params``): the nightly alerts select from it too."""
     key, ref = GROUPS[by]
-    cost = ageing_cost_sql("m.dealer_invoice_cost", RATE_SQL.format(dealer="u.dealer_id"), "%(as_of)s - u.arrived_on")
+    cost = ageing_cost_sql("m.dealer_invoice_cost", RATE_SQL, "%(as_of)s - u.arrived_on")
     return METRICS_SQL.format(
         key=key,
         ref=ref,
@@ -272,9 +274,9 @@ class UnitAgeing:
 
 def floorplan_rate(dealer_id: int) -> Decimal:
     """The dealer's annual floorplan rate in percent (see the module's docstring)."""
-    rates = dict(FloorplanRate.objects.filter(dealer_id__in=[dealer_id]).values_list("dealer_id", "annual_rate"))
-    if dealer_id in rates:
-        return rates[dealer_id]
+    own = FloorplanRate.objects.filter(dealer_id=dealer_id).values_list("annual_rate", flat=True).first()
+    if own is not None:
+        return own
     default = FloorplanRate.objects.filter(dealer__isnull=True).values_list("annual_rate", flat=True).first()
     return default if default is not None else DEFAULT_FLOORPLAN_RATE
 
