@@ -249,6 +249,10 @@ class Lead(models.Model):
         related_name="lead",
     )
     crm_reference = models.CharField(_("CRM reference"), max_length=64, blank=True, default="", db_default="")
+    # The network lead platform's id of a lead head office imported from it (datahub's network leads).
+    network_reference = models.CharField(
+        _("network lead reference"), max_length=64, blank=True, default="", db_default=""
+    )
     customer_name = models.CharField(_("customer name"), max_length=64, blank=True, default="", db_default="")
     customer_phone = models.CharField(
         _("customer phone"), max_length=11, blank=True, default="", db_default="", validators=[phone_validator]
@@ -295,6 +299,12 @@ class Lead(models.Model):
                 condition=~Q(crm_reference=""),
                 name="lead_unique_crm_reference",
                 violation_error_message=_("The dealer already has a lead with this CRM reference."),
+            ),
+            models.UniqueConstraint(
+                fields=["network_reference"],
+                condition=~Q(network_reference=""),
+                name="lead_unique_network_reference",
+                violation_error_message=_("A lead with this network reference was imported already."),
             ),
             models.CheckConstraint(
                 name="lead_assignment_after_creation",

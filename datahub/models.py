@@ -20,11 +20,12 @@ class ImportKind(models.TextChoices):
     LEADS = "leads", _("Leads")
     SERVICE_VISITS = "service_visits", _("Service visits")
     CITY_MARKETS = "city_markets", _("City markets")
+    NETWORK_LEADS = "network_leads", _("Network leads")
 
 
 # Kinds of file that are the network's, not a dealer's: head office imports them, for no
 # dealer (``ImportBatch.dealer`` is empty exactly for these; ``datahub.kinds`` says who writes each).
-NETWORK_KINDS = (ImportKind.CITY_MARKETS,)
+NETWORK_KINDS = (ImportKind.CITY_MARKETS, ImportKind.NETWORK_LEADS)
 
 
 class SourceKind(models.TextChoices):

@@ -3,10 +3,11 @@ EXIF location and time a phone's camera writes, a PNG, and files that only prete
 
 import base64
 import struct
-import zlib
 from datetime import datetime
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dealerops.synthetic.images import png_image
 
 # 24 x 16 pixels, drawn by Chromium (canvas.toDataURL("image/jpeg")).
 JPEG = base64.b64decode(
@@ -50,12 +51,7 @@ def jpeg_with_location(latitude: float, longitude: float, taken_at: datetime | N
 
 
 def png(width: int = 4, height: int = 3) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return png_image(width, height, lambda x, y: (0x80, 0x40, 0x20))
 
 
 def upload(content: bytes = JPEG, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:

@@ -4,7 +4,6 @@ first bytes rather than by the name or the browser's word), how large, and where
 typed). No URL serves MEDIA_ROOT: a document is read through its scoped page alone."""
 
 import uuid
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,18 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from dealerops.tabular import upload_refusal
+from dealerops.uploads import JPEG, PDF, PNG, FileType, sniffed_type
 
-
-@dataclass(frozen=True)
-class FileType:
-    extension: str
-    content_type: str
-    magic: bytes
-
-
-PDF = FileType("pdf", "application/pdf", b"%PDF-")
-JPEG = FileType("jpg", "image/jpeg", b"\xff\xd8\xff")
-PNG = FileType("png", "image/png", b"\x89PNG\r\n\x1a\n")
 DOCUMENT_TYPES = (PDF, JPEG, PNG)
 PHOTO_TYPES = (JPEG, PNG)
 
@@ -40,9 +29,8 @@ def document_type(content: bytes, allowed: tuple[FileType, ...]) -> FileType:
                 % {"size": len(content) // 1024, "limit": limit // 1024}
             }
         )
-    for kind in allowed:
-        if content.startswith(kind.magic):
-            return kind
+    if kind := sniffed_type(content, allowed):
+        return kind
     names = "/".join(kind.extension.upper() for kind in allowed)
     raise ValidationError({"file": _("Upload a %(types)s file (a scan or a photo).") % {"types": names}})
 

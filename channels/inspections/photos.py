@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from dealerops.uploads import JPEG, PNG
+
 COORDINATE_PLACES = Decimal("0.000001")
 HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 
@@ -46,10 +48,10 @@ def image_facts(content: bytes) -> ImageFacts:
 
 
 def _image_facts(content: bytes) -> ImageFacts:
-    if content.startswith(b"\xff\xd8\xff"):
-        return _with_exif("image/jpeg", "jpg", _jpeg_exif(content))
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return _with_exif("image/png", "png", _png_exif(content))
+    if content.startswith(JPEG.magic):
+        return _with_exif(JPEG.content_type, JPEG.extension, _jpeg_exif(content))
+    if content.startswith(PNG.magic):
+        return _with_exif(PNG.content_type, PNG.extension, _png_exif(content))
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return _with_exif("image/webp", "webp", _webp_exif(content))
     if content[4:8] == b"ftyp" and _is_heic(content):

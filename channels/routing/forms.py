@@ -97,6 +97,7 @@ class LeadFollowUpForm(ServiceForm):
     )
 
     def __init__(self, *args, lead: Lead, **kwargs):
+        self.lead = lead
         initial = kwargs.setdefault("initial", {})
         initial.setdefault("outcome", lead.outcome if lead.outcome != LeadOutcome.WON else "")
         if lead.first_contact_at is None:
@@ -106,6 +107,15 @@ class LeadFollowUpForm(ServiceForm):
             del self.fields["first_contact_at"]
         if lead.outcome == LeadOutcome.WON:
             del self.fields["outcome"], self.fields["converted_vin"]
+
+    def clean_first_contact_at(self):
+        # The field holds minutes and the lead was assigned to the second: a call in the minute
+        # of the assignment (the form's own default, for a lead just in) is the assignment's moment.
+        value = self.cleaned_data.get("first_contact_at")
+        assigned = self.lead.assigned_at
+        if value is not None and assigned is not None and value == assigned.replace(second=0, microsecond=0):
+            return max(value, assigned)
+        return value
 
 
 SETTINGS_FIELDS = [

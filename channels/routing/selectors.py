@@ -45,20 +45,21 @@ def routable_outlets() -> Outlets:
 
 
 # One pass over the candidates' leads of the trailing 90 days, by the (dealer, assigned_at)
-# index: those still open (not won or lost) and those converted into a sale.
+# index: those still open (not won or lost) and those converted into a sale. (Positional
+# parameters: inside an audit context, pghistory prefixes each statement with its own.)
 FIGURES = """
 SELECT l.dealer_id,
-       count(*) FILTER (WHERE l.outcome = ANY(%(open)s)) AS open_leads,
+       count(*) FILTER (WHERE l.outcome = ANY(%s)) AS open_leads,
        count(*) AS assigned,
        count(*) FILTER (WHERE l.converted_sale_id IS NOT NULL) AS converted
 FROM channels_lead l
-WHERE l.dealer_id = ANY(%(dealers)s) AND l.assigned_at >= %(since)s AND l.assigned_at < %(at)s
+WHERE l.dealer_id = ANY(%s) AND l.assigned_at >= %s AND l.assigned_at < %s
 GROUP BY l.dealer_id
 """
 
 IN_STOCK = """
 SELECT DISTINCT u.dealer_id, u.model_id FROM inventory_stockunit u
-WHERE u.status = %(status)s AND u.dealer_id = ANY(%(dealers)s) AND u.model_id = ANY(%(models)s)
+WHERE u.status = %s AND u.dealer_id = ANY(%s) AND u.model_id = ANY(%s)
 """
 
 
@@ -76,7 +77,7 @@ def outlet_figures(outlets: Outlets, positions: np.ndarray | None, model_ids: li
     with connection.cursor() as cursor:
         cursor.execute(
             FIGURES,
-            {"open": list(OPEN_OUTCOMES), "dealers": dealers, "since": at - timedelta(days=TRAILING_DAYS), "at": at},
+            [list(OPEN_OUTCOMES), dealers, at - timedelta(days=TRAILING_DAYS), at],
         )
         for dealer_id, open_leads, assigned, converted in cursor.fetchall():
             index = outlets.position[dealer_id]
@@ -84,7 +85,7 @@ def outlet_figures(outlets: Outlets, positions: np.ndarray | None, model_ids: li
             outlets.assigned_90[index] = assigned
             outlets.converted_90[index] = converted
         if model_ids:
-            cursor.execute(IN_STOCK, {"status": StockStatus.IN_STOCK, "dealers": dealers, "models": model_ids})
+            cursor.execute(IN_STOCK, [StockStatus.IN_STOCK, dealers, model_ids])
             model_index = {model_id: index for index, model_id in enumerate(model_ids)}
             outlets.stock_keys = np.array(
                 [outlets.position[dealer] * outlets.models + model_index[model] for dealer, model in cursor.fetchall()],

@@ -96,7 +96,8 @@ def _weights(settings: RoutingSettings) -> Weights:
 @dataclass(frozen=True)
 class NewLead:
     """A lead as it comes in, before it is routed. ``own_dealer_id``: the dealer that entered
-    it itself (its own lead, not routed); ``lead_page``: the page it was left on."""
+    it itself (its own lead, not routed); ``lead_page``: the page it was left on;
+    ``network_reference``: the network lead platform's id of a lead imported from it."""
 
     source: str
     customer_city: str
@@ -111,6 +112,7 @@ class NewLead:
     lead_page: LeadPage | None = None
     consent_at: datetime | None = None
     own_dealer_id: int | None = None
+    network_reference: str = ""
 
 
 SOURCES = frozenset(LeadSource.values)
@@ -354,6 +356,7 @@ def leads_create(*, leads: Sequence[NewLead], at: datetime | None = None) -> lis
                     "online_order": lead.online_order,
                     "lead_page_id": lead.lead_page.pk if lead.lead_page else None,
                     "consent_at": lead.consent_at,
+                    "network_reference": lead.network_reference,
                 }
                 for lead_id, lead, dealer_id, due in zip(ids, leads, routing.dealer_ids, routing.due, strict=True)
             ],

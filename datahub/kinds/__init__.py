@@ -5,6 +5,7 @@ from datahub.kinds.city_markets import CityMarketImport
 from datahub.kinds.customers import CustomerImport
 from datahub.kinds.leads import LeadImport
 from datahub.kinds.loans import LoanImport
+from datahub.kinds.network_leads import NetworkLeadImport
 from datahub.kinds.sales import SaleImport
 from datahub.kinds.stock import StockArrivalImport
 from datahub.kinds.visits import ServiceVisitImport
@@ -18,6 +19,7 @@ SPECS: dict[str, type[ImportSpec]] = {
     ImportKind.LEADS: LeadImport,
     ImportKind.SERVICE_VISITS: ServiceVisitImport,
     ImportKind.CITY_MARKETS: CityMarketImport,
+    ImportKind.NETWORK_LEADS: NetworkLeadImport,
 }
 
 

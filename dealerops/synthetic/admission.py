@@ -5,8 +5,6 @@ with its account) and one rejected. Their documents are tiny generated PDFs and 
 review pages show a checklist that opens. No random numbers: the network's streams are untouched."""
 
 import shutil
-import struct
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +24,7 @@ from channels.admission.services import (
 )
 from channels.models import Dealer, DealerApplication, DealerStatus, DocumentKind, Region
 from dealerops.models import User
+from dealerops.synthetic.images import png_image
 
 # The folder under MEDIA_ROOT the documents are kept in (channels.admission.files).
 DOCUMENTS_FOLDER = "admission"
@@ -167,10 +166,4 @@ def _pdf(title: str) -> bytes:
 def _png(seed: int, width: int = 160, height: int = 90) -> bytes:
     """A small PNG of a sky over a grey forecourt: a stand-in for a photo of the site."""
     sky, ground = (120 + seed * 10 % 60, 170, 220), (150, 150, 150)
-    rows = b"".join(b"\x00" + bytes(sky if y < height * 0.6 else ground) * width for y in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return png_image(width, height, lambda x, y: sky if y < height * 0.6 else ground)

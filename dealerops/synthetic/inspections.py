@@ -8,8 +8,6 @@ overwrites them rather than leaving the old ones behind, and touches no other da
 
 A random stream of its own (``[seed, 14]``): the other generators' draws stay as they were."""
 
-import struct
-import zlib
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,6 +32,7 @@ from channels.inspections.services import checklist_score, checklist_templates_i
 from channels.models import Dealer, DealerStatus, Region
 from channels.planning.geometry import haversine_km
 from dealerops.models import Role, User
+from dealerops.synthetic.images import png_image
 from dealerops.synthetic.spec import NetworkSpec
 
 STREAM = 14  # this generator's random stream, beside the network's seed
@@ -242,16 +241,7 @@ def _photo(dealer: Dealer, user: User, at: datetime, name: str) -> EvidencePhoto
 def _placeholder_png(seed: int, width: int = 48, height: int = 36) -> bytes:
     """A small gradient PNG (a stand-in for a phone's photo)."""
     base = (seed * 53) % 200
-    rows = b"".join(
-        b"\x00" + bytes(channel for x in range(width) for channel in ((base + 2 * x) % 256, (90 + 3 * y) % 256, 160))
-        for y in range(height)
-    )
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return png_image(width, height, lambda x, y: ((base + 2 * x) % 256, (90 + 3 * y) % 256, 160))
 
 
 def _inspectors() -> dict[int, User]:

@@ -189,6 +189,24 @@ def test_the_dealer_records_first_contact_and_the_sale_on_the_lead_page(network,
     assert (lead.outcome, lead.converted_sale) == (LeadOutcome.WON, sale)
 
 
+def test_a_call_in_the_minute_the_lead_came_in_is_taken_and_an_earlier_one_refused(network, client_for):
+    # The form reads minutes; the lead was assigned at 10:00:40 (18:00:40 in Shanghai).
+    at = dt.datetime(2026, 11, 2, 10, 0, 40, tzinfo=dt.UTC)
+    lead = lead_create(
+        lead=NewLead(source="walk_in", customer_city="Hangzhou", created_at=at, own_dealer_id=network.home_dealer.pk),
+        at=at,
+    )
+    client = client_for(network.dealer_user)
+    early = client.post(f"/leads/{lead.pk}/follow-up/", {"first_contact_at": "2026-11-02T17:59"}, follow=True)
+    assert "The first contact cannot precede the lead&#x27;s assignment (2026-11-02 18:00)" in early.content.decode()
+    lead.refresh_from_db()
+    assert lead.first_contact_at is None
+    answer = client.post(f"/leads/{lead.pk}/follow-up/", {"first_contact_at": "2026-11-02T18:00", "outcome": ""})
+    assert answer.status_code == 302
+    lead.refresh_from_db()
+    assert lead.first_contact_at == at
+
+
 def test_a_regional_manager_cannot_work_a_lead(network, client_for):
     lead = routed_lead(network)
     Lead.objects.filter(pk=lead.pk).update(dealer=network.home_dealer)

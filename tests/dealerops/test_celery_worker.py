@@ -7,12 +7,16 @@ import subprocess
 import sys
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 from django.conf import settings
 
+from channels.models import AssignmentKind, Lead, LeadSource
+from channels.routing.services import NewLead, lead_create
+from channels.tasks import route_leads
 from dealerops.celery import app as celery_app
 from dealerops.leases import heartbeat_text
 from dealerops.models import ExportJob, ExportStatus, JobRun, JobStatus
@@ -20,7 +24,7 @@ from dealerops.tasks import run_export
 from finance.models import LoanStatus
 from finance.tasks import mature_loans
 from tests.background import wait_for
-from tests.factories import ExportJobFactory, LoanFactory, SaleFactory
+from tests.factories import DealerFactory, ExportJobFactory, LoanFactory, SaleFactory
 from tests.requirements import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +102,36 @@ def test_a_real_worker_runs_the_nightly_job_and_records_its_run(worker_queue):
     assert (run.status, run.rows) == (JobStatus.SUCCEEDED, 1)
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.MATURED, dt.date(2026, 1, 31))
+
+
+def test_a_real_worker_routes_waiting_leads_and_moves_an_overdue_one(worker_queue):
+    """The every-few-minutes lead pass, as beat sends it: a lead left a month ago without a
+    call moves to the next candidate; one that came in when no dealer could take it is routed."""
+    customer = {
+        "customer_city": "Hangzhou",
+        "customer_latitude": Decimal("30.27"),
+        "customer_longitude": Decimal("120.15"),
+    }
+    came_in = dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC)
+    waiting = lead_create(lead=NewLead(source=LeadSource.APP, created_at=came_in, **customer), at=came_in)
+    assert waiting.dealer is None
+    near = DealerFactory(code="NEAR", latitude=Decimal("30.28"), longitude=Decimal("120.15"))
+    far = DealerFactory(code="FAR", latitude=Decimal("30.40"), longitude=Decimal("120.15"))
+    overdue = lead_create(lead=NewLead(source=LeadSource.WEBSITE, created_at=came_in, **customer), at=came_in)
+    assert overdue.dealer == near
+
+    run_id = route_leads.apply_async(queue=worker_queue).get(timeout=90)
+    run = JobRun.objects.get(pk=run_id)
+    assert run.status == JobStatus.SUCCEEDED and run.rows == 2
+    waiting.refresh_from_db()
+    overdue.refresh_from_db()
+    assert waiting.dealer == near and waiting.sla_due_at > waiting.assigned_at
+    assert (overdue.dealer, overdue.reassignments) == (far, 1)
+    assert list(overdue.assignments.order_by("at", "id").values_list("kind", "dealer__code")) == [
+        (AssignmentKind.ROUTED, "NEAR"),
+        (AssignmentKind.REASSIGNED, "FAR"),
+    ]
+    assert Lead.objects.count() == 2
 
 
 def test_run_now_on_the_operations_page_is_sent_to_a_real_worker_by_the_tasks_name(
