@@ -155,6 +155,11 @@ RULES: dict[str, Rule] = {
         roles=ALL_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # Stock alerts (inventory.alerts): head office sets the rules and floorplan rates; a dealer
+    # user, the region's managers and head office acknowledge and resolve their alerts.
+    "inventory.StockAlertRule": Rule(dealer=None, region=None, roles=FIELD_ROLES),
+    "inventory.FloorplanRate": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES),
+    "inventory.StockAlert": Rule(dealer="dealer", region="dealer__region", roles=FIELD_ROLES, writers=FIELD_ROLES),
     # The home pages' summaries (inventory.summaries), scoped as the rows they sum; triggers
     # write them, nobody else. Loans are summed network-wide: for the network-wide roles.
     **{

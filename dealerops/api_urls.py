@@ -14,7 +14,14 @@ from finance.api import (
     LenderViewSet,
     LoanViewSet,
 )
-from inventory.api import ForecastViewSet, SaleViewSet, StockUnitViewSet, VehicleModelViewSet
+from inventory.api import (
+    ForecastViewSet,
+    SaleViewSet,
+    StockAlertRuleViewSet,
+    StockAlertViewSet,
+    StockUnitViewSet,
+    VehicleModelViewSet,
+)
 from inventory.tracking.api import PositionViewSet
 
 router = DefaultRouter()
@@ -25,6 +32,8 @@ router.register("stock-units", StockUnitViewSet, basename="stock-unit")
 router.register("sales", SaleViewSet, basename="sale")
 router.register("positions", PositionViewSet, basename="position")
 router.register("forecasts", ForecastViewSet, basename="forecast")
+router.register("stock-alerts", StockAlertViewSet, basename="stock-alert")
+router.register("stock-alert-rules", StockAlertRuleViewSet, basename="stock-alert-rule")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("service-visits", ServiceVisitViewSet, basename="service-visit")
 router.register("leads", LeadViewSet, basename="lead")

@@ -18,6 +18,8 @@ MENU = [
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("In transit"), "inventory:in-transit", "inventory.LatestPosition"),
     (_("Forecasts"), "inventory:forecasts", "inventory.Forecast"),
+    (_("Stock depth"), "inventory:stock-depth", "inventory.StockUnit"),
+    (_("Stock alerts"), "inventory:stock-alert-list", "inventory.StockAlert"),
     (_("Customers"), "customers:customer-list", "customers.Customer"),
     (_("Loans"), "finance:loan-list", "finance.Loan"),
     (_("Commissions"), "finance:entry-list", "finance.CommissionEntry"),

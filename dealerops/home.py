@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from channels.models import Dealer, DealerStatus
 from datahub.quality.selectors import alerts_context
-from dealerops.access import role_of, scope
+from dealerops.access import can_view, role_of, scope
 from dealerops.formats import format_count, format_ratio, format_yuan
 from dealerops.models import Role, User
 from finance import selectors as loan_selectors
@@ -27,10 +27,11 @@ from inventory.models import (
     RegionStockMonth,
     SalesDay,
     SalesMonth,
+    StockAlert,
     StockDay,
     StockMonth,
 )
-from inventory.selectors import month_start
+from inventory.selectors import live_stock_alerts, month_start
 
 CHART_MONTHS = 24
 
@@ -143,6 +144,10 @@ def home_context(user: User, today: date) -> dict:
     if role == Role.REGIONAL_MANAGER:
         context["top_dealers"] = _dealers_this_month(user, sales_months, sales_days, this_month, today)
         context["month_so_far"] = {"first": this_month, "last": today, "day": today.day, "days": days_in_month}
+    # Stock alerts of the dealer's (or the manager's dealers') stock, newest open first.
+    if can_view(user, StockAlert):
+        context["stock_alerts"], context["stock_alerts_live"] = live_stock_alerts(scope(user, StockAlert))
+        context["is_dealer"] = role == Role.DEALER_USER
     # Suspicious data patterns of the manager's dealers, to acknowledge from here.
     context.update(alerts_context(user))
 

@@ -52,6 +52,12 @@ NIGHTLY_JOBS = [
         label=_("Build the dealer graph (clusters, central outlets, risk of a D rating next month)"),
     ),
     NightlyJob(
+        name="inventory.stock_alerts",
+        task="inventory.tasks.stock_alerts",
+        schedule=crontab(hour=5, minute=0),
+        label=_("Open, update and resolve stock alerts (stock depth, ageing, mix, overdue units)"),
+    ),
+    NightlyJob(
         name="datahub.compute_data_quality",
         task="datahub.quality.tasks.compute_data_quality",
         schedule=crontab(hour=3, minute=30),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from dealerops.audit import AuditTrailAdminMixin
-from inventory.models import Sale, StockUnit, VehicleModel
+from inventory.models import FloorplanRate, Sale, StockAlert, StockAlertRule, StockUnit, VehicleModel
 
 
 @admin.register(VehicleModel)
@@ -28,3 +28,26 @@ class SaleAdmin(AuditTrailAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["stock_unit", "dealer", "customer"]
     list_select_related = ["stock_unit", "dealer"]
     date_hierarchy = "sold_on"
+
+
+@admin.register(FloorplanRate)
+class FloorplanRateAdmin(admin.ModelAdmin):
+    """A dealer's floorplan rate; the row without a dealer is head office's default."""
+
+    list_display = ["dealer", "annual_rate", "updated_at"]
+    raw_id_fields = ["dealer"]
+    list_select_related = ["dealer"]
+
+
+@admin.register(StockAlertRule)
+class StockAlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "threshold", "powertrain", "msrp_from", "msrp_below", "active"]
+    list_filter = ["kind", "active"]
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(admin.ModelAdmin):
+    list_display = ["dealer", "model", "rule", "metric_value", "threshold", "status", "opened_at", "resolved_at"]
+    list_filter = ["status", "rule"]
+    raw_id_fields = ["dealer", "model", "acknowledged_by", "resolved_by"]
+    list_select_related = ["dealer", "model", "rule"]

@@ -7,6 +7,7 @@ from datetime import date
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
+from channels.health.charts import china_map_layout, map_config
 from dealerops.formats import COUNT_AXIS
 from inventory.selectors import MonthlySales
 
@@ -69,3 +70,73 @@ def stacked_monthly_figure(series: dict[str, dict[date, int]], months: list[date
             marker_color=PALETTE[index % len(PALETTE)],
         )
     return _as_dict(figure)
+
+
+# Days supply on a fixed scale: green up to 45 days, amber to 90, red beyond (a market's
+# healthy range is one to two months of sales).
+DEPTH_COLOURS = [[0.0, "#1b7f3b"], [0.25, "#4caf50"], [0.5, "#f0b429"], [1.0, "#b3121a"]]
+DEPTH_MAX_DAYS = 180
+NO_SALES_COLOUR = "#9aa3ad"
+MAP_MARGIN_DEGREES = 3.0
+
+
+def stock_depth_map_figure(rows: list[dict]) -> dict:
+    """Dealers on the offline map of China (the health dashboard's helpers), coloured by days
+    supply, sized by units in stock. ``rows`` hold ``name``, ``city``, ``latitude``,
+    ``longitude``, ``in_stock``, ``days_supply`` (None without sales) and ``coefficient``."""
+    largest = max((row["in_stock"] for row in rows), default=0) or 1
+    hover = (
+        "%{{text}}<br>{stock}: %{{customdata[0]}}<br>{supply}: %{{customdata[1]}}<br>{coefficient}: %{{customdata[2]}}"
+    )
+    traces = []
+    for with_sales in (True, False):
+        points = [row for row in rows if (row["days_supply"] is not None) is with_sales]
+        if not points:
+            continue
+        marker: dict = {
+            "size": [max(row["in_stock"], 1) for row in points],
+            "sizemode": "area",
+            "sizeref": 2.0 * largest / 28**2,
+            "sizemin": 5,
+            "line": {"width": 0.5, "color": "#333"},
+            "opacity": 0.85,
+        }
+        if with_sales:
+            marker.update(
+                color=[min(float(row["days_supply"]), DEPTH_MAX_DAYS) for row in points],
+                colorscale=DEPTH_COLOURS,
+                cmin=0,
+                cmax=DEPTH_MAX_DAYS,
+                colorbar={"title": {"text": _("Days supply")}, "thickness": 12},
+            )
+        else:
+            marker["color"] = NO_SALES_COLOUR
+        traces.append(
+            {
+                "type": "scattergeo",
+                "mode": "markers",
+                "lon": [float(row["longitude"]) for row in points],
+                "lat": [float(row["latitude"]) for row in points],
+                "text": [f"{row['name']} · {row['city']}" for row in points],
+                "customdata": [
+                    [row["in_stock"], row["days_supply"] if with_sales else "–", row["coefficient"] or "–"]
+                    for row in points
+                ],
+                "hovertemplate": hover.format(
+                    stock=_("In stock"), supply=_("Days supply"), coefficient=_("Inventory coefficient")
+                )
+                + "<extra></extra>",
+                "name": _("With sales") if with_sales else _("No sales in 45 days"),
+                "marker": marker,
+                "showlegend": not with_sales,
+            }
+        )
+    layout = china_map_layout(height=420)
+    if rows:  # a region's dealers: frame them (a few degrees around), not the whole country
+        longitudes = [float(row["longitude"]) for row in rows]
+        latitudes = [float(row["latitude"]) for row in rows]
+        layout["geo"]["lonaxis"] = {
+            "range": [min(longitudes) - MAP_MARGIN_DEGREES, max(longitudes) + MAP_MARGIN_DEGREES]
+        }
+        layout["geo"]["lataxis"] = {"range": [min(latitudes) - MAP_MARGIN_DEGREES, max(latitudes) + MAP_MARGIN_DEGREES]}
+    return {"data": traces, "layout": layout, "config": map_config()}

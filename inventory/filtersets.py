@@ -3,7 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from channels.models import Dealer, Region
 from dealerops.filters import OrderingFilter, ScopedModelChoiceFilter, SearchFilter
-from inventory.models import Forecast, Powertrain, Sale, StockUnit, VehicleModel
+from inventory.models import (
+    AlertKind,
+    AlertStatus,
+    Forecast,
+    Powertrain,
+    Sale,
+    StockAlert,
+    StockAlertRule,
+    StockUnit,
+    VehicleModel,
+)
 
 
 class VehicleModelFilterSet(django_filters.FilterSet):
@@ -73,3 +83,30 @@ class ForecastFilterSet(ForecastPageFilterSet):
     class Meta:
         model = Forecast
         fields = ["dealer", "region", "model", "week", "target_week"]
+
+
+class StockAlertFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["dealer__name", "model__series", "model__trim", "rule__name"])
+    dealer = ScopedModelChoiceFilter(model=Dealer, label=_("Dealer"))
+    model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
+    status = django_filters.ChoiceFilter(choices=AlertStatus.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(field_name="rule__kind", choices=AlertKind.choices, label=_("Kind"))
+    rule = ScopedModelChoiceFilter(model=StockAlertRule, label=_("Rule"))
+    ordering = OrderingFilter(
+        fields=(("opened_at", "opened_at"), ("metric_value", "metric_value")),
+        field_labels={"opened_at": _("Opened at"), "metric_value": _("Figure")},
+    )
+
+    class Meta:
+        model = StockAlert
+        fields = ["q", "dealer", "status", "kind", "rule", "model"]
+
+
+class StockAlertRuleFilterSet(django_filters.FilterSet):
+    q = SearchFilter(search_fields=["name"])
+    kind = django_filters.ChoiceFilter(choices=AlertKind.choices, label=_("Kind"))
+    ordering = OrderingFilter(fields=(("name", "name"),), field_labels={"name": _("Name")})
+
+    class Meta:
+        model = StockAlertRule
+        fields = ["q", "kind", "active"]

@@ -9,9 +9,18 @@ from django.utils.translation import gettext_lazy as _
 from customers.forms import customer_picker
 from customers.models import Customer, phone_validator
 from dealerops.access import scope
-from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput
+from dealerops.entry_forms import DATE_INPUT, DealerEntryForm, PickerInput, ServiceForm
 from finance.models import CreditGrade, Lender
-from inventory.models import COLOUR_MAX_LENGTH, Payment, StockStatus, StockUnit, VehicleModel, vin_validator
+from inventory.models import (
+    COLOUR_MAX_LENGTH,
+    AlertKind,
+    Payment,
+    Powertrain,
+    StockStatus,
+    StockUnit,
+    VehicleModel,
+    vin_validator,
+)
 from inventory.selectors import stock_colours
 
 
@@ -154,3 +163,27 @@ class SaleForm(DealerEntryForm):
 
     def annual_rate(self) -> Decimal:
         return (self.cleaned_data["annual_rate_percent"] / 100).quantize(Decimal("0.000001"))
+
+
+class StockAlertRuleForm(ServiceForm):
+    """Head office's new alert rule; the service checks it field by field (``StockAlertRule``'s validators)."""
+
+    name = forms.CharField(label=_("Name"), max_length=64)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AlertKind.choices)
+    threshold = forms.DecimalField(
+        label=_("Threshold"),
+        max_digits=10,
+        decimal_places=2,
+        help_text=_(
+            "Coefficient, days supply or mix deviation (0–1) above which, or days supply below which, an alert "
+            "opens; for aged and overdue units, the number of units allowed."
+        ),
+    )
+    powertrain = forms.ChoiceField(label=_("Powertrain"), choices=[("", _("All powertrains")), *Powertrain.choices],
+                                   required=False)  # fmt: skip
+    msrp_from = forms.DecimalField(label=_("MSRP from"), max_digits=12, decimal_places=2, required=False)
+    msrp_below = forms.DecimalField(label=_("MSRP below"), max_digits=12, decimal_places=2, required=False)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)  # every role that opens it sees the same form (head office)

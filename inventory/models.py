@@ -351,6 +351,178 @@ class RegionStockMonth(models.Model):
         return f"region {self.region_id} {self.status} {self.month}: {self.units}"
 
 
+# Stock depth, the cost of ageing and stock alerts (issue 15): read by inventory.stock_metrics,
+# written by inventory.alerts.
+
+# Head office's floorplan rate when neither the dealer nor the network has one of its own:
+# the one-year loan prime rate of the day the feature was written, in percent a year.
+DEFAULT_FLOORPLAN_RATE = Decimal("4.35")
+RATE_FIELD = {"max_digits": 5, "decimal_places": 2}  # percent a year, e.g. 4.35
+
+
+class FloorplanRate(models.Model):
+    """The annual interest a dealer pays on the stock it holds (its floorplan loan), in percent.
+    The row without a dealer is head office's default for every dealer without its own."""
+
+    dealer = models.OneToOneField(
+        Dealer,
+        verbose_name=_("dealer"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="floorplan_rate",
+    )
+    annual_rate = models.DecimalField(
+        _("floorplan rate (% a year)"), validators=[MinValueValidator(Decimal("0"))], **RATE_FIELD
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("floorplan rate")
+        verbose_name_plural = _("floorplan rates")
+        constraints = [
+            models.UniqueConstraint(fields=["dealer"], name="floorplan_rate_one_per_dealer", nulls_distinct=False),
+            models.CheckConstraint(
+                name="floorplan_rate_not_negative",
+                condition=Q(annual_rate__gte=0),
+                violation_error_message=_("The floorplan rate cannot be negative."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dealer or _('network default')}: {self.annual_rate} %"
+
+
+class AlertKind(models.TextChoices):
+    OVERSTOCK_COEFFICIENT = "overstock_coefficient", _("Overstock: inventory coefficient above")
+    OVERSTOCK_DAYS_SUPPLY = "overstock_days_supply", _("Overstock: days supply above")
+    STOCKOUT_RISK = "stockout_risk", _("Stock-out risk: days supply below, with open demand")
+    AGED_UNITS = "aged_units", _("Units in stock over 90 days: more than")
+    MIX_DEVIATION = "mix_deviation", _("Model-mix deviation above")
+    OVERDUE_IN_TRANSIT = "overdue_in_transit", _("Units on order or in transit past their ETA: more than")
+
+
+# The kinds judged per dealer × model; the mix deviation is one figure per dealer.
+MODEL_KINDS = [kind for kind in AlertKind.values if kind != AlertKind.MIX_DEVIATION]
+
+
+class StockAlertRule(TimeStamped):
+    """Head office's threshold for one kind of alert, for one model segment (a powertrain and/or
+    a band of MSRP; blank: every model). An alert opens where the figure passes the threshold."""
+
+    name = models.CharField(_("name"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=AlertKind.choices)
+    threshold = models.DecimalField(
+        _("threshold"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    powertrain = models.CharField(_("powertrain"), max_length=8, choices=Powertrain.choices, blank=True, default="")
+    msrp_from = models.DecimalField(
+        _("MSRP from"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    msrp_below = models.DecimalField(
+        _("MSRP below"), max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("stock alert rule")
+        verbose_name_plural = _("stock alert rules")
+        constraints = [
+            models.CheckConstraint(
+                name="stock_alert_rule_threshold_not_negative",
+                condition=Q(threshold__gte=0),
+                violation_error_message=_("The threshold cannot be negative."),
+            ),
+            models.CheckConstraint(
+                name="stock_alert_rule_price_band_ordered",
+                condition=Q(msrp_from__isnull=True) | Q(msrp_below__isnull=True) | Q(msrp_from__lt=F("msrp_below")),
+                violation_error_message=_("The price band's lower bound must be below its upper bound."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stock-alert-rule-list")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class StockAlert(models.Model):
+    """A dealer's (and model's) figure past a rule's threshold, from the night it is found until
+    it is resolved: by the nightly run once the figure is back, or by a user."""
+
+    dealer = models.ForeignKey(Dealer, verbose_name=_("dealer"), on_delete=models.CASCADE, related_name="stock_alerts")
+    model = models.ForeignKey(
+        VehicleModel, verbose_name=_("model"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    rule = models.ForeignKey(StockAlertRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="alerts")
+    # NULL: the figure has no value (an overstock with no sale in the window to divide by).
+    metric_value = models.DecimalField(_("figure"), max_digits=12, decimal_places=2, null=True, blank=True)
+    threshold = models.DecimalField(_("threshold"), max_digits=10, decimal_places=2)
+    status = models.CharField(_("status"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    opened_at = models.DateTimeField(_("opened at"))
+    updated_at = models.DateTimeField(_("updated at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "dealerops.User",
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # NULL with a resolution time: resolved by the nightly run (the figure came back).
+    resolved_by = models.ForeignKey(
+        "dealerops.User",
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("stock alert")
+        verbose_name_plural = _("stock alerts")
+        indexes = [
+            models.Index(fields=["dealer", "status"]),
+            *sort_indexes("dealer", "opened_at", "metric_value"),
+        ]
+        constraints = [
+            # The nightly run's ON CONFLICT target: one live alert per (dealer, model, rule).
+            models.UniqueConstraint(
+                fields=["dealer", "model", "rule"],
+                condition=~Q(status="resolved"),
+                nulls_distinct=False,
+                name="stock_alert_one_live_per_dealer_model_rule",
+            ),
+            models.CheckConstraint(
+                name="stock_alert_resolved_has_time",
+                condition=Q(status="resolved", resolved_at__isnull=False) | (~Q(status="resolved")),
+                violation_error_message=_("A resolved alert needs its resolution time."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.dealer_id} · {self.model_id or '-'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:stock-alert-detail", args=[self.pk])
+
+    @property
+    def live(self) -> bool:
+        return self.status != AlertStatus.RESOLVED
+
+
 # The weekly forecast's tables live beside its maths (inventory.forecasting); importing them
 # here makes them this app's models.
 from inventory.forecasting.models import Forecast, ForecastRun, ForecastSeries  # noqa: E402, F401

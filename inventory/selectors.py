@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from django.db.models.functions import TruncMonth
 
-from inventory.models import Payment, Sale, StockStatus, StockUnit
+from inventory.models import AlertStatus, Payment, Sale, StockAlert, StockStatus, StockUnit
 
 
 @dataclass(frozen=True)
@@ -110,3 +110,13 @@ def stock_colours(units: QuerySet[StockUnit], *, recent: int = 5000, limit: int 
         .values_list("colour", flat=True)
     )
     return list(rows[:limit])
+
+
+def live_stock_alerts(alerts: QuerySet[StockAlert], *, limit: int = 10) -> tuple[list[StockAlert], int]:
+    """The open and acknowledged alerts of ``alerts`` (scoped by the caller), open ones first,
+    newest first, at most ``limit``; and how many there are in all."""
+    live = alerts.exclude(status=AlertStatus.RESOLVED)
+    shown = live.select_related("dealer", "model", "rule").order_by(
+        Case(When(status=AlertStatus.OPEN, then=0), default=1), "-opened_at", "-id"
+    )[:limit]
+    return list(shown), live.count()

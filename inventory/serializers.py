@@ -5,7 +5,18 @@ from customers.serializers import CustomerSummarySerializer
 from dealerops.api import DealerEntrySerializer, ScopedPrimaryKeyField
 from finance.models import ENTRY_STATUS_CHOICES, MAX_TERM_MONTHS, MIN_TERM_MONTHS, CreditGrade, Lender, LoanStatus
 from finance.services.loans import LoanTerms, loan_sale_record
-from inventory.models import COLOUR_MAX_LENGTH, Forecast, Payment, Sale, StockUnit, VehicleModel, vin_validator
+from inventory.alerts import stock_alert_rule_create
+from inventory.models import (
+    COLOUR_MAX_LENGTH,
+    Forecast,
+    Payment,
+    Sale,
+    StockAlert,
+    StockAlertRule,
+    StockUnit,
+    VehicleModel,
+    vin_validator,
+)
 from inventory.services import stock_arrival_record
 
 
@@ -104,3 +115,45 @@ class ForecastSerializer(serializers.ModelSerializer):
     class Meta:
         model = Forecast
         fields = ["id", "week", "dealer", "model", "target_week", "units", "lo", "hi", "method", "series_class"]
+
+
+class StockAlertRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StockAlertRule
+        fields = ["id", "name", "kind", "threshold", "powertrain", "msrp_from", "msrp_below", "active"]
+
+
+class StockAlertRuleWriteSerializer(serializers.ModelSerializer):
+    """Head office's new rule; the model's validators name the field (a negative threshold: ``threshold``)."""
+
+    class Meta:
+        model = StockAlertRule
+        fields = ["name", "kind", "threshold", "powertrain", "msrp_from", "msrp_below", "active"]
+
+    def create(self, validated_data):
+        return stock_alert_rule_create(**validated_data)
+
+
+class StockAlertSerializer(serializers.ModelSerializer):
+    rule_name = serializers.CharField(source="rule.name", read_only=True)
+    kind = serializers.CharField(source="rule.kind", read_only=True)
+
+    class Meta:
+        model = StockAlert
+        fields = [
+            "id",
+            "dealer",
+            "model",
+            "rule",
+            "rule_name",
+            "kind",
+            "metric_value",
+            "threshold",
+            "status",
+            "opened_at",
+            "updated_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+        ]

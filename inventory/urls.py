@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inventory import views
+from inventory import stock_views, views
 from inventory.forecasting.views import ForecastView
 from inventory.tracking import views as tracking_views
 
@@ -15,6 +15,21 @@ urlpatterns = [
     path("stock/options/", views.StockUnitOptionsView.as_view(), name="stock-options"),
     path("stock/<int:pk>/", views.StockDetailView.as_view(), name="stock-detail"),
     path("stock/in-transit/", tracking_views.InTransitView.as_view(), name="in-transit"),
+    path("stock/depth/", stock_views.StockDepthView.as_view(), name="stock-depth"),
+    path("stock/alerts/", stock_views.StockAlertListView.as_view(), name="stock-alert-list"),
+    path("stock/alerts/<int:pk>/", stock_views.StockAlertDetailView.as_view(), name="stock-alert-detail"),
+    path("stock/alert-rules/", stock_views.StockAlertRuleListView.as_view(), name="stock-alert-rule-list"),
+    path("stock/alert-rules/new/", stock_views.StockAlertRuleCreateView.as_view(), name="stock-alert-rule-create"),
+    path(
+        "stock/alerts/<int:pk>/acknowledge/",
+        stock_views.StockAlertActionView.as_view(action="acknowledge"),
+        name="stock-alert-acknowledge",
+    ),
+    path(
+        "stock/alerts/<int:pk>/resolve/",
+        stock_views.StockAlertActionView.as_view(action="resolve"),
+        name="stock-alert-resolve",
+    ),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),
     path("forecasts/", ForecastView.as_view(), name="forecasts"),

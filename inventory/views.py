@@ -6,12 +6,14 @@ from dealerops.audit import history_context
 from dealerops.entry_views import EntryView
 from dealerops.scoped_views import ScopedDetailView, ScopedListView, ScopedOptionsView
 from dealerops.tables import Column
+from dealerops.validation import today
 from finance.models import Loan
 from finance.services.loans import LoanTerms, loan_sale_record
 from inventory.filtersets import SaleFilterSet, StockUnitFilterSet, VehicleModelFilterSet
 from inventory.forms import SaleForm, StockArrivalForm
 from inventory.models import Payment, Sale, StockStatus, StockUnit, VehicleModel
 from inventory.services import stock_arrival_record
+from inventory.stock_metrics import unit_ageing
 from inventory.tracking.selectors import unit_track
 
 # A vehicle model exports as its name ("Brand Series Trim"), read without loading the model.
@@ -120,6 +122,7 @@ class StockDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["sale"] = Sale.objects.filter(stock_unit=self.object).first()
         context["track"] = unit_track(self.object)
+        context["ageing"] = unit_ageing(self.object, as_of=today())
         context.update(history_context(self.request, self.object))
         return context
 

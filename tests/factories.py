@@ -64,6 +64,7 @@ from finance.models import (
     LoanStatus,
 )
 from inventory.models import (
+    AlertKind,
     Forecast,
     ForecastRun,
     ForecastSeries,
@@ -72,6 +73,8 @@ from inventory.models import (
     PositionSource,
     Powertrain,
     Sale,
+    StockAlert,
+    StockAlertRule,
     StockStatus,
     StockUnit,
     VehicleModel,
@@ -871,3 +874,25 @@ class ForecastFactory(factory.django.DjangoModelFactory):
     method = "Theta"
     series_class = "smooth"
     computed_at = factory.LazyFunction(timezone.now)
+
+
+class StockAlertRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockAlertRule
+
+    name = factory.Sequence(lambda n: f"Stock rule {n}")
+    kind = AlertKind.AGED_UNITS
+    threshold = Decimal("0")
+
+
+class StockAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockAlert
+
+    dealer = factory.SubFactory(DealerFactory)
+    model = factory.SubFactory(VehicleModelFactory)
+    rule = factory.SubFactory(StockAlertRuleFactory)
+    metric_value = Decimal("2.00")
+    threshold = Decimal("0")
+    opened_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyFunction(timezone.now)

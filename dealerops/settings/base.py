@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
         "InspectionOutcomeEnum": "channels.models.Outcome",
         "LeadOutcomeEnum": "channels.models.LeadOutcome",
         "FollowUpStatusEnum": "channels.models.FollowUpStatus",
+        "StockAlertKindEnum": "inventory.models.AlertKind",
+        "StockAlertStatusEnum": "inventory.models.AlertStatus",
     },
 }
 

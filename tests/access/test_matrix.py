@@ -53,6 +53,7 @@ from tests.factories import (
     RiskEvaluationFactory,
     SaleFactory,
     ServiceVisitFactory,
+    StockAlertFactory,
     StockUnitFactory,
     TradeAreaFactory,
     WhiteSpotFactory,
@@ -210,6 +211,7 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "inventory.StockUnit": StockUnitFactory(dealer=dealer, **named("inventory.StockUnit", "vin")),
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
         "inventory.Position": PositionFactory(stock_unit__dealer=dealer, **named("inventory.Position", "note")),
+        "inventory.StockAlert": StockAlertFactory(dealer=dealer),  # the dealer's name marks it
         "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),
         "customers.ServiceVisit": ServiceVisitFactory(
             dealer=dealer, **named("customers.ServiceVisit", "customer__name")
@@ -243,11 +245,13 @@ def shared_records() -> dict[str, Model]:
         LenderFactory,
         LenderStatementFactory,
         ScenarioFactory,
+        StockAlertRuleFactory,
         VehicleModelFactory,
     )
 
     return {
         "inventory.VehicleModel": VehicleModelFactory(),
+        "inventory.StockAlertRule": StockAlertRuleFactory(),
         "finance.Lender": LenderFactory(),
         "finance.CommissionPolicy": CommissionPolicyFactory(),
         "finance.CommissionPeriod": CommissionPeriodFactory(),

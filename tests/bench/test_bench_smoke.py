@@ -72,6 +72,9 @@ SCRIPTS = {
         after="network",  # the plan run's overlapping pairs are ties
     ),
     "routing": Script(("routing.py", "--leads", "500"), ("routing_batch", "routing_sla_pass"), after="generate"),
+    "inventory": Script(
+        ("inventory.py",), ("inventory_metrics", "inventory_alerts", "inventory_alerts_rerun"), after="generate"
+    ),
     # Its check compares every page's figures with the raw rows: the summaries kept by whatever
     # the scripts before it wrote.
     "home": Script(("home.py", "--repeat", "1"), ("home",), after="generate"),
@@ -102,6 +105,8 @@ FLOORED = {
     "graph_model",
     "graph_job",
     "routing_batch",
+    "inventory_metrics",
+    "inventory_alerts",
     "home",
     *SCRIPTS["exports"].results,
 }
@@ -126,6 +131,8 @@ COUNTED = {
     "routing_sla_pass": "rows",
     "forecast_weekly": "series",
     "forecast_history_read": "rows",
+    "inventory_metrics": "dealers",
+    "inventory_alerts": "alerts",
     "pages": "urls",
     **{name: "rows" for name in SCRIPTS["exports"].results if name != "export_audit"},
     "export_audit": "events",
@@ -251,6 +258,11 @@ def test_forecast_times_the_weekly_run_of_every_series_with_enough_history(bench
     results = bench.results("forecast")["forecast_weekly"]
     assert int(results["rows"]) == 12 * int(results["series"])  # 12 target weeks a series
     assert int(results["regions"]) > 0
+
+
+def test_inventory_times_the_stock_metrics_and_the_alerts_run_and_its_idempotent_rerun(bench: Bench) -> None:
+    results = bench.results("inventory")
+    assert results["inventory_alerts_rerun"]["rows"] == "0"  # nothing opened, changed or resolved
 
 
 def test_home_times_each_roles_home_page_and_checks_its_figures(bench: Bench) -> None:

@@ -18,6 +18,7 @@ from dealerops.synthetic.ledger import ledger_build
 from dealerops.synthetic.quality import quality_build
 from dealerops.synthetic.routing import routing_build
 from dealerops.synthetic.spec import NetworkSpec
+from dealerops.synthetic.stock import stock_alerts_build
 from dealerops.synthetic.tracking import tracking_build
 from finance.models import CommissionEntry
 from inventory.forecasting.services import forecast_week_run
@@ -84,6 +85,9 @@ class Command(BaseCommand):
             self._show_step(
                 Step("weekly forecast", forecast.forecast_rows, time.perf_counter() - forecast_started, True)
             )
+            alerts_started = time.perf_counter()
+            rows = stock_alerts_build(spec)
+            self._show_step(Step("stock alerts", rows, time.perf_counter() - alerts_started, True))
             self._show_counts(report, time.perf_counter() - started)
         self._show_accounts(accounts)
 
