@@ -75,7 +75,8 @@ class Column:
         *path, last = self.accessor.split(".")
         owner: Any = row
         for part in path:
-            owner = getattr(owner, part)
+            # A reverse one-to-one with no row (a unit without a position yet) reads as empty.
+            owner = getattr(owner, part, None)
             if owner is None:
                 return None
         if self.kind == "choice":

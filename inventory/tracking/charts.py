@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from channels.health.charts import china_map_layout, map_config
 from dealerops.formats import MISSING
 from inventory.models import StockUnit
+from inventory.tracking.selectors import latest_of
 
 STATES = (  # (key, colour): drawn in this order, so the exceptions lie on top
     ("on_time", "#1f6fb2"),
@@ -24,25 +25,25 @@ def _state(unit: StockUnit) -> str:
 def in_transit_map_figure(units: Iterable[StockUnit]) -> dict:
     """``units`` from ``selectors.in_transit_units`` (those without a position are left out)."""
     labels = {"on_time": _("On the way"), "silent": _("Tracker silent"), "late": _("Past its ETA")}
-    placed = [unit for unit in units if unit.last_seen is not None]
+    placed = [(unit, latest) for unit in units if (latest := latest_of(unit)) is not None]
     traces = []
     for state, colour in STATES:
-        points = [unit for unit in placed if _state(unit) == state]
+        points = [(unit, latest) for unit, latest in placed if _state(unit) == state]
         if not points:
             continue
         traces.append(
             {
                 "type": "scattergeo",
                 "mode": "markers",
-                "lon": [float(unit.last_longitude) for unit in points],
-                "lat": [float(unit.last_latitude) for unit in points],
-                "text": [f"{unit.vin} → {unit.dealer.name}" for unit in points],
+                "lon": [float(latest.longitude) for unit, latest in points],
+                "lat": [float(latest.latitude) for unit, latest in points],
+                "text": [f"{unit.vin} → {unit.dealer.name}" for unit, latest in points],
                 "customdata": [
                     [
                         unit.eta.isoformat() if unit.eta else MISSING,
-                        timezone.localtime(unit.last_seen).strftime("%Y-%m-%d %H:%M"),
+                        timezone.localtime(latest.recorded_at).strftime("%Y-%m-%d %H:%M"),
                     ]
-                    for unit in points
+                    for unit, latest in points
                 ],
                 "hovertemplate": "%{text}<br>"
                 + _("ETA")

@@ -14,8 +14,8 @@ class InTransitFilterSet(django_filters.FilterSet):
     model = ScopedModelChoiceFilter(model=VehicleModel, label=_("Model"))
     exception = django_filters.ChoiceFilter(choices=EXCEPTIONS, method="with_exception", label=_("Exceptions"))
     ordering = OrderingFilter(
-        fields=(("eta", "eta"), ("vin", "vin"), ("last_seen", "last_seen")),
-        field_labels={"eta": _("ETA"), "vin": _("VIN"), "last_seen": _("Last position")},
+        fields=(("eta", "eta"), ("vin", "vin")),
+        field_labels={"eta": _("ETA"), "vin": _("VIN")},
     )
 
     class Meta:

@@ -4,11 +4,12 @@ against its ETA or its tracker has gone silent."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dealerops.validation import today
-from inventory.models import Position, StockStatus, StockUnit
+from inventory.models import LatestPosition, Position, StockStatus, StockUnit
 
 
 def silent_since(at: datetime | None = None) -> datetime:
@@ -17,20 +18,14 @@ def silent_since(at: datetime | None = None) -> datetime:
 
 
 def in_transit_units(at: datetime | None = None) -> QuerySet[StockUnit]:
-    """Units in transit annotated with their latest position (``last_seen``, ``last_latitude``,
-    ``last_longitude``, ``last_speed``, ``last_note``: None without one), ``late`` (past their
-    ETA) and ``silent`` (no position, or none within ``TRACKER_SILENT_HOURS``); late and silent
-    first."""
+    """Units in transit with their latest position (``latest_of``), annotated ``late`` (past
+    their ETA) and ``silent`` (no position, or none within ``TRACKER_SILENT_HOURS``); late and
+    silent first."""
     day = timezone.localtime(at).date() if at else today()
     return (
         StockUnit.objects.filter(status=StockStatus.IN_TRANSIT)
-        .select_related("model", "dealer")
+        .select_related("model", "dealer", "latest_position")
         .annotate(
-            last_seen=F("latest_position__recorded_at"),
-            last_latitude=F("latest_position__latitude"),
-            last_longitude=F("latest_position__longitude"),
-            last_speed=F("latest_position__speed_kmh"),
-            last_note=F("latest_position__note"),
             late=Case(When(eta__lt=day, then=Value(True)), default=Value(False), output_field=BooleanField()),
             silent=Case(
                 When(
@@ -43,6 +38,14 @@ def in_transit_units(at: datetime | None = None) -> QuerySet[StockUnit]:
         )
         .order_by("-late", "-silent", "eta", "vin")
     )
+
+
+def latest_of(unit: StockUnit) -> LatestPosition | None:
+    """The unit's latest position, None before its first."""
+    try:
+        return unit.latest_position
+    except ObjectDoesNotExist:
+        return None
 
 
 def unit_track(unit: StockUnit, limit: int = 50) -> list[Position]:

@@ -25,13 +25,13 @@ class InTransitView(ScopedListView):
         Column(_("Model"), "model", export=MODEL_NAME),
         Column(_("Dealer"), "dealer.name"),
         Column(_("ETA"), "eta", order="eta", badge=("late", _("Late"))),
-        Column(_("Last position"), "last_seen", order="last_seen", badge=("silent", _("Silent"))),
-        Column(_("Latitude"), "last_latitude"),
-        Column(_("Longitude"), "last_longitude"),
-        Column(_("Speed (km/h)"), "last_speed"),
-        Column(_("Note"), "last_note"),
+        Column(_("Last position"), "latest_position.recorded_at", badge=("silent", _("Silent"))),
+        Column(_("Latitude"), "latest_position.latitude"),
+        Column(_("Longitude"), "latest_position.longitude"),
+        Column(_("Speed (km/h)"), "latest_position.speed_kmh"),
+        Column(_("Note"), "latest_position.note"),
     ]
-    page_hidden = ("last_latitude", "last_longitude")
+    page_hidden = ("latest_position.latitude", "latest_position.longitude")
 
     def base_queryset(self):
         return in_transit_units()
