@@ -10,6 +10,9 @@ Definitions (``as_of`` is the day the figures are for, today by default):
   the end of the month ÷ the month's sales. For the month in progress: units in stock now ÷ the
   month's sales so far scaled to the whole month (sales to date × days in month ÷ days elapsed,
   today counted). No value without a sale this month.
+- **forward coefficient**: (units in stock + in transit) ÷ the sales forecast for the 30 days
+  after ``as_of`` by the newest finished weekly run (``inventory.forecasting``), each forecast
+  week counted by its days inside those 30. No value without a forecast.
 - **days supply**: units in stock ÷ average daily retail sales of the trailing 45 days (the 45
   days ending on ``as_of``, included). No value without a sale in those days.
 - **stock turn** (a year): sales of the trailing 365 days ÷ the average stock over them, the
@@ -106,6 +109,9 @@ class StockMetrics:
     stock_turn: Decimal | None = None
     mix_deviation: Decimal | None = None
     ageing_cost: Decimal = Decimal("0.00")
+    # (in stock + in transit) ÷ the forecast sales of the next 30 days; None without a forecast.
+    forward_coefficient: Decimal | None = None
+    forecast_30: Decimal | None = None  # those forecast sales, in units
     models: list[dict] = field(default_factory=list)
 
     @property
@@ -166,6 +172,15 @@ ref_sales AS (
   GROUP BY 1, 2
 ),
 ref_share AS (SELECT ref, model_id, units::numeric / sum(units) OVER (PARTITION BY ref) AS share FROM ref_sales),
+-- The next 30 days' forecast sales (the newest finished weekly run), each week by its days in them.
+outlook AS (
+  SELECT d.g, sum(f.units * (LEAST(f.target_week + 7, %(as_of)s + 31) - GREATEST(f.target_week, %(as_of)s + 1)) / 7.0)
+    AS units
+  FROM inventory_forecast f JOIN d ON d.id = f.dealer_id
+  WHERE f.run_id = (SELECT id FROM inventory_forecastrun WHERE status = 'succeeded' ORDER BY week DESC LIMIT 1)
+    AND f.target_week < %(as_of)s + 31 AND f.target_week + 7 > %(as_of)s + 1
+  GROUP BY d.g
+),
 pairs AS (
   SELECT g, model_id, share AS stock_share, 0 AS sales_share FROM stock_share
   UNION ALL
@@ -185,9 +200,13 @@ SELECT groups.g AS key, COALESCE(st.ordered, 0) AS ordered, COALESCE(st.in_trans
   CASE WHEN COALESCE(st.held_days, 0) + COALESCE(so.held_days, 0) > 0
        THEN round(so.year * {turn_days}.0 / (COALESCE(st.held_days, 0) + COALESCE(so.held_days, 0)), 2) END
     AS stock_turn,
-  mix.deviation AS mix_deviation, COALESCE(st.ageing_cost, 0) AS ageing_cost
+  mix.deviation AS mix_deviation, COALESCE(st.ageing_cost, 0) AS ageing_cost,
+  CASE WHEN outlook.units > 0
+       THEN round(((COALESCE(st.in_stock, 0) + COALESCE(st.in_transit, 0)) / outlook.units)::numeric, 2) END
+    AS forward_coefficient,
+  round(outlook.units::numeric, 1) AS forecast_30
 FROM (SELECT DISTINCT g FROM d) groups
-LEFT JOIN stock st USING (g) LEFT JOIN sold so USING (g) LEFT JOIN mix USING (g)
+LEFT JOIN stock st USING (g) LEFT JOIN sold so USING (g) LEFT JOIN mix USING (g) LEFT JOIN outlook USING (g)
 """
 
 
@@ -229,6 +248,8 @@ def stock_metrics(dealers: QuerySet[Dealer], *, by: str, as_of: date) -> list[St
             stock_turn=row[14],
             mix_deviation=row[15],
             ageing_cost=to_fen(row[16]),
+            forward_coefficient=row[17],
+            forecast_30=row[18],
         )
         for row in rows
     ]

@@ -12,7 +12,16 @@ import pytest
 from channels.models import Dealer
 from inventory.models import FloorplanRate, StockStatus
 from inventory.stock_metrics import dealer_metrics, stock_metrics, unit_ageing
-from tests.factories import DealerFactory, RegionFactory, SaleFactory, StockUnitFactory, VehicleModelFactory
+from tests.factories import (
+    DealerFactory,
+    ForecastFactory,
+    ForecastRunFactory,
+    ForecastSeriesFactory,
+    RegionFactory,
+    SaleFactory,
+    StockUnitFactory,
+    VehicleModelFactory,
+)
 
 AS_OF = date(2026, 3, 15)
 
@@ -118,3 +127,18 @@ def test_the_region_and_the_network_sum_their_dealers(shop):
     assert len(dealers) == 3
     b = next(row for row in dealers if row.key == shop["b"].pk)
     assert (b.in_stock, b.coefficient, b.days_supply, b.mix_deviation) == (0, Decimal("0.00"), Decimal("0.0"), None)
+
+
+def test_the_forward_coefficient_divides_stock_and_in_transit_by_the_next_30_days_forecast(shop):
+    assert dealer_metrics(shop["a"], as_of=AS_OF).forward_coefficient is None  # no forecast yet
+    series = ForecastSeriesFactory(run=ForecastRunFactory(week=date(2026, 3, 9)), dealer=shop["a"])
+    # The 30 days after Sunday 15 March: 16 March to 14 April. The weeks of 16, 23, 30 March and
+    # 6 April count whole; that of 13 April for its 13th and 14th, 2 of 7 days; that of 9 March
+    # (already past) not at all.
+    for monday, units in ((date(2026, 3, 9), 50.0), (date(2026, 3, 16), 1.5), (date(2026, 3, 23), 1.5),
+                          (date(2026, 3, 30), 1.5), (date(2026, 4, 6), 1.5), (date(2026, 4, 13), 3.5)):  # fmt: skip
+        ForecastFactory(series=series, target_week=monday, units=units, lo=0.0, hi=units * 2)
+    metrics = dealer_metrics(shop["a"], as_of=AS_OF)
+    # Forecast: 4 × 1.5 + 3.5 × 2 / 7 = 7.0 units; (4 in stock + 1 in transit) ÷ 7.0 = 0.714…
+    assert metrics.forecast_30 == Decimal("7.0")
+    assert metrics.forward_coefficient == Decimal("0.71")
