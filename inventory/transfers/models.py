@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -44,6 +45,14 @@ class TransferPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model} {self.as_of}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:transfer-plan-detail", args=[self.pk])
+
+    @property
+    def saving(self):
+        """Greedy cost − the plan's, when both move as many units (else they do not compare)."""
+        return self.greedy_cost - self.total_cost if self.greedy_units == self.units else None
 
 
 class Transfer(models.Model):
@@ -123,6 +132,5 @@ class Transfer(models.Model):
     def __str__(self) -> str:
         return f"{self.stock_unit_id}: {self.from_dealer_id} → {self.to_dealer_id}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:transfer-detail", args=[self.pk])

@@ -71,6 +71,7 @@ per_dealer AS (
   LEFT JOIN stock st ON st.dealer_id = d.id LEFT JOIN incoming i ON i.dealer_id = d.id
   LEFT JOIN sold so ON so.dealer_id = d.id
   WHERE d.status IN ('active', 'probation') AND (st.dealer_id IS NOT NULL OR so.dealer_id IS NOT NULL)
+    AND (%(dealers)s::bigint[] IS NULL OR d.id = ANY(%(dealers)s::bigint[]))
 )
 SELECT id, lat, lon, free, coming, supply, {days_supply_sql("free", "supply")} AS days_supply,
   ceil(%(target_days)s * supply / {SUPPLY_DAYS}.0)::int AS target
@@ -108,8 +109,10 @@ class PlanResult:
         return self.greedy_cost - self.total_cost if self.greedy_units == self.units else None
 
 
-def _positions(model: VehicleModel, as_of: date, surplus_days: int, target_days: int, shortage_days: int):
-    params = {**period_params(as_of), "model": model.pk, "target_days": target_days}
+def _positions(
+    model: VehicleModel, as_of: date, surplus_days: int, target_days: int, shortage_days: int, dealers: list[int] | None
+):
+    params = {**period_params(as_of), "model": model.pk, "target_days": target_days, "dealers": dealers}
     with connection.cursor() as cursor:
         cursor.execute(POSITIONS_SQL, params)
         rows = cursor.fetchall()
@@ -194,9 +197,11 @@ def transfer_plan(
     surplus_days: int = SURPLUS_DAYS,
     target_days: int = TARGET_DAYS,
     shortage_days: int = SHORTAGE_DAYS,
+    dealers: list[int] | None = None,
 ) -> PlanResult:
-    """The exact and greedy plans of ``model`` (see the module's docstring); nothing written."""
-    surplus, shortage = _positions(model, as_of, surplus_days, target_days, shortage_days)
+    """The exact and greedy plans of ``model`` (see the module's docstring) among ``dealers``
+    (ids; None: the whole network); nothing written."""
+    surplus, shortage = _positions(model, as_of, surplus_days, target_days, shortage_days, dealers)
     exact, greedy, arcs = plan_lines(
         surplus, shortage, max_hours=max_hours, cost_per_km=cost_per_km, handling_cost=handling_cost
     )
@@ -221,14 +226,20 @@ def transfer_plan_create(
     cost_per_km: Decimal,
     handling_cost: Decimal,
     by: User | None = None,
+    dealers: list[int] | None = None,
 ) -> tuple[TransferPlan, PlanResult]:
-    """Plan ``model`` and store the plan with its lines as proposed transfers, one a unit: each
-    surplus dealer sends its longest-held free units first."""
+    """Plan ``model`` among ``dealers`` (None: the network) and store the plan with its lines
+    as proposed transfers, one a unit: each surplus dealer sends its longest-held free units first."""
     # One plan of a model at a time: two would offer the same free units.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('inventory.transfer_plan'), %s)", [model.pk])
     result = transfer_plan(
-        model, as_of=as_of, max_hours=max_hours, cost_per_km=cost_per_km, handling_cost=handling_cost
+        model,
+        as_of=as_of,
+        max_hours=max_hours,
+        cost_per_km=cost_per_km,
+        handling_cost=handling_cost,
+        dealers=dealers,
     )
     plan = TransferPlan.objects.create(
         model=model,

@@ -7,16 +7,56 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels.models import Dealer
+from dealerops.access import can_write, role_of, scope
+from dealerops.models import Role
 from dealerops.money import to_fen
 from dealerops.validation import today
 from inventory.models import StockStatus, StockUnit
 from inventory.transfers.models import OPEN_STATUSES, Transfer, TransferPlan, TransferStatus
+
+STEPS = ("confirm", "decline", "arrive")
+
+
+def may_take_step(user, transfer: Transfer, step: str) -> bool:
+    """Head office takes any step; the sending dealer confirms or declines, the receiving one
+    records the arrival."""
+    if not can_write(user, Transfer):
+        return False
+    if role_of(user) == Role.HEAD_OFFICE:
+        return True
+    dealer = transfer.to_dealer_id if step == "arrive" else transfer.from_dealer_id
+    return user.dealer_id == dealer
+
+
+def transfer_for_step(user, pk: int, step: str) -> Transfer:
+    """The transfer ``pk`` if ``user`` sees it (DoesNotExist otherwise) and may take ``step``
+    (PermissionDenied otherwise)."""
+    transfer = scope(user, Transfer).get(pk=pk)
+    if not may_take_step(user, transfer, step):
+        raise PermissionDenied
+    return transfer
+
+
+def transfer_step(*, user, pk: int, step: str, data: dict) -> Transfer:
+    """Take ``step`` on the transfer ``pk`` for ``user``: ``data`` holds ``eta`` (confirm) or
+    ``arrived_on`` (arrive) as ISO dates; a missing or malformed one is refused naming it."""
+    transfer = transfer_for_step(user, pk, step)
+    if step == "decline":
+        return transfer_decline(transfer=transfer, by=user)
+    field = "eta" if step == "confirm" else "arrived_on"
+    try:
+        day = date.fromisoformat(str(data.get(field) or ""))
+    except ValueError:
+        raise ValidationError({field: _("Enter a date such as 2026-12-31.")}) from None
+    if step == "confirm":
+        return transfer_confirm(transfer=transfer, eta=day, by=user)
+    return transfer_arrive(transfer=transfer, arrived_on=day, by=user)
 
 
 def _locked_unit(vin: str) -> StockUnit:
