@@ -26,7 +26,9 @@ pytestmark = pytest.mark.django_db
 def incoming(network):
     """A transfer from another dealer to the home dealer (the dealer user's)."""
     sender = DealerFactory(region=network.home_dealer.region, name="Ningbo Yinzhou 4S")
-    return TransferFactory(stock_unit__dealer=sender, stock_unit__vin="LSVNCMNG000000001", to_dealer=network.home_dealer)
+    return TransferFactory(
+        stock_unit__dealer=sender, stock_unit__vin="LSVNCMNG000000001", to_dealer=network.home_dealer
+    )
 
 
 def api_for(user) -> APIClient:
