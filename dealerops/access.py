@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from dealerops.models import Role, User
 
@@ -39,7 +39,9 @@ class Rule:
     None when records are not owned by a dealer. ``region``: lookup to its region's pk, or
     None for network-wide catalogues. ``roles``: who may see the model at all. ``owner``: lookup
     to the user a record belongs to, for records that are their owner's alone whatever the role
-    (a background export holds rows computed with its owner's scope).
+    (a background export holds rows computed with its owner's scope). ``other_dealer`` /
+    ``other_region``: a second dealer and region a record belongs to as well (a transfer is its
+    sending and its receiving dealer's), in either one's scope.
     """
 
     dealer: str | None
@@ -47,6 +49,8 @@ class Rule:
     roles: frozenset[str]
     writers: frozenset[str] = frozenset({Role.HEAD_OFFICE})
     owner: str | None = None
+    other_dealer: str | None = None
+    other_region: str | None = None
 
 
 RULES: dict[str, Rule] = {
@@ -155,6 +159,18 @@ RULES: dict[str, Rule] = {
         roles=ALL_ROLES,
         writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
     ),
+    # A transfer is its sending and its receiving dealer's: both (and their regions) see it; the
+    # dealers take its steps (which one, each step's own rule: inventory.transfers.services).
+    "inventory.Transfer": Rule(
+        dealer="from_dealer",
+        region="from_dealer__region",
+        other_dealer="to_dealer",
+        other_region="to_dealer__region",
+        roles=FIELD_ROLES,
+        writers=frozenset({Role.DEALER_USER, Role.HEAD_OFFICE}),
+    ),
+    # Transfer plans: head office and regional managers plan (a manager within their regions).
+    "inventory.TransferPlan": Rule(dealer=None, region=None, roles=PLANNING_ROLES, writers=PLANNING_ROLES),
     # Stock alerts (inventory.alerts): head office sets the rules and floorplan rates; a dealer
     # user, the region's managers and head office acknowledge and resolve their alerts.
     "inventory.StockAlertRule": Rule(dealer=None, region=None, roles=FIELD_ROLES),
@@ -365,15 +381,23 @@ def scope(user: User | AnonymousUser, queryset: QuerySet[M] | type[M]) -> QueryS
         return queryset
     if role == Role.DEALER_USER:
         if rule.dealer is not None:
-            return queryset.filter(**{rule.dealer: user.dealer_id})
+            return queryset.filter(_either(rule.dealer, rule.other_dealer, user.dealer_id))
         if rule.region is not None:
             return queryset.filter(**{rule.region: user.dealer.region_id})
         return queryset
     if role == Role.REGIONAL_MANAGER:
         if rule.region is not None:
-            return queryset.filter(**{f"{rule.region}__in": user.regions.values("pk")})
+            regions = user.regions.values("pk")
+            either = _either(f"{rule.region}__in", rule.other_region and f"{rule.other_region}__in", regions)
+            return queryset.filter(either)
         return queryset
     return queryset.none()
+
+
+def _either(lookup: str, other: str | None, value) -> Q:
+    """``lookup`` = value, or ``other`` = value for a record with a second owner."""
+    condition = Q(**{lookup: value})
+    return condition | Q(**{other: value}) if other else condition
 
 
 def can_view(user: User | AnonymousUser, model: type[Model]) -> bool:

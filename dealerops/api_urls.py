@@ -23,6 +23,7 @@ from inventory.api import (
     VehicleModelViewSet,
 )
 from inventory.tracking.api import PositionViewSet
+from inventory.transfers.api import TransferViewSet
 
 router = DefaultRouter()
 router.register("regions", RegionViewSet, basename="region")
@@ -31,6 +32,7 @@ router.register("vehicle-models", VehicleModelViewSet, basename="vehicle-model")
 router.register("stock-units", StockUnitViewSet, basename="stock-unit")
 router.register("sales", SaleViewSet, basename="sale")
 router.register("positions", PositionViewSet, basename="position")
+router.register("transfers", TransferViewSet, basename="transfer")
 router.register("forecasts", ForecastViewSet, basename="forecast")
 router.register("stock-alerts", StockAlertViewSet, basename="stock-alert")
 router.register("stock-alert-rules", StockAlertRuleViewSet, basename="stock-alert-rule")

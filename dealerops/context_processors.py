@@ -17,6 +17,8 @@ MENU = [
     (_("Sales"), "inventory:sale-list", "inventory.Sale"),
     (_("Stock"), "inventory:stock-list", "inventory.StockUnit"),
     (_("In transit"), "inventory:in-transit", "inventory.LatestPosition"),
+    (_("Transfers"), "inventory:transfer-list", "inventory.Transfer"),
+    (_("Transfer plan"), "inventory:transfer-plan", "inventory.TransferPlan"),
     (_("Forecasts"), "inventory:forecasts", "inventory.Forecast"),
     (_("Stock depth"), "inventory:stock-depth", "inventory.StockUnit"),
     (_("Stock alerts"), "inventory:stock-alert-list", "inventory.StockAlert"),

@@ -533,3 +533,4 @@ from inventory.tracking.models import (  # noqa: E402, F401
     Tracker,
     TrackerRejection,
 )
+from inventory.transfers.models import Transfer, TransferPlan, TransferStatus  # noqa: E402, F401

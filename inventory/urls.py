@@ -3,6 +3,7 @@ from django.urls import path
 from inventory import stock_views, views
 from inventory.forecasting.views import ForecastView
 from inventory.tracking import views as tracking_views
+from inventory.transfers import views as transfer_views
 
 app_name = "inventory"
 
@@ -29,6 +30,20 @@ urlpatterns = [
         "stock/alerts/<int:pk>/resolve/",
         stock_views.StockAlertActionView.as_view(action="resolve"),
         name="stock-alert-resolve",
+    ),
+    path("stock/transfers/", transfer_views.TransferListView.as_view(), name="transfer-list"),
+    path("stock/transfers/<int:pk>/", transfer_views.TransferDetailView.as_view(), name="transfer-detail"),
+    *(
+        path(
+            f"stock/transfers/<int:pk>/{step}/",
+            transfer_views.TransferStepView.as_view(step=step),
+            name=f"transfer-{step}",
+        )
+        for step in ("confirm", "decline", "arrive")
+    ),
+    path("stock/transfer-plans/", transfer_views.TransferPlanView.as_view(), name="transfer-plan"),
+    path(
+        "stock/transfer-plans/<int:pk>/", transfer_views.TransferPlanDetailView.as_view(), name="transfer-plan-detail"
     ),
     path("models/", views.VehicleModelListView.as_view(), name="vehicle-model-list"),
     path("models/<int:pk>/", views.VehicleModelDetailView.as_view(), name="vehicle-model-detail"),

@@ -15,6 +15,7 @@ from inventory.models import Payment, Sale, StockStatus, StockUnit, VehicleModel
 from inventory.services import stock_arrival_record
 from inventory.stock_metrics import unit_ageing
 from inventory.tracking.selectors import unit_track
+from inventory.transfers.selectors import unit_transfers
 
 # A vehicle model exports as its name ("Brand Series Trim"), read without loading the model.
 MODEL_NAME = ("model__brand", "model__series", "model__trim")
@@ -122,6 +123,7 @@ class StockDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         context["sale"] = Sale.objects.filter(stock_unit=self.object).first()
         context["track"] = unit_track(self.object)
+        context["transfers"] = unit_transfers(self.object)
         context["ageing"] = unit_ageing(self.object, as_of=today())
         context.update(history_context(self.request, self.object))
         return context

@@ -77,6 +77,8 @@ from inventory.models import (
     StockAlertRule,
     StockStatus,
     StockUnit,
+    Transfer,
+    TransferPlan,
     VehicleModel,
 )
 
@@ -896,3 +898,30 @@ class StockAlertFactory(factory.django.DjangoModelFactory):
     threshold = Decimal("0")
     opened_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+class TransferPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TransferPlan
+
+    model = factory.SubFactory(VehicleModelFactory)
+    as_of = TODAY
+    parameters = factory.LazyFunction(lambda: {"max_hours": 12, "cost_per_km": "8.00", "handling_cost": "300.00"})
+    units = 1
+    total_cost = Decimal("1100.00")
+    greedy_units = 1
+    greedy_cost = Decimal("1300.00")
+
+
+class TransferFactory(factory.django.DjangoModelFactory):
+    """A proposed transfer of a unit in stock to another dealer of the same region."""
+
+    class Meta:
+        model = Transfer
+
+    stock_unit = factory.SubFactory(StockUnitFactory)
+    from_dealer = factory.SelfAttribute("stock_unit.dealer")
+    to_dealer = factory.SubFactory(DealerFactory, region=factory.SelfAttribute("..from_dealer.region"))
+    distance_km = Decimal("100.0")
+    cost = Decimal("1100.00")
+    proposed_at = factory.LazyFunction(timezone.now)

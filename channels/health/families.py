@@ -84,16 +84,35 @@ FULL JOIN (
 """
 
 # Metrics 5 and 6: units on hand at the end of the last day: arrived by then and not sold by
-# then. Approximation: transferred units are left out altogether, as no transfer date is kept.
+# then, counted at the dealer holding them that day. A unit moved between dealers
+# (inventory.transfers) is held, after its latest transfer sent by then, by that transfer's
+# receiving dealer once it arrived (and by nobody while on its way); before any, by the first
+# transfer's sender. Its arrival date is kept, so an aged unit stays aged where it goes.
+# Units of the old "transferred" status (left the network, no date kept) are left out.
 STOCK = """
-SELECT u.dealer_id,
+WITH moves AS (
+  SELECT stock_unit_id, from_dealer_id, to_dealer_id, arrived_on, decided_at
+  FROM inventory_transfer WHERE status IN ('confirmed', 'arrived')
+),
+last_move AS (
+  SELECT DISTINCT ON (stock_unit_id) stock_unit_id, to_dealer_id, arrived_on
+  FROM moves WHERE (decided_at AT TIME ZONE 'Asia/Shanghai')::date <= %(last)s
+  ORDER BY stock_unit_id, decided_at DESC
+),
+first_move AS (
+  SELECT DISTINCT ON (stock_unit_id) stock_unit_id, from_dealer_id FROM moves ORDER BY stock_unit_id, decided_at
+)
+SELECT COALESCE(lm.to_dealer_id, fm.from_dealer_id, u.dealer_id) AS dealer_id,
        count(*) AS on_hand,
        count(*) FILTER (WHERE u.arrived_on < %(aged_before)s) AS aged
 FROM inventory_stockunit u
 LEFT JOIN inventory_sale s ON s.stock_unit_id = u.id
+LEFT JOIN last_move lm ON lm.stock_unit_id = u.id
+LEFT JOIN first_move fm ON fm.stock_unit_id = u.id
 WHERE u.arrived_on <= %(last)s
-  AND ((s.id IS NULL AND u.status = 'in_stock') OR s.sold_on > %(last)s)
-GROUP BY u.dealer_id
+  AND ((s.id IS NULL AND u.status IN ('in_stock', 'in_transit')) OR s.sold_on > %(last)s)
+  AND (lm.stock_unit_id IS NULL OR lm.arrived_on <= %(last)s)
+GROUP BY 1
 """
 
 # Metric 10: satisfaction (1-5) of the month's service visits and of the inquiries resolved

@@ -56,6 +56,8 @@ from tests.factories import (
     StockAlertFactory,
     StockUnitFactory,
     TradeAreaFactory,
+    TransferFactory,
+    TransferPlanFactory,
     WhiteSpotFactory,
     submitted_inspection,
 )
@@ -69,6 +71,9 @@ EXEMPT_NAMES = {"login", "logout", "set_language", "api-auth-token", "healthz", 
 # The public lead page and its thank-you page: no login by design, by a page's random code
 # (tests/channels/test_public_lead_page.py checks that they show no record).
 PUBLIC_NAMES = {"channels:public-lead-page", "channels:public-lead-thanks"}
+
+# Models whose POST actions are each for one party of the record (inventory.transfers.services).
+ONE_PARTY_STEPS = {"inventory.Transfer"}
 
 # Strings that appear only in the foreign dealer's records.
 FOREIGN_MARKERS = {
@@ -84,6 +89,7 @@ FOREIGN_MARKERS = {
     "inventory.StockUnit": "LFVFZRXGNA0000001",
     "inventory.Sale": "LFVFZRXGNA0000002",
     "inventory.Position": "Foreign carrier stop Mianyang",
+    "inventory.Transfer": "LFVFZRXGNA0000003",
     "customers.Customer": "Foreign Buyer Zhao",
     "customers.ServiceVisit": "Foreign Visitor Qian",
     "customers.Inquiry": "Foreign Asker Sun",
@@ -212,6 +218,10 @@ def make_records(dealer, markers: dict[str, str]) -> dict[str, Model]:
         "inventory.Sale": SaleFactory(dealer=dealer, **named("inventory.Sale", "stock_unit__vin")),
         "inventory.Position": PositionFactory(stock_unit__dealer=dealer, **named("inventory.Position", "note")),
         "inventory.StockAlert": StockAlertFactory(dealer=dealer),  # the dealer's name marks it
+        # A transfer between two dealers of the region (both dealers' scopes): the unit's VIN marks it.
+        "inventory.Transfer": TransferFactory(
+            stock_unit__dealer=dealer, **named("inventory.Transfer", "stock_unit__vin")
+        ),
         "customers.Customer": CustomerFactory(home_dealer=dealer, **named("customers.Customer", "name")),
         "customers.ServiceVisit": ServiceVisitFactory(
             dealer=dealer, **named("customers.ServiceVisit", "customer__name")
@@ -261,6 +271,8 @@ def shared_records() -> dict[str, Model]:
         "channels.Scenario": ScenarioFactory(run=PlanningRun.objects.first() or PlanningRunFactory()),
         # The SOP checklists are the network's.
         "channels.ChecklistTemplate": ChecklistTemplateFactory(),
+        # Transfer plans are network-wide runs (their lines are scoped transfers).
+        "inventory.TransferPlan": TransferPlanFactory(),
     }
 
 
@@ -305,7 +317,10 @@ def allowed(response, user, model, route: Route | None = None) -> set[int]:
     a refusal."""
     if not getattr(response, "was_post", False):
         return {403} if route is not None and is_edit_form(route) and not can_write(user, model) else {200}
-    return {200, 201, 302, 400} if can_write(user, model) else {403, 404}
+    if not can_write(user, model):
+        return {403, 404}
+    # A transfer's steps are one of its two dealers' each: the other dealer is refused (403).
+    return {200, 201, 302, 400, 403} if model._meta.label in ONE_PARTY_STEPS else {200, 201, 302, 400}
 
 
 def detail_routes() -> list[Route]:

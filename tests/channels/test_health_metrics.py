@@ -11,7 +11,7 @@ from channels.models import DealerKind, HealthMetric
 from channels.selectors import health_scores
 from customers.models import InquiryStatus
 from finance.models import LoanStatus
-from inventory.models import Payment, Sale, StockStatus
+from inventory.models import Payment, Sale, StockStatus, TransferStatus
 from tests.channels.health import compute, metric, sell
 from tests.factories import (
     CustomerFactory,
@@ -21,6 +21,7 @@ from tests.factories import (
     LoanFactory,
     ServiceVisitFactory,
     StockUnitFactory,
+    TransferFactory,
     VehicleModelFactory,
 )
 
@@ -218,3 +219,36 @@ def test_only_active_and_probation_dealers_are_scored_and_each_gets_all_12_metri
     for dealer in (active, probation):
         assert [row.metric for row in health_scores().get(dealer=dealer).metrics.all()] == HealthMetric.values
     assert probation.health_scores.get().dealer_kind == DealerKind.FOUR_S
+
+
+def test_transferred_units_count_where_they_were_held_at_month_end_and_keep_their_age(dealer, monkeypatch):
+    """Oct 31 is the last day: a unit that arrived elsewhere in October counts there, aged; one
+    on its way that day counts nowhere; one sent in November counts at its sender."""
+    other = DealerFactory(region=dealer.region)
+    october, november = at(dt.date(2026, 10, 10)), at(dt.date(2026, 11, 2))
+
+    def moved(unit, *, to, sent, arrived_on, status=TransferStatus.ARRIVED):
+        TransferFactory(
+            stock_unit=unit, to_dealer=to, status=status, eta=arrived_on or dt.date(2026, 11, 20),
+            decided_at=sent, arrived_on=arrived_on,
+        )  # fmt: skip
+
+    aged = StockUnitFactory(dealer=other, arrived_on=dt.date(2026, 7, 1))  # arrived at ``dealer`` Oct 12
+    moved(aged, to=dealer, sent=october, arrived_on=dt.date(2026, 10, 12))
+    aged.dealer = dealer
+    aged.save()
+    on_the_way = StockUnitFactory(dealer=dealer, status=StockStatus.IN_TRANSIT, arrived_on=dt.date(2026, 9, 1))
+    moved(on_the_way, to=other, sent=october, arrived_on=None, status=TransferStatus.CONFIRMED)
+    later = StockUnitFactory(dealer=dealer, arrived_on=dt.date(2026, 9, 1))  # still ``dealer``'s on Oct 31
+    moved(later, to=other, sent=november, arrived_on=dt.date(2026, 11, 3))
+    later.dealer = other
+    later.save()
+    StockUnitFactory(dealer=dealer, arrived_on=dt.date(2026, 9, 1))
+    for day in (5, 6, 7):
+        sell(dealer, dt.date(2026, 10, day))
+    compute(monkeypatch)
+
+    coefficient = metric(dealer, "inventory_coefficient")
+    assert (coefficient.value, coefficient.sample) == (Decimal("1.0000"), 3)  # 3 on hand / 3 sold
+    aged_row = metric(dealer, "aged_stock")
+    assert (aged_row.value, aged_row.sample) == (Decimal("0.3333"), 3)  # the transferred unit from July

@@ -1,0 +1,1 @@
+"""Transfers of stock units between dealers and the plans that propose them (issue 15)."""
