@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dealerops.indexes import sort_indexes
+
 
 class TransferStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
@@ -105,6 +107,9 @@ class Transfer(models.Model):
         indexes = [
             models.Index(fields=["from_dealer", "status"]),
             models.Index(fields=["to_dealer", "status"]),
+            # The list's sorts, for the network, a region and the sender; and for the receiver.
+            *sort_indexes("from_dealer", "proposed_at", "cost"),
+            *(models.Index(fields=["to_dealer", field, "id"]) for field in ("proposed_at", "cost")),
         ]
         constraints = [
             models.CheckConstraint(
