@@ -52,6 +52,35 @@ def read_crm_reference(cell: Any) -> str:
     return cell_text(cell, max_length=64)
 
 
+# The columns a lead file has whoever exports it (a dealer's CRM, head office's lead platform).
+SOURCE = Field(
+    "source",
+    gettext_lazy("source"),
+    choice_reader(SOURCES, SOURCE_HINT),
+    ("leadsource", "线索来源", "来源", "来源渠道", "渠道"),
+)
+CUSTOMER_CITY = Field(
+    "customer_city", gettext_lazy("customer city"), read_city, ("city", "客户城市", "城市", "所在城市", "意向城市")
+)
+MODEL_CODE = Field(
+    "model_code",
+    gettext_lazy("model code"),
+    optional(read_model_code),
+    ("model", "意向车型", "意向车型代码", "车型代码", "车型"),
+    required=False,
+)
+
+
+def model_of_interest(spec: ImportSpec, row: CheckedRow, models: dict[str, int]) -> int | None:
+    """The id of the model a row's ``model_code`` names (``models``: code to id), None for an
+    empty cell; an unknown code is the row's error."""
+    code = row.values.get("model_code")
+    model_id = models.get(code) if code else None
+    if code and model_id is None:
+        row.error(spec.column("model_code"), _("no vehicle model has the code %(code)s.") % {"code": code})
+    return model_id
+
+
 # The values a lead row carries that are compared with, and written to, the lead.
 LEAD_FIELDS = (
     "created_at", "source", "customer_city", "model_of_interest_id", "assigned_at", "first_contact_at", "outcome",
@@ -87,25 +116,9 @@ class LeadImport(ImportSpec):
             cell_datetime,
             ("createtime", "创建时间", "线索创建时间", "留资时间", "创建日期"),
         ),
-        Field(
-            "source",
-            gettext_lazy("source"),
-            choice_reader(SOURCES, SOURCE_HINT),
-            ("leadsource", "线索来源", "来源", "来源渠道", "渠道"),
-        ),
-        Field(
-            "customer_city",
-            gettext_lazy("customer city"),
-            read_city,
-            ("city", "客户城市", "城市", "所在城市", "意向城市"),
-        ),
-        Field(
-            "model_code",
-            gettext_lazy("model code"),
-            optional(read_model_code),
-            ("model", "意向车型", "意向车型代码", "车型代码", "车型"),
-            required=False,
-        ),
+        SOURCE,
+        CUSTOMER_CITY,
+        MODEL_CODE,
         Field(
             "assigned_at",
             gettext_lazy("assigned at"),
@@ -164,7 +177,7 @@ class LeadImport(ImportSpec):
                     if column not in self.headers:
                         values[name] = existing[name]
             if "model_code" in values:
-                self._model(row, models)
+                values["model_of_interest_id"] = model_of_interest(self, row, models)
             values.setdefault("model_of_interest_id", None)
             values.setdefault("first_contact_at", None)
             values["assigned_at"] = (
@@ -197,12 +210,6 @@ class LeadImport(ImportSpec):
                     _("only a won lead names a sale: leave this cell empty, or mark the lead won."),
                 )
             self.decide(row, existing, LEAD_FIELDS)
-
-    def _model(self, row: CheckedRow, models: dict[str, int]) -> None:
-        code = row.values["model_code"]
-        row.values["model_of_interest_id"] = models.get(code) if code else None
-        if code and row.values["model_of_interest_id"] is None:
-            row.error(self.column("model_code"), _("no vehicle model has the code %(code)s.") % {"code": code})
 
     def _sale(
         self, row: CheckedRow, sales: dict[str, dict[str, Any]], existing: dict | None, vins_in_file: Counter

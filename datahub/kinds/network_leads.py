@@ -16,9 +16,8 @@ from channels.models import DealerKind, Lead, RoutingSettings
 from channels.routing.selectors import city_centres
 from channels.routing.services import NewLead, lead_refusals, leads_create
 from datahub.kinds.base import CheckedRow, Field, ImportSpec, choice_reader, optional, read_yes_no
-from datahub.kinds.customers import read_city, read_coordinate, read_phone
-from datahub.kinds.leads import SOURCE_HINT, SOURCES
-from datahub.kinds.stock import read_model_code
+from datahub.kinds.customers import read_coordinate, read_phone
+from datahub.kinds.leads import CUSTOMER_CITY, MODEL_CODE, SOURCE, model_of_interest
 from datahub.models import ImportKind, RowAction
 from dealerops.tabular import cell_datetime, cell_text
 from inventory.models import VehicleModel
@@ -74,18 +73,8 @@ class NetworkLeadImport(ImportSpec):
             cell_datetime,
             ("createtime", "创建时间", "线索创建时间", "留资时间", "下单时间"),
         ),
-        Field(
-            "source",
-            gettext_lazy("source"),
-            choice_reader(SOURCES, SOURCE_HINT),
-            ("leadsource", "线索来源", "来源", "来源渠道", "渠道"),
-        ),
-        Field(
-            "customer_city",
-            gettext_lazy("customer city"),
-            read_city,
-            ("city", "客户城市", "城市", "所在城市", "意向城市"),
-        ),
+        SOURCE,
+        CUSTOMER_CITY,
         Field(
             "latitude",
             gettext_lazy("latitude"),
@@ -100,13 +89,7 @@ class NetworkLeadImport(ImportSpec):
             ("lng", "lon", "经度", "客户经度"),
             required=False,
         ),
-        Field(
-            "model_code",
-            gettext_lazy("model code"),
-            optional(read_model_code),
-            ("model", "意向车型", "意向车型代码", "车型代码", "车型"),
-            required=False,
-        ),
+        MODEL_CODE,
         Field(
             "channel_preference",
             gettext_lazy("channel preference"),
@@ -166,10 +149,8 @@ class NetworkLeadImport(ImportSpec):
 
     def _new_lead(self, row: CheckedRow, models: dict[str, int]) -> NewLead | None:
         values = row.values
-        code = values.get("model_code")
-        model_id = models.get(code) if code else None
-        if code and model_id is None:
-            row.error(self.column("model_code"), _("no vehicle model has the code %(code)s.") % {"code": code})
+        model_id = model_of_interest(self, row, models)
+        if values.get("model_code") and model_id is None:
             return None
         return NewLead(
             source=values["source"],
