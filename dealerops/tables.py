@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ObjectDoesNotExist
 from django.db import connections, transaction
 from django.db.models import F, Model, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -75,8 +75,10 @@ class Column:
         *path, last = self.accessor.split(".")
         owner: Any = row
         for part in path:
-            # A reverse one-to-one with no row (a unit without a position yet) reads as empty.
-            owner = getattr(owner, part, None)
+            try:
+                owner = getattr(owner, part)
+            except ObjectDoesNotExist:  # a reverse one-to-one with no row (a unit not yet positioned)
+                return None
             if owner is None:
                 return None
         if self.kind == "choice":
